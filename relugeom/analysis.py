@@ -1,0 +1,128 @@
+"""``analyze``: everything relugeom knows about (θ, X), computed lazily.
+
+An :class:`Analysis` holds the network and the sample; each quantity is computed the first
+time it is asked for and then kept, so a question that needs only the perceived regions never
+pays for a rank. Attribute names equal the JSON keys of ``relugeom analyze --json``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from .dimension import local_dimension
+from .jacobian import jacobian
+from .patterns import ReluPrime, activation_patterns, check_relu_prime, distinct_patterns
+from .sample import as_sample
+
+
+def report_key(func):
+    """Mark a lazily computed quantity as a key of :meth:`Analysis.to_dict`."""
+    prop = cached_property(func)
+    prop.report_key = True
+    return prop
+
+
+class Analysis:
+    """The analysis of a network on a sample (see :func:`analyze`)."""
+
+    def __init__(self, network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+                 backend: str = "auto"):
+        self.network = network
+        self.X = as_sample(X, network.input_dim)
+        self.relu_prime_at_zero = check_relu_prime(relu_prime_at_zero)
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return (f"Analysis(d={self.input_dim}, N={self.hidden_width}, m={self.output_dim}, "
+                f"n={self.n_samples})")
+
+    # -- sizes ------------------------------------------------------------------------------
+    @report_key
+    def input_dim(self) -> int:
+        return self.network.input_dim
+
+    @report_key
+    def hidden_width(self) -> int:
+        return self.network.hidden_width
+
+    @report_key
+    def output_dim(self) -> int:
+        return self.network.output_dim
+
+    @report_key
+    def n_samples(self) -> int:
+        return len(self.X)
+
+    @report_key
+    def n_parameters(self) -> int:
+        return self.network.n_parameters
+
+    # -- patterns ---------------------------------------------------------------------------
+    @cached_property
+    def patterns(self) -> tuple[tuple[int, ...], ...]:
+        """Activation pattern s_i of each sample."""
+        return activation_patterns(self.network, self.X, self.relu_prime_at_zero)
+
+    @cached_property
+    def perceived_patterns(self) -> list[tuple[int, ...]]:
+        """Distinct patterns, in order of first appearance."""
+        return distinct_patterns(self.patterns)
+
+    @report_key
+    def activation_regions_perceived(self) -> int:
+        """R, the number of distinct activation patterns on X."""
+        return len(self.perceived_patterns)
+
+    # -- dimension --------------------------------------------------------------------------
+    @cached_property
+    def jacobian(self) -> list:
+        """Exact Jacobian J(θ, X) (rows (i, k), columns in θ order)."""
+        return jacobian(self.network, self.X, self.relu_prime_at_zero)
+
+    @report_key
+    def local_dimension(self) -> int:
+        """rank_Q J(θ, X), exact."""
+        return local_dimension(self.network, self.X, relu_prime_at_zero=self.relu_prime_at_zero,
+                               backend=self.backend)
+
+    @report_key
+    def symmetry_bound(self) -> int:
+        """P − N: each hidden neuron's rescaling direction lies in ker J (T1)."""
+        return self.n_parameters - self.hidden_width
+
+    @report_key
+    def sample_bound(self) -> int:
+        """n·m, the number of rows of J (T2)."""
+        return self.n_samples * self.output_dim
+
+    @report_key
+    def relu_prime_convention(self) -> str:
+        """Which value of relu'(0) was used ("error" means no sample lies on a hyperplane)."""
+        return str(self.relu_prime_at_zero)
+
+    # -- output -----------------------------------------------------------------------------
+    @classmethod
+    def keys(cls) -> list[str]:
+        """The report keys, in definition order."""
+        names = []
+        for klass in reversed(cls.__mro__):
+            names += [n for n, v in vars(klass).items() if getattr(v, "report_key", False)]
+        return list(dict.fromkeys(names))
+
+    def to_dict(self, keys: list[str] | None = None) -> dict[str, Any]:
+        """JSON-ready dict of the report keys (all, or those named)."""
+        return {key: getattr(self, key) for key in (self.keys() if keys is None else keys)}
+
+
+def analyze(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+            backend: str = "auto") -> Analysis:
+    """Analyse ``network`` on the sample ``X``; quantities are computed when first read.
+
+    >>> from relugeom import ShallowNetwork
+    >>> net = ShallowNetwork(W=[[1], [-1]], b=[0, 0], V=[[1, 1]], c=[0])
+    >>> a = analyze(net, [[1], [2], [-1], [-3]])
+    >>> a.local_dimension, a.activation_regions_perceived, a.symmetry_bound
+    (4, 2, 5)
+    """
+    return Analysis(network, X, relu_prime_at_zero=relu_prime_at_zero, backend=backend)

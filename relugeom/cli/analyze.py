@@ -1,0 +1,48 @@
+"""relugeom analyze NETWORK SAMPLE [--json]"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..analysis import Analysis, analyze
+from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
+                      add_sample_argument, load_inputs, print_json, print_table, relu_prime)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "analyze", help="exact local dimension and perceived regions of a network on a sample",
+        description="Compute, exactly, the activation patterns X sees and the rank of the "
+                    "Jacobian of θ ↦ f_θ(X) (the local dimension).")
+    add_network_argument(parser)
+    add_sample_argument(parser)
+    add_json_flag(parser)
+    add_relu_prime_option(parser)
+    parser.set_defaults(run=run)
+
+
+def describe(analysis: Analysis) -> None:
+    """The human-readable report of ``relugeom analyze``."""
+    a = analysis
+    print(f"network: d = {a.input_dim} inputs, N = {a.hidden_width} hidden neurons, "
+          f"m = {a.output_dim} outputs, P = {a.n_parameters} parameters; sample: n = "
+          f"{a.n_samples}")
+    rows = [
+        ("activation regions perceived by X", a.activation_regions_perceived),
+        ("local dimension (exact rank of J)", a.local_dimension),
+        ("bound P − N (rescaling symmetries)", a.symmetry_bound),
+        ("bound n·m (rows of J)", a.sample_bound),
+    ]
+    if a.relu_prime_at_zero != "error":
+        rows.append(("relu'(0) convention used", a.relu_prime_at_zero))
+    print_table(rows)
+
+
+def run(args: argparse.Namespace) -> int:
+    network, X = load_inputs(args)
+    analysis = analyze(network, X, relu_prime_at_zero=relu_prime(args))
+    if args.json:
+        print_json(analysis.to_dict())
+    else:
+        describe(analysis)
+    return 0

@@ -1,0 +1,98 @@
+"""Exact linear algebra over Q behind one small interface.
+
+Matrices enter as sequences of rows of exact numbers (``int`` or ``Fraction``). Rank and
+kernel do not change when a row is multiplied by a nonzero scalar, so every row is first
+scaled by the lcm of its denominators and the backends work over Z:
+
+- ``"flint"``: python-flint's ``fmpz_mat`` (fraction-free elimination in C); the default when
+  python-flint imports.
+- ``"sympy"``: sympy's ``DomainMatrix`` over ZZ/QQ (pure Python, or flint-backed when sympy
+  finds flint), used when python-flint is missing.
+
+Both are exact; choose with ``backend=`` or let ``"auto"`` pick. Modular (lower-bound) ranks
+live in :mod:`relugeom.linalg.modular` and are never returned by :func:`rank`.
+
+>>> rank([[1, 2], [2, 4]])
+1
+>>> nullspace([[1, 2], [2, 4]])
+[(Fraction(-2, 1), Fraction(1, 1))]
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Sequence
+
+from ..errors import InputError
+from . import _flint, _sympy
+
+_BACKENDS = {"flint": _flint, "sympy": _sympy}
+
+
+def available_backends() -> list[str]:
+    """Names of the exact backends that work in this environment, preferred first."""
+    return [name for name, module in _BACKENDS.items() if module.available()]
+
+
+def choose_backend(backend: str = "auto") -> str:
+    """Resolve ``"auto"`` to the first available backend; check an explicit choice."""
+    if backend == "auto":
+        return available_backends()[0]
+    if backend not in _BACKENDS:
+        raise InputError(f"unknown exact backend {backend!r}; choose one of "
+                         f"{sorted(_BACKENDS)} or 'auto'")
+    if not _BACKENDS[backend].available():
+        raise InputError(f"exact backend {backend!r} is not available here (python-flint missing?)")
+    return backend
+
+
+def integer_rows(rows: Sequence[Sequence]) -> list[list[int]]:
+    """Scale each row by the lcm of its denominators: same rank, same kernel, integer entries."""
+    out = []
+    for row in rows:
+        lcm = 1
+        for q in row:
+            if isinstance(q, Fraction) and q.denominator != 1:
+                lcm = lcm * q.denominator // _gcd(lcm, q.denominator)
+        out.append([int(q * lcm) for q in row])
+    return out
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def _shape(rows: Sequence[Sequence], ncols: int | None) -> tuple[int, int]:
+    nrows = len(rows)
+    if ncols is None:
+        ncols = len(rows[0]) if nrows else 0
+    return nrows, ncols
+
+
+def rank(rows: Sequence[Sequence], ncols: int | None = None, backend: str = "auto") -> int:
+    """Exact rank over Q of the matrix with the given rows.
+
+    ``ncols`` is needed only when there are no rows. Cost: one fraction-free elimination,
+    O(r·n·m) operations on integers whose size grows at most linearly (Bareiss).
+    """
+    nrows, ncols = _shape(rows, ncols)
+    if nrows == 0 or ncols == 0:
+        return 0
+    return _BACKENDS[choose_backend(backend)].rank(integer_rows(rows), nrows, ncols)
+
+
+def nullspace(rows: Sequence[Sequence], ncols: int | None = None,
+              backend: str = "auto") -> list[tuple[Fraction, ...]]:
+    """An exact basis of the kernel {u : A u = 0}, in reduced echelon form.
+
+    The basis is canonical (each vector has a 1 at its free column and 0 at the other free
+    columns), so it does not depend on the backend.
+    """
+    nrows, ncols = _shape(rows, ncols)
+    if ncols == 0:
+        return []
+    if nrows == 0:
+        return [tuple(Fraction(int(i == k)) for i in range(ncols)) for k in range(ncols)]
+    return _BACKENDS[choose_backend(backend)].nullspace(integer_rows(rows), nrows, ncols)

@@ -1,0 +1,27 @@
+"""sympy DomainMatrix backend (works without python-flint)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from sympy.polys.domains import QQ, ZZ
+from sympy.polys.matrices import DomainMatrix
+
+from ._flint import _kernel_from_rref
+
+
+def available() -> bool:
+    return True
+
+
+def rank(rows: list[list[int]], nrows: int, ncols: int) -> int:
+    return DomainMatrix([[ZZ(v) for v in row] for row in rows], (nrows, ncols), ZZ).rank()
+
+
+def nullspace(rows: list[list[int]], nrows: int, ncols: int) -> list[tuple[Fraction, ...]]:
+    matrix = DomainMatrix([[QQ(v) for v in row] for row in rows], (nrows, ncols), QQ)
+    reduced, pivots = matrix.rref()
+    table = reduced.to_list()
+    pivot_rows = [[Fraction(int(q.numerator), int(q.denominator)) for q in table[i]]
+                  for i in range(len(pivots))]
+    return _kernel_from_rref(pivot_rows, ncols)
