@@ -1,11 +1,8 @@
-"""sympy DomainMatrix backend (works without python-flint)."""
+"""sympy DomainMatrix backend (works without python-flint); sympy is imported on first use."""
 
 from __future__ import annotations
 
 from fractions import Fraction
-
-from sympy.polys.domains import QQ, ZZ
-from sympy.polys.matrices import DomainMatrix
 
 from ._flint import _kernel_from_rref
 
@@ -15,10 +12,16 @@ def available() -> bool:
 
 
 def rank(rows: list[list[int]], nrows: int, ncols: int) -> int:
+    from sympy.polys.domains import ZZ
+    from sympy.polys.matrices import DomainMatrix
+
     return DomainMatrix([[ZZ(v) for v in row] for row in rows], (nrows, ncols), ZZ).rank()
 
 
 def nullspace(rows: list[list[int]], nrows: int, ncols: int) -> list[tuple[Fraction, ...]]:
+    from sympy.polys.domains import QQ
+    from sympy.polys.matrices import DomainMatrix
+
     matrix = DomainMatrix([[QQ(v) for v in row] for row in rows], (nrows, ncols), QQ)
     reduced, pivots = matrix.rref()
     table = reduced.to_list()
