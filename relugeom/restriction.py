@@ -42,7 +42,8 @@ def primitive(normal: Sequence[int], offset: int) -> tuple[Hyperplane, int]:
     return (tuple(u // g for u in normal), offset // g), sign
 
 
-def integer_hyperplane(w: Sequence[Fraction], b: Fraction) -> tuple[Hyperplane, int, Fraction] | None:
+def integer_hyperplane(w: Sequence[Fraction], b: Fraction
+                       ) -> tuple[Hyperplane, int, Fraction] | None:
     """Canonical form of the rational hyperplane w·x + b = 0, or ``None`` when w = 0.
 
     Returns ``(hyperplane, orientation, scale)`` with ``(w, b) = orientation·scale·(normal,
@@ -65,7 +66,7 @@ def pivot(hyperplane: Hyperplane) -> int:
 
 def restrict(hyperplanes: Iterable[Hyperplane], onto: Hyperplane
              ) -> tuple[list[Hyperplane], list[tuple[int | None, int]]]:
-    """Restrict ``hyperplanes`` (in R^d) to the hyperplane ``onto`` = H, which must not be one of them.
+    """Restrict ``hyperplanes`` (in R^d) to the hyperplane ``onto`` = H, not one of them.
 
     H is identified with R^{d-1} by dropping its pivot coordinate i (solve H for x_i). Each
     hyperplane K then either meets H in a hyperplane of R^{d-1}, or is parallel to H, in which
@@ -127,6 +128,23 @@ def lift(point: Point, onto: Hyperplane) -> Point:
         X[j] = a * y
     X[i] = -(b * D + sum(w[j] * y for j, y in zip(rest, Y)))
     return reduce_point(X, a * D)
+
+
+def lift_direction(direction: Sequence[int], onto: Hyperplane) -> tuple[int, ...]:
+    """The direction of H = ``onto`` whose coordinates other than the pivot are ``direction``.
+
+    Like :func:`lift` without the offset: a vector parallel to H, up to a positive factor.
+    """
+    w, _ = onto
+    i = pivot(onto)
+    a = w[i]
+    rest = [j for j in range(len(w)) if j != i]
+    X = [0] * len(w)
+    for j, y in zip(rest, direction):
+        X[j] = a * y
+    X[i] = -sum(w[j] * y for j, y in zip(rest, direction))
+    g = math.gcd(*X)
+    return tuple(x // g for x in X)
 
 
 def reduce_point(X: Sequence[int], D: int) -> Point:

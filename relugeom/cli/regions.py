@@ -1,0 +1,131 @@
+"""relugeom regions NETWORK [--sample SAMPLE] [--box LO HI] [--plot PNG] [--count-only]
+[--cells] [--json]"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from ..deep import DeepNetwork
+from ..errors import BoundaryError, InputError
+from ..numbers import to_json_number, to_rational
+from ..regions import RegionReport, count_activation_regions, count_linear_pieces_of, region_report
+from ._common import add_json_flag, add_network_argument, add_sample_argument, load_inputs, \
+    print_json, print_table
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "regions", help="exact activation regions and linear pieces of a network (and those a "
+                        "sample perceives)",
+        description="Enumerate, exactly, the activation regions of a shallow network (the cells "
+                    "of the arrangement of its hidden hyperplanes), with bounded and relatively "
+                    "bounded counts checked by Zaslavsky's theorem, and its linear pieces "
+                    "(adjacent regions with the same affine map, merged).")
+    add_network_argument(parser)
+    add_sample_argument(parser, flag=True)
+    parser.add_argument("--box", nargs=2, metavar=("LO", "HI"),
+                        help="also count the regions and pieces meeting the box (LO, HI)^d")
+    parser.add_argument("--plot", metavar="PNG",
+                        help="draw the regions and pieces (d = 2 only; needs matplotlib)")
+    parser.add_argument("--count-only", action="store_true",
+                        help="count by Zaslavsky's theorem without enumerating the regions "
+                             "(for networks too large to enumerate)")
+    parser.add_argument("--cells", action="store_true",
+                        help="with --json, also list every region (pattern, interior point, "
+                             "bounded, piece)")
+    add_json_flag(parser)
+    # argparse takes "-1/2" or "-1e-3" for an option; let LO and HI be any exact negative number
+    parser._negative_number_matcher = re.compile(
+        r"^-(\d+(/\d+)?|\d*\.?\d+([eE][-+]?\d+)?)$")
+    parser.set_defaults(run=run)
+
+
+def _box(args: argparse.Namespace):
+    if args.box is None:
+        return None
+    lo, hi = (to_rational(q, f"--box {name}") for q, name in zip(args.box, ("LO", "HI")))
+    if not lo < hi:
+        raise InputError(f"--box needs LO < HI, got LO = {args.box[0]} and HI = {args.box[1]}")
+    return lo, hi
+
+
+def describe(report: RegionReport) -> None:
+    """The human-readable report of ``relugeom regions``."""
+    regions, arrangement = report.regions, report.regions.arrangement
+    constant = sum(h is None for h in arrangement.neuron_hyperplane)
+    print(f"network: d = {arrangement.dimension} inputs, N = {arrangement.n_neurons} hidden "
+          f"neurons on {len(arrangement.hyperplanes)} distinct hyperplanes"
+          + (f" ({constant} neuron(s) with w = 0)" if constant else ""))
+    chi = regions.counts.polynomial()
+    rows = [
+        ("activation regions", regions.count),
+        ("bounded", regions.bounded),
+        ("relatively bounded", regions.relatively_bounded),
+        ("characteristic polynomial", chi.as_expr()),
+        ("linear pieces", report.pieces.count),
+    ]
+    if regions.box is not None:
+        lo, hi = (to_json_number(q) for q in regions.box)
+        rows += [(f"regions meeting ({lo}, {hi})^{arrangement.dimension}", len(regions.in_box)),
+                 (f"pieces meeting ({lo}, {hi})^{arrangement.dimension}", report.pieces_in_box)]
+    if report.perceived is not None:
+        rows += [(f"regions perceived by the {len(report.X)} samples",
+                  report.perceived.activation_regions_perceived),
+                 ("pieces perceived by the samples", report.perceived.linear_pieces_perceived)]
+    print_table(rows)
+
+
+def _count_only(args: argparse.Namespace, network) -> int:
+    if args.sample or args.box or args.plot or args.cells:
+        raise InputError("--count-only does not enumerate regions, so it cannot be combined "
+                         "with --sample, --box, --plot or --cells")
+    counts = count_activation_regions(network)
+    pieces = count_linear_pieces_of(network)
+    result = {"input_dim": network.input_dim, "hidden_width": network.hidden_width,
+              "activation_regions": counts.regions,
+              "bounded_activation_regions": counts.bounded,
+              "relatively_bounded_activation_regions": counts.relatively_bounded,
+              "rank": counts.rank,
+              "characteristic_polynomial": list(counts.characteristic_polynomial),
+              "linear_pieces": pieces}
+    if args.json:
+        print_json(result)
+    else:
+        print(f"network: d = {network.input_dim} inputs, N = {network.hidden_width} hidden "
+              "neurons (counted by Zaslavsky's theorem, regions not enumerated)")
+        print_table([("activation regions", counts.regions), ("bounded", counts.bounded),
+                     ("relatively bounded", counts.relatively_bounded),
+                     ("characteristic polynomial", counts.polynomial().as_expr()),
+                     ("linear pieces", pieces)])
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    network, X = load_inputs(args)
+    if isinstance(network, DeepNetwork):
+        raise InputError("relugeom regions handles shallow networks {W, b, V, c}; this network "
+                         "has several hidden layers")
+    if args.count_only:
+        return _count_only(args, network)
+    box = _box(args)
+    try:
+        report = region_report(network, X, box)
+    except BoundaryError as exc:
+        raise InputError(f"sample {exc.sample} lies on the hyperplane of neuron {exc.neuron}, "
+                         "so it is in no activation region (regions are open); move it off the "
+                         "hyperplane") from None
+    if args.plot:
+        from ..region_plot import plot_regions
+
+        plot_regions(report, args.plot, box)
+    if args.json:
+        result = report.to_dict(cells=args.cells)
+        if args.plot:
+            result["plot"] = args.plot
+        print_json(result)
+        return 0
+    describe(report)
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
