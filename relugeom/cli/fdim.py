@@ -1,0 +1,202 @@
+"""relugeom fdim NETWORK [--json] [--sampling gaussian|uniform|data ...] [--plot PNG]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+
+from ..errors import InputError
+from ..functional import FunctionalDimension, functional_dimension
+from ..io import read_network, read_sample
+from ..numbers import to_json_number
+from ..sample import sample_to_dict
+from ..sampling import (DEFAULT_GRID_BITS, SamplingConvergence, gaussian, plot_convergence,
+                        resampling, sampling_convergence, uniform)
+from ._common import (add_json_flag, add_network_argument, add_relu_prime_option, print_json,
+                      print_table, relu_prime)
+
+
+#: Regions listed in the text report (necessary ones first, then the rarest).
+_REGION_ROWS = 15
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "fdim", help="exact functional dimension (largest local dimension over all samples), "
+                     "and how fast random samples reach it",
+        description="Compute the functional dimension max_X rank J(θ, X) exactly, as the rank "
+                    "on a decisive sample (d+1 affinely independent points in every activation "
+                    "region), explain its gap to P − N, and with --sampling follow the exact "
+                    "local dimension of growing random samples until they reach it.")
+    add_network_argument(parser)
+    add_json_flag(parser)
+    add_relu_prime_option(parser)
+    parser.add_argument("--save-sample", metavar="FILE",
+                        help='write the decisive sample as JSON {"X": [[..]]} (exact)')
+    group = parser.add_argument_group("sampling convergence")
+    group.add_argument("--sampling", choices=["gaussian", "uniform", "data"],
+                       help="distribution of the random samples")
+    group.add_argument("--scale", metavar="SIGMA", help="Gaussian standard deviation (default 1)")
+    group.add_argument("--box", nargs=2, metavar=("LO", "HI"),
+                       help="uniform sampling box (LO, HI)^d (default -1 1)")
+    group.add_argument("--data", metavar="FILE", help="data file to resample (CSV, JSON, .npy)")
+    group.add_argument("--repeats", type=int, default=20, help="independent repeats (default 20)")
+    group.add_argument("--max-points", type=int, default=2000,
+                       help="stop a repeat after this many points (default 2000)")
+    group.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    group.add_argument("--probability-draws", type=int, default=10000,
+                       help="draws for the region probability estimates (default 10000)")
+    group.add_argument("--grid-bits", type=int, default=DEFAULT_GRID_BITS,
+                       help="Gaussian/uniform draws are exact multiples of 2^-BITS (default 20)")
+    group.add_argument("--plot", metavar="PNG", help="save a figure (needs matplotlib)")
+    parser.set_defaults(run=run)
+
+
+def _distribution(args: argparse.Namespace, input_dim: int):
+    """The distribution named on the command line; options of another one are refused."""
+    kind = args.sampling
+    misplaced = [flag for flag, value, owner in (("--scale", args.scale, "gaussian"),
+                                                 ("--box", args.box, "uniform"),
+                                                 ("--data", args.data, "data"))
+                 if value is not None and kind != owner]
+    if kind is None and args.plot:
+        misplaced.append("--plot")
+    if misplaced:
+        raise InputError(f"{', '.join(misplaced)} given without the matching --sampling "
+                         "(--scale goes with gaussian, --box with uniform, --data with data, "
+                         "--plot with any)")
+    if kind == "gaussian":
+        return gaussian(input_dim, args.scale if args.scale is not None else 1, args.grid_bits)
+    if kind == "uniform":
+        low, high = args.box if args.box is not None else (-1, 1)
+        return uniform(input_dim, low, high, args.grid_bits)
+    if kind == "data":
+        if args.data is None:
+            raise InputError("--sampling data needs --data FILE, the data set to resample")
+        return resampling(read_sample(args.data, input_dim))
+    return None
+
+
+def describe(result: FunctionalDimension) -> None:
+    """The human-readable report of the functional dimension and its gap."""
+    net = result.network
+    print(f"network: d = {net.input_dim} inputs, N = {net.hidden_width} hidden neurons, "
+          f"m = {net.output_dim} output{'s' if net.output_dim > 1 else ''}, "
+          f"P = {net.n_parameters} parameters")
+    rows = [
+        ("activation regions", result.activation_regions),
+        ("decisive sample: R·(d+1) points", result.decisive_sample_size),
+        ("functional dimension (exact)", result.functional_dimension),
+        ("bound P − N (rescaling symmetries)", result.symmetry_bound),
+        ("gap P − N − fdim", result.gap),
+    ]
+    if result.relu_prime_at_zero != "error":
+        rows.append(("relu'(0) convention (w = 0, b = 0 neurons)", result.relu_prime_at_zero))
+    print_table(rows)
+    explanation = result.explanation
+    if result.gap == 0:
+        return
+    print("why below P − N: kernel directions beyond the rescalings, found exactly on the "
+          "decisive sample (which meets every region, so 'on X' means anywhere):")
+    for feature in explanation.features:
+        plural = "s" if feature.directions != 1 else ""
+        print(textwrap.fill(f"{feature.directions} direction{plural} ({feature.kind}): "
+                            f"{feature.description}", width=100, initial_indent="  - ",
+                            subsequent_indent="    "))
+    if explanation.missing_rescalings:
+        print(f"  ({explanation.missing_rescalings} neuron(s) with w = 0, b = 0, v = 0 have no "
+              "rescaling direction, so the gap is that much smaller than the sum)")
+    inc = explanation.incidence
+    if inc is not None:
+        d, N = net.input_dim, net.hidden_width
+        print(f"  incidence formula (m = 1, every v_j ≠ 0; M = patterns of all regions):\n"
+              f"    gap = (d+1)(N − rank M) + [1 ∈ col M] = {d + 1}·({N} − {inc.incidence_rank}) "
+              f"+ {int(inc.ones_in_column_space)} = {inc.gap}")
+
+
+def describe_sampling(result: SamplingConvergence) -> None:
+    """The human-readable report of the sampling convergence."""
+    print(f"sampling: {result.distribution.describe()}; {result.repeats} repeats of up to "
+          f"{result.max_points} points, seed {result.seed}")
+    summary = result.summary()
+    fdim = result.functional_dimension
+    if summary["reached"]:
+        mean = summary["mean"]
+        print(f"  smallest n reaching fdim = {fdim}: min {summary['min']}, median "
+              f"{to_json_number(summary['median'])}, mean {to_json_number(mean)} "
+              f"(≈ {float(mean):.1f}), max {summary['max']}; reached in {summary['reached']} of "
+              f"{summary['repeats']} repeats")
+        print("  histogram (n: repeats): " + "  ".join(f"{n}: {c}"
+                                                      for n, c in result.histogram().items()))
+    else:
+        print(f"  no repeat reached fdim = {fdim} within {result.max_points} points")
+    missed = [run for run in result.runs if run.reached_at is None]
+    if missed and summary["reached"]:
+        print(f"  {len(missed)} repeat(s) stopped at {result.max_points} points without "
+              "reaching it")
+    if missed:
+        final = sorted({run.steps[-1][1] if run.steps else 0 for run in missed})
+        print(f"  dimension reached by those repeats: {', '.join(map(str, final))}")
+    if result.data_ceiling is not None:
+        print(f"  local dimension of the whole data set (the most resampling can reach): "
+              f"{result.data_ceiling}"
+              + (f"; {result.data_excluded} data point(s) on a hyperplane left out"
+                 if result.data_excluded else ""))
+    rejected = sum(run.rejected for run in result.runs)
+    if rejected:
+        print(f"  {rejected} draw(s) landed exactly on a hyperplane and were drawn again")
+    if not result.probability_draws:
+        return
+    print(f"regions (probabilities are ESTIMATES from {result.probability_draws} draws, "
+          "± one standard error; deficits are exact):")
+    rows = [("pattern", "deficit   probability ≈        completed the rank in")]
+    for region in result.regions[:_REGION_ROWS]:
+        rows.append(("".join(map(str, region.pattern)),
+                     f"{region.deficit:<9} {region.probability_estimate:.4f} ± "
+                     f"{region.standard_error:.4f}      {region.completed_rank} repeat(s)"))
+    print_table(rows)
+    if len(result.regions) > _REGION_ROWS:
+        print(f"  … {len(result.regions) - _REGION_ROWS} more regions (all of them with --json)")
+    active = ", ".join(f"{j}: {count / result.probability_draws:.4f}"
+                       for j, count in enumerate(result.neuron_active_counts))
+    print(f"  neuron active, estimated probability: {active}")
+    print(f"  exact rank using only the regions seen in the draws: {result.observed_rank}"
+          + ("" if result.observed_rank == fdim else
+             f" < fdim = {fdim}: the distribution (almost) never reaches fdim"))
+
+
+def run(args: argparse.Namespace) -> int:
+    network = read_network(args.network)
+    distribution = _distribution(args, network.input_dim)
+    result = functional_dimension(network, relu_prime_at_zero=relu_prime(args))
+    convergence = None
+    if distribution is not None:
+        convergence = sampling_convergence(
+            network, distribution, repeats=args.repeats, max_points=args.max_points,
+            seed=args.seed, probability_draws=args.probability_draws, functional=result)
+        if args.plot:
+            plot_convergence(convergence, args.plot)
+    if args.save_sample:
+        try:
+            with open(args.save_sample, "w", encoding="utf-8") as handle:
+                json.dump(sample_to_dict(result.decisive_sample), handle)
+        except OSError as exc:
+            raise InputError(f"cannot write the decisive sample to {args.save_sample!r}: "
+                             f"{exc.strerror}") from None
+    if args.json:
+        report = result.to_dict()
+        if convergence is not None:
+            report["sampling"] = convergence.to_dict()
+            if args.plot:
+                report["sampling"]["plot"] = args.plot
+        print_json(report)
+        return 0
+    describe(result)
+    if convergence is not None:
+        describe_sampling(convergence)
+        if args.plot:
+            print(f"plot written to {args.plot}")
+    if args.save_sample:
+        print(f"decisive sample written to {args.save_sample}")
+    return 0
