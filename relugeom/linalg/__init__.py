@@ -20,6 +20,7 @@ live in :mod:`relugeom.linalg.modular` and are never returned by :func:`rank`.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Sequence
 
@@ -50,18 +51,9 @@ def integer_rows(rows: Sequence[Sequence]) -> list[list[int]]:
     """Scale each row by the lcm of its denominators: same rank, same kernel, integer entries."""
     out = []
     for row in rows:
-        lcm = 1
-        for q in row:
-            if isinstance(q, Fraction) and q.denominator != 1:
-                lcm = lcm * q.denominator // _gcd(lcm, q.denominator)
-        out.append([int(q * lcm) for q in row])
+        lcm = math.lcm(*(getattr(q, "denominator", 1) for q in row)) if row else 1
+        out.append([int(q) for q in row] if lcm == 1 else [int(q * lcm) for q in row])
     return out
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
 
 
 def _shape(rows: Sequence[Sequence], ncols: int | None) -> tuple[int, int]:

@@ -20,8 +20,9 @@ def rank(rows: list[list[int]], nrows: int, ncols: int) -> int:
 
 def nullspace(rows: list[list[int]], nrows: int, ncols: int) -> list[tuple[Fraction, ...]]:
     reduced, rk = flint.fmpq_mat(flint.fmpz_mat(rows)).rref()
+    table = reduced.table()
     return _kernel_from_rref(
-        [[Fraction(int(q.p), int(q.q)) for q in reduced.table()[i]] for i in range(rk)], ncols)
+        [[Fraction(int(q.p), int(q.q)) for q in table[i]] for i in range(rk)], ncols)
 
 
 def _kernel_from_rref(pivot_rows: list[list[Fraction]], ncols: int) -> list[tuple[Fraction, ...]]:
