@@ -28,7 +28,8 @@ def nullspace(rows: list[list[int]], nrows: int, ncols: int) -> list[tuple[Fract
 def _kernel_from_rref(pivot_rows: list[list[Fraction]], ncols: int) -> list[tuple[Fraction, ...]]:
     """Kernel basis read off the nonzero rows of a reduced row echelon form."""
     pivots = [next(k for k, q in enumerate(row) if q) for row in pivot_rows]
-    free = [k for k in range(ncols) if k not in set(pivots)]
+    pivot_set = set(pivots)
+    free = [k for k in range(ncols) if k not in pivot_set]
     basis = []
     for f in free:
         u = [Fraction(0)] * ncols

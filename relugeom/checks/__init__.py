@@ -1,0 +1,64 @@
+"""The theorem catalogue T1–T8 of DESIGN §2, checked on the case at hand.
+
+Each theorem is a function of an :class:`~relugeom.analysis.Analysis` returning a
+:class:`Verdict`: "holds" (with the numbers), "not applicable" (with the reason, e.g. "region
+3 has 2 samples, needs 3 affinely independent"), or "fails" (with the witness). The statements
+are proved, so a "fails" on a valid input is a bug in relugeom.
+
+- T1 :func:`~relugeom.checks.bounds.symmetry_bound`,
+  T2 :func:`~relugeom.checks.bounds.sample_bound`,
+  T4 :func:`~relugeom.checks.bounds.region_bound`,
+  T5 :func:`~relugeom.checks.bounds.incidence_bound`,
+  T6 :func:`~relugeom.checks.bounds.exact_formula` (:mod:`relugeom.checks.bounds`);
+- T3 :func:`~relugeom.checks.invariance.invariance` (:mod:`relugeom.checks.invariance`);
+- T7 :func:`~relugeom.checks.counting.arrangement_count` (:mod:`relugeom.checks.counting`);
+- T8 :func:`~relugeom.checks.flatness.flatness` (:mod:`relugeom.checks.flatness`);
+- T9 (dim ≤ functional dimension, = on region-rich samples)
+  :func:`~relugeom.functional.functional_dimension_check` (:mod:`relugeom.functional`).
+
+Checks read their quantities as attributes of the analysis (``local_dimension``,
+``jacobian``, ``structure``, ...). :func:`with_quantities` returns a copy with some of them
+replaced, which is how the tests show that each check can fail:
+
+>>> from relugeom import ShallowNetwork, analyze
+>>> a = analyze(ShallowNetwork([[1], [-1]], [0, 0], [[1, 1]], [0]), [[1], [2], [-1], [-3]])
+>>> run_checks(a)["T6"].status
+'holds'
+>>> verdict = run_checks(with_quantities(a, local_dimension=6), ["T1"])["T1"]
+>>> verdict.status, verdict.detail, verdict.witness
+('fails', 'dim = 6 > P − N = 7 − 2 = 5', {'local_dimension': 6, 'bound': 5})
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable
+
+from . import bounds, counting, flatness, invariance  # noqa: F401  (they fill the catalogue)
+from ..functional import T9_STATEMENT, T9_TITLE, functional_dimension_check
+from .verdict import CATALOGUE, FAILS, HOLDS, NOT_APPLICABLE, Verdict, theorem
+
+theorem("T9", T9_TITLE, T9_STATEMENT)(functional_dimension_check)
+
+__all__ = ["CATALOGUE", "FAILS", "HOLDS", "NOT_APPLICABLE", "Verdict", "run_checks",
+           "with_quantities"]
+
+
+def run_checks(analysis: Any, names: Iterable[str] | None = None) -> dict[str, Verdict]:
+    """Run the named theorems (all, in catalogue order, by default) on ``analysis``."""
+    names = sorted(CATALOGUE, key=lambda n: int(n[1:])) if names is None else list(names)
+    unknown = [n for n in names if n not in CATALOGUE]
+    if unknown:
+        raise ValueError(f"unknown theorem(s) {unknown}; the catalogue has {list(CATALOGUE)}")
+    return {name: CATALOGUE[name](analysis) for name in names}
+
+
+def with_quantities(analysis: Any, **values: Any) -> Any:
+    """A shallow copy of ``analysis`` whose named quantities are replaced by ``values``.
+
+    Quantities already computed are shared with the original; the original is not changed.
+    """
+    other = copy.copy(analysis)
+    for name, value in values.items():
+        setattr(other, name, value)
+    return other

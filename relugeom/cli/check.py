@@ -1,0 +1,188 @@
+"""relugeom check NETWORK SAMPLE [--json]: exact dimension, numeric rank, structure, theorems T1–T8.
+
+Exit status 0 when no theorem fails, 1 when one does (the statements are proved, so that is a
+bug in relugeom: please report it), 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..analysis import Analysis, analyze
+from ..checks import FAILS
+from ..errors import InputError
+from ..network import ShallowNetwork
+from ..numbers import to_rational
+from ..numeric import DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison, compare_numeric
+from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
+                      add_sample_argument, load_inputs, print_json, print_table, relu_prime)
+
+
+def _rtol(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--rtol must be a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"--rtol must lie strictly between 0 and 1, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a count ≥ 0, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check", help="verify theorems T1–T8 on a case; compare the exact rank with float ranks",
+        description="Compute the exact local dimension and its rank structure (incidence matrix "
+                    "M, per-region ranks, per-neuron diagnosis, kernel of J split into "
+                    "rescalings and explained directions), verify theorems T1–T8 of the design "
+                    "notes on this case, and set NUMERIC float64 estimates beside the exact "
+                    "values, explaining any disagreement. Exit status 1 if a theorem fails "
+                    "(a bug in relugeom), 2 for bad input.")
+    add_network_argument(parser)
+    add_sample_argument(parser)
+    add_json_flag(parser)
+    add_relu_prime_option(parser)
+    parser.add_argument("--rtol", type=_rtol, default=DEFAULT_RTOL, metavar="R",
+                        help="relative tolerance of the second numeric rank rule, σ > R·σ_max "
+                             f"(default √eps ≈ {DEFAULT_RTOL:.2g})")
+    parser.add_argument("--mc-points", type=_count, default=DEFAULT_MONTE_CARLO_POINTS,
+                        metavar="K", help="random points for the Monte-Carlo region count "
+                                          f"(default {DEFAULT_MONTE_CARLO_POINTS}; 0 skips it)")
+    parser.add_argument("--box", nargs=2, metavar=("LO", "HI"),
+                        help="box [LO, HI]^d of the Monte-Carlo count (default: the integer "
+                             "cube around the sample, one unit wider)")
+    parser.add_argument("--seed", type=_count, default=0, help="seed of the Monte-Carlo count")
+    parser.set_defaults(run=run)
+
+
+def _shallow(network: Any, source: str) -> ShallowNetwork:
+    """The network as a shallow one (a two-layer deep network is one); deeper ones refused."""
+    if isinstance(network, ShallowNetwork):
+        return network
+    if getattr(network, "depth", None) == 2:
+        return network.to_shallow()
+    raise InputError(f"network file {source!r} has widths {network.widths}: relugeom check "
+                     "verifies the theorems of one-hidden-layer networks; for deeper ones use "
+                     "relugeom analyze")
+
+
+def _box(args: argparse.Namespace) -> tuple | None:
+    if args.box is None:
+        return None
+    lo, hi = (to_rational(v, f"--box {name}") for v, name in zip(args.box, ("LO", "HI")))
+    if not lo < hi:
+        raise InputError(f"--box needs LO < HI, got LO = {lo} and HI = {hi}")
+    return lo, hi
+
+
+def report(a: Analysis, numeric: NumericComparison) -> dict[str, Any]:
+    """The JSON object of ``relugeom check --json``."""
+    return {
+        **a.to_dict(["input_dim", "hidden_width", "output_dim", "n_samples", "n_parameters",
+                     "activation_regions_perceived", "relu_prime_convention"]),
+        "local_dimension": a.local_dimension,
+        "numeric_rank": numeric.numeric_rank,
+        "agreement": numeric.agreement,
+        "theorems": {name: v.to_dict() for name, v in a.theorems.items()},
+        "structure": {**a.structure.to_dict(), "kernel": a.kernel.to_dict()},
+        "numeric": numeric.to_dict(),
+    }
+
+
+def _describe_numeric(n: NumericComparison) -> None:
+    print("Exact and NUMERIC ranks (numeric = float64 estimates, not exact)")
+    verdict = lambda rule: "agrees" if rule.agrees else "DISAGREES"  # noqa: E731
+    rows = [("local dimension (exact rank of J over Q)", n.exact_rank)]
+    for rule in (n.numpy_rule, n.rtol_rule):
+        rows.append((f"numeric rank, {rule.rule}",
+                     f"{rule.rank}   (tolerance {rule.tolerance:.3g}; {verdict(rule)})"))
+    r = n.exact_rank
+    gap = ("undefined" if n.gap is None else f"{n.gap:.3g}")
+    rows.append((f"numeric gap σ_{r}/σ_{r + 1} at the exact rank", gap))
+    print_table(rows)
+    for rule in (n.numpy_rule, n.rtol_rule):
+        if rule.explanation:
+            print(f"  why ({rule.name}): {rule.explanation}")
+    print()
+
+
+def _describe_structure(a: Analysis, max_rows: int = 12) -> None:
+    s, k = a.structure, a.kernel
+    print("Rank structure (exact)")
+    print(f"  R = {len(s.regions)} perceived regions; incidence matrix M has rank "
+          f"{s.incidence_rank}; 1 ∈ col(M): {'yes' if s.ones_in_column_space else 'no'}; "
+          f"rank of the affine-map Jacobian Φ: {s.affine_map_rank}")
+    d = a.input_dim
+    for region in s.regions[:max_rows]:
+        pattern = "".join(map(str, region.pattern))
+        print(f"  region {region.index}: pattern {pattern}, {len(region.samples)} sample(s), "
+              f"rank X̃ = {region.affine_rank}{' (rich)' if region.rich else f' < {d + 1}'}")
+    if len(s.regions) > max_rows:
+        print(f"  … {len(s.regions) - max_rows} more regions (--json lists all)")
+    for neuron in s.neurons:
+        if neuron.notes():
+            print(f"  neuron {neuron.neuron}: {'; '.join(neuron.notes())}")
+    print(f"  kernel of J: dimension {k.dimension} = {len(k.rescaling)} rescaling direction(s) "
+          f"+ {len(k.extra)} more")
+    groups: dict[tuple, int] = {}
+    for u in k.extra:
+        groups[(u.kind, u.reason)] = groups.get((u.kind, u.reason), 0) + 1
+    for (kind, reason), count in groups.items():
+        print(f"    {count} × {kind}: {reason}")
+    print()
+
+
+def _describe_theorems(verdicts: dict) -> None:
+    print("Theorems (DESIGN §2)")
+    width = max(len(f"{name} {v.title}") for name, v in verdicts.items())
+    for name, v in verdicts.items():
+        print(f"  {f'{name} {v.title}'.ljust(width)}  {v.status.upper():<14}  {v.detail}")
+    print()
+
+
+def _describe_regions(n: NumericComparison, d: int) -> None:
+    print("NUMERIC regions")
+    print(f"  distinct float patterns on X: {n.float_regions_perceived} (exact: "
+          f"{n.exact_regions_perceived})")
+    mc = n.monte_carlo
+    if mc is not None:
+        exact = (f"exact count in the box: {mc.exact_regions_in_box}"
+                 if mc.exact_regions_in_box is not None else f"exact count: {mc.exact_source}")
+        print(f"  Monte-Carlo: {mc.regions_found} activation regions met by {mc.points} random "
+              f"points in [{mc.lo}, {mc.hi}]^{d} (seed {mc.seed}; {exact})")
+
+
+def describe(a: Analysis, numeric: NumericComparison) -> None:
+    """The human-readable report of ``relugeom check``."""
+    print(f"relugeom check: d = {a.input_dim}, N = {a.hidden_width}, m = {a.output_dim}, "
+          f"P = {a.n_parameters} parameters; n = {a.n_samples} samples"
+          + (f"; relu'(0) = {a.relu_prime_at_zero}" if a.relu_prime_at_zero != "error" else "")
+          + "\n")
+    _describe_numeric(numeric)
+    _describe_structure(a)
+    _describe_theorems(a.theorems)
+    _describe_regions(numeric, a.input_dim)
+
+
+def run(args: argparse.Namespace) -> int:
+    network, X = load_inputs(args)
+    a = analyze(_shallow(network, args.network), X, relu_prime_at_zero=relu_prime(args))
+    numeric = compare_numeric(
+        a.network, a.X, a.local_dimension, relu_prime_at_zero=a.relu_prime_at_zero,
+        exact_patterns=a.patterns, structure=a.structure, exact_jacobian=a.jacobian,
+        rtol=args.rtol, monte_carlo_points=args.mc_points, box=_box(args), seed=args.seed)
+    if args.json:
+        print_json(report(a, numeric))
+    else:
+        describe(a, numeric)
+    return 1 if any(v.status == FAILS for v in a.theorems.values()) else 0
