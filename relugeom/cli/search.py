@@ -1,0 +1,178 @@
+"""relugeom search NAME | FILE.py:FUNCTION [--max-examples N] [--seed S] [--exhaustive ...]
+[--json]: counterexample search from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+from ..conjectures import CATALOGUE
+from ..errors import InputError
+from ..numbers import to_rational
+from ._common import print_json, print_table
+
+# The search runs on hypothesis, an optional dependency (relugeom[test]): imported in run().
+FEATURES = ("duplicate", "scaled", "opposite", "parallel", "concurrent", "dead", "always_active",
+            "zero_output", "tiny_output", "multi_output")
+
+_EPILOG = """\
+A conjecture is a Python function that takes an Analysis (attributes named as the keys of
+`relugeom analyze --json`, computed lazily) and returns True or False, e.g. in mine.py:
+
+    def regions_at_most_samples(a):
+        return a.activation_regions_perceived <= a.n_samples
+
+then: relugeom search mine.py:regions_at_most_samples. `relugeom search --list` shows the
+built-in catalogue. Values beginning with a minus sign need '=': --values=-1,0,1.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "search", help="search for a counterexample to a conjecture (random or exhaustive)",
+        description="Search for a (network, sample) on which a conjecture is false: a random\n"
+                    "search with hypothesis that shrinks what it finds (deterministic for a\n"
+                    "seed), or an exhaustive search of a tiny family that returns the smallest\n"
+                    "counterexample or proves the conjecture on the family.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("conjecture", nargs="?", metavar="NAME | FILE.py:FUNCTION",
+                        help="a catalogue name or label (see --list), or a function in a file")
+    parser.add_argument("--list", action="store_true", help="list the built-in conjectures")
+    parser.add_argument("--max-examples", type=_positive, default=200, metavar="N",
+                        help="random examples to generate (default 200; shrinking adds more)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="seed of the random search (default 0)")
+    family = parser.add_argument_group(
+        "family", "shapes as an int or a range LOW-HIGH; random mode: they override the\n"
+                  "conjecture's family; exhaustive mode: defaults d 1, N 1-2, n 1-3")
+    family.add_argument("--input-dim", type=_span, metavar="D", help="input dimension d")
+    family.add_argument("--hidden-width", type=_span, metavar="N", help="hidden width N")
+    family.add_argument("--output-dim", type=_span, metavar="M", help="output dimension m")
+    family.add_argument("--samples", type=_span, metavar="n", help="number of samples n")
+    family.add_argument("--features", metavar="F,..", type=_features,
+                        help=f"random mode: degenerate features to force ({', '.join(FEATURES)})")
+    parser.add_argument("--exhaustive", action="store_true",
+                        help="visit every case of a finite family instead of random examples")
+    parser.add_argument("--values", metavar="Q,..", type=_rationals, default=None,
+                        help="exhaustive mode: the entries of W, b, V, c (default --values=-1,0,1)")
+    parser.add_argument("--grid", metavar="Q,..", type=_rationals, default=None,
+                        help="exhaustive mode: coordinates of the sample grid (default "
+                             "--grid=-3/2,-1/2,1/2,3/2)")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="exhaustive mode: progress bar on stderr (default: on a terminal)")
+    parser.add_argument("--save", metavar="DIR",
+                        help="write network.json, sample.json and the regression test to DIR")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _span(text: str) -> int | tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:-|\.\.)\s*(\d+)\s*)?", text)
+    if not match or int(match.group(1)) < 1 or (match.group(2)
+                                                 and int(match.group(2)) < int(match.group(1))):
+        raise argparse.ArgumentTypeError(f"expected a positive int or a range LOW-HIGH, got "
+                                         f"{text!r}")
+    low = int(match.group(1))
+    return low if match.group(2) is None else (low, int(match.group(2)))
+
+
+def _features(text: str) -> list[str]:
+    names = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in names if f not in FEATURES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown feature(s) {', '.join(unknown)}; choose from "
+                                         f"{', '.join(FEATURES)}")
+    return names
+
+
+def _rationals(text: str) -> list:
+    try:
+        return [to_rational(q.strip(), "list entry") for q in text.split(",") if q.strip()]
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        return _list(args)
+    if not args.conjecture:
+        raise InputError("name a conjecture to search: a catalogue name (relugeom search --list) "
+                         "or FILE.py:FUNCTION")
+    try:
+        from ..search import (DEFAULT_GRID, DEFAULT_VALUES, exhaustive_search, load_conjecture,
+                              search)
+    except ImportError as exc:
+        raise InputError(f"relugeom search needs hypothesis ({exc}); install it with "
+                         "pip install 'relugeom[test]' or pip install hypothesis") from None
+    conj = load_conjecture(args.conjecture)
+    if args.exhaustive:
+        options: dict[str, Any] = {k: v for k, v in (
+            ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
+            ("output_dim", args.output_dim), ("n", args.samples)) if v is not None}
+        if args.features:
+            raise InputError("--features applies to the random search only; the exhaustive "
+                             "family is every network with entries in --values")
+        result = exhaustive_search(conj, values=args.values or DEFAULT_VALUES,
+                                   grid=args.grid or DEFAULT_GRID, progress=args.progress,
+                                   **options)
+    else:
+        if args.values or args.grid:
+            raise InputError("--values and --grid describe the exhaustive family: add "
+                             "--exhaustive")
+        options = {k: v for k, v in (
+            ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
+            ("output_dim", args.output_dim), ("n", args.samples), ("features", args.features))
+            if v is not None}
+        result = search(conj, max_examples=args.max_examples, seed=args.seed, **options)
+    saved = result.counterexample.save(args.save) if args.save and result.found else None
+    if args.json:
+        report = result.to_dict()
+        if result.found:
+            report["counterexample"]["regression_test"] = result.counterexample.regression_test()
+        if saved:
+            report["saved"] = saved
+        print_json(report)
+    else:
+        _describe(result, saved)
+    return 0
+
+
+def _describe(result: Any, saved: dict | None) -> None:
+    conj = result.conjecture
+    known = f" ({conj.label}, catalogue status: {conj.status})" if conj.label else ""
+    print(f"conjecture {conj.name}{known}" + (f": {conj.statement}" if conj.statement else ""))
+    print(result.summary())
+    found = result.counterexample
+    if found is None:
+        if not result.proved:
+            print(f"none found in {result.examples_tried} examples; raise --max-examples, "
+                  "change --seed or widen the family to look further")
+        return
+    print()
+    print(found.describe())
+    if saved:
+        print(f"\nsaved: {saved['network']}, {saved['sample']}, {saved['test']}")
+        print(f"check it: relugeom analyze {saved['network']} {saved['sample']}")
+    print("\nregression test (paste into your test suite; it fails while the counterexample "
+          "stands):\n")
+    print(found.regression_test())
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.json:
+        print_json({"conjectures": [c.to_dict() for c in CATALOGUE.values()]})
+        return 0
+    print("built-in conjectures (relugeom search NAME or LABEL):")
+    print_table([(f"{c.label} {c.name} [{c.status}]", c.statement) for c in CATALOGUE.values()])
+    return 0
