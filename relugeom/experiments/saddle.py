@@ -1,0 +1,146 @@
+"""Experiment ``saddle``: from a small initialisation, loss plateaus and dimension steps.
+
+A 1-D teacher with three neurons of very different output weights (4, −1, 1/4) labels a
+Gaussian sample; a wide student starts at scale 1e-5 and runs plain full-batch gradient descent.
+From such an initialisation gradient descent goes from saddle to saddle: the neurons first
+align (the loss barely moves while the kinks gather, and the exact dimension falls), then
+escape one feature at a time, the loss dropping between long plateaus.
+
+Recorded at log-spaced checkpoints, besides the usual measurements
+(:mod:`relugeom.experiments.record`):
+
+- ``local_dimension_significant``: the exact local dimension of the sub-network of
+  *significant* neurons, those whose rescaling-invariant size |v_j|·||(w_j, b_j)|| is at least
+  ``significance`` times the largest — the dimension of the saddle the trajectory is passing
+  near. The rank is exact; which neurons count is a float judgement at the stated threshold.
+- ``significant_neurons``: how many there are.
+
+The summary lists the loss plateaus (maximal runs of checkpoints where the loss drops by less
+than ``plateau_tolerance`` relative to the previous checkpoint) with the exact dimensions seen
+on each, so each plateau can be read against the dimension's steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import descent
+from .progress import Progress
+from .record import (ExperimentResult, Run, Samples, dimension_summary, exact_network,
+                     exact_sample, local_dimension_on, standard_notes, train_and_record)
+
+NAME = "saddle"
+DESCRIPTION = "small initialisation: loss plateaus against steps of the exact dimension"
+
+
+@dataclass(frozen=True)
+class Config:
+    width: int = 20
+    n_samples: int = 50
+    n_test: int = 50
+    n_gaussian: int = 50
+    teacher_w: tuple = (1.0, 1.0, -1.0)
+    teacher_b: tuple = (0.0, -0.5, -0.5)
+    teacher_v: tuple = (4.0, -1.0, 0.25)
+    init_scale: float = 1e-5
+    learning_rate: float = 0.05
+    steps: int = 100000
+    checkpoints: int = 50
+    spacing: str = "log"
+    significance: float = 1e-2
+    plateau_tolerance: float = 0.05
+    alignment_tolerance_degrees: float = 0.5
+
+
+CONFIGS = {
+    "quick": Config(),
+    "full": Config(steps=1000000, checkpoints=120),
+}
+
+
+def teacher(config: Config) -> descent.Layers:
+    """The teacher network, as float layers (its weights are exact in binary)."""
+    W = np.array(config.teacher_w, float)[:, None]
+    return [(W, np.array(config.teacher_b, float)),
+            (np.array([config.teacher_v], float), np.zeros(1))]
+
+
+def significant_subnetwork(layers: descent.Layers, significance: float) -> descent.Layers:
+    """The neurons j with |v_j|·||(w_j, b_j)|| ≥ significance · max_k |v_k|·||(w_k, b_k)||."""
+    (W, b), (V, c) = layers
+    size = np.linalg.norm(V, axis=0) * np.linalg.norm(np.hstack([W, b[:, None]]), axis=1)
+    keep = size >= significance * size.max() if size.max() > 0 else np.ones(len(b), bool)
+    return [(W[keep], b[keep]), (V[:, keep], c)]
+
+
+def plateaus(run: Run, tolerance: float) -> list[dict[str, Any]]:
+    """Maximal runs of ≥ 2 checkpoints whose loss falls by less than ``tolerance`` (relative)
+    from one checkpoint to the next, with the exact dimensions seen on each."""
+    cps = run.checkpoints
+    flat = [cps[i + 1].loss >= (1 - tolerance) * cps[i].loss for i in range(len(cps) - 1)]
+    out = []
+    i = 0
+    while i < len(flat):
+        if not flat[i]:
+            i += 1
+            continue
+        k = i
+        while k < len(flat) and flat[k]:
+            k += 1
+        segment: Sequence = cps[i:k + 1]
+        out.append({
+            "first_step": segment[0].step, "last_step": segment[-1].step,
+            "loss_first": segment[0].loss, "loss_last": segment[-1].loss,
+            "local_dimensions": sorted({c.local_dimension for c in segment}),
+            "final_local_dimension": segment[-1].local_dimension,
+            "local_dimensions_significant": sorted(
+                {c.measurements["local_dimension_significant"] for c in segment}),
+        })
+        i = k
+    return out
+
+
+def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "custom"
+        ) -> ExperimentResult:
+    """Train the student once from a small initialisation and record."""
+    data_rng, init_rng, train_rng = (np.random.default_rng(s)
+                                     for s in np.random.SeedSequence(seed).spawn(3))
+    X = data_rng.standard_normal((config.n_samples, 1))
+    samples = Samples.from_floats(train=X,
+                                  test=data_rng.standard_normal((config.n_test, 1)),
+                                  gaussian=X.mean() + X.std()
+                                  * data_rng.standard_normal((config.n_gaussian, 1)))
+    teach = teacher(config)
+    Y = descent.predict(teach, X)
+    layers = descent.init_network([1, config.width, 1], init_rng, scale=config.init_scale)
+
+    def extra(step: int, theta: descent.Layers) -> dict[str, Any]:
+        sub = significant_subnetwork(theta, config.significance)
+        dim, *_ = local_dimension_on(exact_network(sub), samples.exact["train"])
+        return {"significant_neurons": int(sub[0][0].shape[0]),
+                "local_dimension_significant": dim}
+
+    bar = Progress(config.steps, NAME, enabled=progress)
+    result_run = train_and_record(
+        NAME, layers, samples, Y, descent.Schedule(config.steps, config.learning_rate),
+        descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing), train_rng,
+        progress=bar, extra=extra,
+        alignment_tolerance_degrees=config.alignment_tolerance_degrees)
+    bar.close()
+    summary = dimension_summary(result_run)
+    summary["teacher_local_dimension"] = local_dimension_on(
+        exact_network(teach), exact_sample(X))[0]
+    summary["plateaus"] = plateaus(result_run, config.plateau_tolerance)
+    notes = standard_notes([result_run]) + [
+        "local_dimension_significant: exact rank for the sub-network of neurons with "
+        f"|v_j|*||(w_j, b_j)|| >= {config.significance} * max (the selection is a float "
+        "judgement at that threshold; the rank is exact).",
+        "plateaus: runs of checkpoints where the float loss falls by less than "
+        f"{config.plateau_tolerance:.0%} from one checkpoint to the next.",
+        "teacher_local_dimension: exact local dimension on X of the 3-neuron teacher.",
+    ]
+    return ExperimentResult(NAME, mode, seed, asdict(config),
+                            (replace(result_run, summary=summary),), notes=tuple(notes))
