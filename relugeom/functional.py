@@ -63,7 +63,7 @@ from .arrangement import HyperplaneArrangement, enumerate_cells, hyperplane_arra
 from .dimension import local_dimension
 from .errors import InputError
 from .jacobian import jacobian
-from .network import ShallowNetwork
+from .network import ShallowNetwork, as_shallow
 from .numbers import common_denominator
 from .patterns import ReluPrime, activation_patterns, check_relu_prime
 from .structure import kernel_split, rank_structure
@@ -292,6 +292,7 @@ def functional_dimension(network: ShallowNetwork, *, relu_prime_at_zero: ReluPri
     >>> functional_dimension(ShallowNetwork(W=[[1], [2]], b=[1, 2], V=[[1, 1]], c=[0])).gap
     2
     """
+    network = as_shallow(network, "the functional dimension")
     convention = _convention_for(network, relu_prime_at_zero)
     X = decisive_sample(network)
     fdim = local_dimension(network, X, relu_prime_at_zero=convention, backend=backend)
@@ -397,5 +398,5 @@ def functional_dimension_check(a: Any) -> Any:
     if dim != fdim:
         return fails(f"X is rich in all {regions} activation regions but dim = {dim} ≠ fdim = "
                      f"{fdim}", local_dimension=dim, functional_dimension=fdim, regions=regions)
-    return holds(f"dim = fdim = {fdim}: X holds d+1 affinely independent points in all "
-                 f"{regions} activation regions")
+    where = "the only activation region" if regions == 1 else f"all {regions} activation regions"
+    return holds(f"dim = fdim = {fdim}: X holds d+1 affinely independent points in {where}")

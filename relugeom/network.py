@@ -136,6 +136,10 @@ class ShallowNetwork:
         if missing:
             raise InputError(f"{source}: missing key(s) {', '.join(missing)}; a shallow network "
                              'is {"W": [[..]], "b": [..], "V": [[..]], "c": [..]}')
+        unknown = sorted(set(map(str, data)) - {"W", "b", "V", "c"})
+        if unknown:
+            raise InputError(f"{source}: unknown key(s) {', '.join(unknown)}; a shallow network "
+                             'is {"W": [[..]], "b": [..], "V": [[..]], "c": [..]}')
         try:
             return cls(data["W"], data["b"], data["V"], data["c"])
         except InputError as exc:
@@ -222,3 +226,21 @@ class ShallowNetwork:
                   for row, bj in zip(self.W, self.b)]
         return tuple(sum((v * h for v, h in zip(row, hidden)), ck)
                      for row, ck in zip(self.V, self.c))
+
+
+def as_shallow(network: Any, what: str = "this computation") -> ShallowNetwork:
+    """``network`` as a :class:`ShallowNetwork`: a two-layer deep network (one hidden layer) is
+    converted, anything deeper or of another kind is refused, naming ``what`` needs it.
+
+    >>> as_shallow(ShallowNetwork([[1]], [0], [[1]], [0]), "T6").widths
+    (1, 1, 1)
+    """
+    if isinstance(network, ShallowNetwork) or all(hasattr(network, k) for k in "WbVc"):
+        return network
+    widths = getattr(network, "widths", None)
+    if getattr(network, "depth", None) == 2 and hasattr(network, "to_shallow"):
+        return network.to_shallow()
+    found = (f"a network with {len(widths) - 2} hidden layers (widths {tuple(widths)})"
+             if widths is not None else f"a {type(network).__name__}")
+    raise InputError(f"{what} needs a shallow (one-hidden-layer) network "
+                     f'{{"W", "b", "V", "c"}}; got {found}')

@@ -39,6 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .errors import InputError
 from .jacobian import jacobian, numeric_jacobian
 from .numbers import to_json_number
 from .patterns import ReluPrime, activation_patterns, distinct_patterns, preactivations
@@ -100,12 +101,14 @@ class ToleranceRule:
 
     ``crossed`` lists the 1-based indices of the singular values on the wrong side of the
     tolerance (under it although exactly nonzero, or above it although exactly zero).
+    ``tolerance`` and ``rank`` are None when float64 cannot represent the case (an entry or
+    the float Jacobian beyond its range); ``explanation`` then says so.
     """
 
     name: str
     rule: str
-    tolerance: float
-    rank: int
+    tolerance: float | None
+    rank: int | None
     exact_rank: int
     crossed: tuple
     explanation: str | None
@@ -150,15 +153,15 @@ class NumericComparison:
     rtol_rule: ToleranceRule
     gap: float | None
     causes: tuple
-    float_regions_perceived: int
+    float_regions_perceived: int | None
     exact_regions_perceived: int
     pattern_mismatches: tuple
     monte_carlo: MonteCarloRegions | None
     label: str = LABEL
 
     @property
-    def numeric_rank(self) -> int:
-        """The rank under numpy's rule."""
+    def numeric_rank(self) -> int | None:
+        """The rank under numpy's rule (None when float64 cannot hold the case at all)."""
         return self.numpy_rule.rank
 
     @property
@@ -225,6 +228,9 @@ def monte_carlo_regions(network: Any, lo: Any, hi: Any, points: int = DEFAULT_MO
     Cost O(points·N·d) floats.
     """
     lo, hi = Fraction(lo), Fraction(hi)
+    if _beyond_float64([("box", lo), ("box", hi), ("box width", hi - lo)]):
+        raise InputError(f"the Monte-Carlo box ({describe_value(lo)}, {describe_value(hi)}) is "
+                         "beyond float64's range (about ±1.8e308): no float sampling is possible")
     rng = np.random.default_rng(seed)
     P = rng.uniform(float(lo), float(hi), size=(points, network.input_dim))
     found = len(np.unique(float_patterns(network, P), axis=0)) if points else 0
@@ -245,7 +251,22 @@ def describe_value(q: Fraction) -> str:
             return f"{sign}2^{e}"
     if a.denominator < 1000 and a.numerator < 10 ** 6:
         return str(q)
-    return f"≈{float(q):.2g}"
+    return f"≈{sign}{_scientific(a)}"
+
+
+def _scientific(a: Fraction) -> str:
+    """A positive rational as "1.2e-07", also far outside the float64 range ("1e-400")."""
+    e = len(str(a.numerator)) - len(str(a.denominator)) if a.numerator.bit_length() < 12000 \
+        and a.denominator.bit_length() < 12000 else round(_log2(a) * 0.30102999566398120)
+    mantissa = a / Fraction(10) ** e    # in (0.1, 10) up to the rounding of e
+    while mantissa >= 10:
+        mantissa, e = mantissa / 10, e + 1
+    while mantissa < 1:
+        mantissa, e = mantissa * 10, e - 1
+    text = f"{float(mantissa):.1f}".rstrip("0").rstrip(".")
+    if text == "10":
+        text, e = "1", e + 1
+    return f"{text}e{e:+03d}" if not -5 < e < 5 else f"{float(a):.2g}"
 
 
 def _largest(values: Sequence[Fraction]) -> Fraction:
@@ -366,12 +387,28 @@ def _hyperplane_cause(network: Any, relative_tol: float) -> list[str]:
     return out
 
 
-def _inexact_entries(network: Any, X: tuple) -> str | None:
+def _named_entries(network: Any, X: tuple) -> list[tuple[str, Fraction]]:
+    """Every entry of W, b, V and X (what the float Jacobian reads) with its name."""
     named = [(f"W[{j}][{l}]", q) for j, row in enumerate(network.W) for l, q in enumerate(row)]
     named += [(f"b[{j}]", q) for j, q in enumerate(network.b)]
     named += [(f"V[{k}][{j}]", q) for k, row in enumerate(network.V) for j, q in enumerate(row)]
     named += [(f"X[{i}][{l}]", q) for i, x in enumerate(X) for l, q in enumerate(x)]
+    return named
+
+
+def _beyond_float64(named: Sequence[tuple[str, Fraction]]) -> str | None:
+    """The first entry float64 cannot hold at all (it would overflow to ±inf), as a sentence."""
     for name, q in named:
+        try:
+            float(q)
+        except OverflowError:
+            return (f"{name} = {describe_value(q)} is beyond float64's range (about ±1.8e308), "
+                    "so a float64 tool cannot even hold this case")
+    return None
+
+
+def _inexact_entries(network: Any, X: tuple) -> str | None:
+    for name, q in _named_entries(network, X):
         if Fraction(float(q)) != q:
             return (f"entries float64 cannot hold exactly (e.g. {name} = {q}) are rounded, so "
                     "exact dependencies hold in floats only up to rounding")
@@ -419,7 +456,17 @@ def compare_numeric(network: Any, X: Any, exact_rank: int, *,
     X = as_sample(X, network.input_dim)
     if exact_patterns is None:
         exact_patterns = activation_patterns(network, X, relu_prime_at_zero)
-    J = numeric_jacobian(network, X)
+    exact_regions = len(distinct_patterns(tuple(map(tuple, exact_patterns))))
+    problem = _beyond_float64(_named_entries(network, X))
+    if problem is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            J = numeric_jacobian(network, X)
+        if not np.isfinite(J).all():
+            problem = ("the float64 Jacobian overflows (a pre-activation w·x + b or a product "
+                       "with V is beyond ≈1.8e308)")
+    if problem is not None:
+        return _without_floats(_jacobian_shape(network, X), exact_rank, exact_regions, rtol,
+                               problem)
     S = singular_values(J)
     smax = float(S.max()) if S.size else 0.0
     numpy_tol, rel_tol = numpy_tolerance(S, J.shape), rtol * smax
@@ -464,11 +511,34 @@ def compare_numeric(network: Any, X: Any, exact_rank: int, *,
     monte_carlo = None
     if monte_carlo_points:
         lo, hi = box if box is not None else default_box(X)
-        monte_carlo = monte_carlo_regions(network, lo, hi, monte_carlo_points, seed)
+        # a box the user gave must be sampled (or refused); the default one is skipped when
+        # floats cannot sample it
+        if box is not None or _beyond_float64([("box", lo), ("box", hi), ("box", hi - lo)]) \
+                is None:
+            monte_carlo = monte_carlo_regions(network, lo, hi, monte_carlo_points, seed)
     return NumericComparison(
         shape=tuple(J.shape), singular_values=tuple(float(s) for s in S), exact_rank=exact_rank,
         numpy_rule=numpy_rule, rtol_rule=rtol_rule, gap=singular_value_gap(S, exact_rank),
         causes=tuple(dict.fromkeys(numpy_causes + rtol_causes)),
         float_regions_perceived=len(np.unique(fp, axis=0)),
-        exact_regions_perceived=len(distinct_patterns(tuple(map(tuple, exact_patterns)))),
+        exact_regions_perceived=exact_regions,
         pattern_mismatches=mismatches, monte_carlo=monte_carlo)
+
+
+def _jacobian_shape(network: Any, X: Sequence) -> tuple[int, int]:
+    """(n·m, P), the shape of J."""
+    return len(X) * network.output_dim, network.n_parameters
+
+
+def _without_floats(shape: tuple[int, int], exact_rank: int, exact_regions: int, rtol: float,
+                    problem: str) -> NumericComparison:
+    """The comparison when float64 cannot hold the case: no numeric rank, and why."""
+    text = f"no numeric rank: {problem}"
+    rules = [ToleranceRule(name, rule, None, None, exact_rank, (), text)
+             for name, rule in (("numpy", NUMPY_RULE),
+                                ("rtol", f"the rule rtol·S.max(), rtol = {rtol:.3g}"))]
+    return NumericComparison(shape=shape, singular_values=(), exact_rank=exact_rank,
+                             numpy_rule=rules[0], rtol_rule=rules[1], gap=None,
+                             causes=(problem,), float_regions_perceived=None,
+                             exact_regions_perceived=exact_regions, pattern_mismatches=(),
+                             monte_carlo=None)

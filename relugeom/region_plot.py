@@ -5,15 +5,21 @@ vertex, region point and sample), computed by clipping the window with the regio
 in rational arithmetic and only then converted to floats for drawing. Regions are coloured by
 linear piece; hyperplanes where f bends are solid, those where it does not bend are dashed;
 samples are black dots. Needs matplotlib (the optional extra ``relugeom[plot]``).
+
+:func:`new_figure` and :func:`save_figure` are the two places relugeom talks to matplotlib
+(also for :func:`relugeom.sampling.plot_convergence`): figures are built without pyplot, so
+plotting never switches the caller's backend or leaves figures open, and a missing matplotlib,
+an unwritable path or an unknown image format are clear input errors.
 """
 
 from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Sequence
 
 from .errors import InputError
+from .numeric import describe_value as float_text
 from .pieces import adjacency_graph
 
 
@@ -52,6 +58,20 @@ def _window(report, box) -> tuple[Fraction, Fraction, Fraction, Fraction]:
     return cx - half, cx + half, cy - half, cy + half
 
 
+def _check_drawable(x0: Fraction, x1: Fraction, y0: Fraction, y1: Fraction) -> None:
+    """The picture is drawn in floats: refuse a window floats cannot show (beyond ±1.8e308,
+    or so narrow that its sides round to the same float)."""
+    try:
+        corners = [float(q) for q in (x0, x1, y0, y1)]
+    except OverflowError:
+        corners = None
+    if corners is None or not corners[0] < corners[1] or not corners[2] < corners[3]:
+        raise InputError(f"the plot window [{float_text(x0)}, {float_text(x1)}] × "
+                         f"[{float_text(y0)}, {float_text(y1)}] cannot be drawn in floats (too "
+                         "large or too narrow); choose a --box of moderate size, or move the "
+                         "samples (the regions and pieces themselves are computed exactly)")
+
+
 def _piece_colouring(report, colours: int) -> list[int]:
     """A colour per piece: piece p gets colour p mod ``colours`` unless an adjacent piece
     already has it, then the next free one."""
@@ -70,6 +90,28 @@ def _piece_colouring(report, colours: int) -> list[int]:
     return colour
 
 
+def new_figure(**options: Any) -> Any:
+    """A matplotlib ``Figure`` (not registered with pyplot), or InputError without matplotlib."""
+    try:
+        import matplotlib  # noqa: F401  (first, so that a blocked or missing matplotlib is seen)
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise InputError("plotting needs matplotlib, an optional extra: pip install "
+                         "'relugeom[plot]' (or pip install matplotlib)") from None
+    return Figure(**options)
+
+
+def save_figure(fig: Any, path: str) -> str:
+    """Write ``fig`` to ``path`` (format from the extension: .png, .pdf, .svg, ...)."""
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise InputError(f"cannot write the plot to {path!r}: {exc.strerror or exc}") from None
+    except ValueError as exc:   # e.g. "Format 'txt' is not supported"
+        raise InputError(f"cannot write the plot to {path!r}: {exc}") from None
+    return path
+
+
 def plot_regions(report, path: str, box: Sequence | None = None) -> str:
     """Draw the regions and pieces of a :class:`~relugeom.regions.RegionReport` with d = 2.
 
@@ -80,18 +122,15 @@ def plot_regions(report, path: str, box: Sequence | None = None) -> str:
     if arrangement.dimension != 2:
         raise InputError(f"--plot draws networks with 2 inputs; this one has "
                          f"{arrangement.dimension}")
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InputError("plotting needs matplotlib, an optional extra: pip install "
-                         "'relugeom[plot]' (or pip install matplotlib)") from None
+    fig = new_figure(figsize=(6.4, 6.4), layout="tight")
+    from matplotlib import colormaps
+
     x0, x1, y0, y1 = _window(report, box)
+    _check_drawable(x0, x1, y0, y1)
     square = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    colours = plt.get_cmap("tab20").colors
+    colours = colormaps["tab20"].colors
     colour_of = _piece_colouring(report, len(colours))
-    fig, ax = plt.subplots(figsize=(6.4, 6.4))
+    ax = fig.subplots()
     for cell, piece in zip(report.regions.cells, report.pieces.cell_piece):
         polygon = square
         for (normal, offset), side in zip(arrangement.hyperplanes, cell.side):
@@ -125,12 +164,5 @@ def plot_regions(report, path: str, box: Sequence | None = None) -> str:
     title = (f"{report.regions.count} activation regions, {report.pieces.count} linear pieces"
              "\n(colour = linear piece; solid: f bends, dashed: f does not bend)")
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise InputError(f"cannot write the plot to {path!r}: {exc.strerror}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(fig, path)
 

@@ -27,7 +27,7 @@ import networkx as nx
 
 from .arrangement import (HyperplaneArrangement, cells_meeting_box, enumerate_cells,
                           hyperplane_arrangement, locate)
-from .errors import InputError
+from .network import as_shallow
 from .numbers import to_json_number, to_rational
 from .pieces import (LinearPieces, adjacency_graph, count_linear_pieces, merge_linear_pieces,
                      piece_keys)
@@ -36,11 +36,7 @@ from .zaslavsky import RegionCounts, region_counts
 
 
 def _shallow(network: Any) -> Any:
-    if not all(hasattr(network, name) for name in ("W", "b", "V", "c")):
-        raise InputError("activation regions are computed for shallow networks "
-                         "{W, b, V, c}; got a network without that form "
-                         f"({type(network).__name__})")
-    return network
+    return as_shallow(network, "the activation regions and linear pieces")
 
 
 @dataclass(frozen=True)

@@ -133,16 +133,13 @@ def lift(point: Point, onto: Hyperplane) -> Point:
 def lift_direction(direction: Sequence[int], onto: Hyperplane) -> tuple[int, ...]:
     """The direction of H = ``onto`` whose coordinates other than the pivot are ``direction``.
 
-    Like :func:`lift` without the offset: a vector parallel to H, up to a positive factor.
+    Like :func:`lift` without the offset: a vector parallel to H (the lift of ``direction``
+    onto the parallel hyperplane through 0), made primitive, which keeps its direction.
+
+    >>> lift_direction((3,), ((2, 1), -1))   # the lift (-3, 6) along 2x + y = 0, made primitive
+    (-1, 2)
     """
-    w, _ = onto
-    i = pivot(onto)
-    a = w[i]
-    rest = [j for j in range(len(w)) if j != i]
-    X = [0] * len(w)
-    for j, y in zip(rest, direction):
-        X[j] = a * y
-    X[i] = -sum(w[j] * y for j, y in zip(rest, direction))
+    X, _ = lift((tuple(direction), 1), (onto[0], 0))
     g = math.gcd(*X)
     return tuple(x // g for x in X)
 

@@ -57,7 +57,7 @@ from .errors import InputError
 from .functional import FunctionalDimension, functional_dimension, region_deficits
 from .jacobian import jacobian
 from .linalg import integer_rows
-from .network import ShallowNetwork
+from .network import ShallowNetwork, as_shallow
 from .numbers import common_denominator, to_json_number, to_rational
 from .patterns import ReluPrime
 from .restriction import evaluate, to_fractions
@@ -84,9 +84,11 @@ class Distribution:
     def describe(self) -> str:
         """One line saying exactly what is drawn."""
         if self.kind == "gaussian":
-            return f"Gaussian N(0, σ²I), σ = {self.scale}, rounded to the grid 2^-{self.grid_bits}"
+            return (f"Gaussian N(0, σ²I), σ = {to_json_number(self.scale)}, rounded to the grid "
+                    f"2^-{self.grid_bits}")
         if self.kind == "uniform":
-            return (f"uniform on the box ({self.low}, {self.high})^{self.input_dim}, midpoints of "
+            return (f"uniform on the box ({to_json_number(self.low)}, "
+                    f"{to_json_number(self.high)})^{self.input_dim}, midpoints of "
                     f"2^{self.grid_bits} bins per coordinate")
         return f"resampling {len(self.data)} data points with replacement"
 
@@ -106,8 +108,12 @@ class Distribution:
         d = self.input_dim
         if self.kind == "gaussian":
             D = 1 << self.grid_bits
-            g = rng.standard_normal((count, d)) * float(self.scale) * D
-            return [(tuple(int(v) for v in np.rint(row)), D) for row in g]
+            g = rng.standard_normal((count, d))
+            factor = self.scale * D
+            if factor < 2 ** 900:   # floats hold g·σ·2^b (|g| < 40) with room to spare
+                return [(tuple(int(v) for v in np.rint(row)), D) for row in g * float(factor)]
+            # σ beyond the float range: round g·σ·2^b exactly
+            return [(tuple(round(Fraction(float(v)) * factor) for v in row), D) for row in g]
         if self.kind == "uniform":
             k = rng.integers(0, 1 << self.grid_bits, size=(count, d))
             D = common_denominator([self.low, self.high]) << (self.grid_bits + 1)
@@ -256,8 +262,9 @@ class RegionEstimate:
     def to_dict(self) -> dict[str, Any]:
         return {"pattern": "".join(map(str, self.pattern)), "deficit": self.deficit,
                 "necessary": self.deficit > 0, "count": self.count,
-                "probability_estimate": self.probability_estimate,
-                "standard_error_estimate": self.standard_error,
+                # no draws, no estimate (None, not NaN: NaN is not JSON)
+                "probability_estimate": self.probability_estimate if self.draws else None,
+                "standard_error_estimate": self.standard_error if self.draws else None,
                 "completed_rank_in_repeats": self.completed_rank}
 
 
@@ -421,6 +428,7 @@ def sampling_convergence(network: ShallowNetwork, distribution: Distribution, *,
     Cost: per point, m rows reduced against at most fdim kept rows (O(m·fdim·P) integer
     operations); the estimate costs O(draws·H·d) integer operations (H hyperplanes).
     """
+    network = as_shallow(network, "the sampling convergence")
     if distribution.input_dim != network.input_dim:
         raise InputError(f"the distribution draws points of dimension {distribution.input_dim} "
                          f"but the network's input dimension is {network.input_dim}")
@@ -489,18 +497,14 @@ def plot_convergence(result: SamplingConvergence, path: str) -> str:
     Needs matplotlib (the optional extra ``relugeom[plot]``); without it an
     :class:`~relugeom.errors.InputError` says how to install it.
     """
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
-    except ImportError:
-        raise InputError("plotting needs matplotlib, an optional extra: pip install "
-                         "'relugeom[plot]' (or pip install matplotlib)") from None
+    from .region_plot import new_figure, save_figure
+
+    fig = new_figure(figsize=(11, 4.2), layout="tight")
+    from matplotlib.ticker import MaxNLocator
+
     fdim = result.functional_dimension
     bound = result.functional.symmetry_bound
-    fig, (curves, hist) = plt.subplots(1, 2, figsize=(11, 4.2),
-                                       gridspec_kw={"width_ratios": [3, 2]})
+    curves, hist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     last = max((run.points_drawn for run in result.runs), default=1)
     for run in result.runs:
         xs = [0] + [n for n, _ in run.steps] + [last]
@@ -512,6 +516,8 @@ def plot_convergence(result: SamplingConvergence, path: str) -> str:
         curves.axhline(bound, color="tab:gray", linestyle=":", label=f"P − N = {bound}")
     if last > 200:  # long runs: a log axis keeps the early steps readable
         curves.set_xscale("symlog", linthresh=10)
+    else:
+        curves.xaxis.set_major_locator(MaxNLocator(integer=True))
     curves.set_xlabel("sample size n")
     curves.set_ylabel("local dimension (exact)")
     curves.set_title(f"{result.repeats} repeats: {result.distribution.describe()}", fontsize=9)
@@ -525,11 +531,4 @@ def plot_convergence(result: SamplingConvergence, path: str) -> str:
     hist.set_ylabel("repeats")
     hist.set_title(f"reached in {summary['reached']} of {summary['repeats']} repeats "
                    f"(≤ {result.max_points} points)", fontsize=9)
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise InputError(f"cannot write the plot to {path!r}: {exc.strerror}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(fig, path)

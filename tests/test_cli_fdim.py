@@ -88,7 +88,7 @@ BAD = {
                                "--scale"),
     "data without file": (["fdim", "{net}", "--sampling", "data"], "--data FILE"),
     "plot without sampling": (["fdim", "{net}", "--plot", "{tmp}/x.png"], "--plot"),
-    "empty box": (["fdim", "{net}", "--sampling", "uniform", "--box", "1", "0"], "low < high"),
+    "empty box": (["fdim", "{net}", "--sampling", "uniform", "--box", "1", "0"], "LO < HI"),
     "negative scale": (["fdim", "{net}", "--sampling", "gaussian", "--scale", "-1"], "positive"),
     "bad repeats": (["fdim", "{net}", "--sampling", "gaussian", "--repeats", "0"], "repeats"),
     "zero neuron": (["fdim", "{zero}"], "w = 0 and b = 0"),

@@ -47,8 +47,10 @@ def symmetry_bound(a: Any) -> Outcome:
     if dim > P - N:
         return fails(f"dim = {dim} > P − N = {P} − {N} = {P - N}", local_dimension=dim,
                      bound=P - N)
-    return holds(f"dim = {dim} ≤ P − N = {P} − {N} = {P - N}; the {N} rescaling directions, "
-                 "independent (disjoint supports), lie in ker J (checked exactly)")
+    directions = ("the rescaling direction lies" if N == 1 else f"the {N} rescaling directions, "
+                  "independent (disjoint supports), lie")
+    return holds(f"dim = {dim} ≤ P − N = {P} − {N} = {P - N}; {directions} in ker J (checked "
+                 "exactly)")
 
 
 @theorem("T2", "sample bound", "dim ≤ n·m", shallow_only=False)

@@ -172,7 +172,8 @@ def arrangement_count(a: Any) -> Outcome:
         notes.append(f"general position: Σ_{{i≤{d}}} C({H}, i) = {gp_regions}, "
                      f"C({H - 1}, {d}) = {gp_bounded}")
     return holds(f"{H} distinct hyperplane{'s' * (H != 1)} in R^{d} (normals of rank {r}): "
-                 f"{regions} regions, {bounded} bounded, {relative} relatively bounded; "
+                 f"{regions} region{'s' * (regions != 1)}, {bounded} bounded, {relative} "
+                 "relatively bounded; "
                  f"χ(t) = {polynomial_text(chi)}"
                  + (f" ({notes[0]})" if notes and notes[0].startswith("Whitney") else "")
                  + f", (−1)^{d} χ(−1) = {expected['regions']}, (−1)^{r} χ(1) = "

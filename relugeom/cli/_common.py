@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import sys
 from fractions import Fraction
 from typing import Any
 
+from ..errors import InputError
 from ..io import read_network, read_sample
-from ..numbers import to_json_number
+from ..network import ShallowNetwork, as_shallow
+from ..numbers import to_json_number, to_rational
+
+#: What argparse should take for a (negative) number rather than an option: -3, -1/2, -.5,
+#: -1e-3, and -inf / -nan (so that they reach the exact parser and its clear refusal).
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+/\d+|\d*\.?\d+([eE][-+]?\d+)?|\d+\.([eE][-+]?\d+)?|"
+                              r"[iI][nN][fF]([iI][nN][iI][tT][yY])?|[nN][aA][nN])$")
 
 
 def add_network_argument(parser: argparse.ArgumentParser) -> None:
@@ -25,14 +34,63 @@ def add_sample_argument(parser: argparse.ArgumentParser, flag: bool = False) -> 
         parser.add_argument("sample", metavar="SAMPLE", help=help_text)
 
 
+def add_box_option(parser: argparse.ArgumentParser, help_text: str,
+                   group: Any = None) -> None:
+    """``--box LO HI`` (exact numbers, negative ones included: -1/2, -1e3), in ``group`` of
+    ``parser`` if given."""
+    (group or parser).add_argument("--box", nargs=2, metavar=("LO", "HI"), help=help_text)
+    allow_negative_numbers(parser)
+
+
+def allow_negative_numbers(parser: argparse.ArgumentParser) -> None:
+    """Let option values be any exact negative number; argparse alone takes "-1/2" or "-1e-3"
+    for an unknown option."""
+    parser._negative_number_matcher = _NEGATIVE_NUMBER
+
+
+def parse_box(args: argparse.Namespace) -> tuple[Fraction, Fraction] | None:
+    """The exact box (LO, HI) of ``--box``, or None; LO < HI is required."""
+    if getattr(args, "box", None) is None:
+        return None
+    lo, hi = (to_rational(q, f"--box {name}") for q, name in zip(args.box, ("LO", "HI")))
+    if not lo < hi:
+        raise InputError(f"--box needs LO < HI, got LO = {args.box[0]} and HI = {args.box[1]}")
+    return lo, hi
+
+
+def whole_number(minimum: int = 0):
+    """An argparse ``type``: a whole number ≥ ``minimum``, with a message saying what was wrong.
+
+    >>> whole_number(1)("3"), whole_number(0)("0")
+    (3, 0)
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def shallow_network(network: Any, command: str) -> ShallowNetwork:
+    """The network as a shallow one (a two-layer deep network is one); deeper ones refused."""
+    return as_shallow(network, f"relugeom {command}")
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
-def add_relu_prime_option(parser: argparse.ArgumentParser) -> None:
+def add_relu_prime_option(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
     parser.add_argument("--relu-prime-at-zero", choices=["error", "0", "1"], default="error",
-                        help="what to do when a sample lies on a hyperplane: refuse (default), "
-                             "or use the one-sided derivative relu'(0) = 0 or 1")
+                        help=help_text or "what to do when a sample lies on a hyperplane: refuse "
+                                          "(default), or use the one-sided derivative "
+                                          "relu'(0) = 0 or 1")
 
 
 def relu_prime(args: argparse.Namespace) -> Any:
@@ -49,9 +107,12 @@ def load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def jsonable(value: Any) -> Any:
-    """Fractions become ints or "p/q" strings, tuples lists, recursively."""
+    """Fractions become ints or "p/q" strings, tuples lists, recursively; a float NaN becomes
+    null and ±inf the strings "inf" / "-inf" (strict JSON has neither)."""
     if isinstance(value, Fraction):
         return to_json_number(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -62,7 +123,7 @@ def jsonable(value: Any) -> Any:
 
 
 def print_json(obj: Any) -> None:
-    json.dump(jsonable(obj), sys.stdout, indent=2)
+    json.dump(jsonable(obj), sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
 
 

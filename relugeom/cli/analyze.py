@@ -24,11 +24,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def describe(analysis: Analysis) -> None:
     """The human-readable report of ``relugeom analyze``."""
     a = analysis
-    print(f"network: d = {a.input_dim} inputs, N = {a.hidden_width} hidden neurons, "
-          f"m = {a.output_dim} outputs, P = {a.n_parameters} parameters; sample: n = "
-          f"{a.n_samples}")
-    rows = [
-        ("activation regions perceived by X", a.activation_regions_perceived),
+    hidden = (f"N = {a.hidden_width} hidden neurons" if isinstance(a.hidden_width, int) else
+              f"hidden layers of widths {', '.join(map(str, a.hidden_width))}")
+    print(f"network: d = {a.input_dim} input{'s' * (a.input_dim != 1)}, {hidden}, "
+          f"m = {a.output_dim} output{'s' * (a.output_dim != 1)}, P = {a.n_parameters} "
+          f"parameters; sample: n = {a.n_samples}")
+    rows = [("activation regions perceived by X", a.activation_regions_perceived)]
+    if a.linear_pieces_perceived is not None:
+        rows.append(("linear pieces perceived by X", a.linear_pieces_perceived))
+    rows += [
         ("local dimension (exact rank of J)", a.local_dimension),
         ("bound P − N (rescaling symmetries)", a.symmetry_bound),
         ("bound n·m (rows of J)", a.sample_bound),

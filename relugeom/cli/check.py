@@ -1,4 +1,4 @@
-"""relugeom check NETWORK SAMPLE [--json]: exact dimension, numeric rank, structure, theorems T1–T8.
+"""relugeom check NETWORK SAMPLE [--json]: exact dimension, numeric rank, structure, T1–T9.
 
 Exit status 0 when no theorem fails, 1 when one does (the statements are proved, so that is a
 bug in relugeom: please report it), 2 for bad input.
@@ -12,42 +12,37 @@ from typing import Any
 from ..analysis import Analysis, analyze
 from ..checks import FAILS
 from ..errors import InputError
-from ..network import ShallowNetwork
 from ..numbers import to_rational
 from ..numeric import DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison, compare_numeric
-from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
-                      add_sample_argument, load_inputs, print_json, print_table, relu_prime)
+from ._common import (add_box_option, add_json_flag, add_network_argument,
+                      add_relu_prime_option, add_sample_argument, load_inputs, parse_box,
+                      print_json, print_table, relu_prime, shallow_network, whole_number)
 
 
 def _rtol(text: str) -> float:
+    """A relative tolerance in (0, 1), read exactly, then as the float it is used as."""
     try:
-        value = float(text)
-    except ValueError:
+        q = to_rational(text, "--rtol")
+    except InputError:
         raise argparse.ArgumentTypeError(f"--rtol must be a number, got {text!r}") from None
-    if not 0 < value < 1:
+    if not 0 < q < 1:
         raise argparse.ArgumentTypeError(f"--rtol must lie strictly between 0 and 1, got {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a count ≥ 0, got {value}")
+    value = float(q)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"--rtol {text} is 0 in float64 (the numeric ranks "
+                                         "are float64 computations); use at least 1e-300")
     return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "check", help="verify theorems T1–T8 on a case; compare the exact rank with float ranks",
+        "check", help="verify theorems T1–T9 on a case; compare the exact rank with float ranks",
         description="Compute the exact local dimension and its rank structure (incidence matrix "
                     "M, per-region ranks, per-neuron diagnosis, kernel of J split into "
                     "rescalings and explained directions), verify theorems T1–T8 of the design "
-                    "notes on this case, and set NUMERIC float64 estimates beside the exact "
-                    "values, explaining any disagreement. Exit status 1 if a theorem fails "
-                    "(a bug in relugeom), 2 for bad input.")
+                    "notes and T9 (dim ≤ functional dimension) on this case, and set NUMERIC "
+                    "float64 estimates beside the exact values, explaining any disagreement. "
+                    "Exit status 1 if a theorem fails (a bug in relugeom), 2 for bad input.")
     add_network_argument(parser)
     add_sample_argument(parser)
     add_json_flag(parser)
@@ -55,34 +50,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--rtol", type=_rtol, default=DEFAULT_RTOL, metavar="R",
                         help="relative tolerance of the second numeric rank rule, σ > R·σ_max "
                              f"(default √eps ≈ {DEFAULT_RTOL:.2g})")
-    parser.add_argument("--mc-points", type=_count, default=DEFAULT_MONTE_CARLO_POINTS,
+    parser.add_argument("--mc-points", type=whole_number(0), default=DEFAULT_MONTE_CARLO_POINTS,
                         metavar="K", help="random points for the Monte-Carlo region count "
                                           f"(default {DEFAULT_MONTE_CARLO_POINTS}; 0 skips it)")
-    parser.add_argument("--box", nargs=2, metavar=("LO", "HI"),
-                        help="box [LO, HI]^d of the Monte-Carlo count (default: the integer "
-                             "cube around the sample, one unit wider)")
-    parser.add_argument("--seed", type=_count, default=0, help="seed of the Monte-Carlo count")
+    add_box_option(parser, "box [LO, HI]^d of the Monte-Carlo count (default: the integer "
+                           "cube around the sample, one unit wider)")
+    parser.add_argument("--seed", type=whole_number(0), default=0,
+                        help="seed of the Monte-Carlo count")
     parser.set_defaults(run=run)
-
-
-def _shallow(network: Any, source: str) -> ShallowNetwork:
-    """The network as a shallow one (a two-layer deep network is one); deeper ones refused."""
-    if isinstance(network, ShallowNetwork):
-        return network
-    if getattr(network, "depth", None) == 2:
-        return network.to_shallow()
-    raise InputError(f"network file {source!r} has widths {network.widths}: relugeom check "
-                     "verifies the theorems of one-hidden-layer networks; for deeper ones use "
-                     "relugeom analyze")
-
-
-def _box(args: argparse.Namespace) -> tuple | None:
-    if args.box is None:
-        return None
-    lo, hi = (to_rational(v, f"--box {name}") for v, name in zip(args.box, ("LO", "HI")))
-    if not lo < hi:
-        raise InputError(f"--box needs LO < HI, got LO = {lo} and HI = {hi}")
-    return lo, hi
 
 
 def report(a: Analysis, numeric: NumericComparison) -> dict[str, Any]:
@@ -105,13 +80,16 @@ def _describe_numeric(n: NumericComparison) -> None:
     rows = [("local dimension (exact rank of J over Q)", n.exact_rank)]
     for rule in (n.numpy_rule, n.rtol_rule):
         rows.append((f"numeric rank, {rule.rule}",
+                     "none (float64 cannot hold this case)" if rule.rank is None else
                      f"{rule.rank}   (tolerance {rule.tolerance:.3g}; {verdict(rule)})"))
     r = n.exact_rank
     gap = ("undefined" if n.gap is None else f"{n.gap:.3g}")
     rows.append((f"numeric gap σ_{r}/σ_{r + 1} at the exact rank", gap))
     print_table(rows)
+    shown = set()
     for rule in (n.numpy_rule, n.rtol_rule):
-        if rule.explanation:
+        if rule.explanation and rule.explanation not in shown:
+            shown.add(rule.explanation)
             print(f"  why ({rule.name}): {rule.explanation}")
     print()
 
@@ -152,8 +130,11 @@ def _describe_theorems(verdicts: dict) -> None:
 
 def _describe_regions(n: NumericComparison, d: int) -> None:
     print("NUMERIC regions")
-    print(f"  distinct float patterns on X: {n.float_regions_perceived} (exact: "
-          f"{n.exact_regions_perceived})")
+    if n.float_regions_perceived is not None:
+        print(f"  distinct float patterns on X: {n.float_regions_perceived} (exact: "
+              f"{n.exact_regions_perceived})")
+    else:
+        print("  none: float64 cannot hold this case")
     mc = n.monte_carlo
     if mc is not None:
         exact = (f"exact count in the box: {mc.exact_regions_in_box}"
@@ -176,11 +157,16 @@ def describe(a: Analysis, numeric: NumericComparison) -> None:
 
 def run(args: argparse.Namespace) -> int:
     network, X = load_inputs(args)
-    a = analyze(_shallow(network, args.network), X, relu_prime_at_zero=relu_prime(args))
+    try:
+        network = shallow_network(network, "check")
+    except InputError as exc:
+        raise InputError(f"network file {args.network!r}: {exc}; for deeper networks use "
+                         "relugeom analyze") from None
+    a = analyze(network, X, relu_prime_at_zero=relu_prime(args))
     numeric = compare_numeric(
         a.network, a.X, a.local_dimension, relu_prime_at_zero=a.relu_prime_at_zero,
         exact_patterns=a.patterns, structure=a.structure, exact_jacobian=a.jacobian,
-        rtol=args.rtol, monte_carlo_points=args.mc_points, box=_box(args), seed=args.seed)
+        rtol=args.rtol, monte_carlo_points=args.mc_points, box=parse_box(args), seed=args.seed)
     if args.json:
         print_json(report(a, numeric))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..analysis import analyze
-from ..examples import all_examples
+from ..examples import all_examples, numeric_traps
 from ._common import print_json
 
 
@@ -18,12 +18,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def _numeric_summary(a) -> dict:
+    n = a.numeric
+    return {"numeric_rank": n.numeric_rank, "agreement": n.agreement,
+            "explanation": n.explanation}
+
+
+def _print_traps(traps: list) -> None:
+    """The section on cases where numpy's float rank is wrong and the exact one right."""
+    print("Where floats go wrong. NUMERIC ranks below are float64 estimates, under numpy's "
+          "rule σ > S.max()·max(shape)·eps\n(numpy.linalg.matrix_rank); the exact rank is "
+          "certified by exact elimination over Q.\n")
+    for ex, a in traps:
+        n = a.numeric
+        verdict = "agrees" if n.agreement else "is wrong"
+        print(f"[{ex.name}] exact local dimension = {a.local_dimension}; numpy's float rank = "
+              f"{n.numeric_rank}, which {verdict}.")
+        print(f"    What: {ex.story}.")
+        print(f"    relugeom explains: {n.explanation or 'no disagreement'}.\n")
+
+
 def run(args: argparse.Namespace) -> int:
     examples = all_examples()
     analyses = [(ex, analyze(ex.network, ex.X)) for ex in examples]
+    traps = [(ex, analyze(ex.network, ex.X)) for ex in numeric_traps()]
     if args.json:
-        print_json({ex.name: {"network": ex.network.to_dict(), **a.to_dict()}
-                    for ex, a in analyses})
+        report = {ex.name: {"network": ex.network.to_dict(), **a.to_dict()}
+                  for ex, a in analyses}
+        for ex, a in traps:
+            report[ex.name] = {"network": ex.network.to_dict(), **a.to_dict(),
+                               **_numeric_summary(a)}
+        print_json(report)
         return 0
     first = analyses[0][1]
     print("relugeom demo: exact local dimension of f_θ(x) = V·relu(Wx + b) + c on a sample X\n")
@@ -39,5 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{ex.name}] local dimension = {a.local_dimension} (exact), {verdict}; "
               f"X perceives {a.activation_regions_perceived} activation regions.")
         print(f"    Why: {ex.story}.\n")
+    _print_traps(traps)
     print("Try it on your own network: relugeom analyze NETWORK.json SAMPLE.csv [--json]")
+    print("and verify theorems T1–T9 on it:  relugeom check NETWORK.json SAMPLE.csv [--json]")
     return 0

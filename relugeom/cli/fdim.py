@@ -13,8 +13,9 @@ from ..numbers import to_json_number
 from ..sample import sample_to_dict
 from ..sampling import (DEFAULT_GRID_BITS, SamplingConvergence, gaussian, plot_convergence,
                         resampling, sampling_convergence, uniform)
-from ._common import (add_json_flag, add_network_argument, add_relu_prime_option, print_json,
-                      print_table, relu_prime)
+from ._common import (add_box_option, add_json_flag, add_network_argument,
+                      add_relu_prime_option, parse_box, print_json, print_table, relu_prime,
+                      shallow_network, whole_number)
 
 
 #: Regions listed in the text report (necessary ones first, then the rarest).
@@ -31,24 +32,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "local dimension of growing random samples until they reach it.")
     add_network_argument(parser)
     add_json_flag(parser)
-    add_relu_prime_option(parser)
+    add_relu_prime_option(parser, "relu'(0) for neurons with w = 0 and b = 0 (pre-activation 0 "
+                                  "everywhere), which are refused by default; the decisive "
+                                  "sample avoids every hyperplane, so it matters for them only")
     parser.add_argument("--save-sample", metavar="FILE",
                         help='write the decisive sample as JSON {"X": [[..]]} (exact)')
     group = parser.add_argument_group("sampling convergence")
     group.add_argument("--sampling", choices=["gaussian", "uniform", "data"],
                        help="distribution of the random samples")
     group.add_argument("--scale", metavar="SIGMA", help="Gaussian standard deviation (default 1)")
-    group.add_argument("--box", nargs=2, metavar=("LO", "HI"),
-                       help="uniform sampling box (LO, HI)^d (default -1 1)")
+    add_box_option(parser, "uniform sampling box (LO, HI)^d (default -1 1)", group)
     group.add_argument("--data", metavar="FILE", help="data file to resample (CSV, JSON, .npy)")
-    group.add_argument("--repeats", type=int, default=20, help="independent repeats (default 20)")
-    group.add_argument("--max-points", type=int, default=2000,
+    group.add_argument("--repeats", type=whole_number(1), default=20,
+                       help="independent repeats (default 20)")
+    group.add_argument("--max-points", type=whole_number(1), default=2000,
                        help="stop a repeat after this many points (default 2000)")
-    group.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    group.add_argument("--probability-draws", type=int, default=10000,
+    group.add_argument("--seed", type=whole_number(0), default=0, help="random seed (default 0)")
+    group.add_argument("--probability-draws", type=whole_number(0), default=10000,
                        help="draws for the region probability estimates (default 10000)")
-    group.add_argument("--grid-bits", type=int, default=DEFAULT_GRID_BITS,
-                       help="Gaussian/uniform draws are exact multiples of 2^-BITS (default 20)")
+    group.add_argument("--grid-bits", type=int, default=DEFAULT_GRID_BITS, metavar="BITS",
+                       help="Gaussian draws are rounded to multiples of 2^-BITS, uniform draws "
+                            "are the midpoints of 2^BITS bins per coordinate (1 to 64; "
+                            "default 20)")
     group.add_argument("--plot", metavar="PNG", help="save a figure (needs matplotlib)")
     parser.set_defaults(run=run)
 
@@ -69,7 +74,7 @@ def _distribution(args: argparse.Namespace, input_dim: int):
     if kind == "gaussian":
         return gaussian(input_dim, args.scale if args.scale is not None else 1, args.grid_bits)
     if kind == "uniform":
-        low, high = args.box if args.box is not None else (-1, 1)
+        low, high = parse_box(args) or (-1, 1)
         return uniform(input_dim, low, high, args.grid_bits)
     if kind == "data":
         if args.data is None:
@@ -167,7 +172,7 @@ def describe_sampling(result: SamplingConvergence) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    network = read_network(args.network)
+    network = shallow_network(read_network(args.network), "fdim")
     distribution = _distribution(args, network.input_dim)
     result = functional_dimension(network, relu_prime_at_zero=relu_prime(args))
     convergence = None

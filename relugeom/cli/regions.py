@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import re
 
-from ..deep import DeepNetwork
 from ..errors import BoundaryError, InputError
-from ..numbers import to_json_number, to_rational
+from ..numbers import to_json_number
 from ..regions import RegionReport, count_activation_regions, count_linear_pieces_of, region_report
-from ._common import add_json_flag, add_network_argument, add_sample_argument, load_inputs, \
-    print_json, print_table
+from ._common import (add_box_option, add_json_flag, add_network_argument, add_sample_argument,
+                      load_inputs, parse_box, print_json, print_table, shallow_network)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,8 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "(adjacent regions with the same affine map, merged).")
     add_network_argument(parser)
     add_sample_argument(parser, flag=True)
-    parser.add_argument("--box", nargs=2, metavar=("LO", "HI"),
-                        help="also count the regions and pieces meeting the box (LO, HI)^d")
+    add_box_option(parser, "also count the regions and pieces meeting the box (LO, HI)^d")
     parser.add_argument("--plot", metavar="PNG",
                         help="draw the regions and pieces (d = 2 only; needs matplotlib)")
     parser.add_argument("--count-only", action="store_true",
@@ -35,19 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="with --json, also list every region (pattern, interior point, "
                              "bounded, piece)")
     add_json_flag(parser)
-    # argparse takes "-1/2" or "-1e-3" for an option; let LO and HI be any exact negative number
-    parser._negative_number_matcher = re.compile(
-        r"^-(\d+(/\d+)?|\d*\.?\d+([eE][-+]?\d+)?)$")
     parser.set_defaults(run=run)
-
-
-def _box(args: argparse.Namespace):
-    if args.box is None:
-        return None
-    lo, hi = (to_rational(q, f"--box {name}") for q, name in zip(args.box, ("LO", "HI")))
-    if not lo < hi:
-        raise InputError(f"--box needs LO < HI, got LO = {args.box[0]} and HI = {args.box[1]}")
-    return lo, hi
 
 
 def describe(report: RegionReport) -> None:
@@ -103,12 +88,10 @@ def _count_only(args: argparse.Namespace, network) -> int:
 
 def run(args: argparse.Namespace) -> int:
     network, X = load_inputs(args)
-    if isinstance(network, DeepNetwork):
-        raise InputError("relugeom regions handles shallow networks {W, b, V, c}; this network "
-                         "has several hidden layers")
+    network = shallow_network(network, "regions")
     if args.count_only:
         return _count_only(args, network)
-    box = _box(args)
+    box = parse_box(args)
     try:
         report = region_report(network, X, box)
     except BoundaryError as exc:
