@@ -79,3 +79,29 @@ def test_missing_and_directory_files(tmp_path):
         read_sample(str(tmp_path), 1)
     with pytest.raises(InputError, match="missing key"):
         read_network(write(tmp_path, "n.json", '{"W": [[1]], "b": [0]}'))
+
+
+def test_csv_separator_and_long_numbers(tmp_path):
+    with pytest.raises(InputError, match="comma-separated"):
+        read_sample(write(tmp_path, "x.csv", "1;2\n3;4\n"), 2)
+    with pytest.raises(InputError, match="comma-separated"):
+        read_sample(write(tmp_path, "x.csv", "1\t2\n"), 2)
+    big = "7" * 5000
+    X = read_sample(write(tmp_path, "x.csv", f"{big}\n1\n2\n"), 1)
+    assert len(X) == 3 and X[0][0] == 7 * (10 ** 5000 - 1) // 9  # data, not a header
+    with pytest.raises(InputError, match="line 1"):
+        read_sample(write(tmp_path, "x.csv", "1e99999999\n"), 1)
+    with pytest.raises(InputError, match="not valid CSV"):
+        read_sample(write(tmp_path, "x.csv", "1," + "9" * 200_000 + "\n"), 2)
+
+
+def test_corrupt_numpy_archives(tmp_path):
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(InputError, match="cannot be read"):
+        read_sample(str(tmp_path / "bad.npz"), 1)
+    np.savez(tmp_path / "obj.npz", X=np.array([[1, "a"]], dtype=object))
+    with pytest.raises(InputError, match="cannot be read"):
+        read_sample(str(tmp_path / "obj.npz"), 2)
+    (tmp_path / "dir.npy").mkdir()
+    with pytest.raises(InputError, match="is a directory"):
+        read_sample(str(tmp_path / "dir.npy"), 1)
