@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .backprop import deep_jacobian, numeric_deep_jacobian
+from .deep import DeepNetwork
 from .patterns import ReluPrime, patterns_from_preactivations, preactivations
 
 
@@ -28,7 +30,12 @@ def jacobian(network: Any, X: tuple, relu_prime_at_zero: ReluPrime = "error") ->
     >>> net = ShallowNetwork(W=[[1]], b=[0], V=[[2]], c=[0])
     >>> jacobian(net, ((3,),))
     [[Fraction(6, 1), Fraction(2, 1), Fraction(3, 1), Fraction(1, 1)]]
+
+    A :class:`~relugeom.deep.DeepNetwork` is differentiated by exact backpropagation
+    (:func:`relugeom.backprop.deep_jacobian`; columns in its θ order).
     """
+    if isinstance(network, DeepNetwork):
+        return deep_jacobian(network, X, relu_prime_at_zero)
     Z = preactivations(network, X)
     S = patterns_from_preactivations(Z, relu_prime_at_zero)
     d, N, m = network.input_dim, network.hidden_width, network.output_dim
@@ -53,6 +60,8 @@ def numeric_jacobian(network: Any, X: Any) -> np.ndarray:
     Patterns are the float patterns [float(z_ij) > 0], so a sample within rounding of a
     hyperplane may get a different pattern than the exact one.
     """
+    if isinstance(network, DeepNetwork):
+        return numeric_deep_jacobian(network, X)
     W = np.array(network.W, dtype=float)
     b = np.array(network.b, dtype=float)
     V = np.array(network.V, dtype=float)

@@ -1,0 +1,79 @@
+"""relugeom walk NETWORK SAMPLE --direction FILE [--from T0 --to T1] [--json]"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import InputError
+from ..io import read_network
+from ..walk import Walk, walk
+from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
+                      add_sample_argument, load_inputs, print_json, relu_prime)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "walk", help="exact breakpoints and local dimension along a segment θ_0 + t·δ",
+        description="Follow θ(t) = θ_0 + t·δ in parameter space and report, exactly, every t "
+                    "where an activation on the sample changes (rational, or a real algebraic "
+                    "number given by its polynomial and an isolating interval) and the local "
+                    "dimension on each piece between them. Works for shallow and deep networks.")
+    add_network_argument(parser)
+    add_sample_argument(parser)
+    parser.add_argument("--direction", metavar="FILE", required=True,
+                        help="the direction δ: a network JSON of the same architecture as "
+                             "NETWORK (shallow or deep format), whose weights are δ")
+    parser.add_argument("--from", dest="t_from", default="0", metavar="T0",
+                        help="start of the segment: integer, decimal or p/q, read exactly "
+                             "(default 0; write --from=-1/2 for a negative fraction)")
+    parser.add_argument("--to", dest="t_to", default="1", metavar="T1",
+                        help="end of the segment (default 1)")
+    add_json_flag(parser)
+    add_relu_prime_option(parser)
+    parser.set_defaults(run=run)
+
+
+def _activation(value: int) -> str:
+    return "active" if value else "inactive"
+
+
+def _short(t) -> str:
+    """A piece end: exact when rational, else ≈ a decimal (its exact form is printed at the
+    breakpoint line)."""
+    return str(t) if t.is_rational else f"≈{t.approx():.6g}"
+
+
+def describe(result: Walk, widths: tuple) -> None:
+    """The human-readable report of ``relugeom walk``."""
+    print(f"walk θ(t) = θ_0 + t·δ for t in [{result.t_from}, {result.t_to}]; widths "
+          f"{tuple(widths)}, P = {result.n_parameters}, bound P − (hidden neurons) = "
+          f"{result.symmetry_bound}")
+    k = len(result.breakpoints)
+    print(f"{k} breakpoint{'s' * (k != 1)}, {len(result.pieces)} "
+          f"piece{'s' * (len(result.pieces) != 1)} (dimension computed at the point shown)")
+    for index, piece in enumerate(result.pieces):
+        print(f"  t in ({_short(piece.start)}, {_short(piece.end)}): dimension "
+              f"{piece.dimension}, {piece.activation_regions_perceived} activation regions "
+              f"perceived (at t = {piece.point})")
+        if index < k:
+            bp = result.breakpoints[index]
+            print(f"  t = {bp.t}:")
+            for e in bp.events:
+                change = (f"{_activation(e.before)} → {_activation(e.after)}"
+                          if e.before != e.after else f"touches 0, stays {_activation(e.after)}")
+                print(f"      sample {e.sample}, layer {e.layer}, neuron {e.neuron}: {change}")
+
+
+def run(args: argparse.Namespace) -> int:
+    network, X = load_inputs(args)
+    try:
+        direction = read_network(args.direction)
+    except InputError as exc:
+        raise InputError(f"--direction: {exc}") from None
+    result = walk(network, X, direction, args.t_from, args.t_to,
+                  relu_prime_at_zero=relu_prime(args))
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        describe(result, network.widths)
+    return 0
