@@ -10,8 +10,11 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from .backprop import full_patterns, layer_diagnosis
+from .deep import DeepNetwork, symmetry_bound
 from .dimension import local_dimension
 from .jacobian import jacobian
+from .network import as_shallow
 from .patterns import ReluPrime, activation_patterns, check_relu_prime, distinct_patterns
 from .sample import as_sample
 
@@ -43,12 +46,18 @@ class Analysis:
         return self.network.input_dim
 
     @report_key
-    def hidden_width(self) -> int:
+    def hidden_width(self) -> int | tuple[int, ...]:
+        """N; for a deep network the hidden widths (n_1, …, n_{L−1})."""
         return self.network.hidden_width
 
     @report_key
     def output_dim(self) -> int:
         return self.network.output_dim
+
+    @report_key
+    def widths(self) -> tuple[int, ...]:
+        """The architecture (n_0, n_1, …, n_L); (d, N, m) for a shallow network."""
+        return self.network.widths
 
     @report_key
     def n_samples(self) -> int:
@@ -61,7 +70,9 @@ class Analysis:
     # -- patterns ---------------------------------------------------------------------------
     @cached_property
     def patterns(self) -> tuple[tuple[int, ...], ...]:
-        """Activation pattern s_i of each sample."""
+        """Activation pattern s_i of each sample (deep: all hidden layers, concatenated)."""
+        if isinstance(self.network, DeepNetwork):
+            return full_patterns(self.network, self.X, self.relu_prime_at_zero)
         return activation_patterns(self.network, self.X, self.relu_prime_at_zero)
 
     @cached_property
@@ -73,6 +84,30 @@ class Analysis:
     def activation_regions_perceived(self) -> int:
         """R, the number of distinct activation patterns on X."""
         return len(self.perceived_patterns)
+
+    @report_key
+    def linear_pieces_perceived(self) -> int | None:
+        """Linear pieces of f containing a sample (shallow networks), found without
+        enumerating regions: samples share a piece iff they lie on the same side of every
+        hyperplane where f bends. ``None`` for a deep network, or when (under a relu'(0)
+        convention) a sample lies on a hyperplane where f bends, between two pieces."""
+        if isinstance(self.network, DeepNetwork):
+            return None
+        from .errors import BoundaryError
+        from .regions import count_pieces_perceived
+
+        try:
+            return count_pieces_perceived(self.network, self.X)
+        except BoundaryError:
+            if self.relu_prime_at_zero == "error":
+                raise
+            return None
+
+    @report_key
+    def layer_diagnosis(self) -> list[dict]:
+        """Per hidden layer: the neurons dead on X and those active on every sample."""
+        return [d.to_dict() for d in layer_diagnosis(self.network, self.X,
+                                                     self.relu_prime_at_zero)]
 
     # -- dimension --------------------------------------------------------------------------
     @cached_property
@@ -88,8 +123,9 @@ class Analysis:
 
     @report_key
     def symmetry_bound(self) -> int:
-        """P − N: each hidden neuron's rescaling direction lies in ker J (T1)."""
-        return self.n_parameters - self.hidden_width
+        """P − N: each hidden neuron's rescaling direction lies in ker J (T1); for a deep
+        network P − (n_1 + … + n_{L−1})."""
+        return symmetry_bound(self.network)
 
     @report_key
     def sample_bound(self) -> int:
@@ -100,6 +136,47 @@ class Analysis:
     def relu_prime_convention(self) -> str:
         """Which value of relu'(0) was used ("error" means no sample lies on a hyperplane)."""
         return str(self.relu_prime_at_zero)
+
+    # -- rank structure, numeric side, theorems (shallow networks) ------------------------------
+    # Imported on use: these modules build on the core this one is part of.
+    @cached_property
+    def structure(self) -> Any:
+        """:class:`~relugeom.structure.RankStructure`: M, rank M, 1 ∈ col M, rank X̃_r per
+        perceived region, per-neuron diagnosis, rank of the affine-map Jacobian Φ."""
+        from .structure import rank_structure
+
+        network = as_shallow(self.network, "the rank structure (incidence matrix M, per-region "
+                                           "ranks; for deeper networks read layer_diagnosis)")
+        return rank_structure(network, self.X, patterns=self.patterns, backend=self.backend)
+
+    @cached_property
+    def kernel(self) -> Any:
+        """:class:`~relugeom.structure.KernelSplit`: exact basis of ker J, rescalings first,
+        each extra direction explained."""
+        from .structure import kernel_split
+
+        return kernel_split(as_shallow(self.network, "the kernel split"), self.X, structure=self.structure,
+                            jacobian=self.jacobian, rank=self.local_dimension,
+                            backend=self.backend)
+
+    @cached_property
+    def numeric(self) -> Any:
+        """NUMERIC :class:`~relugeom.numeric.NumericComparison` (float Jacobian, singular values,
+        numpy-rule rank, gap, explanation of any disagreement), default tolerances."""
+        from .numeric import compare_numeric, compare_numeric_deep
+
+        if getattr(self.network, "depth", 2) > 2:
+            return compare_numeric_deep(self)
+        return compare_numeric(as_shallow(self.network), self.X, self.local_dimension,
+                               relu_prime_at_zero=self.relu_prime_at_zero,
+                               exact_patterns=self.patterns, exact_jacobian=self.jacobian)
+
+    @cached_property
+    def theorems(self) -> dict:
+        """{name: :class:`~relugeom.checks.Verdict`} for T1–T8 of DESIGN §2 and T9 (dim ≤ fdim)."""
+        from .checks import run_checks
+
+        return run_checks(self)
 
     # -- output -----------------------------------------------------------------------------
     @classmethod

@@ -72,20 +72,33 @@ def _compact(A: np.ndarray) -> np.ndarray:
     return A.astype(np.int64) if _max_abs(A) < _INT64_SAFE else A.astype(object)
 
 
+def _product_bound(*magnitudes: int) -> int:
+    """Π max(|a|, 1): bounds the product of the factors *and each factor itself*.
+
+    The plain product |A|·|B| would be 0 when one factor is 0, and the other factor, however
+    large, would then be forced into int64; with every factor counted as at least 1 the bound
+    also covers the operands that numpy has to hold."""
+    return math.prod(max(int(a), 1) for a in magnitudes)
+
+
 def _as_dtype(bound: int, *arrays: np.ndarray) -> list[np.ndarray]:
+    """The arrays as int64 if ``bound`` < 2^62, else as Python-integer object arrays.
+
+    ``bound`` must dominate every operand of the coming operation — arrays and Python-int
+    scalars alike — and its result (build it with :func:`_product_bound`)."""
     dtype = np.int64 if bound < _INT64_SAFE else object
     return [A.astype(dtype, copy=False) for A in arrays]
 
 
 def _matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Exact integer product: int64 if |A|·|B|·k provably fits, else Python integers."""
-    A, B = _as_dtype(_max_abs(A) * _max_abs(B) * max(A.shape[-1], 1), A, B)
+    A, B = _as_dtype(_product_bound(_max_abs(A), _max_abs(B), A.shape[-1]), A, B)
     return _compact(A @ B)
 
 
 def _multiply(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Exact elementwise (broadcast) integer product."""
-    A, B = _as_dtype(_max_abs(A) * _max_abs(B), A, B)
+    A, B = _as_dtype(_product_bound(_max_abs(A), _max_abs(B)), A, B)
     return _compact(A * B)
 
 
@@ -121,7 +134,7 @@ def _forward(network: DeepNetwork, X: tuple) -> _Pass:
         product = _matmul(Hn, Wn.T)  # = (W_l h_{l−1}) · hd·a
         D = math.lcm(hd * a, c)
         s, t = D // (hd * a), D // c
-        bound = _max_abs(product) * s + _max_abs(bn) * t
+        bound = _product_bound(_max_abs(product), s) + _product_bound(_max_abs(bn), t)
         product, bn = _as_dtype(bound, product, bn)
         Zn = _compact(product * s + bn * t)
         Z.append((Zn, D))

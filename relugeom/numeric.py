@@ -542,3 +542,124 @@ def _without_floats(shape: tuple[int, int], exact_rank: int, exact_regions: int,
                              causes=(problem,), float_regions_perceived=None,
                              exact_regions_perceived=exact_regions, pattern_mismatches=(),
                              monte_carlo=None)
+
+
+# -- the NUMERIC side of a deep network ------------------------------------------------------
+def _float_layer_patterns(network: Any, X: Any) -> np.ndarray:
+    """NUMERIC: each point's hidden patterns [z > 0] in float64, concatenated over the hidden
+    layers (layer 1 first), an n × (n_1 + … + n_{L−1}) 0/1 array."""
+    H = np.asarray(X, dtype=float).reshape(len(X), -1)
+    patterns = [np.zeros((H.shape[0], 0), dtype=np.int8)]
+    for W, b in network.layers[:-1]:
+        Z = H @ np.array(W, dtype=float).T + np.array(b, dtype=float)
+        patterns.append((Z > 0).astype(np.int8))
+        H = np.maximum(Z, 0.0)
+    return np.concatenate(patterns, axis=1)
+
+
+def _distinct_rows(A: np.ndarray) -> int:
+    return len({row.tobytes() for row in A})
+
+
+def _neuron_name(network: Any, j: int) -> str:
+    """Layer and neuron of index j of the concatenated hidden pattern."""
+    for l, width in enumerate(network.hidden_widths, start=1):
+        if j < width:
+            return f"layer {l}, neuron {j}"
+        j -= width
+    raise IndexError(j)
+
+
+def _named_layer_entries(network: Any, X: Any) -> list[tuple[str, Any]]:
+    """Every entry of the W_l, b_l and X (what the float Jacobian reads) with its name."""
+    named = []
+    for l, (W, b) in enumerate(network.layers, start=1):
+        named += [(f"W_{l}[{j}][{q}]", v) for j, row in enumerate(W) for q, v in enumerate(row)]
+        named += [(f"b_{l}[{j}]", v) for j, v in enumerate(b)]
+    return named + [(f"X[{i}][{q}]", v) for i, x in enumerate(X) for q, v in enumerate(x)]
+
+
+def compare_numeric_deep(a: Any, *, rtol: float = DEFAULT_RTOL,
+                         monte_carlo_points: int = DEFAULT_MONTE_CARLO_POINTS,
+                         box: tuple[Any, Any] | None = None, seed: int = 0) -> NumericComparison:
+    """NUMERIC picture of a deep network on X beside the exact rank: the float64 Jacobian of
+    :func:`relugeom.jacobian.numeric_jacobian`, its singular values and ranks under numpy's
+    rule and the rtol rule, the gap at the exact rank, the float patterns on X (a mismatch is
+    reported as (sample, index in the concatenated hidden pattern)) and a Monte-Carlo count of
+    distinct float patterns in a box (no exact count at depth). A disagreement is explained by
+    float patterns that differ from the exact ones, or by entries float64 rounds."""
+    network, X, exact_rank = a.network, a.X, a.local_dimension
+    exact_regions = a.activation_regions_perceived
+    named = _named_layer_entries(network, X)
+    problem = _beyond_float64(named)
+    if problem is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            J = numeric_jacobian(network, X)
+        if not np.isfinite(J).all():
+            problem = ("the float64 Jacobian overflows (a pre-activation or a product of "
+                       "weights is beyond ≈1.8e308)")
+    if problem is not None:
+        return _without_floats((len(X) * network.output_dim, network.n_parameters), exact_rank,
+                               exact_regions, rtol, problem)
+    S = singular_values(J)
+    smax = float(S.max()) if S.size else 0.0
+    numpy_tol, rel_tol = numpy_tolerance(S, J.shape), rtol * smax
+    numpy_rank, rtol_rank = int((S > numpy_tol).sum()), int((S > rel_tol).sum())
+    with np.errstate(over="ignore", invalid="ignore"):
+        fp = _float_layer_patterns(network, X)
+    mismatches = tuple((i, j) for i, s in enumerate(a.patterns) for j, v in enumerate(s)
+                       if fp[i, j] != v)
+    causes = [f"sample {i}'s float pattern differs from the exact one at "
+              f"{_neuron_name(network, j)} (the float pre-activation has the wrong sign or the "
+              "sample is within rounding of that neuron's boundary)" for i, j in mismatches[:3]]
+    inexact = next((f"entries float64 cannot hold exactly (e.g. {name} = {describe_value(q)}) "
+                    "are rounded, so exact dependencies hold in floats only up to rounding"
+                    for name, q in named if float(q) != q), None)
+    weights = [(abs(q), name) for name, q in named if q and not name.startswith("X")]
+    scale = None
+    if weights and max(weights)[0] > min(weights)[0] * 10 ** 6:
+        (small, small_name), (large, large_name) = min(weights), max(weights)
+        scale = (f"the weights span {small_name} = {describe_value(small)} to {large_name} = "
+                 f"{describe_value(large)}: columns of J scale with them, so exactly independent "
+                 "columns can fall under a tolerance relative to S.max()")
+
+    def causes_for(rank: int) -> list[str]:
+        if rank == exact_rank:
+            return []
+        if rank < exact_rank:
+            return causes + ([scale] if scale else [])
+        if S[exact_rank] <= math.sqrt(EPS) * smax:
+            # only a singular value near the rounding level can come from rounding
+            return causes + [inexact or "rounding in the float products exceeded the tolerance"]
+        return causes
+
+    rules = []
+    for name, text, tol, rank in (("numpy", NUMPY_RULE, numpy_tol, numpy_rank),
+                                  ("rtol", f"the rule rtol·S.max(), rtol = {rtol:.3g}", rel_tol,
+                                   rtol_rank)):
+        rule_causes = causes_for(rank)
+        crossed, explanation = _explain(text, S, tol, rank, exact_rank, rule_causes)
+        rules.append((ToleranceRule(name, text, tol, rank, exact_rank, crossed, explanation),
+                      rule_causes))
+    monte_carlo = None
+    if monte_carlo_points:
+        lo, hi = box if box is not None else default_box(X)
+        if _beyond_float64([("box", lo), ("box", hi), ("box width", hi - lo)]) is None:
+            points = np.random.default_rng(seed).uniform(float(lo), float(hi), size=(
+                monte_carlo_points, network.input_dim))
+            with np.errstate(over="ignore", invalid="ignore"):
+                found = _distinct_rows(_float_layer_patterns(network, points))
+            monte_carlo = MonteCarloRegions(lo, hi, monte_carlo_points, seed, found, None,
+                                            "none at depth (the regions module "
+                                            "covers one hidden layer)")
+        elif box is not None:
+            raise InputError(f"the Monte-Carlo box ({describe_value(lo)}, {describe_value(hi)}) "
+                             "is beyond float64's range (about ±1.8e308): no float sampling is "
+                             "possible")
+    (numpy_rule, numpy_causes), (rtol_rule, rtol_causes) = rules
+    return NumericComparison(
+        shape=tuple(J.shape), singular_values=tuple(float(s) for s in S), exact_rank=exact_rank,
+        numpy_rule=numpy_rule, rtol_rule=rtol_rule, gap=singular_value_gap(S, exact_rank),
+        causes=tuple(dict.fromkeys(numpy_causes + rtol_causes)),
+        float_regions_perceived=_distinct_rows(fp), exact_regions_perceived=exact_regions,
+        pattern_mismatches=mismatches, monte_carlo=monte_carlo)

@@ -160,12 +160,26 @@ def test_T6_reasons():
     assert run_checks(analyze(zero, collinear), ["T6"])["T6"].detail.startswith("v_1 = 0")
 
 
-def test_deep_networks_are_not_applicable():
+def test_shallow_only_theorems_are_not_applicable_to_deep_networks():
     from relugeom import DeepNetwork
 
     net = DeepNetwork.random((2, 3, 2, 1), seed=1)
-    verdict = CATALOGUE["T1"](analyze(net, [[1, 2]]))
-    assert verdict.status == NOT_APPLICABLE and "shallow" in verdict.detail
+    a = analyze(net, [[1, 2]])
+    for name in ("T4", "T5", "T6", "T7", "T9"):
+        verdict = CATALOGUE[name](a)
+        assert verdict.status == NOT_APPLICABLE, verdict
+        assert verdict.detail.startswith("shallow networks only (one hidden layer)")
+    assert CATALOGUE["T1"](a).statement.startswith("dim ≤ P − (n_1 + … + n_{L−1})")
+
+
+def test_two_layer_deep_network_is_checked_as_the_shallow_one():
+    from relugeom import DeepNetwork
+
+    ex = generic()
+    shallow = run_checks(analyze(ex.network, ex.X))
+    deep = run_checks(analyze(DeepNetwork.from_shallow(ex.network), ex.X))
+    assert {k: v.to_dict() for k, v in deep.items()} == \
+        {k: v.to_dict() for k, v in shallow.items()}
 
 
 # --- the checker can fail --------------------------------------------------------------------

@@ -85,8 +85,8 @@ def test_bad_input_exit_2(tmp_path):
     deep = tmp_path / "deep.json"
     deep.write_text('{"layers": [{"W": [[1, 0], [0, 1]], "b": [0, 0]}, '
                     '{"W": [[1, 1]], "b": [0]}, {"W": [[1]], "b": [0]}]}')
-    result = relugeom(deep, on_line)
-    assert result.returncode == 2 and "one-hidden-layer" in result.stderr
+    result = relugeom(deep, on_line)   # (0, 0) lies on both first-layer boundaries
+    assert result.returncode == 2 and "sample 0 lies on the boundary of layer 1" in result.stderr
     assert "Traceback" not in result.stderr
     missing = relugeom(tmp_path / "nope.json", on_line)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
@@ -101,3 +101,46 @@ def test_convention_makes_the_boundary_case_checkable(tmp_path):
     report = json.loads(result.stdout)
     assert report["relu_prime_convention"] == "0"
     assert report["theorems"]["T8"]["status"] == "not applicable"
+
+
+def test_deep_network(tmp_path):
+    from fractions import Fraction
+
+    from relugeom import DeepNetwork
+    from reference import reference_rank
+    from test_deep import finite_difference_jacobian, reference_preactivations
+
+    net = DeepNetwork([([[1, 0], [0, 1], [1, 1]], ["1/3", "-1/5", "1/7"]),
+                       ([[1, 1, -1], [1, -1, 1]], ["1/2", "1/3"]), ([[1, 2]], [0])])
+    X = [[1, 2], [-1, 3], [2, -3], [3, 3], [-2, -3], [Fraction(1, 2), Fraction(1, 3)]]
+    path, sample = tmp_path / "deep.json", tmp_path / "x.csv"
+    path.write_text(net.to_json())
+    sample.write_text("".join(f"{x},{y}\n" for x, y in X))
+    result = relugeom(path, sample, "--json", "--mc-points", "100")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["hidden_width"] == [3, 2]
+    assert report["local_dimension"] == reference_rank(finite_difference_jacobian(net, X))
+    assert report["numeric_rank"] == np.linalg.matrix_rank(numeric_jacobian(net, X))
+    assert report["agreement"] is (report["numeric_rank"] == report["local_dimension"])
+    theorems = report["theorems"]
+    assert [k for k, v in theorems.items() if v["status"] == "holds"] == ["T1", "T2", "T3", "T8"]
+    assert all(theorems[k]["detail"].startswith("shallow networks only (one hidden layer)")
+               for k in ("T4", "T5", "T6", "T7", "T9"))
+    zs = [reference_preactivations(net, x) for x in X]
+    for layer in report["structure"]["layers"]:
+        l, width = layer["layer"], layer["width"]
+        assert layer["always_active"] == [j for j in range(width) if all(z[l - 1][j] > 0
+                                                                          for z in zs)]
+        assert layer["dead"] == [j for j in range(width) if all(z[l - 1][j] < 0 for z in zs)]
+    kernel = report["structure"]["kernel"]
+    assert kernel["dimension"] == net.n_parameters - report["local_dimension"]
+    assert kernel["rescaling"] == 5
+    assert report["numeric"]["monte_carlo"]["points"] == 100
+    text = relugeom(path, sample, "--mc-points", "0")
+    assert text.returncode == 0, text.stderr
+    assert "widths (2, 3, 2, 1): d = 2 inputs, hidden layers of 3, 2 neurons" in text.stdout
+    assert "Per-layer structure (exact)" in text.stdout
+    always = [j for j in range(2) if all(z[1][j] > 0 for z in zs)]
+    assert len(always) == 1   # the case shows one always-active neuron in layer 2
+    assert f"layer 2 (2 neurons): active on every sample: neuron {always[0]}" in text.stdout

@@ -10,6 +10,7 @@ sign for |s| ≤ h; ``safe_step`` proves such an h from a Lipschitz bound.
 """
 
 import json
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -268,6 +269,59 @@ def test_jacobian_equals_exact_finite_differences(case):
         assert local_dimension(net, X, backend=backend) == reference_rank(J)
 
 
+
+# huge and tiny exact weights: entries far outside int64 once scaled to integers, next to zeros
+SCALES = st.sampled_from([Fraction(1), Fraction(1, 2 ** 70), Fraction(10 ** 30),
+                          Fraction(10 ** 30, 2 ** 70), Fraction(1, 3 ** 45)])
+
+
+@st.composite
+def extreme_cases(draw, depth=(2, 4)):
+    """Deep networks whose layers are scaled by 2^−70, 10^30, … with whole zero bias vectors
+    and zero weight rows (a zero operand beside a huge one), and samples scaled likewise."""
+    L = draw(st.integers(*depth))
+    widths = [draw(st.integers(1, 2)) for _ in range(L)] + [draw(st.integers(1, 2))]
+    layers = []
+    for l in range(1, L + 1):
+        scale = draw(SCALES, label=f"scale of layer {l}")
+        W = [[draw(WEIGHTS) * scale for _ in range(widths[l - 1])] for _ in range(widths[l])]
+        if draw(st.booleans()):
+            W[0] = [Fraction(0)] * widths[l - 1]
+        zero_biases = draw(st.booleans(), label=f"b_{l} = 0")
+        b = [Fraction(0) if zero_biases else draw(BIASES) * scale for _ in range(widths[l])]
+        layers.append((W, b))
+    net = DeepNetwork(layers)
+    x_scale = draw(SCALES, label="sample scale")
+    count = draw(st.integers(1, 4))
+    X = tuple(tuple(draw(rationals(3, 3).filter(bool)) * x_scale for _ in range(widths[0]))
+              for _ in range(count))
+    assume(hidden_margin(net, X) > 0)
+    return net, X
+
+
+def test_huge_and_tiny_weights_regression():
+    # a bias vector of zeros beside a huge multiplier (1/2^70 scaled to integers) overflowed
+    net = DeepNetwork([([[Fraction(1, 2 ** 70)]], [0]), ([[1]], [1]), ([[1]], [0])])
+    X = [[1], [2]]
+    J = deep_jacobian(net, X)
+    assert J == finite_difference_jacobian(net, X)
+    assert J[1] == [2, 1, Fraction(2, 2 ** 70), 1, Fraction(2, 2 ** 70) + 1, 1]
+    assert local_dimension(net, X) == reference_rank(J) == 2
+    # an all-zero operand beside a huge one in the matrix products of the backward pass
+    net = DeepNetwork([([[10 ** 30], [0]], [0, 1]), ([[Fraction(1, 2 ** 70), 0]], [0]),
+                       ([[10 ** 30]], [0])])
+    assert deep_jacobian(net, X) == finite_difference_jacobian(net, X)
+
+
+@given(extreme_cases())
+def test_jacobian_with_huge_and_tiny_weights(case):
+    net, X = case
+    J = deep_jacobian(net, X)
+    assert J == finite_difference_jacobian(net, X)
+    if net.depth == 2:
+        assert J == jacobian(net.to_shallow(), X)
+    assert local_dimension(net, X) == reference_rank(J)
+
 @given(deep_cases(depth=(3, 4), width=(2, 3), min_hidden_width=2), st.data())
 def test_duplicated_neuron_in_a_middle_layer(case, data):
     net, _ = case
@@ -411,6 +465,23 @@ def test_cli_analyze_accepts_a_deep_network(tmp_path, capsys):
     net = read_network(str(path))
     assert report["local_dimension"] == reference_rank(finite_difference_jacobian(net, X))
     assert report["layer_diagnosis"][1]["width"] == 1
+    assert main(["analyze", str(path), str(sample)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("network: widths (1, 2, 1, 1): d = 1 input, hidden layers of 2, 1 "
+                           "neurons, m = 1 output, P = 9 parameters; sample: n = 4\n")
+    assert re.search(r"bound P − \(hidden neurons\) \(rescaling symmetries\)\s+6\n", text)
+
+
+def test_cli_analyze_text_of_a_shallow_network_is_unchanged(tmp_path, capsys):
+    path = tmp_path / "net.json"
+    path.write_text(ShallowNetwork([[1], [-1]], [0, 1], [[1, 2]], [0]).to_json())
+    sample = tmp_path / "x.csv"
+    sample.write_text("-2\n1/2\n3\n")
+    assert main(["analyze", str(path), str(sample)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("network: d = 1 input, N = 2 hidden neurons, m = 1 output, P = 7 "
+                           "parameters; sample: n = 3\n")
+    assert re.search(r"\n  bound P − N \(rescaling symmetries\)\s+5\n", text)
 
 
 # -- streamed Jacobian and the modular rank -------------------------------------------------------

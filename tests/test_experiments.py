@@ -172,9 +172,6 @@ def test_perceived_counts_recompute(results):
 
 def test_mnist_runs_shallow_and_deep(results):
     names = [run["name"] for run in _runs(results["mnist"])]
-    if "deep" not in names and any("OverflowError" in note for note in results["mnist"]["notes"]):
-        pytest.xfail("known bug: relugeom.backprop overflows int64 when one factor of an exact "
-                     "integer product is 0 (bound 0) and the other or the scale exceeds int64")
     assert names == ["shallow", "deep"]
     assert results["mnist"]["runs"][1]["architecture"] == [64, 3, 2, 10]
 

@@ -177,4 +177,4 @@ def test_analyze_text_report_names_pieces_and_deep_widths(capsys, files):
                                           {"W": [[1, 1], [1, -1]], "b": [0, 1]},
                                           {"W": [[1, 2]], "b": [0]}]})
     code, out, _ = run(capsys, "analyze", deep, files.sample, "--relu-prime-at-zero", "0")
-    assert code == 0 and "hidden layers of widths 2, 2" in out
+    assert code == 0 and "hidden layers of 2, 2 neurons" in out

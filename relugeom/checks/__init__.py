@@ -16,6 +16,12 @@ are proved, so a "fails" on a valid input is a bug in relugeom.
 - T9 (dim ≤ functional dimension, = on region-rich samples)
   :func:`~relugeom.functional.functional_dimension_check` (:mod:`relugeom.functional`).
 
+At any depth (a :class:`~relugeom.deep.DeepNetwork` with more than one hidden layer) T1, T2,
+T3 and T8 are checked in their general form (hidden neurons n_1 + … + n_{L−1} in place of N,
+per-layer symmetries; :func:`~relugeom.checks.verdict.deep_form`); T4–T7 and T9 are "not
+applicable: shallow networks only (one hidden layer)". A two-layer DeepNetwork is checked as
+the equal ShallowNetwork.
+
 Checks read their quantities as attributes of the analysis (``local_dimension``,
 ``jacobian``, ``structure``, ...). :func:`with_quantities` returns a copy with some of them
 replaced, which is how the tests show that each check can fail:
@@ -36,7 +42,7 @@ from typing import Any, Iterable
 
 from . import bounds, counting, flatness, invariance  # noqa: F401  (they fill the catalogue)
 from ..functional import T9_STATEMENT, T9_TITLE, functional_dimension_check
-from .verdict import CATALOGUE, FAILS, HOLDS, NOT_APPLICABLE, Verdict, theorem
+from .verdict import CATALOGUE, FAILS, HOLDS, NOT_APPLICABLE, Verdict, shallow_form, theorem
 
 theorem("T9", T9_TITLE, T9_STATEMENT)(functional_dimension_check)
 
@@ -50,6 +56,7 @@ def run_checks(analysis: Any, names: Iterable[str] | None = None) -> dict[str, V
     unknown = [n for n in names if n not in CATALOGUE]
     if unknown:
         raise ValueError(f"unknown theorem(s) {unknown}; the catalogue has {list(CATALOGUE)}")
+    analysis = shallow_form(analysis)  # once, so the shallow form's quantities are shared
     return {name: CATALOGUE[name](analysis) for name in names}
 
 

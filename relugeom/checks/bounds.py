@@ -3,6 +3,11 @@
 Each check reads its quantities from the analysis (``local_dimension``, ``jacobian``,
 ``structure``, ...) and compares them with the statement; see :mod:`relugeom.structure` for the
 factorisation J = E ∘ Φ that proves T4–T6.
+
+T1 and T2 hold at any depth. For a deep network with widths (n_0, …, n_L), neuron j of hidden
+layer l has the rescaling direction ρ_lj = (row j of W_l, b_l[j], −column j of W_{l+1}) (on
+those coordinates of θ, 0 elsewhere): the derivative of the function-preserving rescaling by
+λ at λ = 1, so J·ρ_lj = 0, and T1 reads dim ≤ P − (n_1 + … + n_{L−1}).
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from .. import linalg
 from ..numbers import to_json_number
 from ..structure import neuron_coordinates, rescaling_direction
-from .verdict import Outcome, fails, holds, not_applicable, theorem
+from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
 
 
 def _sum_text(terms: list[int], limit: int = 8) -> str:
@@ -51,6 +57,85 @@ def symmetry_bound(a: Any) -> Outcome:
                   "independent (disjoint supports), lie")
     return holds(f"dim = {dim} ≤ P − N = {P} − {N} = {P - N}; {directions} in ker J (checked "
                  "exactly)")
+
+
+def layer_neuron_coordinates(network: Any, l: int, j: int) -> list[int]:
+    """Indices in θ of neuron j of hidden layer l of a deep network: row j of W_l, b_l[j], then
+    W_{l+1}[k, j] for each k (for L = 2 the order of :func:`~relugeom.structure.
+    neuron_coordinates`)."""
+    w, offsets = network.widths, network.parameter_offsets()
+    start, after = offsets[l - 1], offsets[l]
+    return ([start + j * w[l - 1] + q for q in range(w[l - 1])] + [start + w[l] * w[l - 1] + j]
+            + [after + k * w[l] + j for k in range(w[l + 1])])
+
+
+def layer_rescaling_kernel_vector(network: Any, l: int, j: int) -> tuple[Fraction, ...]:
+    """A kernel vector of J carried by neuron j of hidden layer l of a deep network:
+    ρ_lj = (row j of W_l, b_l[j], −column j of W_{l+1}), or, when ρ_lj = 0 (then z_lj = 0 on
+    every input, possible only with a relu'(0) convention), the unit vector of W_{l+1}[0, j],
+    whose column G_{l+1}·h_lj = G_{l+1}·relu(0) is then zero."""
+    W, b = network.layers[l - 1]
+    W_next = network.layers[l][0]
+    values = list(W[j]) + [b[j]] + [-row[j] for row in W_next]
+    coordinates = layer_neuron_coordinates(network, l, j)
+    u = [Fraction(0)] * network.n_parameters
+    if any(values):
+        for p, value in zip(coordinates, values):
+            u[p] = value
+    else:
+        u[coordinates[len(W[j]) + 1]] = Fraction(1)
+    return tuple(u)
+
+
+def rescaling_directions(network: Any) -> list[tuple[tuple[int, int], tuple[Fraction, ...]]]:
+    """((layer, neuron), kernel vector) for every hidden neuron of a deep network, layer 1
+    first (see :func:`layer_rescaling_kernel_vector`)."""
+    return [((l, j), layer_rescaling_kernel_vector(network, l, j))
+            for l in range(1, network.depth) for j in range(network.widths[l])]
+
+
+def rescaling_rank(network: Any) -> tuple[int, str]:
+    """(rank of the hidden neurons' rescaling kernel vectors, why), exactly.
+
+    When every hidden neuron has a nonzero entry in (row j of W_l, b_l[j]) the vectors are
+    independent without computing: ordered by layer, and restricted to the coordinates of
+    W_1, b_1, then W_2, b_2, …, they form a block triangular matrix whose diagonal blocks
+    (the rows of (W_l, b_l), one per neuron) have distinct supports. Otherwise (neurons with
+    z_lj = 0 on every input, under a relu'(0) convention) the rank is computed exactly.
+    """
+    if all(any(row) or bj for W, b in network.layers[:-1] for row, bj in zip(W, b)):
+        return network.n_hidden, ("independent (block triangular: each has a nonzero entry in "
+                                  "its own row of (W_l, b_l))")
+    vectors = [u for _, u in rescaling_directions(network)]
+    r = linalg.rank(vectors, network.n_parameters) if vectors else 0
+    return r, f"of exact rank {r}"
+
+
+@deep_form("T1", "dim ≤ P − (n_1 + … + n_{L−1}) (each hidden neuron's rescaling direction "
+           "(row j of W_l, b_l[j], −column j of W_{l+1}) lies in ker J)")
+def layer_symmetry_bound(a: Any) -> Outcome:
+    net, P, dim, J = a.network, a.n_parameters, a.local_dimension, a.jacobian
+    N = net.n_hidden
+    for (l, j), u in rescaling_directions(net):
+        support = [p for p in layer_neuron_coordinates(net, l, j) if u[p]]
+        for i, row in enumerate(J):
+            value = sum(row[p] * u[p] for p in support)
+            if value:
+                return fails(f"the rescaling direction of neuron {j} of layer {l} is not in "
+                             f"ker J: row {i} of J·ρ is {value}", layer=l, neuron=j, row=i,
+                             value=to_json_number(value))
+    widths = " + ".join(map(str, net.hidden_widths)) or "0"
+    bound = f"P − (n_1 + … + n_{{L−1}}) = {P} − ({widths}) = {P - N}"
+    if dim > P - N:
+        return fails(f"dim = {dim} > {bound}", local_dimension=dim, bound=P - N)
+    if N == 0:
+        return holds(f"dim = {dim} ≤ {bound} (no hidden layer, no rescaling symmetry)")
+    if N == 1:
+        return holds(f"dim = {dim} ≤ {bound}; the rescaling direction lies in ker J (checked "
+                     "exactly)")
+    _, independence = rescaling_rank(net)
+    return holds(f"dim = {dim} ≤ {bound}; the {N} rescaling directions lie in ker J (checked "
+                 f"exactly) and are {independence}")
 
 
 @theorem("T2", "sample bound", "dim ≤ n·m", shallow_only=False)

@@ -5,14 +5,22 @@ A theorem check is a function of an :class:`~relugeom.analysis.Analysis` returni
 :func:`theorem` decorator attaches its name, title and statement and turns the outcome into a
 :class:`Verdict`. Checks read every quantity as an attribute of the analysis, so a test can
 hand them a deliberately wrong one (see :func:`relugeom.checks.with_quantities`).
+
+Depth. A theorem is stated for shallow networks (one hidden layer); a two-layer
+:class:`~relugeom.deep.DeepNetwork` is checked in its shallow form (same θ, J and dimension,
+see :func:`shallow_form`). For deeper networks a theorem that holds at any depth registers its
+general form with :func:`deep_form` (its own statement and check); the others are "not
+applicable: shallow networks only (one hidden layer)".
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
+from ..deep import DeepNetwork
 from ..network import ShallowNetwork
 
 HOLDS = "holds"
@@ -21,6 +29,12 @@ FAILS = "fails"
 
 #: name → check function, in the order of DESIGN §2 (filled by the :func:`theorem` decorator).
 CATALOGUE: dict[str, Callable[[Any], "Verdict"]] = {}
+
+#: name → (statement, check) of a theorem's form for networks of any depth (:func:`deep_form`).
+DEEP_FORMS: dict[str, tuple[str, Callable[[Any], "Outcome"]]] = {}
+
+#: Why a shallow-only theorem does not apply to a deeper network.
+SHALLOW_ONLY = "shallow networks only (one hidden layer)"
 
 
 @dataclass(frozen=True)
@@ -75,26 +89,55 @@ class Verdict:
         return out
 
 
+def shallow_form(analysis: Any) -> Any:
+    """``analysis`` itself, or, when its network is a two-layer
+    :class:`~relugeom.deep.DeepNetwork`, a shallow copy whose network is the equal
+    :class:`~relugeom.network.ShallowNetwork` (same θ order, Jacobian and dimension, so the
+    quantities already computed are shared)."""
+    network = analysis.network
+    if not isinstance(network, DeepNetwork) or network.depth != 2:
+        return analysis
+    other = copy.copy(analysis)
+    other.network = network.to_shallow()
+    return other
+
+
 def theorem(name: str, title: str, statement: str, shallow_only: bool = True):
     """Register a check ``f(analysis) -> Outcome`` as theorem ``name`` of the catalogue.
 
-    With ``shallow_only`` the verdict is "not applicable" for a network with more than one
-    hidden layer.
+    For a network with more than one hidden layer the form registered with :func:`deep_form`
+    runs if there is one; otherwise the verdict is "not applicable" with ``shallow_only``, and
+    the check itself runs without (it must then read only depth-free quantities).
     """
     def register(check: Callable[[Any], Outcome]) -> Callable[[Any], Verdict]:
         @wraps(check)
         def run(analysis: Any) -> Verdict:
-            if shallow_only and not isinstance(analysis.network, ShallowNetwork):
-                outcome = not_applicable(f"{name} is stated for shallow networks (one hidden "
-                                         f"layer); this one has widths {analysis.network.widths}")
+            analysis = shallow_form(analysis)
+            text = statement
+            if isinstance(analysis.network, ShallowNetwork):
+                outcome = check(analysis)
+            elif name in DEEP_FORMS:
+                text, deep_check = DEEP_FORMS[name]
+                outcome = deep_check(analysis)
+            elif shallow_only:
+                outcome = not_applicable(f"{SHALLOW_ONLY}; this network has widths "
+                                         f"{analysis.network.widths}")
             else:
                 outcome = check(analysis)
-            return Verdict(name, title, statement, outcome.status, outcome.detail,
-                           outcome.witness)
+            return Verdict(name, title, text, outcome.status, outcome.detail, outcome.witness)
 
         run.theorem = name
         run.title = title
         run.statement = statement
         CATALOGUE[name] = run
         return run
+    return register
+
+
+def deep_form(name: str, statement: str):
+    """Register ``f(analysis) -> Outcome`` as the form of theorem ``name`` for deep networks
+    (more than one hidden layer), with its own ``statement``."""
+    def register(check: Callable[[Any], Outcome]) -> Callable[[Any], Outcome]:
+        DEEP_FORMS[name] = (statement, check)
+        return check
     return register

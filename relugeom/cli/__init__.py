@@ -17,7 +17,13 @@ from ..errors import InputError
 
 COMMANDS = [
     "analyze",
+    "check",
     "demo",
+    "experiment",
+    "fdim",
+    "regions",
+    "search",
+    "walk",
 ]
 
 

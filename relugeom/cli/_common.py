@@ -21,9 +21,28 @@ _NEGATIVE_NUMBER = re.compile(r"^-(\d+/\d+|\d*\.?\d+([eE][-+]?\d+)?|\d+\.([eE][-
                               r"[iI][nN][fF]([iI][nN][iI][tT][yY])?|[nN][aA][nN])$")
 
 
-def add_network_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("network", metavar="NETWORK",
-                        help='network JSON: {"W": [[..]], "b": [..], "V": [[..]], "c": [..]}')
+NETWORK_HELP = ('network JSON: one hidden layer {"W": [[..]], "b": [..], "V": [[..]], "c": [..]}, '
+                'or any depth {"layers": [{"W": [[..]], "b": [..]}, ...]}')
+
+
+def add_network_argument(parser: argparse.ArgumentParser, help_text: str = NETWORK_HELP) -> None:
+    parser.add_argument("network", metavar="NETWORK", help=help_text)
+
+
+def architecture(network: Any) -> str:
+    """The architecture in words: "d = 2 inputs, N = 3 hidden neurons, m = 1 output" for a
+    shallow network; "widths (2, 3, 2, 1): d = 2 inputs, hidden layers of 3, 2 neurons, m = 1
+    output" for a deep one."""
+    d, m = network.input_dim, network.output_dim
+    inputs = f"d = {d} input{'s' * (d != 1)}"
+    outputs = f"m = {m} output{'s' * (m != 1)}"
+    if isinstance(network, ShallowNetwork):
+        return f"{inputs}, N = {network.hidden_width} hidden neurons, {outputs}"
+    hidden = network.hidden_widths
+    layers = ("no hidden layer" if not hidden else
+              f"one hidden layer of {hidden[0]} neuron{'s' * (hidden[0] != 1)}" if len(hidden) == 1
+              else f"hidden layers of {', '.join(map(str, hidden))} neurons")
+    return f"widths {network.widths}: {inputs}, {layers}, {outputs}"
 
 
 def add_sample_argument(parser: argparse.ArgumentParser, flag: bool = False) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ..analysis import Analysis, analyze
+from ..network import ShallowNetwork
 from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
-                      add_sample_argument, load_inputs, print_json, print_table, relu_prime)
+                      add_sample_argument, architecture, load_inputs, print_json, print_table,
+                      relu_prime)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,17 +26,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def describe(analysis: Analysis) -> None:
     """The human-readable report of ``relugeom analyze``."""
     a = analysis
-    hidden = (f"N = {a.hidden_width} hidden neurons" if isinstance(a.hidden_width, int) else
-              f"hidden layers of widths {', '.join(map(str, a.hidden_width))}")
-    print(f"network: d = {a.input_dim} input{'s' * (a.input_dim != 1)}, {hidden}, "
-          f"m = {a.output_dim} output{'s' * (a.output_dim != 1)}, P = {a.n_parameters} "
-          f"parameters; sample: n = {a.n_samples}")
+    shallow = isinstance(a.network, ShallowNetwork)
+    print(f"network: {architecture(a.network)}, P = {a.n_parameters} parameters; sample: "
+          f"n = {a.n_samples}")
     rows = [("activation regions perceived by X", a.activation_regions_perceived)]
     if a.linear_pieces_perceived is not None:
         rows.append(("linear pieces perceived by X", a.linear_pieces_perceived))
     rows += [
         ("local dimension (exact rank of J)", a.local_dimension),
-        ("bound P − N (rescaling symmetries)", a.symmetry_bound),
+        (f"bound P − {'N' if shallow else '(hidden neurons)'} (rescaling symmetries)",
+         a.symmetry_bound),
         ("bound n·m (rows of J)", a.sample_bound),
     ]
     if a.relu_prime_at_zero != "error":

@@ -2,6 +2,11 @@
 
 Exit status 0 when no theorem fails, 1 when one does (the statements are proved, so that is a
 bug in relugeom: please report it), 2 for bad input.
+
+Deep networks (more than one hidden layer) get the theorems that hold at any depth (T1, T2,
+T3, T8 in their general form; the others are "not applicable"), the per-layer diagnosis as
+their structure, and a NUMERIC side built on the float deep Jacobian. A two-layer network in
+the deep format is checked as the shallow network it is.
 """
 
 from __future__ import annotations
@@ -9,14 +14,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+
 from ..analysis import Analysis, analyze
 from ..checks import FAILS
+from ..checks.bounds import rescaling_rank
+from ..deep import DeepNetwork
 from ..errors import InputError
 from ..numbers import to_rational
-from ..numeric import DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison, compare_numeric
+from ..numeric import (DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison,
+                       compare_numeric, compare_numeric_deep)
 from ._common import (add_box_option, add_json_flag, add_network_argument,
-                      add_relu_prime_option, add_sample_argument, load_inputs, parse_box,
-                      print_json, print_table, relu_prime, shallow_network, whole_number)
+                      add_relu_prime_option, add_sample_argument, architecture, load_inputs,
+                      parse_box, print_json, print_table, relu_prime, whole_number)
 
 
 def _rtol(text: str) -> float:
@@ -42,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "rescalings and explained directions), verify theorems T1–T8 of the design "
                     "notes and T9 (dim ≤ functional dimension) on this case, and set NUMERIC "
                     "float64 estimates beside the exact values, explaining any disagreement. "
+                    "Deep networks get the theorems that hold at any depth (T1, T2, T3, T8) and "
+                    "the per-layer diagnosis. "
                     "Exit status 1 if a theorem fails (a bug in relugeom), 2 for bad input.")
     add_network_argument(parser)
     add_sample_argument(parser)
@@ -60,6 +71,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def _is_deep(a: Analysis) -> bool:
+    return isinstance(a.network, DeepNetwork)
+
+
+def deep_structure(a: Analysis) -> dict[str, Any]:
+    """The structure section for a deep network: per hidden layer the neurons dead on X and
+    those active on every sample, and ker J counted (dimension P − dim; the independent
+    rescaling directions; the rest, not classified at depth)."""
+    rescaling, _ = rescaling_rank(a.network)
+    kernel = a.n_parameters - a.local_dimension
+    return {"widths": list(a.network.widths),
+            "activation_regions_perceived": a.activation_regions_perceived,
+            "layers": a.layer_diagnosis,
+            "kernel": {"dimension": kernel, "rescaling": rescaling,
+                       "extra": kernel - rescaling}}
+
+
 def report(a: Analysis, numeric: NumericComparison) -> dict[str, Any]:
     """The JSON object of ``relugeom check --json``."""
     return {
@@ -69,7 +97,8 @@ def report(a: Analysis, numeric: NumericComparison) -> dict[str, Any]:
         "numeric_rank": numeric.numeric_rank,
         "agreement": numeric.agreement,
         "theorems": {name: v.to_dict() for name, v in a.theorems.items()},
-        "structure": {**a.structure.to_dict(), "kernel": a.kernel.to_dict()},
+        "structure": (deep_structure(a) if _is_deep(a) else
+                      {**a.structure.to_dict(), "kernel": a.kernel.to_dict()}),
         "numeric": numeric.to_dict(),
     }
 
@@ -94,7 +123,28 @@ def _describe_numeric(n: NumericComparison) -> None:
     print()
 
 
+def _describe_deep_structure(a: Analysis) -> None:
+    s = deep_structure(a)
+    print("Per-layer structure (exact)")
+    print(f"  R = {s['activation_regions_perceived']} perceived activation regions (patterns "
+          "over all hidden layers)")
+    labels = {"dead": "dead on X", "always_active": "active on every sample"}
+    for layer in s["layers"]:
+        notes = [f"{label}: neuron{'s' * (len(layer[key]) != 1)} "
+                 f"{', '.join(map(str, layer[key]))}" for key, label in labels.items()
+                 if layer[key]]
+        print(f"  layer {layer['layer']} ({layer['width']} neuron{'s' * (layer['width'] != 1)}): "
+              + ("; ".join(notes) if notes else "no neuron dead or always active on X"))
+    k = s["kernel"]
+    print(f"  kernel of J: dimension {k['dimension']} = {k['rescaling']} rescaling direction(s) "
+          f"+ {k['extra']} more (not classified at depth)")
+    print()
+
+
 def _describe_structure(a: Analysis, max_rows: int = 12) -> None:
+    if _is_deep(a):
+        _describe_deep_structure(a)
+        return
     s, k = a.structure, a.kernel
     print("Rank structure (exact)")
     print(f"  R = {len(s.regions)} perceived regions; incidence matrix M has rank "
@@ -145,8 +195,9 @@ def _describe_regions(n: NumericComparison, d: int) -> None:
 
 def describe(a: Analysis, numeric: NumericComparison) -> None:
     """The human-readable report of ``relugeom check``."""
-    print(f"relugeom check: d = {a.input_dim}, N = {a.hidden_width}, m = {a.output_dim}, "
-          f"P = {a.n_parameters} parameters; n = {a.n_samples} samples"
+    sizes = (architecture(a.network) if _is_deep(a) else
+             f"d = {a.input_dim}, N = {a.hidden_width}, m = {a.output_dim}")
+    print(f"relugeom check: {sizes}, P = {a.n_parameters} parameters; n = {a.n_samples} samples"
           + (f"; relu'(0) = {a.relu_prime_at_zero}" if a.relu_prime_at_zero != "error" else "")
           + "\n")
     _describe_numeric(numeric)
@@ -157,16 +208,18 @@ def describe(a: Analysis, numeric: NumericComparison) -> None:
 
 def run(args: argparse.Namespace) -> int:
     network, X = load_inputs(args)
-    try:
-        network = shallow_network(network, "check")
-    except InputError as exc:
-        raise InputError(f"network file {args.network!r}: {exc}; for deeper networks use "
-                         "relugeom analyze") from None
+    if isinstance(network, DeepNetwork) and network.depth == 2:
+        network = network.to_shallow()
     a = analyze(network, X, relu_prime_at_zero=relu_prime(args))
-    numeric = compare_numeric(
-        a.network, a.X, a.local_dimension, relu_prime_at_zero=a.relu_prime_at_zero,
-        exact_patterns=a.patterns, structure=a.structure, exact_jacobian=a.jacobian,
-        rtol=args.rtol, monte_carlo_points=args.mc_points, box=parse_box(args), seed=args.seed)
+    if _is_deep(a):
+        numeric = compare_numeric_deep(a, rtol=args.rtol, monte_carlo_points=args.mc_points,
+                                       box=parse_box(args), seed=args.seed)
+    else:
+        numeric = compare_numeric(
+            a.network, a.X, a.local_dimension, relu_prime_at_zero=a.relu_prime_at_zero,
+            exact_patterns=a.patterns, structure=a.structure, exact_jacobian=a.jacobian,
+            rtol=args.rtol, monte_carlo_points=args.mc_points, box=parse_box(args),
+            seed=args.seed)
     if args.json:
         print_json(report(a, numeric))
     else:
