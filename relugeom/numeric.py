@@ -407,6 +407,20 @@ def _beyond_float64(named: Sequence[tuple[str, Fraction]]) -> str | None:
     return None
 
 
+def _float_jacobian(network: Any, X: Any,
+                    named: Sequence[tuple[str, Fraction]]) -> tuple[np.ndarray | None, str | None]:
+    """NUMERIC: the float64 Jacobian, or None and why float64 cannot represent this case."""
+    problem = _beyond_float64(named)
+    if problem is not None:
+        return None, problem
+    with np.errstate(over="ignore", invalid="ignore"):
+        J = numeric_jacobian(network, X)
+    if not np.isfinite(J).all():
+        return None, ("the float64 Jacobian overflows (a pre-activation or a product of weights "
+                      "is beyond ≈1.8e308)")
+    return J, None
+
+
 def _inexact_entries(network: Any, X: tuple) -> str | None:
     for name, q in _named_entries(network, X):
         if Fraction(float(q)) != q:
@@ -457,13 +471,7 @@ def compare_numeric(network: Any, X: Any, exact_rank: int, *,
     if exact_patterns is None:
         exact_patterns = activation_patterns(network, X, relu_prime_at_zero)
     exact_regions = len(distinct_patterns(tuple(map(tuple, exact_patterns))))
-    problem = _beyond_float64(_named_entries(network, X))
-    if problem is None:
-        with np.errstate(over="ignore", invalid="ignore"):
-            J = numeric_jacobian(network, X)
-        if not np.isfinite(J).all():
-            problem = ("the float64 Jacobian overflows (a pre-activation w·x + b or a product "
-                       "with V is beyond ≈1.8e308)")
+    J, problem = _float_jacobian(network, X, _named_entries(network, X))
     if problem is not None:
         return _without_floats(_jacobian_shape(network, X), exact_rank, exact_regions, rtol,
                                problem)
@@ -591,13 +599,7 @@ def compare_numeric_deep(a: Any, *, rtol: float = DEFAULT_RTOL,
     network, X, exact_rank = a.network, a.X, a.local_dimension
     exact_regions = a.activation_regions_perceived
     named = _named_layer_entries(network, X)
-    problem = _beyond_float64(named)
-    if problem is None:
-        with np.errstate(over="ignore", invalid="ignore"):
-            J = numeric_jacobian(network, X)
-        if not np.isfinite(J).all():
-            problem = ("the float64 Jacobian overflows (a pre-activation or a product of "
-                       "weights is beyond ≈1.8e308)")
+    J, problem = _float_jacobian(network, X, named)
     if problem is not None:
         return _without_floats((len(X) * network.output_dim, network.n_parameters), exact_rank,
                                exact_regions, rtol, problem)
