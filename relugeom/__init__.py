@@ -10,31 +10,113 @@ patterns X sees, the Jacobian of θ ↦ f_θ(X), its exact rank (the local dimen
 """
 
 from .analysis import Analysis, analyze
-from .dimension import local_dimension
+from .arrangement import (Cell, HyperplaneArrangement, cells_meeting_box, enumerate_cells,
+                          hyperplane_arrangement, locate)
+from .backprop import deep_jacobian, layer_diagnosis, layer_patterns, layer_preactivations
+from .checks import Verdict, run_checks
+from .conjectures import CATALOGUE, Conjecture, conjecture, get_conjecture
+from .deep import DeepNetwork, symmetry_bound
+from .dimension import LocalDimension, local_dimension, local_dimension_report
 from .errors import BoundaryError, InputError
+from .experiments import ExperimentResult, run_experiment
+from .functional import FunctionalDimension, decisive_sample, functional_dimension
 from .io import read_network, read_sample
 from .jacobian import jacobian, numeric_jacobian
 from .network import ShallowNetwork
+from .numeric import NumericComparison, compare_numeric, numeric_rank
 from .numbers import parse_json, to_rational
 from .patterns import activation_patterns, preactivations
+from .pieces import LinearPieces, adjacency_graph, count_linear_pieces, merge_linear_pieces
+from .regions import (ActivationRegions, PerceivedRegions, RegionReport, activation_regions,
+                      count_activation_regions, count_pieces_perceived, linear_pieces,
+                      perceived_regions, region_graph, region_report)
 from .sample import as_sample
+from .sampling import SamplingConvergence, sampling_convergence
+from .structure import KernelSplit, RankStructure, kernel_split, rank_structure
+from .walk import Walk, walk
+from .zaslavsky import RegionCounts, characteristic_polynomial, region_counts
 
 __version__ = "0.1.0"
 
+# The counterexample search runs on hypothesis (an optional dependency, relugeom[test]), so its
+# names are imported on first use: `import relugeom` works without hypothesis.
+_SEARCH_NAMES = ("Counterexample", "SearchResult", "exhaustive_search", "find_counterexample")
+
+
+def __getattr__(name: str):
+    if name in _SEARCH_NAMES:
+        from . import search
+
+        return getattr(search, name)
+    raise AttributeError(f"module 'relugeom' has no attribute {name!r}")
+
 __all__ = [
+    "ActivationRegions",
     "Analysis",
     "BoundaryError",
+    "CATALOGUE",
+    "Cell",
+    "Conjecture",
+    "DeepNetwork",
+    "ExperimentResult",
+    "FunctionalDimension",
+    "HyperplaneArrangement",
     "InputError",
+    "KernelSplit",
+    "LinearPieces",
+    "NumericComparison",
+    "PerceivedRegions",
+    "RankStructure",
+    "RegionCounts",
+    "RegionReport",
+    "SamplingConvergence",
     "ShallowNetwork",
+    "Verdict",
+    "Walk",
     "activation_patterns",
+    "activation_regions",
+    "adjacency_graph",
     "analyze",
     "as_sample",
+    "cells_meeting_box",
+    "characteristic_polynomial",
+    "compare_numeric",
+    "conjecture",
+    "count_activation_regions",
+    "count_linear_pieces",
+    "count_pieces_perceived",
+    "decisive_sample",
+    "deep_jacobian",
+    "enumerate_cells",
+    "functional_dimension",
+    "get_conjecture",
+    "hyperplane_arrangement",
     "jacobian",
+    "kernel_split",
+    "layer_diagnosis",
+    "layer_patterns",
+    "layer_preactivations",
+    "linear_pieces",
     "local_dimension",
+    "local_dimension_report",
+    "LocalDimension",
+    "locate",
+    "merge_linear_pieces",
     "numeric_jacobian",
+    "numeric_rank",
     "parse_json",
+    "perceived_regions",
     "preactivations",
+    "rank_structure",
     "read_network",
     "read_sample",
+    "region_counts",
+    "region_graph",
+    "region_report",
+    "run_checks",
+    "run_experiment",
+    "sampling_convergence",
+    "symmetry_bound",
     "to_rational",
+    "walk",
 ]

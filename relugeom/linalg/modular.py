@@ -1,0 +1,639 @@
+"""Ranks modulo word-size primes: fast, certified LOWER bounds of ranks over Q.
+
+Why a modular rank is a lower bound. Let A have rational entries whose denominators are prime
+to p. Reduction mod p, a/b ↦ a·b⁻¹ mod p, is a ring homomorphism, so every minor of A mod p is
+the residue of the same minor of A: a minor that is nonzero mod p is nonzero over Q. Hence
+
+    rank_p(A) ≤ rank_Q(A),
+
+with equality unless p divides every nonzero minor of the largest size. A modular rank is
+therefore never reported as exact by itself; it is *certified* exact only by one of:
+
+- ``"upper-bound"``: rank_p(A) reaches a proven upper bound of rank_Q(A) (its number of rows
+  or columns, or a structural bound proved in the caller's docs);
+- ``"factorization"``: rank_p(A) = r with pivot rows R and pivot columns C, and the identity
+  δ·A = A[:, C]·T' (T' = δ·A[R, C]⁻¹·A[R, :] integral, δ > 0) is checked exactly; it says that
+  every column of A is a combination of the r columns C, so rank_Q(A) ≤ r
+  (:func:`certify_rank_factorization`; an integer identity is checked modulo primes whose
+  product exceeds twice the largest absolute value of both sides, which proves it by the
+  Chinese remainder theorem).
+
+Otherwise the value is reported as ``"probabilistic"`` with an explicit bound ε on the
+probability that it is too small (:func:`failure_probability`): if rank_Q(A) = R > r, some
+R×R minor Δ ≠ 0 of the integer-scaled matrix is divisible by every prime used; Δ has at most
+log2|Δ|/(b−1) prime factors of b bits, |Δ| is bounded by Hadamard's inequality, and each prime
+was drawn uniformly from the ≈ 2^(b−1)/ln(2^b) primes of b bits. Primes are drawn from a seeded
+generator, so results are reproducible; ε is the bound for a uniformly random draw.
+
+Arithmetic. Primes have 21 bits (2^20 < p < 2^21), so a product of two residues is below 2^42
+and a dot product of 1024 of them below 2^52: matrix products run exactly in float64 on the
+BLAS, reduced mod p after each chunk of 1024 terms. :class:`EchelonModP` keeps an echelon
+basis of the vectors fed to it, block by block (recursive Gauss–Jordan on each block, one BLAS
+product per earlier chunk), so the matrix is streamed and never held whole.
+
+Entries come in as :class:`RationalArray`, an exact array value = numerators·2^exponents /
+denominators, built from floats (their exact binary values: mantissa·2^e, so a residue is
+(mantissa mod p)·(2^e mod p), with no big integers), from integers with a common denominator
+(MNIST pixels / 255), or from Fractions.
+
+>>> A = RationalArray.from_any([[1, 2, 3], [2, 4, 6], [1, 0, 1]])
+>>> p = random_primes(1)[0]
+>>> rank_mod_p(A.residues(p), p)
+2
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from ..errors import InputError
+
+#: Bits of the primes used: 2^(PRIME_BITS−1) < p < 2^PRIME_BITS.
+PRIME_BITS = 21
+#: Terms of one float64 dot product of residues of absolute value < p: CHUNK·p² < 2^52.
+CHUNK = 1024
+_BASE = 8  # rows reduced one by one at the bottom of the recursive Gauss–Jordan
+
+
+class PrimeDividesDenominator(ArithmeticError):
+    """The prime divides a denominator of the array: its residues are undefined; use another."""
+
+
+# --- primes ---------------------------------------------------------------------------------
+
+def _is_prime(n: int) -> bool:
+    if n < 2:
+        return False
+    for q in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
+        if n % q == 0:
+            return n == q
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d //= 2
+        s += 1
+    for a in (2, 3, 5, 7, 11, 13, 17):  # deterministic for n < 3.4·10^14
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def random_primes(count: int, seed: int = 0, bits: int = PRIME_BITS) -> list[int]:
+    """``count`` distinct primes drawn uniformly from (2^(bits−1), 2^bits), reproducibly.
+
+    >>> ps = random_primes(3, seed=1)
+    >>> len(set(ps)) == 3 and all(2**20 < p < 2**21 for p in ps)
+    True
+    """
+    rng = random.Random(f"relugeom-primes-{seed}-{bits}")
+    found: list[int] = []
+    while len(found) < count:
+        candidate = rng.randrange(2 ** (bits - 1) + 1, 2 ** bits, 2)
+        if _is_prime(candidate) and candidate not in found:
+            found.append(candidate)
+    return found
+
+
+def prime_count(bits: int = PRIME_BITS) -> int:
+    """A lower bound on the number of primes in (2^(bits−1), 2^bits) (Rosser–Schoenfeld)."""
+    hi, lo = 2 ** bits, 2 ** (bits - 1)
+    # x/ln x < π(x) < 1.25506·x/ln x for x ≥ 17
+    return int(hi / math.log(hi) - 1.25506 * lo / math.log(lo))
+
+
+def failure_probability(log2_minor_bound: float, primes_used: int,
+                        bits: int = PRIME_BITS) -> float:
+    """Bound on P[all ``primes_used`` random primes divide a nonzero minor Δ].
+
+    Δ has at most log2|Δ|/(bits−1) prime factors above 2^(bits−1); each prime is one of at least
+    :func:`prime_count` equally likely ones, drawn independently.
+    """
+    bad = math.floor(max(log2_minor_bound, 0.0) / (bits - 1))
+    return min(1.0, bad / prime_count(bits)) ** primes_used
+
+
+# --- exact arrays and their residues ---------------------------------------------------------
+
+def _as_int_array(values: Any) -> np.ndarray:
+    """int64 array when every entry fits, else an object array of Python ints."""
+    arr = np.asarray(values, dtype=object)
+    if arr.size == 0:
+        return np.zeros(arr.shape, dtype=np.int64)
+    lo, hi = min(arr.flat), max(arr.flat)
+    if -(2 ** 62) < lo and hi < 2 ** 62:
+        return arr.astype(np.int64)
+    return arr
+
+
+def _mod(values: np.ndarray, p: int) -> np.ndarray:
+    """values mod p in [0, p) as int64 (object arrays reduced entry by entry)."""
+    if values.dtype == object:
+        return np.remainder(values, p).astype(np.int64)
+    return np.remainder(values, p)
+
+
+def _inverse_mod(values: np.ndarray, p: int) -> np.ndarray:
+    """Entrywise inverse of nonzero residues, by Fermat: v^(p−2) mod p, vectorised."""
+    result = np.ones_like(values)
+    base = values.copy()
+    e = p - 2
+    while e:
+        if e & 1:
+            result = result * base % p
+        base = base * base % p
+        e >>= 1
+    return result
+
+
+def _float_of(q: Any) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
+
+
+@dataclass(frozen=True, eq=False)
+class RationalArray:
+    """An exact array: entry = numerator · 2^exponent / denominator.
+
+    ``numerators`` is an int64 array (or an object array of Python ints when they do not fit);
+    ``exponents`` and ``denominators`` are ints or integer arrays broadcasting to its shape,
+    denominators positive. Build one with :meth:`from_floats` (the exact binary value of each
+    float), :meth:`from_integers` (integers over one common denominator, e.g. pixels / 255),
+    :meth:`from_fractions` or :meth:`from_any`.
+
+    >>> X = RationalArray.from_integers([[0, 255], [51, 3]], denominator=255)
+    >>> X.fraction(1, 0), X.shape
+    (Fraction(1, 5), (2, 2))
+    """
+
+    numerators: np.ndarray
+    exponents: Any = 0
+    denominators: Any = 1
+
+    @classmethod
+    def from_floats(cls, values: Any) -> "RationalArray":
+        """The exact binary values of a float array (NaN and ±inf refused)."""
+        a = np.asarray(values, dtype=float)
+        if not np.isfinite(a).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+            raise InputError(f"entry {list(bad)} is {a[bad]}: NaN and infinities are not allowed")
+        mantissa, exponent = np.frexp(a)
+        return cls((mantissa * 2.0 ** 53).astype(np.int64), (exponent - 53).astype(np.int64))
+
+    @classmethod
+    def from_integers(cls, values: Any, denominator: int = 1) -> "RationalArray":
+        """Integers over one common positive denominator: entry = values / denominator."""
+        if int(denominator) <= 0:
+            raise InputError(f"the denominator must be a positive integer, got {denominator}")
+        return cls(_as_int_array(values), 0, int(denominator))
+
+    @classmethod
+    def from_fractions(cls, values: Any) -> "RationalArray":
+        """From (nested sequences of) Fractions or ints."""
+        arr = np.asarray(values, dtype=object)
+        if arr.size == 0:
+            return cls(np.zeros(arr.shape, dtype=np.int64))
+        arr = np.frompyfunc(lambda q: q if isinstance(q, (int, Fraction)) else Fraction(q),
+                            1, 1)(arr)
+        num = np.frompyfunc(lambda q: q.numerator, 1, 1)(arr)
+        den = np.frompyfunc(lambda q: q.denominator, 1, 1)(arr)
+        den = _as_int_array(den)
+        if den.dtype != object and (den == 1).all():
+            den = 1
+        return cls(_as_int_array(num), 0, den)
+
+    @classmethod
+    def from_any(cls, values: Any) -> "RationalArray":
+        """A RationalArray as is; float arrays exactly; integer arrays; else via Fractions."""
+        if isinstance(values, RationalArray):
+            return values
+        if isinstance(values, np.ndarray):
+            if values.dtype.kind == "f":
+                return cls.from_floats(values)
+            if values.dtype.kind in "iu":
+                return cls(values.astype(np.int64))
+            if values.dtype.kind == "b":
+                raise InputError("a boolean array is not a sample of numbers")
+        from ..numbers import rational_matrix, rational_vector
+
+        arr = np.asarray(values, dtype=object)
+        if arr.ndim == 2:
+            return cls.from_fractions(rational_matrix(values, "array"))
+        if arr.ndim == 1:
+            return cls.from_fractions(rational_vector(list(values), "array"))
+        raise InputError(f"expected a vector or a matrix, got an array of shape {arr.shape}")
+
+    # -- shape and views --------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.numerators.shape)
+
+    def _parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        shape = self.numerators.shape
+        exps = np.broadcast_to(np.asarray(self.exponents, dtype=np.int64), shape)
+        den = self.denominators
+        den = np.broadcast_to(np.asarray(den, dtype=object if isinstance(den, np.ndarray)
+                                         and den.dtype == object else np.int64), shape)
+        return self.numerators, exps, den
+
+    def take(self, rows: Any = slice(None), cols: Any = slice(None)) -> "RationalArray":
+        """Sub-array A[rows][:, cols] (numpy indexing)."""
+        num, exps, den = self._parts()
+        pick = (lambda a: a[rows][:, cols]) if num.ndim == 2 else (lambda a: a[rows])
+        return RationalArray(pick(num), pick(exps), pick(den))
+
+    def fraction(self, *index: int) -> Fraction:
+        """The exact entry at ``index``."""
+        num, exps, den = self._parts()
+        e = int(exps[index])
+        value = Fraction(int(num[index])) * (Fraction(2) ** e)
+        return value / int(den[index])
+
+    def to_fractions(self) -> tuple:
+        """Nested tuples of Fractions (rows of a matrix, or a vector)."""
+        if self.numerators.ndim == 1:
+            return tuple(self.fraction(i) for i in range(self.shape[0]))
+        return tuple(tuple(self.fraction(i, j) for j in range(self.shape[1]))
+                     for i in range(self.shape[0]))
+
+    def nonzero(self) -> np.ndarray:
+        """Boolean mask of the nonzero entries (exact)."""
+        return self.numerators != 0
+
+    def to_float(self) -> np.ndarray:
+        """Float64 approximation, each entry within a few units of roundoff (inf if too large)."""
+        num, exps, den = self._parts()
+        if num.dtype == object:
+            f = np.frompyfunc(_float_of, 1, 1)(num).astype(float)
+        else:
+            f = num.astype(float)
+        if np.any(exps != 0):
+            f = np.ldexp(f, exps.astype(np.int64))
+        if den.dtype == object:
+            f = f / np.frompyfunc(_float_of, 1, 1)(den).astype(float)
+        elif np.any(den != 1):
+            f = f / den.astype(float)
+        return f
+
+    def residues(self, p: int) -> np.ndarray:
+        """Entrywise a·b⁻¹ mod p as int64 in [0, p); :class:`PrimeDividesDenominator` if p | b."""
+        num, exps, den = self._parts()
+        r = _mod(num, p)
+        if np.any(exps != 0):
+            unique, where = np.unique(exps, return_inverse=True)
+            table = np.array([pow(2, int(e), p) for e in unique], dtype=np.int64)
+            r = r * table[where.reshape(exps.shape)] % p
+        if den.dtype == object or np.any(den != 1):
+            dmod = _mod(np.ascontiguousarray(den), p)
+            if not dmod.all():
+                raise PrimeDividesDenominator(f"{p} divides a denominator")
+            r = r * _inverse_mod(dmod, p) % p
+        return np.ascontiguousarray(r, dtype=np.int64)
+
+    def with_ones_column(self) -> "RationalArray":
+        """The matrix [A, 1] (affine coordinates x̃ = (x, 1) of the rows)."""
+        num, exps, den = self._parts()
+        n = num.shape[0]
+        ones = np.ones((n, 1), dtype=np.int64)
+        column = np.ones((n, 1), dtype=object) if num.dtype == object else ones
+        return RationalArray(np.hstack([num, column]), np.hstack([exps, 0 * ones]),
+                             np.hstack([np.asarray(den), ones.astype(den.dtype)]))
+
+    def integer_rows(self) -> np.ndarray:
+        """Each row scaled by a positive rational to integers: same row-wise rank and kernel.
+
+        Returned as int64 when it fits, else as an object array of Python ints.
+        """
+        num, exps, den = self._parts()
+        if num.dtype != object and den.dtype != object and num.ndim == 2 and num.size:
+            shift = exps - exps.min(axis=1, keepdims=True)
+            uniform = (den == den[:, :1]).all()
+            bits = np.log2(np.abs(num).max() + 1) + shift.max()
+            if uniform and bits < 62:
+                return num << shift
+        rows = []
+        for i in range(num.shape[0]):
+            emin = int(exps[i].min()) if exps.shape[1] else 0
+            lcm = 1
+            for q in den[i]:
+                lcm = math.lcm(lcm, int(q))
+            rows.append([int(a) * (lcm // int(b)) * 2 ** (int(e) - emin)
+                         for a, e, b in zip(num[i], exps[i], den[i])])
+        return _as_int_array(rows).reshape(num.shape)
+
+
+# --- products and elimination mod p -----------------------------------------------------------
+#
+# Residues live in float64 as integers of absolute value < p. Every product of CHUNK terms is
+# below CHUNK·p² < 2^52, so BLAS computes it exactly, and so is the reduction x − p·rint(x/p):
+# rint(x/p) is the nearest integer to x/p or next to it (x/p is computed to 2^-20 relative
+# accuracy), so p·rint(x/p) < 2^53 is exact and x − p·rint(x/p) is an exact integer of absolute
+# value < p. (np.fmod would be exact too, but is 40× slower on large dividends.)
+
+def reduce_residues(A: np.ndarray, p: int) -> np.ndarray:
+    """A ← A mod p in place, to residues of absolute value < p (|A| < 2^52 on entry)."""
+    q = A * (1.0 / p)
+    np.rint(q, out=q)
+    q *= p
+    A -= q
+    return A
+
+
+def matmul_mod(A: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
+    """(A·B) mod p for residue matrices, in [0, p): float64 BLAS products of ≤ CHUNK terms."""
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    out = np.zeros((A.shape[0], B.shape[1]))
+    for s in range(0, A.shape[1], CHUNK):
+        out += A[:, s:s + CHUNK] @ B[s:s + CHUNK]
+        reduce_residues(out, p)
+    return np.remainder(out, p)
+
+
+def _subtract_product(A: np.ndarray, C: np.ndarray, R: np.ndarray, p: int) -> None:
+    """A ← (A − C·R) mod p in place, C with at most CHUNK columns (so exact in float64)."""
+    A -= C @ R
+    reduce_residues(A, p)
+
+
+def _rref_small(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]]:
+    """Gauss–Jordan row by row. Returns (basis rows, pivot columns, rows of A that gave them)."""
+    A = A.copy()
+    kept: list[int] = []
+    pivots: list[int] = []
+    for i in range(A.shape[0]):
+        row = A[i]
+        if kept:
+            row -= row[pivots] @ A[kept]
+            reduce_residues(row, p)
+        nz = np.flatnonzero(row)
+        if nz.size == 0:
+            continue
+        c = int(nz[0])
+        row *= pow(int(row[c]) % p, p - 2, p)
+        reduce_residues(row, p)
+        row[c] = 1.0
+        if kept:
+            block = A[kept]
+            block -= np.outer(block[:, c], row)
+            A[kept] = reduce_residues(block, p)
+        kept.append(i)
+        pivots.append(c)
+    return A[kept], pivots, kept
+
+
+def _rref(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]]:
+    """Reduced row echelon basis of the rows of A (residues in float64), recursively.
+
+    Returns (R, pivots, kept): R[:, pivots] = I, and ``kept`` are the rows of A that are
+    independent of the rows before them, in order.
+    """
+    k = A.shape[0]
+    if k <= _BASE:
+        return _rref_small(A, p)
+    half = k // 2
+    R1, p1, k1 = _rref(A[:half], p)
+    bottom = A[half:].copy()
+    if p1:
+        _subtract_product(bottom, bottom[:, p1], R1, p)
+    R2, p2, k2 = _rref(bottom, p)
+    if p2 and p1:
+        _subtract_product(R1, R1[:, p2], R2, p)
+    return np.vstack([R1, R2]), p1 + p2, k1 + [half + i for i in k2]
+
+
+class EchelonModP:
+    """Incremental row echelon basis mod p of streamed vectors of a fixed length.
+
+    :meth:`add` takes a block of vectors (rows of residues) and returns how many of them were
+    independent of everything fed so far. The basis is a list of chunks of at most CHUNK rows;
+    each chunk is in reduced echelon form and zero on the pivots of the chunks before it, so a
+    new block is reduced by one BLAS product per chunk, in order, and no back-substitution into
+    old chunks is ever needed. Memory: the basis, rank × length floats. Cost of a block of k
+    vectors: k·rank·length multiply–adds, plus its own recursive Gauss–Jordan.
+
+    >>> E = EchelonModP(7, 3)
+    >>> E.add([[1, 2, 3], [2, 4, 6]]), E.add([[0, 1, 0]]), E.rank
+    (1, 1, 2)
+    """
+
+    def __init__(self, p: int, length: int):
+        if not 2 < p < 2 ** PRIME_BITS:
+            raise ValueError(f"the prime must lie in (2, 2^{PRIME_BITS}), got {p}")
+        self.p = p
+        self.length = length
+        self._chunks: list[tuple[list[int], np.ndarray]] = []
+        self.pivots: list[int] = []
+        self.independent: list[int] = []  # indices (in feeding order) of the vectors kept
+        self.seen = 0
+
+    @property
+    def rank(self) -> int:
+        return len(self.pivots)
+
+    def reduce(self, block: Any) -> np.ndarray:
+        """The block reduced against the basis: zero on every pivot column."""
+        block = np.array(block, dtype=float, copy=True)
+        for piv, R in self._chunks:
+            _subtract_product(block, block[:, piv], R, self.p)
+        return block
+
+    def add(self, block: Any) -> int:
+        block = np.asarray(block, dtype=float)
+        if block.ndim != 2 or block.shape[1] != self.length:
+            raise ValueError(f"expected vectors of length {self.length}, got shape {block.shape}")
+        start = self.seen
+        self.seen += block.shape[0]
+        new_total = 0
+        for s in range(0, block.shape[0], CHUNK):
+            if self.rank == self.length:
+                break
+            R, piv, kept = _rref(self.reduce(block[s:s + CHUNK]), self.p)
+            if not piv:
+                continue
+            if self._chunks and len(self._chunks[-1][0]) + len(piv) <= CHUNK:
+                last_piv, last = self._chunks.pop()
+                _subtract_product(last, last[:, piv], R, self.p)
+                piv_all, R = last_piv + piv, np.vstack([last, R])
+            else:
+                piv_all = piv
+            self._chunks.append((piv_all, R))
+            self.pivots += piv
+            self.independent += [start + s + i for i in kept]
+            new_total += len(piv)
+        return new_total
+
+
+def rank_mod_p(residues: Any, p: int, bound: int | None = None, block: int = 1024) -> int:
+    """Rank mod p of a residue matrix, streaming its rows; stops once ``bound`` is reached.
+
+    Streams along the longer side (vectors are the shorter side), so memory is rank × min(shape).
+    """
+    A = np.asarray(residues)
+    if A.ndim != 2 or 0 in A.shape:
+        return 0
+    if A.shape[0] < A.shape[1]:
+        A = A.T
+    E = EchelonModP(p, A.shape[1])
+    for s in range(0, A.shape[0], block):
+        E.add(A[s:s + block])
+        if bound is not None and E.rank >= bound:
+            break
+    return E.rank
+
+
+# --- certificates ----------------------------------------------------------------------------
+
+def log2_hadamard(row_log2_norms: Iterable[float], size: int) -> float:
+    """log2 of Hadamard's bound for any size×size minor: the ``size`` largest row norms."""
+    norms = sorted(row_log2_norms, reverse=True)[:size]
+    return float(sum(max(x, 0.0) for x in norms))
+
+
+def _max_abs(A: np.ndarray) -> int:
+    if A.size == 0:
+        return 0
+    return max(abs(int(A.max())), abs(int(A.min()))) if A.dtype != object else \
+        max(abs(int(v)) for v in A.flat)
+
+
+def certify_rank_factorization(A: np.ndarray, rows: Sequence[int], cols: Sequence[int],
+                               seed: int = 0) -> bool:
+    """Prove rank_Q(A) ≤ len(cols) for an integer matrix A, exactly; False if it is not so.
+
+    ``rows``, ``cols`` index a square submatrix B = A[rows, cols], nonsingular (e.g. the pivots
+    of a modular elimination). With T = B⁻¹·A[rows, :] computed exactly (python-flint) and
+    written T'/δ with T' integral, the identity δ·A = A[:, cols]·T' holds iff every column of A
+    is a combination of the columns ``cols``, i.e. rank_Q(A) = len(cols). The identity is
+    checked modulo distinct primes whose product exceeds twice the largest absolute entry of
+    either side, which proves it over Z (Chinese remainder theorem).
+
+    Cost: one exact r×r solve with A.shape[1] right-hand sides, then per prime one product
+    n·r·A.shape[1] in float64.
+    """
+    import flint
+
+    rows, cols = list(rows), list(cols)
+    r = len(cols)
+    if r != len(rows):
+        raise ValueError("rows and cols must have the same length")
+    A = np.asarray(A)
+    if r == 0:
+        return not A.any()
+    B = flint.fmpz_mat([[int(A[i, j]) for j in cols] for i in rows])
+    top = flint.fmpz_mat([[int(v) for v in A[i]] for i in rows])
+    try:
+        T = B.solve(top)
+    except ZeroDivisionError:
+        return False
+    Tnum, delta = T.numer_denom()
+    delta = int(delta)
+    Tint = np.array([[int(v) for v in row] for row in Tnum.tolist()], dtype=object)
+    left_max = abs(delta) * _max_abs(A)
+    right_max = r * _max_abs(A[:, cols]) * _max_abs(Tint)
+    limit = 2 * max(left_max, right_max) + 1
+    modulus = 1
+    primes = random_primes(1 + limit.bit_length() // (PRIME_BITS - 1), seed=seed + 7919)
+    for p in primes:
+        if modulus > limit:
+            break
+        Ap = _mod(A, p)
+        left = Ap * (delta % p) % p
+        right = matmul_mod(Ap[:, cols], _mod(Tint, p), p)
+        if not np.array_equal(left, right.astype(np.int64)):
+            return False
+        modulus *= p
+    return modulus > limit
+
+
+@dataclass(frozen=True)
+class ModularRank:
+    """A rank computed modulo primes, with how (and whether) it is certified exact.
+
+    ``certificate`` is ``"upper-bound"`` or ``"factorization"`` (then ``exact`` is True), or
+    ``"probabilistic"`` (then ``value`` is a certified lower bound and ``epsilon`` bounds the
+    probability that it is below the true rank).
+    """
+
+    value: int
+    exact: bool
+    certificate: str
+    primes: tuple
+    upper_bound: int
+    epsilon: float = 0.0
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "exact": self.exact, "certificate": self.certificate,
+                "primes": list(self.primes), "upper_bound": self.upper_bound,
+                "epsilon": self.epsilon, "detail": self.detail}
+
+
+def modular_rank(rows: Any, ncols: int | None = None, *, bound: int | None = None,
+                 primes: int | Sequence[int] = 2, seed: int = 0,
+                 certify: bool = True) -> ModularRank:
+    """Rank over Q of an exact matrix via ranks mod random 21-bit primes, with its certificate.
+
+    ``bound`` is an upper bound of the rank proved by the caller (min(shape) is always used).
+    ``primes``: how many random primes to try, or the primes themselves (each < 2^21).
+    The rank mod p is the maximum over the primes tried. Certified exact when it reaches the
+    bound, else (if ``certify``) by :func:`certify_rank_factorization`, else probabilistic.
+
+    >>> modular_rank([[1, 2], [2, 4]]).to_dict()["value"], modular_rank([[1, 2], [2, 4]]).exact
+    (1, True)
+    """
+    if isinstance(rows, (list, tuple)) and len(rows) == 0:
+        return ModularRank(0, True, "upper-bound", (), 0, detail="empty matrix")
+    A = RationalArray.from_any(rows)
+    shape = A.shape
+    if len(shape) != 2:
+        raise InputError("modular_rank needs a matrix")
+    upper = min(shape) if bound is None else min(bound, *shape)
+    if upper == 0:
+        return ModularRank(0, True, "upper-bound", (), 0, detail="empty matrix")
+    best, used = -1, []
+    best_pivots: tuple = ((), ())
+    wanted = primes if isinstance(primes, int) else len(primes)
+    candidates = random_primes(4 * primes, seed=seed) if isinstance(primes, int) else list(primes)
+    for p in candidates:
+        if len(used) == wanted:
+            break
+        try:
+            res = A.residues(p)
+        except PrimeDividesDenominator:
+            continue
+        used.append(p)
+        E = EchelonModP(p, shape[1])
+        for s in range(0, shape[0], 1024):
+            E.add(res[s:s + 1024])
+            if E.rank >= upper:
+                break
+        if E.rank > best:
+            best, best_pivots = E.rank, (tuple(E.independent), tuple(E.pivots))
+        if best >= upper:
+            return ModularRank(best, True, "upper-bound", tuple(used), upper,
+                               detail=f"rank mod p = {best} = proven upper bound")
+    if certify:
+        integer = A.integer_rows()
+        if certify_rank_factorization(integer.T, best_pivots[1], best_pivots[0], seed=seed):
+            return ModularRank(best, True, "factorization", tuple(used), upper,
+                               detail="every row is an exact combination of the pivot rows")
+    half_log2_cols = 0.5 * math.log2(max(shape[1], 1))
+    log2_rows = [max((abs(int(v)).bit_length() for v in row), default=0) + half_log2_cols
+                 for row in A.integer_rows()]
+    eps = failure_probability(log2_hadamard(log2_rows, upper), len(used))
+    return ModularRank(best, False, "probabilistic", tuple(used), upper, eps,
+                       detail=f"lower bound; below the true rank with probability ≤ {eps:.3g}")
