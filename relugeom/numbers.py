@@ -279,3 +279,24 @@ def common_denominator(values: Sequence[Fraction]) -> int:
     for q in values:
         lcm = math.lcm(lcm, q.denominator)
     return lcm
+
+
+def polynomial_text(coefficients: Sequence, variable: str = "t") -> str:
+    """A polynomial given by its coefficients (index = power) as text, highest power first.
+
+    >>> polynomial_text([6, -4, 1]), polynomial_text([-1, 0, 2]), polynomial_text([0])
+    ('t^2 - 4t + 6', '2t^2 - 1', '0')
+    """
+    terms = []
+    for k in range(len(coefficients) - 1, -1, -1):
+        c = Fraction(coefficients[k])
+        if c == 0:
+            continue
+        body = "" if (abs(c) == 1 and k) else str(abs(c))
+        if k:
+            body += variable + (f"^{k}" if k > 1 else "")
+        terms.append(("-" if c < 0 else "+", body))
+    if not terms:
+        return "0"
+    text = ("-" if terms[0][0] == "-" else "") + terms[0][1]
+    return text + "".join(f" {sign} {body}" for sign, body in terms[1:])

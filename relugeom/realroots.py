@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
 
-from .numbers import to_json_number
+from .numbers import polynomial_text, to_json_number
 
 Polynomial = tuple  # (c_0, c_1, …, c_d) of Fractions, lowest degree first
 
@@ -225,22 +225,7 @@ class RealAlgebraic:
 
 def polynomial_str(p: Sequence, variable: str = "t") -> str:
     """Human-readable polynomial, highest degree first: ``2t^2 - 1``."""
-    terms = []
-    for k in range(len(p) - 1, -1, -1):
-        c = Fraction(p[k])
-        if c == 0:
-            continue
-        magnitude = abs(c)
-        body = "" if (magnitude == 1 and k) else str(magnitude)
-        if k:
-            body += variable + (f"^{k}" if k > 1 else "")
-        sign = "-" if c < 0 else "+"
-        terms.append((sign, body))
-    if not terms:
-        return "0"
-    first_sign, first = terms[0]
-    text = ("-" if first_sign == "-" else "") + first
-    return text + "".join(f" {s} {body}" for s, body in terms[1:])
+    return polynomial_text(p, variable)
 
 
 def real_roots(p: Sequence) -> list[RealAlgebraic]:

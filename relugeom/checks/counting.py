@@ -23,6 +23,7 @@ from math import comb
 from typing import Any, Sequence
 
 from .. import linalg
+from ..numbers import polynomial_text
 from .verdict import Outcome, fails, holds, not_applicable, theorem
 
 #: Largest number of distinct hyperplanes for which χ is recomputed by Whitney's subset sum.
@@ -111,22 +112,6 @@ def in_general_position(hyperplanes: Sequence[tuple], d: int) -> bool:
 
 def _evaluate(chi: Sequence[int], t: int) -> int:
     return sum(c * t ** i for i, c in enumerate(chi))
-
-
-def polynomial_text(chi: Sequence[int]) -> str:
-    """χ as text, highest power first: "t^2 - 4t + 6"."""
-    terms = []
-    for i in range(len(chi) - 1, -1, -1):
-        c = chi[i]
-        if c == 0:
-            continue
-        power = "" if i == 0 else "t" if i == 1 else f"t^{i}"
-        size = str(abs(c)) if abs(c) != 1 or i == 0 else ""
-        terms.append(("-" if c < 0 else "+", size + power))
-    if not terms:
-        return "0"
-    text = ("-" if terms[0][0] == "-" else "") + terms[0][1]
-    return text + "".join(f" {sign} {term}" for sign, term in terms[1:])
 
 
 @theorem("T7", "arrangement counts", "regions = (−1)^d χ(−1); relatively bounded = (−1)^rank "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import BoundaryError, InputError
-from ..numbers import to_json_number
+from ..numbers import polynomial_text, to_json_number
 from ..regions import RegionReport, count_activation_regions, count_linear_pieces_of, region_report
 from ._common import (add_box_option, add_json_flag, add_network_argument, add_sample_argument,
                       load_inputs, parse_box, print_json, print_table, shallow_network)
@@ -42,12 +42,11 @@ def describe(report: RegionReport) -> None:
     print(f"network: d = {arrangement.dimension} inputs, N = {arrangement.n_neurons} hidden "
           f"neurons on {len(arrangement.hyperplanes)} distinct hyperplanes"
           + (f" ({constant} neuron(s) with w = 0)" if constant else ""))
-    chi = regions.counts.polynomial()
     rows = [
         ("activation regions", regions.count),
         ("bounded", regions.bounded),
         ("relatively bounded", regions.relatively_bounded),
-        ("characteristic polynomial", chi.as_expr()),
+        ("characteristic polynomial", polynomial_text(regions.counts.characteristic_polynomial)),
         ("linear pieces", report.pieces.count),
     ]
     if regions.box is not None:
@@ -81,7 +80,8 @@ def _count_only(args: argparse.Namespace, network) -> int:
               "neurons (counted by Zaslavsky's theorem, regions not enumerated)")
         print_table([("activation regions", counts.regions), ("bounded", counts.bounded),
                      ("relatively bounded", counts.relatively_bounded),
-                     ("characteristic polynomial", counts.polynomial().as_expr()),
+                     ("characteristic polynomial",
+                      polynomial_text(counts.characteristic_polynomial)),
                      ("linear pieces", pieces)])
     return 0
 
