@@ -119,3 +119,12 @@ def test_boundary_with_convention(files):
 def test_usage_errors_exit_2():
     assert relugeom().returncode == 2
     assert relugeom("analyze").returncode == 2
+
+
+def test_region_budget_is_checked_before_enumerating(files):
+    _, net, _ = files  # |x|: one hyperplane, 2 regions
+    for command in ("regions", "fdim"):
+        refused = relugeom(command, net, "--max-regions", "1")
+        assert refused.returncode == 2 and "2 activation regions" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert relugeom(command, net, "--max-regions", "2").returncode == 0

@@ -96,6 +96,29 @@ def whole_number(minimum: int = 0):
     return parse
 
 
+#: Default ceiling on enumerated activation regions (the count itself is cheap and exact).
+MAX_REGIONS = 100_000
+
+
+def add_max_regions_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-regions", type=whole_number(1), default=MAX_REGIONS,
+                        help="refuse to enumerate more activation regions than this; the count "
+                             f"is taken first, exactly, by Zaslavsky's theorem (default "
+                             f"{MAX_REGIONS})")
+
+
+def check_region_budget(network: ShallowNetwork, limit: int) -> None:
+    """Refuse, before enumerating, an arrangement with more than ``limit`` regions."""
+    from ..regions import count_activation_regions
+
+    count = count_activation_regions(network).regions
+    if count > limit:
+        raise InputError(f"the network has {count} activation regions (counted exactly by "
+                         f"Zaslavsky's theorem), more than --max-regions {limit}: enumerating "
+                         "them would take very long. Raise --max-regions, or run `relugeom "
+                         "regions NETWORK --count-only` for the counts alone.")
+
+
 def shallow_network(network: Any, command: str) -> ShallowNetwork:
     """The network as a shallow one (a two-layer deep network is one); deeper ones refused."""
     return as_shallow(network, f"relugeom {command}")

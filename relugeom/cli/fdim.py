@@ -13,9 +13,10 @@ from ..numbers import to_json_number
 from ..sample import sample_to_dict
 from ..sampling import (DEFAULT_GRID_BITS, SamplingConvergence, gaussian, plot_convergence,
                         resampling, sampling_convergence, uniform)
-from ._common import (add_box_option, add_json_flag, add_network_argument,
-                      add_relu_prime_option, parse_box, print_json, print_table, relu_prime,
-                      shallow_network, whole_number)
+from ._common import (add_box_option, add_json_flag, add_max_regions_option,
+                      add_network_argument, add_relu_prime_option, check_region_budget,
+                      parse_box, print_json, print_table, relu_prime, shallow_network,
+                      whole_number)
 
 
 #: Regions listed in the text report (necessary ones first, then the rarest).
@@ -55,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "are the midpoints of 2^BITS bins per coordinate (1 to 64; "
                             "default 20)")
     group.add_argument("--plot", metavar="PNG", help="save a figure (needs matplotlib)")
+    add_max_regions_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -174,6 +176,7 @@ def describe_sampling(result: SamplingConvergence) -> None:
 def run(args: argparse.Namespace) -> int:
     network = shallow_network(read_network(args.network), "fdim")
     distribution = _distribution(args, network.input_dim)
+    check_region_budget(network, args.max_regions)
     result = functional_dimension(network, relu_prime_at_zero=relu_prime(args))
     convergence = None
     if distribution is not None:

@@ -8,7 +8,8 @@ import argparse
 from ..errors import BoundaryError, InputError
 from ..numbers import polynomial_text, to_json_number
 from ..regions import RegionReport, count_activation_regions, count_linear_pieces_of, region_report
-from ._common import (add_box_option, add_json_flag, add_network_argument, add_sample_argument,
+from ._common import (add_box_option, add_json_flag, add_max_regions_option,
+                      add_network_argument, add_sample_argument, check_region_budget,
                       load_inputs, parse_box, print_json, print_table, shallow_network)
 
 
@@ -32,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="with --json, also list every region (pattern, interior point, "
                              "bounded, piece)")
     add_json_flag(parser)
+    add_max_regions_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -92,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if args.count_only:
         return _count_only(args, network)
     box = parse_box(args)
+    check_region_budget(network, args.max_regions)
     try:
         report = region_report(network, X, box)
     except BoundaryError as exc:
