@@ -638,7 +638,12 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
     """
     case = case or ShallowModular(network, X, relu_prime_at_zero, seed)
     candidates = random_primes(4 + 4 * primes, seed=seed)
-    case.certify_data_rank(candidates[0])
+    for p in candidates:  # a prime dividing a denominator cannot reduce the data: skip it
+        try:
+            case.certify_data_rank(p)
+            break
+        except PrimeDividesDenominator:
+            continue
     bounds = case.bounds(level=0)
     best_bound = min(bounds, key=lambda b: b.value)
     value, shape, used = -1, (0, 0), []

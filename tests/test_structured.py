@@ -11,7 +11,7 @@ from relugeom import ShallowNetwork, jacobian, linalg, local_dimension
 from relugeom.datasets import low_rank_sample
 from relugeom.dimension import local_dimension_report
 from relugeom.errors import BoundaryError, InputError
-from relugeom.linalg.modular import RationalArray
+from relugeom.linalg.modular import RationalArray, random_primes
 from relugeom.strategies import FEATURES, network_and_sample
 from relugeom.structured import (ShallowModular, compressed_jacobian, exact_signs,
                                  modular_local_dimension, structured_rank)
@@ -155,3 +155,11 @@ def test_numeric_is_labelled_and_can_be_wrong():
     assert exact.exact and exact.value == full_rank(net, X)
     assert not numeric.exact and numeric.value < exact.value
     assert "NUMERIC" in numeric.detail and numeric.tolerance > 0
+
+
+def test_first_prime_dividing_a_denominator_is_skipped():
+    first = random_primes(8, seed=0)[0]
+    net = ShallowNetwork([[1]], [Fraction(1, 3)], [[2]], [0])
+    X = [[Fraction(1, first)], [2]]
+    result = local_dimension_report(net, X, method="modular")
+    assert result.value == local_dimension(net, X, method="exact") == 2 and result.exact
