@@ -10,7 +10,7 @@ from typing import Any
 from ..conjectures import CATALOGUE
 from ..errors import InputError
 from ..numbers import to_rational
-from ._common import print_json, print_table
+from ._common import print_json, print_table, whole_number
 
 # The search runs on hypothesis, an optional dependency (relugeom[test]): imported in run().
 FEATURES = ("duplicate", "scaled", "opposite", "parallel", "concurrent", "dead", "always_active",
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("conjecture", nargs="?", metavar="NAME | FILE.py:FUNCTION",
                         help="a catalogue name or label (see --list), or a function in a file")
     parser.add_argument("--list", action="store_true", help="list the built-in conjectures")
-    parser.add_argument("--max-examples", type=_positive, default=200, metavar="N",
+    parser.add_argument("--max-examples", type=whole_number(1), default=200, metavar="N",
                         help="random examples to generate (default 200; shrinking adds more)")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="seed of the random search (default 0)")
@@ -65,16 +65,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write network.json, sample.json and the regression test to DIR")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.set_defaults(run=run)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _span(text: str) -> int | tuple[int, int]:
