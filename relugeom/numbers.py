@@ -34,9 +34,6 @@ import numpy as np
 
 from .errors import InputError
 
-Rational = Fraction
-Vector = tuple  # tuple[Fraction, ...]
-Matrix = tuple  # tuple[tuple[Fraction, ...], ...]
 
 
 #: Largest number of decimal digits of the numerator or denominator of an exact entry read from
@@ -273,12 +270,10 @@ def _parse_int(text: str) -> int:
     return -_digits_to_int(text[1:]) if text.startswith("-") else _digits_to_int(text)
 
 
-def common_denominator(values: Sequence[Fraction]) -> int:
-    """Least common multiple of the denominators (1 for an empty sequence)."""
-    lcm = 1
-    for q in values:
-        lcm = math.lcm(lcm, q.denominator)
-    return lcm
+def common_denominator(values: Sequence) -> int:
+    """Least common multiple of the denominators of exact numbers (ints count as p/1; 1 for an
+    empty sequence)."""
+    return math.lcm(*(getattr(q, "denominator", 1) for q in values))
 
 
 def polynomial_text(coefficients: Sequence, variable: str = "t") -> str:

@@ -14,7 +14,6 @@ from typing import Any, Union
 from .errors import BoundaryError, InputError
 
 ReluPrime = Union[str, int]
-RELU_PRIME_CHOICES = ("error", 0, 1)
 
 
 def check_relu_prime(relu_prime_at_zero: Any) -> ReluPrime:
@@ -29,14 +28,10 @@ def check_relu_prime(relu_prime_at_zero: Any) -> ReluPrime:
     raise InputError(f"relu_prime_at_zero must be 'error', 0 or 1, got {relu_prime_at_zero!r}")
 
 
-def affine_image(W: tuple, b: tuple, X: tuple) -> list[list[Fraction]]:
-    """Rows z_i = W x_i + b for every sample (n × N), exact."""
-    return [[sum((w * xi for w, xi in zip(row, x)), bj) for row, bj in zip(W, b)] for x in X]
-
-
 def preactivations(network: Any, X: tuple) -> list[list[Fraction]]:
     """The n × N matrix of hidden pre-activations z_ij = w_j·x_i + b_j."""
-    return affine_image(network.W, network.b, X)
+    return [[sum((w * xi for w, xi in zip(row, x)), bj) for row, bj in zip(network.W, network.b)]
+            for x in X]
 
 
 def patterns_from_preactivations(Z: list[list[Fraction]], relu_prime_at_zero: ReluPrime = "error",

@@ -20,11 +20,11 @@ live in :mod:`relugeom.linalg.modular` and are never returned by :func:`rank`.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import Sequence
 
 from ..errors import InputError
+from ..numbers import common_denominator
 from . import _flint, _sympy
 
 _BACKENDS = {"flint": _flint, "sympy": _sympy}
@@ -51,7 +51,7 @@ def integer_rows(rows: Sequence[Sequence]) -> list[list[int]]:
     """Scale each row by the lcm of its denominators: same rank, same kernel, integer entries."""
     out = []
     for row in rows:
-        lcm = math.lcm(*(getattr(q, "denominator", 1) for q in row)) if row else 1
+        lcm = common_denominator(row)
         out.append([int(q) for q in row] if lcm == 1 else [int(q * lcm) for q in row])
     return out
 
