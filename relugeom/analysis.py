@@ -12,6 +12,7 @@ from typing import Any
 
 from .backprop import full_patterns, layer_diagnosis
 from .deep import DeepNetwork, symmetry_bound
+from . import linalg
 from .dimension import local_dimension
 from .jacobian import jacobian
 from .network import as_shallow
@@ -118,6 +119,8 @@ class Analysis:
     @report_key
     def local_dimension(self) -> int:
         """rank_Q J(θ, X), exact."""
+        if "jacobian" in self.__dict__:  # J is already built (kernel, checks): rank it, not again
+            return linalg.rank(self.jacobian, self.n_parameters, backend=self.backend)
         return local_dimension(self.network, self.X, relu_prime_at_zero=self.relu_prime_at_zero,
                                backend=self.backend)
 
