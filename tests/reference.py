@@ -5,6 +5,7 @@
   function itself. Inside a fixed activation pattern f_θ(x) is a polynomial of degree ≤ 2 in
   each single parameter, so (f(θ + h e_p) − f(θ − h e_p)) / 2h is its exact derivative as long
   as no pre-activation changes sign for |t| ≤ h; h is chosen small enough for that.
+- ``count_error_lines``: reading a pytest run's output independently of the terminal width.
 """
 
 from __future__ import annotations
@@ -51,3 +52,13 @@ def finite_difference_jacobian(network: ShallowNetwork, X) -> list[list[Fraction
         f_minus = ShallowNetwork.from_theta(minus, *shape)
         columns.append([(a - b) / (2 * h) for x in X for a, b in zip(f_plus(x), f_minus(x))])
     return [list(row) for row in zip(*columns)]
+
+
+def count_error_lines(pytest_output: str, message: str) -> int:
+    """How many traceback lines (pytest's ``E`` lines) of a pytest run carry ``message``.
+
+    The short test summary repeats each message only when the terminal is wide enough,
+    so counting raw occurrences would depend on the width CI happens to have.
+    """
+    return sum(1 for line in pytest_output.splitlines()
+               if line.startswith("E ") and message in line)

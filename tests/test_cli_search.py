@@ -13,6 +13,8 @@ from relugeom.cli import search as cli_search
 from relugeom.sample import as_sample
 from relugeom.strategies import FEATURES
 
+from reference import count_error_lines
+
 
 def relugeom(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "relugeom.cli", *map(str, args)],
@@ -99,7 +101,7 @@ def test_new_user_flow(tmp_path):
                                 cwd=tmp_path)
     report = pytest_run.stdout
     assert pytest_run.returncode == 1 and "2 failed" in report, report
-    assert report.count("AssertionError: counterexample to regions_at_most_two") == 2, report
+    assert count_error_lines(report, "AssertionError: counterexample to regions_at_most_two") == 2, report
 
 
 def test_none_found_is_said_plainly(tmp_path):

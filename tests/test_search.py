@@ -17,7 +17,7 @@ from relugeom.errors import InputError
 from relugeom.search import (ConjectureError, exhaustive_cases, exhaustive_search,
                              find_counterexample, load_conjecture, search)
 from relugeom.testing import assert_conjecture, for_all_analyses
-from reference import finite_difference_jacobian, reference_rank
+from reference import count_error_lines, finite_difference_jacobian, reference_rank
 
 FALSE = [c for c in CATALOGUE.values() if c.status == "false"]
 TRUE = [c for c in CATALOGUE.values() if c.status == "proved"]
@@ -203,7 +203,7 @@ def test_regression_tests_fail_for_the_right_reason(tmp_path):
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
     assert "3 failed" in out
-    assert out.count("AssertionError: counterexample to") == 3, out
+    assert count_error_lines(out, "AssertionError: counterexample to") == 3, out
     for name in ("regions_formula", "small_dim", "nested_conjecture"):
         assert f"counterexample to {name}" in out
 
