@@ -9,8 +9,8 @@ rank_p(A) ≤ rank_Q(A) (a minor nonzero mod p is nonzero), and rank_Q(J) ≤ U 
 
 (n·m rows; and each hidden neuron's rescaling direction lies in ker J). So when rank_p(A) = U
 the value is **certified exact** (certificate ``"upper-bound"``). Otherwise the sharper, proven
-bound of :func:`structural_upper_bound` (built from the layer structure of J) is tried
-(certificate ``"structure"``); then, for a matrix small enough to hold, an exact factorization
+bound of :func:`structural_upper_bound` (built from the layer structure of J), less the exact
+relations of :func:`layer_relations` when needed, is tried (certificate ``"structure"``); then, for a matrix small enough to hold, an exact factorization
 identity (:func:`relugeom.linalg.modular.certify_rank_factorization`, certificate
 ``"factorization"``); failing all three the value is reported as a certified **lower bound**,
 with the best proven upper bound beside it and ε bounding the probability (over the seeded
@@ -139,6 +139,39 @@ def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime =
     return bound
 
 
+def layer_relations(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
+                    seed: int = 0) -> int:
+    """Exact relations inside the layers' column spaces, to subtract from
+    :func:`structural_upper_bound`.
+
+    C_l = Σ_j Φ_lj(U_lj) with U_lj = colspace h̃_{l−1}[S_lj] and Φ_lj(u) = Σ_i u_i e_i ⊗ g_ilj
+    (g_ilj ∈ Q^m the row block of G_l[:, j] at sample i), so dim C_l = Σ_j ρ_lj − dim R_l with
+    R_l the relations among these spaces; :func:`relugeom.relations.count_relations` proves a
+    subspace of R_l of the returned dimension (summed over the layers). Needs python-flint;
+    returns 0 without it.
+    """
+    try:
+        import flint  # noqa: F401
+    except ImportError:
+        return 0
+    from .relations import count_relations
+
+    deep = as_deep(network)
+    exact = integer_pass(deep, X, relu_prime_at_zero)
+    n, m = exact.activations[0][0].shape[0], deep.output_dim
+    p = random_primes(1, seed=seed + 2)[0]
+    total = 0
+    for l in range(1, deep.depth + 1):
+        H, delta = exact.activations[l - 1]
+        H_tilde = _compact_int(np.hstack([H.astype(object), np.full((n, 1), delta, dtype=object)]))
+        G = exact.gradients[l - 1]
+        used = (G.reshape(n, m, -1) != 0).any(axis=1)
+        families = [(used[:, j], [G[:, j].reshape(n, m)]) for j in range(G.shape[1])
+                    if used[:, j].any()]
+        total += count_relations(H_tilde, families, m, p)["relations"]
+    return total
+
+
 def _object_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return A.astype(object) * B.astype(object)
 
@@ -191,11 +224,15 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
         return ModularRank(best.rank, True, "upper-bound", used, upper,
                            detail=f"rank mod p = {best.rank} = min(n·m, P − hidden neurons)")
     if certify:
-        upper = min(upper, structural_upper_bound(network, sample, relu_prime_at_zero, seed))
+        structure = structural_upper_bound(network, sample, relu_prime_at_zero, seed)
+        if best.rank < min(upper, structure):  # the relations sharpen the structural bound only
+            structure -= layer_relations(network, sample, relu_prime_at_zero, seed)
+        upper = min(upper, structure)
         if best.rank >= upper:
             return ModularRank(best.rank, True, "structure", used, upper,
                                detail=f"rank mod p = {best.rank} = the layer-structure bound "
-                                      "(relugeom.deep_rank.structural_upper_bound)")
+                                      "(relugeom.deep_rank.structural_upper_bound, less "
+                                      "relugeom.deep_rank.layer_relations)")
     if certify and n_rows * P <= CERTIFY_LIMIT:
         A = scaled_jacobian(network, sample, relu_prime_at_zero).numerators
         independent = [labels[i] for i in best.independent]

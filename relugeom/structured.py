@@ -47,6 +47,9 @@ exact rank is the local dimension (:func:`structured_rank`).
   active neurons (best t), and with the samples that own a private column of X̃ (nonzero on
   no other sample) and have more than m active neurons: the columns of their private pixels
   lie in e_i ⊗ Q^m, so more than m active neurons overcount them.
+- local relations (:mod:`relugeom.relations`): the neuron-group bound counts the W-columns as
+  if Σ_g U_g ⊗ span V_g were direct; exact relations among them on a set of samples are
+  subtracted.
 - n·m and P − N (T1, T2), and the number of kept columns.
 
 Data ranks (q_r, q_g) are bounded by certified quantities only: the number of samples, the term
@@ -445,8 +448,11 @@ class ShallowModular:
 
         Level 0: n·m, P − N and the kept columns (free); level 1: also the neuron-group, split
         and region bounds with data ranks bounded by counts; level 2: with term ranks (a
-        maximum matching per group and region).
+        maximum matching per group and region); level 3: also the local-relations bound
+        (exact kernels and ranks with python-flint; skipped without it).
         """
+        if level >= 3:
+            return self._relation_bounds()
         refine = level >= 2
         n, N, m, d = self.n, self.N, self.m, self.d
         P = self.network.n_parameters
@@ -456,7 +462,8 @@ class ShallowModular:
         out.append(RankBound("kept columns", count, "columns left by the column reduction"))
         if level == 0:
             return out
-        out.append(RankBound("neuron groups", self._group_bound(np.ones(n, bool), refine),
+        self._group_value = self._group_bound(np.ones(n, bool), refine)
+        out.append(RankBound("neuron groups", self._group_value,
                              "Σ_g q_g·ρ_g + η_g·(m − ρ_g) over groups of neurons active on the "
                              "same samples" + (" (term ranks)" if refine else "")))
         # split: rank J ≤ rank J[T] + rank J[T^c] ≤ m·|T| + group bound of the sub-sample T^c
@@ -498,7 +505,39 @@ class ShallowModular:
             total += rho * q + eta * (m - rho)
         out.append(RankBound("regions (T4 sharpened)", total,
                              "Σ_r ρ_r·q_r + η_r·(m − ρ_r)" + (" (term ranks)" if refine else "")))
+        if refine:
+            self._level2 = out
         return out
+
+    def _relation_bounds(self) -> list[RankBound]:
+        """Level 3: the level-2 bounds and the neuron-group bound less the local relations
+        (:mod:`relugeom.relations`; needs python-flint, skipped without it)."""
+        if getattr(self, "_level3", None) is not None:
+            return self._level3
+        out = list(getattr(self, "_level2", None) or self.bounds(2))
+        try:
+            import flint  # noqa: F401
+        except ImportError:
+            return out
+        from .relations import relation_count
+
+        count = relation_count(self, self._usable_prime())
+        out.append(RankBound("local relations", self._group_value - count["relations"],
+                             f"neuron-group bound (term ranks) {self._group_value} less "
+                             f"{count['relations']} exact relations among the groups' "
+                             f"W-columns on {count['samples']} samples"))
+        self._level3 = out
+        return out
+
+    def _usable_prime(self) -> int:
+        """A prime dividing no denominator: one already used, else the first that works."""
+        for p in list(self._residues) + random_primes(16, seed=self.seed):
+            try:
+                self.residues(p)
+                return p
+            except PrimeDividesDenominator:
+                continue
+        raise ArithmeticError("16 random primes all divide a denominator of the input")
 
     # -- streaming the kept matrix ---------------------------------------------------------
     def _column_vectors(self, p: int, cols: dict, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -631,8 +670,9 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
     The rank mod p of the compressed Jacobian (column side; streamed in a seeded random order,
     stopping at the smallest proven upper bound) is a certified lower bound. It is certified
     exact when it equals a proven upper bound (:meth:`ShallowModular.bounds`: n·m, P − N, the
-    kept columns, neuron groups, regions); if not, the bounds are sharpened once (term ranks,
-    certified rank of X̃) and compared again. Otherwise the answer is labelled probabilistic,
+    kept columns, neuron groups, regions); if not, the bounds are sharpened (term ranks,
+    certified rank of X̃; then the local relations of :mod:`relugeom.relations`) and compared
+    again. Otherwise the answer is labelled probabilistic,
     with ε = P[a random prime divides the relevant nonzero minor] bounded from Hadamard's
     inequality (:func:`relugeom.linalg.modular.failure_probability`).
     """
@@ -657,7 +697,7 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
         used.append(p)
         r, shape = case.rank_mod(p, best_bound.value)
         value = max(value, r)
-    for level in (1, 2) if refine else (1,):
+    for level in (1, 2, 3) if refine else (1,):
         if value >= best_bound.value:
             return ModularDimension(value, True, "upper-bound", best_bound, tuple(bounds),
                                     tuple(used), 0.0, shape,
