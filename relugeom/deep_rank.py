@@ -10,7 +10,8 @@ rank_p(A) ≤ rank_Q(A) (a minor nonzero mod p is nonzero), and rank_Q(J) ≤ U 
 (n·m rows; and each hidden neuron's rescaling direction lies in ker J). So when rank_p(A) = U
 the value is **certified exact** (certificate ``"upper-bound"``). Otherwise the sharper, proven
 bound of :func:`structural_upper_bound` (built from the layer structure of J), less the exact
-relations of :func:`layer_relations` when needed, is tried (certificate ``"structure"``); then, for a matrix small enough to hold, an exact factorization
+relations of :func:`layer_relations` when needed, is tried (certificate ``"structure"``);
+then, for a matrix small enough to hold, an exact factorization
 identity (:func:`relugeom.linalg.modular.certify_rank_factorization`, certificate
 ``"factorization"``); failing all three the value is reported as a certified **lower bound**,
 with the best proven upper bound beside it and ε bounding the probability (over the seeded
@@ -119,24 +120,36 @@ def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime =
 
     Cost: one integer pass, exact ranks of small matrices, n_1 + … + n_L column-support scans.
     """
-    deep = as_deep(network)
-    exact = integer_pass(deep, X, relu_prime_at_zero)
-    n, m = exact.activations[0][0].shape[0], deep.output_dim
+    deep, exact, layers = _layers(network, X, relu_prime_at_zero)
+    m = deep.output_dim
     p = random_primes(1, seed=seed + 1)[0]
     bound = 0
-    for l in range(1, deep.depth + 1):
-        H, delta = exact.activations[l - 1]
-        H_tilde = np.hstack([H.astype(object), np.full((n, 1), delta, dtype=object)])
-        G = exact.gradients[l - 1]
-        used = (G.reshape(n, m, -1) != 0).any(axis=1)  # n × n_l: sample i reaches neuron j
+    for l, H_tilde, G, used in layers:
         for j in range(G.shape[1]):
             if used[:, j].any():
-                bound += rank_upper_bound(_compact_int(H_tilde[used[:, j]]))
+                bound += rank_upper_bound(H_tilde[used[:, j]])
         if l < deep.depth:
             Z = exact.preactivations[l - 1][0]
             Y = np.remainder(_object_product(G, np.repeat(Z, m, axis=0)), p)
             bound -= rank_mod_p(Y.astype(np.float64).T, p)
     return bound
+
+
+def _layers(network: Any, X: Any, relu_prime_at_zero: ReluPrime) -> tuple[Any, Any, Iterator]:
+    """The network as deep, its integer pass, and (l, h̃_{l−1} as integers, G_l, used) per
+    layer, lazily; used[i, j]: sample i reaches neuron j."""
+    deep = as_deep(network)
+    exact = integer_pass(deep, X, relu_prime_at_zero)
+    return deep, exact, _layer_blocks(deep, exact)
+
+
+def _layer_blocks(deep: Any, exact: Any) -> Iterator[tuple]:
+    n, m = exact.activations[0][0].shape[0], deep.output_dim
+    for l in range(1, deep.depth + 1):
+        H, delta = exact.activations[l - 1]
+        H_tilde = _compact_int(np.hstack([H.astype(object), np.full((n, 1), delta, dtype=object)]))
+        G = exact.gradients[l - 1]
+        yield l, H_tilde, G, (G.reshape(n, m, -1) != 0).any(axis=1)
 
 
 def layer_relations(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
@@ -156,16 +169,11 @@ def layer_relations(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error
         return 0
     from .relations import count_relations
 
-    deep = as_deep(network)
-    exact = integer_pass(deep, X, relu_prime_at_zero)
-    n, m = exact.activations[0][0].shape[0], deep.output_dim
+    deep, _, layers = _layers(network, X, relu_prime_at_zero)
     p = random_primes(1, seed=seed + 2)[0]
     total = 0
-    for l in range(1, deep.depth + 1):
-        H, delta = exact.activations[l - 1]
-        H_tilde = _compact_int(np.hstack([H.astype(object), np.full((n, 1), delta, dtype=object)]))
-        G = exact.gradients[l - 1]
-        used = (G.reshape(n, m, -1) != 0).any(axis=1)
+    for _, H_tilde, G, used in layers:
+        n, m = H_tilde.shape[0], deep.output_dim
         families = [(used[:, j], [G[:, j].reshape(n, m)]) for j in range(G.shape[1])
                     if used[:, j].any()]
         total += count_relations(H_tilde, families, m, p)["relations"]

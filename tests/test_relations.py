@@ -112,7 +112,8 @@ def test_relation_bound_holds_on_sparse_images():
 
 def test_relations_certify_a_rank_the_other_bounds_miss():
     # sparse_image_case(19), stored so that a change of numpy's random streams cannot lose it
-    case_data = json.loads((Path(__file__).parent / "data" / "relations_decisive.json").read_text())
+    stored = Path(__file__).parent / "data" / "relations_decisive.json"
+    case_data = json.loads(stored.read_text())
     net, X = ShallowNetwork.from_dict(case_data["network"]), case_data["X"]
     exact = exact_rank(net, X)
     case = ShallowModular(net, X)
