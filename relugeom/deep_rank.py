@@ -10,7 +10,7 @@ rank_p(A) ≤ rank_Q(A) (a minor nonzero mod p is nonzero), and rank_Q(J) ≤ U 
 (n·m rows; and each hidden neuron's rescaling direction lies in ker J). So when rank_p(A) = U
 the value is **certified exact** (certificate ``"upper-bound"``). Otherwise the sharper, proven
 bound of :func:`structural_upper_bound` (built from the layer structure of J), less the exact
-relations of :func:`layer_relations` when needed, is tried (certificate ``"structure"``);
+local terms of :func:`local_structure` when needed, is tried (certificate ``"structure"``);
 then, for a matrix small enough to hold, an exact factorization
 identity (:func:`relugeom.linalg.modular.certify_rank_factorization`, certificate
 ``"factorization"``); failing all three the value is reported as a certified **lower bound**,
@@ -27,6 +27,7 @@ where k ≤ max(n·m, P) is the number of vectors fed before the rank reaches it
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -114,9 +115,10 @@ def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime =
     where G_l[(i, ·), j] = 0, so dim C_l ≤ Σ_j ρ_lj with ρ_lj = rank h̃_{l−1}[S_lj] (bounded
     by :func:`rank_upper_bound`). The vector y_lj = G_l[:, j] ⊙ z_lj is in C_l (it is the block
     applied to (row j of W_l, b_lj)) and in C_{l+1} (by the rescaling identity J·r_lj = 0), so
-    dim(C_l ∩ C_{>l}) ≥ rank {y_lj : j} ≥ its rank mod p. Hence, layer after layer,
+    dim(C_l ∩ C_{>l}) ≥ rank Y_l ≥ its rank mod p, where Y_l holds the y_lj and the bias
+    columns that also lie in C_{l+1} (:func:`_bias_in_next_layer`). Hence, layer after layer,
 
-        rank J ≤ Σ_{l=1..L} Σ_j ρ_lj − Σ_{l=1..L−1} rank_p {y_lj : j}.
+        rank J ≤ Σ_{l=1..L} Σ_j ρ_lj − Σ_{l=1..L−1} rank_p Y_l.
 
     Cost: one integer pass, exact ranks of small matrices, n_1 + … + n_L column-support scans.
     """
@@ -129,10 +131,38 @@ def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime =
             if used[:, j].any():
                 bound += rank_upper_bound(H_tilde[used[:, j]])
         if l < deep.depth:
-            Z = exact.preactivations[l - 1][0]
-            Y = np.remainder(_object_product(G, np.repeat(Z, m, axis=0)), p)
-            bound -= rank_mod_p(Y.astype(np.float64).T, p)
+            Y = np.remainder(_meeting_vectors(deep, exact, l, G), p).astype(np.float64)
+            bound -= rank_mod_p(Y, p)
     return bound
+
+
+def _meeting_vectors(deep: Any, exact: Any, l: int, G: np.ndarray) -> np.ndarray:
+    """Y_l, as rows: vectors of C_l ∩ C_{l+1} (the y_lj and the bias columns of
+    :func:`_bias_in_next_layer`)."""
+    Z = exact.preactivations[l - 1][0]
+    Y = _object_product(G, np.repeat(Z, deep.output_dim, axis=0)).T
+    return np.vstack([Y] + [G[:, j][None, :] for j in _bias_in_next_layer(deep, exact, l)])
+
+
+def _bias_in_next_layer(deep: Any, exact: Any, l: int) -> list[int]:
+    """Neurons j of hidden layer l whose bias column also lies in C_{l+1}.
+
+    ∂f/∂z_lj = s_lj ⊙ Σ_k W_{l+1}[k, j] ∂f/∂z_{l+1,k}; when the sum vanishes on every sample
+    where s_lj = 0 (always when j is active on every sample), the bias column ∂f/∂b_lj is
+    that combination of the bias columns of layer l + 1. Checked exactly (integers).
+    """
+    S = np.asarray(exact.patterns[l - 1]).astype(bool)
+    G_next = exact.gradients[l]
+    W_next = deep.layers[l][0]
+    out = []
+    for j in range(S.shape[1]):
+        off = np.repeat(~S[:, j], deep.output_dim)
+        column = [Fraction(row[j]) for row in W_next]
+        scale = math.lcm(*(q.denominator for q in column))
+        w = np.array([int(q * scale) for q in column], dtype=object)
+        if not off.any() or not (G_next[off].astype(object) @ w != 0).any():
+            out.append(j)
+    return out
 
 
 def _layers(network: Any, X: Any, relu_prime_at_zero: ReluPrime) -> tuple[Any, Any, Iterator]:
@@ -152,32 +182,56 @@ def _layer_blocks(deep: Any, exact: Any) -> Iterator[tuple]:
         yield l, H_tilde, G, (G.reshape(n, m, -1) != 0).any(axis=1)
 
 
-def layer_relations(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
+def local_structure(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
                     seed: int = 0) -> int:
-    """Exact relations inside the layers' column spaces, to subtract from
-    :func:`structural_upper_bound`.
+    """How much :func:`structural_upper_bound` is lowered by exact arguments on a set T of
+    samples (chosen as in :func:`relugeom.relations.choose_samples`, over all layers).
 
-    C_l = Σ_j Φ_lj(U_lj) with U_lj = colspace h̃_{l−1}[S_lj] and Φ_lj(u) = Σ_i u_i e_i ⊗ g_ilj
-    (g_ilj ∈ Q^m the row block of G_l[:, j] at sample i), so dim C_l = Σ_j ρ_lj − dim R_l with
-    R_l the relations among these spaces; :func:`relugeom.relations.count_relations` proves a
-    subspace of R_l of the returned dimension (summed over the layers). Needs python-flint;
-    returns 0 without it.
+    With Φ_lj(u) = Σ_i u_i e_i ⊗ g_ilj (g_ilj ∈ Q^m the block of G_l[:, j] at sample i),
+    C_l = Σ_j Φ_lj(U_lj), U_lj = colspace h̃_{l−1}[S_lj]. Let A_l = Σ_j Φ_lj(U_lj ∩ E_T) ⊆ C_l
+    (E_T: vectors supported on T) and B_l = A_{l+1} + … + A_L ⊆ C_{>l}. Then
+
+    - (relations) dim C_l ≤ Σ_j ρ_lj − dim R_l, R_l ⊇ the relations among the Φ_lj(U_lj ∩ E_T),
+      of dimension (number of columns of A_l) − dim A_l;
+    - (meeting) dim(C_l ∩ C_{>l}) ≥ dim(A_l ∩ B_l) + rank(Y_l restricted to the samples outside
+      T), Y_l the vectors of :func:`structural_upper_bound`: span Y_l + A_l ∩ B_l lies in
+      C_l ∩ C_{>l}, and span Y_l meets E_T ⊗ Q^m (where A_l ∩ B_l lives) in dimension
+      rank Y_l − rank Y_l|_{T^c}.
+
+    All dimensions of A's and B's are exact (:func:`relugeom.relations.exact_rank`); ranks of
+    Y are ranks mod p, lower bounds. Needs python-flint; returns 0 without it.
     """
     try:
         import flint  # noqa: F401
     except ImportError:
         return 0
-    from .relations import count_relations
+    from .relations import choose_samples, exact_rank, local_columns
 
-    deep, _, layers = _layers(network, X, relu_prime_at_zero)
-    p = random_primes(1, seed=seed + 2)[0]
-    total = 0
-    for _, H_tilde, G, used in layers:
-        n, m = H_tilde.shape[0], deep.output_dim
+    deep, exact, layers = _layers(network, X, relu_prime_at_zero)
+    p = random_primes(1, seed=seed + 1)[0]  # the prime of structural_upper_bound's ranks
+    m = deep.output_dim
+    data = []
+    for l, H_tilde, G, used in layers:
+        n = H_tilde.shape[0]
         families = [(used[:, j], [G[:, j].reshape(n, m)]) for j in range(G.shape[1])
                     if used[:, j].any()]
-        total += count_relations(H_tilde, families, m, p)["relations"]
-    return total
+        data.append((l, H_tilde, G, families))
+    T = np.zeros(n, bool)
+    for _, H_tilde, _, families in data:
+        T |= choose_samples(H_tilde, [act for act, _ in families], m, p)
+    columns = {l: local_columns(H_tilde, families, T, p) for l, H_tilde, _, families in data}
+    dims = {l: exact_rank(cols, m) for l, cols in columns.items()}
+    gain = sum(len(columns[l]) - dims[l] for l in columns)
+    for l, _, G, _ in data[:-1]:
+        later = [c for k in range(l + 1, deep.depth + 1) for c in columns[k]]
+        if not columns[l] or not later:
+            continue
+        meet = dims[l] + exact_rank(later, m) - exact_rank(columns[l] + later, m)
+        if meet:
+            Y = np.remainder(_meeting_vectors(deep, exact, l, G), p).astype(np.float64)
+            outside = rank_mod_p(Y[:, np.repeat(~T, m)], p)
+            gain += max(0, meet + outside - rank_mod_p(Y, p))
+    return gain
 
 
 def _object_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -233,14 +287,14 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
                            detail=f"rank mod p = {best.rank} = min(n·m, P − hidden neurons)")
     if certify:
         structure = structural_upper_bound(network, sample, relu_prime_at_zero, seed)
-        if best.rank < min(upper, structure):  # the relations sharpen the structural bound only
-            structure -= layer_relations(network, sample, relu_prime_at_zero, seed)
+        if best.rank < min(upper, structure):  # the local terms sharpen the structural bound only
+            structure -= local_structure(network, sample, relu_prime_at_zero, seed)
         upper = min(upper, structure)
         if best.rank >= upper:
             return ModularRank(best.rank, True, "structure", used, upper,
                                detail=f"rank mod p = {best.rank} = the layer-structure bound "
                                       "(relugeom.deep_rank.structural_upper_bound, less "
-                                      "relugeom.deep_rank.layer_relations)")
+                                      "relugeom.deep_rank.local_structure)")
     if certify and n_rows * P <= CERTIFY_LIMIT:
         A = scaled_jacobian(network, sample, relu_prime_at_zero).numerators
         independent = [labels[i] for i in best.independent]

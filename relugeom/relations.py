@@ -56,6 +56,8 @@ from .linalg.modular import _rref
 if TYPE_CHECKING:  # pragma: no cover
     from .structured import ShallowModular
 
+Column = tuple  # (sparse integer vector y over the samples, direction)
+
 RARE_SAMPLES = 6   # a column of X̃ nonzero on at most this many samples puts them in T
 FREE_GROUPS = 2    # a sample in U_g's "free" coordinates for more groups than this is in T
 SMALL_ROWS = 1000  # below this many rows n·m, T is every sample
@@ -160,7 +162,7 @@ def _at(direction: np.ndarray, i: int) -> list[int]:
     return [int(x) for x in (direction if direction.ndim == 1 else direction[i])]
 
 
-def _peel(columns: list[tuple[dict[int, int], np.ndarray]], m: int) -> tuple[int, set]:
+def _peel(columns: list[Column], m: int) -> tuple[int, set]:
     """Samples whose rows the columns supported on them alone already span (module docstring)."""
     import flint
 
@@ -180,8 +182,9 @@ def _peel(columns: list[tuple[dict[int, int], np.ndarray]], m: int) -> tuple[int
     return m * len(removed), removed
 
 
-def _exact_rank(columns: list[tuple[dict[int, int], np.ndarray]], m: int) -> int:
-    """rank M_T exactly: peeling, then the connected components, each with fmpz_mat.rank."""
+def exact_rank(columns: list[Column], m: int) -> int:
+    """rank of the matrix with these columns, exactly: peeling, then the connected
+    components, each with fmpz_mat.rank."""
     import flint
 
     rank, removed = _peel(columns, m)
@@ -206,28 +209,40 @@ def _exact_rank(columns: list[tuple[dict[int, int], np.ndarray]], m: int) -> int
     return rank
 
 
-def count_relations(A: np.ndarray, families: list[tuple[np.ndarray, list[np.ndarray]]], m: int,
-                    p: int, samples: Any = None) -> dict[str, int]:
-    """dim R_T exactly for spaces Φ_g(U_g): U_g = colspace of the rows ``act`` of the integer
-    matrix A, Φ_g(u) = Σ_i u_i e_i ⊗ direction_i summed over the group's directions.
+Family = tuple  # (samples of the group: bool array, its directions: list of arrays)
 
-    ``families``: (act, directions) per group; a direction is an m-vector (the same at every
-    sample: v_j for a shallow network) or an n × m array (a deep network's ∂f/∂z_lj). ``p`` is
-    a prime (full-rank shortcuts, certified since a rank mod p is a lower bound, and the
-    heuristic T). Returns {"samples": |T|, "columns", "rank": rank M_T, "relations"}.
+
+def local_columns(A: np.ndarray, families: list[Family], T: np.ndarray, p: int) -> list[Column]:
+    """The columns Φ_g(y) of M_T: y over an exact basis of U_g ∩ E_T, one per direction.
+
+    ``families``: (act, directions) per group, U_g = colspace of the rows ``act`` of the integer
+    matrix A; a direction is an m-vector (the same at every sample: v_j for a shallow network)
+    or an n × m array (a deep network's ∂f/∂z_lj), and Φ_g(u) = Σ_i u_i e_i ⊗ direction_i.
+    ``p``: a prime, for the certified full-rank shortcut.
+    """
+    columns: list[Column] = []
+    for act, directions in families:
+        if not (act & T).any() or not directions:
+            continue
+        for y in _intersection_basis(A, act, T, p):
+            columns.extend((y, direction) for direction in directions)
+    return columns
+
+
+def count_relations(A: np.ndarray, families: list[Family], m: int, p: int,
+                    samples: Any = None) -> dict[str, int]:
+    """dim R_T exactly for the spaces Φ_g(U_g) of :func:`local_columns`, on the samples T
+    (a boolean mask or indices; default: the heuristic :func:`choose_samples`).
+
+    Returns {"samples": |T|, "columns", "rank": rank M_T, "relations": dim R_T}.
     """
     if samples is None:
         T = choose_samples(A, [act for act, _ in families], m, p)
     else:
         T = np.zeros(A.shape[0], bool)
         T[np.asarray(samples)] = True
-    columns: list[tuple[dict[int, int], np.ndarray]] = []
-    for act, directions in families:
-        if not (act & T).any() or not directions:
-            continue
-        for y in _intersection_basis(A, act, T, p):
-            columns.extend((y, direction) for direction in directions)
-    rank = _exact_rank(columns, m)
+    columns = local_columns(A, families, T, p)
+    rank = exact_rank(columns, m)
     return {"samples": int(T.sum()), "columns": len(columns), "rank": rank,
             "relations": len(columns) - rank}
 

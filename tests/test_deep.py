@@ -23,7 +23,7 @@ from relugeom import (BoundaryError, DeepNetwork, InputError, ShallowNetwork, ac
                       local_dimension, numeric_jacobian, symmetry_bound)
 from relugeom.backprop import scaled_jacobian, scaled_jacobian_blocks, scaled_jacobian_columns
 from relugeom.cli import main
-from relugeom.deep_rank import (layer_relations, modular_local_dimension, rank_upper_bound,
+from relugeom.deep_rank import (local_structure, modular_local_dimension, rank_upper_bound,
                                 structural_upper_bound)
 from relugeom.cli._common import jsonable
 from relugeom.io import network_from_data, read_network
@@ -535,7 +535,9 @@ def test_structural_upper_bound_is_an_upper_bound(case, data):
     rank = reference_rank(deep_jacobian(net, X))
     structure = structural_upper_bound(net, X)
     assert structure >= rank
-    assert structure - layer_relations(net, X) >= rank
+    # n·m is small here, so T holds every sample: the local terms are then the exact relations
+    # and intersections of the layers' column spaces, and the bound is the rank itself
+    assert structure - local_structure(net, X) == rank
 
 
 @given(st.integers(1, 12), st.integers(65, 90), st.integers(0, 2 ** 32), st.sampled_from(
@@ -546,3 +548,29 @@ def test_rank_upper_bound_of_sparse_integer_matrices(rows, cols, seed, density):
     M[:, :3] = M[:, 3:6] * 2  # some dependent columns
     assert rank_upper_bound(M) >= reference_rank(M.tolist())
     assert rank_upper_bound(M[:, :40]) == reference_rank(M[:, :40].tolist())  # exact when narrow
+
+
+def test_bias_of_an_always_active_neuron_tightens_the_structural_bound():
+    # an always-active neuron is linear, so its bias column is a combination of the next
+    # layer's bias columns: one more dimension in C_l ∩ C_{l+1}
+    from relugeom.deep_rank import _bias_in_next_layer, _layers
+
+    tight = 0
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        widths = [3, 4, 4, 2]
+        layers = [((4 * rng.integers(-3, 4, (b, a))).tolist(),
+                   (2 * rng.integers(-5, 6, b) + 1).tolist()) for a, b in zip(widths, widths[1:])]
+        layers[1][1][0] = 10 ** 6 + 1  # neuron 0 of layer 2 is active on every sample
+        net = DeepNetwork(layers)
+        X = rng.integers(-9, 10, (40, 3)).tolist()
+        try:
+            rank = reference_rank(deep_jacobian(net, X))
+        except BoundaryError:
+            continue
+        deep, exact, _ = _layers(net, X, "error")
+        assert 0 in _bias_in_next_layer(deep, exact, 2)
+        bound = structural_upper_bound(net, X)
+        assert bound >= rank
+        tight += bound == rank < symmetry_bound(net)
+    assert tight >= 1
