@@ -9,8 +9,8 @@ rank_p(A) ≤ rank_Q(A) (a minor nonzero mod p is nonzero), and rank_Q(J) ≤ U 
 
 (n·m rows; and each hidden neuron's rescaling direction lies in ker J). So when rank_p(A) = U
 the value is **certified exact** (certificate ``"upper-bound"``). Otherwise the sharper, proven
-bound of :func:`structural_upper_bound` (built from the layer structure of J), less the exact
-local terms of :func:`local_structure` when needed, is tried (certificate ``"structure"``);
+bound of :func:`structural_upper_bound` (built from the layer structure of J; with its exact
+local terms when needed), is tried (certificate ``"structure"``);
 then, for a matrix small enough to hold, an exact factorization
 identity (:func:`relugeom.linalg.modular.certify_rank_factorization`, certificate
 ``"factorization"``); failing all three the value is reported as a certified **lower bound**,
@@ -107,7 +107,7 @@ def rank_upper_bound(M: np.ndarray, supports: Sequence[int] = (1, 2, 4, 8)) -> i
 
 
 def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
-                           seed: int = 0) -> int:
+                           seed: int = 0, local: bool = False) -> int:
     """A proven upper bound of the local dimension from the layer structure of J.
 
     Let C_l be the span of the columns of layer l (W_l and b_l). Neuron j of layer l
@@ -120,8 +120,16 @@ def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime =
 
         rank J ≤ Σ_{l=1..L} Σ_j ρ_lj − Σ_{l=1..L−1} rank_p Y_l.
 
-    Cost: one integer pass, exact ranks of small matrices, n_1 + … + n_L column-support scans.
+    With ``local=True`` the bound is lowered further by the exact local terms of
+    :func:`_local_gain` (relations and intersections on a set of samples; python-flint).
+
+    Cost: one integer pass, exact ranks of small matrices, n_1 + … + n_L column-support scans
+    (and, with ``local``, one exact kernel per neuron and exact ranks on the chosen samples).
     """
+    if local:
+        # the gain is relative to this very bound (same prime for the ranks of Y_l)
+        return (structural_upper_bound(network, X, relu_prime_at_zero, seed)
+                - _local_gain(network, X, relu_prime_at_zero, seed))
     deep, exact, layers = _layers(network, X, relu_prime_at_zero)
     m = deep.output_dim
     p = random_primes(1, seed=seed + 1)[0]
@@ -182,10 +190,9 @@ def _layer_blocks(deep: Any, exact: Any) -> Iterator[tuple]:
         yield l, H_tilde, G, (G.reshape(n, m, -1) != 0).any(axis=1)
 
 
-def local_structure(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
-                    seed: int = 0) -> int:
-    """How much :func:`structural_upper_bound` is lowered by exact arguments on a set T of
-    samples (chosen as in :func:`relugeom.relations.choose_samples`, over all layers).
+def _local_gain(network: Any, X: Any, relu_prime_at_zero: ReluPrime, seed: int) -> int:
+    """How much :func:`structural_upper_bound` (same ``seed``) is lowered by exact arguments on
+    a set T of samples (chosen as in :func:`relugeom.relations.choose_samples`, over all layers).
 
     With Φ_lj(u) = Σ_i u_i e_i ⊗ g_ilj (g_ilj ∈ Q^m the block of G_l[:, j] at sample i),
     C_l = Σ_j Φ_lj(U_lj), U_lj = colspace h̃_{l−1}[S_lj]. Let A_l = Σ_j Φ_lj(U_lj ∩ E_T) ⊆ C_l
@@ -287,14 +294,13 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
                            detail=f"rank mod p = {best.rank} = min(n·m, P − hidden neurons)")
     if certify:
         structure = structural_upper_bound(network, sample, relu_prime_at_zero, seed)
-        if best.rank < min(upper, structure):  # the local terms sharpen the structural bound only
-            structure -= local_structure(network, sample, relu_prime_at_zero, seed)
+        if best.rank < min(upper, structure):  # the same seed as the bound it lowers
+            structure -= _local_gain(network, sample, relu_prime_at_zero, seed)
         upper = min(upper, structure)
         if best.rank >= upper:
             return ModularRank(best.rank, True, "structure", used, upper,
                                detail=f"rank mod p = {best.rank} = the layer-structure bound "
-                                      "(relugeom.deep_rank.structural_upper_bound, less "
-                                      "relugeom.deep_rank.local_structure)")
+                                      "(relugeom.deep_rank.structural_upper_bound)")
     if certify and n_rows * P <= CERTIFY_LIMIT:
         A = scaled_jacobian(network, sample, relu_prime_at_zero).numerators
         independent = [labels[i] for i in best.independent]

@@ -19,9 +19,10 @@ import numpy as np
 from .backprop import deep_jacobian, numeric_deep_jacobian
 from .deep import DeepNetwork
 from .patterns import ReluPrime, patterns_from_preactivations, preactivations
+from .sample import as_sample
 
 
-def jacobian(network: Any, X: tuple, relu_prime_at_zero: ReluPrime = "error") -> list[list[Fraction]]:
+def jacobian(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error") -> list[list[Fraction]]:
     """Exact Jacobian J(θ, X) as a list of n·m rows of P Fractions.
 
     Cost: O(n·m·P) exact entries.
@@ -36,6 +37,7 @@ def jacobian(network: Any, X: tuple, relu_prime_at_zero: ReluPrime = "error") ->
     """
     if isinstance(network, DeepNetwork):
         return deep_jacobian(network, X, relu_prime_at_zero)
+    X = as_sample(X, network.input_dim)  # floats at their exact binary values, not multiplied
     Z = preactivations(network, X)
     S = patterns_from_preactivations(Z, relu_prime_at_zero)
     d, N, m = network.input_dim, network.hidden_width, network.output_dim

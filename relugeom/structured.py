@@ -462,8 +462,10 @@ class ShallowModular:
         out.append(RankBound("kept columns", count, "columns left by the column reduction"))
         if level == 0:
             return out
-        self._group_value = self._group_bound(np.ones(n, bool), refine)
-        out.append(RankBound("neuron groups", self._group_value,
+        group_value = self._group_bound(np.ones(n, bool), refine)
+        if refine:
+            self._group_value = group_value  # the level-3 bound lowers this one
+        out.append(RankBound("neuron groups", group_value,
                              "Σ_g q_g·ρ_g + η_g·(m − ρ_g) over groups of neurons active on the "
                              "same samples" + (" (term ranks)" if refine else "")))
         # split: rank J ≤ rank J[T] + rank J[T^c] ≤ m·|T| + group bound of the sub-sample T^c

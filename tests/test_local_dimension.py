@@ -82,3 +82,17 @@ def test_linalg_edge_cases():
     assert linalg.rank([[Fraction(1, 3), Fraction(2, 3)], [1, 2]]) == 1
     with pytest.raises(ValueError, match="unknown exact backend"):
         linalg.rank([[1]], backend="magic")
+
+
+def test_jacobian_reads_float_samples_at_their_exact_values():
+    # a float sample must not leak float arithmetic into the exact Jacobian
+    from fractions import Fraction
+
+    from relugeom import ShallowNetwork, jacobian
+
+    net = ShallowNetwork(W=[[1, -2]], b=["1/3"], V=[["1/3"], ["-2/7"]], c=[0, 1])
+    floats = [[0.1, 0.7], [2.5, -0.3]]
+    exact = [[Fraction(v) for v in row] for row in floats]
+    J = jacobian(net, floats)
+    assert J == jacobian(net, exact)
+    assert all(isinstance(v, Fraction) for row in J for v in row)
