@@ -162,13 +162,20 @@ def _bias_in_next_layer(deep: Any, exact: Any, l: int) -> list[int]:
     S = np.asarray(exact.patterns[l - 1]).astype(bool)
     G_next = exact.gradients[l]
     W_next = deep.layers[l][0]
+    p = random_primes(1, seed=l)[0]
+    G_mod = np.remainder(G_next, p).astype(np.float64)
     out = []
     for j in range(S.shape[1]):
         off = np.repeat(~S[:, j], deep.output_dim)
         column = [Fraction(row[j]) for row in W_next]
         scale = math.lcm(*(q.denominator for q in column))
         w = np.array([int(q * scale) for q in column], dtype=object)
-        if not off.any() or not (G_next[off].astype(object) @ w != 0).any():
+        if not off.any():
+            out.append(j)
+            continue
+        if np.remainder(G_mod[off] @ np.remainder(w, p).astype(np.float64), p).any():
+            continue  # nonzero mod p, so nonzero: no exact product needed
+        if not (G_next[off].astype(object) @ w != 0).any():
             out.append(j)
     return out
 
