@@ -342,6 +342,18 @@ def symmetry_bound(network: Any) -> int:
 
     For a shallow network this is P − N (T1 of DESIGN §2). It holds at any depth: rescaling
     neuron j of layer l by e^s leaves f unchanged, so d/ds at s = 0 — the direction
-    (row j of W_l, b_l[j], −column j of W_{l+1}) — is in the kernel of J(θ, X) for every X.
+    r_lj = (row j of W_l, b_l[j], −column j of W_{l+1}) — is in the kernel of J(θ, X) for
+    every X.
+
+    Why ker J has dimension ≥ H (H hidden neurons) even when the r's are dependent: a relation
+    Σ c_ν r_ν = 0 forces c_ν = c_μ along every nonzero weight between hidden neurons ν, μ, and
+    c_ν = 0 at a nonzero bias or a nonzero weight to an input or output. So the relations are
+    spanned by the indicators of the "floating" components K of the graph of nonzero weights
+    (no nonzero bias, no nonzero weight to inputs or outputs): rank{r} = H − #K. A floating
+    component only sees itself: its first neurons have zero weights and bias, so z = h = 0 on
+    every sample, and inductively on all of K; its last neurons have zero outgoing weights, so
+    ∂f/∂z_ν = 0 backwards through K. Hence every bias column b_ν, ν ∈ K, is zero: e_{b_ν} ∈ ker J,
+    and these are independent of the r's (which vanish at b_ν = 0). Altogether
+    dim ker J ≥ H − #K + Σ_K |K| ≥ H.
     """
     return network.n_parameters - hidden_neuron_count(network)

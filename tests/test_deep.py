@@ -574,3 +574,16 @@ def test_bias_of_an_always_active_neuron_tightens_the_structural_bound():
         assert bound >= rank
         tight += bound == rank < symmetry_bound(net)
     assert tight >= 1
+
+
+@pytest.mark.parametrize("convention", [0, 1])
+def test_symmetry_bound_holds_with_a_floating_component(convention):
+    # layer-1 neuron 1 has no input and bias 0 and feeds only layer-2 neuron 1, whose bias and
+    # outgoing weight are 0: their two rescaling directions are equal up to sign, yet the
+    # kernel still has dimension ≥ H (their bias columns vanish)
+    net = DeepNetwork([([[1, 2], [0, 0]], [1, 0]),
+                       ([[3, 0], [0, 5]], [-1, 0]),
+                       ([[2, 0]], [1])])
+    X = [[1, 1], [2, -1], [-1, 3], [4, 2], [0, 5], [3, 3]]
+    J = deep_jacobian(net, X, convention)
+    assert reference_rank(J) <= symmetry_bound(net) == net.n_parameters - 4
