@@ -38,6 +38,7 @@ from .backprop import (integer_pass, scaled_jacobian, scaled_jacobian_blocks,
 from .deep import as_deep, symmetry_bound
 from .linalg.modular import (EchelonModP, ModularRank, certify_rank_factorization,
                              failure_probability, log2_hadamard, random_primes, rank_mod_p)
+from .numbers import common_denominator
 from .patterns import ReluPrime
 from .sample import as_sample
 
@@ -126,22 +127,29 @@ def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime =
     Cost: one integer pass, exact ranks of small matrices, n_1 + … + n_L column-support scans
     (and, with ``local``, one exact kernel per neuron and exact ranks on the chosen samples).
     """
-    if local:
-        # the gain is relative to this very bound (same prime for the ranks of Y_l)
-        return (structural_upper_bound(network, X, relu_prime_at_zero, seed)
-                - _local_gain(network, X, relu_prime_at_zero, seed))
+    bounds = _structural_bounds(network, X, relu_prime_at_zero, seed)
+    value = next(bounds)
+    return next(bounds) if local else value
+
+
+def _structural_bounds(network: Any, X: Any, relu_prime_at_zero: ReluPrime,
+                       seed: int) -> Iterator[int]:
+    """The structural bound, then (computed only when asked for) the bound less
+    :func:`_local_gain`; both from one integer pass, with the same Y_l mod p."""
     deep, exact, layers = _layers(network, X, relu_prime_at_zero)
-    m = deep.output_dim
     p = random_primes(1, seed=seed + 1)[0]
     bound = 0
+    meeting = {}  # l → (Y_l mod p, its rank)
     for l, H_tilde, G, used in layers:
         for j in range(G.shape[1]):
             if used[:, j].any():
                 bound += rank_upper_bound(H_tilde[used[:, j]])
         if l < deep.depth:
             Y = np.remainder(_meeting_vectors(deep, exact, l, G), p).astype(np.float64)
-            bound -= rank_mod_p(Y, p)
-    return bound
+            meeting[l] = (Y, rank_mod_p(Y, p))
+            bound -= meeting[l][1]
+    yield bound
+    yield bound - _local_gain(deep, exact, p, meeting)
 
 
 def _meeting_vectors(deep: Any, exact: Any, l: int, G: np.ndarray) -> np.ndarray:
@@ -168,7 +176,7 @@ def _bias_in_next_layer(deep: Any, exact: Any, l: int) -> list[int]:
     for j in range(S.shape[1]):
         off = np.repeat(~S[:, j], deep.output_dim)
         column = [Fraction(row[j]) for row in W_next]
-        scale = math.lcm(*(q.denominator for q in column))
+        scale = common_denominator(column)
         w = np.array([int(q * scale) for q in column], dtype=object)
         if not off.any():
             out.append(j)
@@ -197,9 +205,10 @@ def _layer_blocks(deep: Any, exact: Any) -> Iterator[tuple]:
         yield l, H_tilde, G, (G.reshape(n, m, -1) != 0).any(axis=1)
 
 
-def _local_gain(network: Any, X: Any, relu_prime_at_zero: ReluPrime, seed: int) -> int:
-    """How much :func:`structural_upper_bound` (same ``seed``) is lowered by exact arguments on
-    a set T of samples (chosen as in :func:`relugeom.relations.choose_samples`, over all layers).
+def _local_gain(deep: Any, exact: Any, p: int, meeting: dict) -> int:
+    """How much the structural bound is lowered by exact arguments on a set T of samples (chosen
+    as in :func:`relugeom.relations.choose_samples`, over all layers). ``meeting``: l → (Y_l mod p,
+    the rank the structural bound subtracted).
 
     With Φ_lj(u) = Σ_i u_i e_i ⊗ g_ilj (g_ilj ∈ Q^m the block of G_l[:, j] at sample i),
     C_l = Σ_j Φ_lj(U_lj), U_lj = colspace h̃_{l−1}[S_lj]. Let A_l = Σ_j Φ_lj(U_lj ∩ E_T) ⊆ C_l
@@ -221,30 +230,27 @@ def _local_gain(network: Any, X: Any, relu_prime_at_zero: ReluPrime, seed: int) 
         return 0
     from .relations import choose_samples, exact_rank, local_columns
 
-    deep, exact, layers = _layers(network, X, relu_prime_at_zero)
-    p = random_primes(1, seed=seed + 1)[0]  # the prime of structural_upper_bound's ranks
     m = deep.output_dim
     data = []
-    for l, H_tilde, G, used in layers:
+    for l, H_tilde, G, used in _layer_blocks(deep, exact):
         n = H_tilde.shape[0]
         families = [(used[:, j], [G[:, j].reshape(n, m)]) for j in range(G.shape[1])
                     if used[:, j].any()]
-        data.append((l, H_tilde, G, families))
+        data.append((l, H_tilde, families))
     T = np.zeros(n, bool)
-    for _, H_tilde, _, families in data:
+    for _, H_tilde, families in data:
         T |= choose_samples(H_tilde, [act for act, _ in families], m, p)
-    columns = {l: local_columns(H_tilde, families, T, p) for l, H_tilde, _, families in data}
+    columns = {l: local_columns(H_tilde, families, T, p) for l, H_tilde, families in data}
     dims = {l: exact_rank(cols, m) for l, cols in columns.items()}
     gain = sum(len(columns[l]) - dims[l] for l in columns)
-    for l, _, G, _ in data[:-1]:
+    for l, (Y, rank_Y) in meeting.items():
         later = [c for k in range(l + 1, deep.depth + 1) for c in columns[k]]
         if not columns[l] or not later:
             continue
         meet = dims[l] + exact_rank(later, m) - exact_rank(columns[l] + later, m)
         if meet:
-            Y = np.remainder(_meeting_vectors(deep, exact, l, G), p).astype(np.float64)
             outside = rank_mod_p(Y[:, np.repeat(~T, m)], p)
-            gain += max(0, meet + outside - rank_mod_p(Y, p))
+            gain += max(0, meet + outside - rank_Y)
     return gain
 
 
@@ -300,9 +306,10 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
         return ModularRank(best.rank, True, "upper-bound", used, upper,
                            detail=f"rank mod p = {best.rank} = min(n·m, P − hidden neurons)")
     if certify:
-        structure = structural_upper_bound(network, sample, relu_prime_at_zero, seed)
-        if best.rank < min(upper, structure):  # the same seed as the bound it lowers
-            structure -= _local_gain(network, sample, relu_prime_at_zero, seed)
+        bounds = _structural_bounds(network, sample, relu_prime_at_zero, seed)
+        structure = next(bounds)
+        if best.rank < min(upper, structure):  # the local terms only when they can matter
+            structure = next(bounds)
         upper = min(upper, structure)
         if best.rank >= upper:
             return ModularRank(best.rank, True, "structure", used, upper,

@@ -44,7 +44,6 @@ Cost: one mod-p elimination and one exact kernel per group, and the exact rank o
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +51,7 @@ import networkx as nx
 import numpy as np
 
 from .linalg.modular import _rref
+from .numbers import common_denominator
 
 if TYPE_CHECKING:  # pragma: no cover
     from .structured import ShallowModular
@@ -75,7 +75,7 @@ def _integer_columns(vectors: list[list[Fraction]]) -> list[list[int]]:
     """Each vector scaled by a positive integer to integers (the span is unchanged)."""
     out = []
     for v in vectors:
-        scale = math.lcm(*(q.denominator for q in v))
+        scale = common_denominator(v)
         out.append([int(q * scale) for q in v])
     return out
 
