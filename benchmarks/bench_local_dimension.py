@@ -22,8 +22,8 @@ import bench_scale  # noqa: F401  (first: it sets BLAS threads from --threads be
 import numpy as np  # noqa: E402
 
 from bench_scale import float_weights, numpy_rank, timed  # noqa: E402
-from relugeom import ShallowNetwork  # noqa: E402
-from relugeom.dimension import local_dimension_report  # noqa: E402
+from relugeom import ShallowNetwork
+from relugeom.rank.dimension import local_dimension_report
 
 CASES = [(2, 8, 60), (10, 32, 500), (784, 16, 1000)]
 

@@ -26,8 +26,8 @@ import sys
 import time
 from fractions import Fraction
 
-from relugeom.arrangement import enumerate_cells, hyperplane_arrangement
-from relugeom.zaslavsky import region_counts
+from relugeom.arrangement.cells import enumerate_cells, hyperplane_arrangement
+from relugeom.arrangement.zaslavsky import region_counts
 
 SIZES = [(2, 10), (2, 20), (2, 40), (3, 10), (3, 20), (4, 8), (4, 12), (5, 8), (5, 12),
          (6, 6), (6, 9)]

@@ -44,12 +44,12 @@ import types  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from relugeom import ShallowNetwork  # noqa: E402
-from relugeom.datasets import load_mnist, low_rank_sample  # noqa: E402
-from relugeom.dimension import local_dimension_report  # noqa: E402
-from relugeom.errors import InputError  # noqa: E402
-from relugeom.jacobian import numeric_jacobian  # noqa: E402
-from relugeom.linalg.modular import RationalArray  # noqa: E402
+from relugeom import ShallowNetwork
+from relugeom.model.datasets import load_mnist, low_rank_sample
+from relugeom.rank.dimension import local_dimension_report
+from relugeom.errors import InputError
+from relugeom.rank.jacobian import numeric_jacobian
+from relugeom.exact.arrays import RationalArray
 
 FULL = [(N, n, m) for m in (1, 10) for N in (16, 32, 64) for n in (500, 1000, 2000)]
 QUICK = [(16, 500, 1), (32, 500, 1), (16, 1000, 1), (16, 500, 10)]

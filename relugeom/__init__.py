@@ -9,46 +9,53 @@ patterns X sees, the Jacobian of θ ↦ f_θ(X), its exact rank (the local dimen
 4
 """
 
+import importlib
+
 from .analysis import Analysis, analyze
-from .arrangement import (Cell, HyperplaneArrangement, cells_meeting_box, enumerate_cells,
-                          hyperplane_arrangement, locate)
-from .backprop import deep_jacobian, layer_diagnosis, layer_patterns, layer_preactivations
+from .arrangement.cells import (Cell, HyperplaneArrangement, cells_meeting_box, enumerate_cells,
+                                hyperplane_arrangement, locate)
+from .rank.backprop import deep_jacobian, layer_diagnosis, layer_patterns, layer_preactivations
 from .checks import Verdict, run_checks
-from .conjectures import CATALOGUE, Conjecture, conjecture, get_conjecture
-from .deep import DeepNetwork, symmetry_bound
-from .dimension import LocalDimension, local_dimension, local_dimension_report
+from .search.conjectures import CATALOGUE, Conjecture, conjecture, get_conjecture
+from .model.deep import DeepNetwork, symmetry_bound
+from .rank.dimension import LocalDimension, local_dimension, local_dimension_report
 from .errors import BoundaryError, InputError
-from .experiments import ExperimentResult, run_experiment
-from .functional import FunctionalDimension, decisive_sample, functional_dimension
-from .io import read_network, read_sample
-from .jacobian import jacobian, numeric_jacobian
-from .network import ShallowNetwork
-from .numeric import NumericComparison, compare_numeric, numeric_rank
-from .numbers import parse_json, to_rational
-from .patterns import activation_patterns, preactivations
-from .pieces import LinearPieces, adjacency_graph, count_linear_pieces, merge_linear_pieces
-from .regions import (ActivationRegions, PerceivedRegions, RegionReport, activation_regions,
-                      count_activation_regions, count_pieces_perceived, linear_pieces,
-                      perceived_regions, region_graph, region_report)
-from .sample import as_sample
-from .sampling import SamplingConvergence, sampling_convergence
-from .structure import KernelSplit, RankStructure, kernel_split, rank_structure
-from .walk import Walk, walk
-from .zaslavsky import RegionCounts, characteristic_polynomial, region_counts
+from .geometry.functional import FunctionalDimension, decisive_sample, functional_dimension
+from .model.io import read_network, read_sample
+from .rank.jacobian import jacobian, numeric_jacobian
+from .model.shallow import ShallowNetwork
+from .checks.numeric import NumericComparison, compare_numeric
+from .linalg.floating import numeric_rank
+from .exact.numbers import parse_json, to_rational
+from .model.patterns import activation_patterns, preactivations
+from .arrangement.pieces import (LinearPieces, adjacency_graph, count_linear_pieces,
+                                 merge_linear_pieces)
+from .arrangement.regions import (ActivationRegions, PerceivedRegions, RegionReport,
+                                  activation_regions, count_activation_regions,
+                                  count_pieces_perceived, linear_pieces, perceived_regions,
+                                  region_graph, region_report)
+from .model.sample import as_sample
+from .geometry.sampling import SamplingConvergence, sampling_convergence
+from .rank.explain import KernelSplit, RankStructure, kernel_split, rank_structure
+from .geometry.walk import Walk, walk
+from .arrangement.zaslavsky import RegionCounts, characteristic_polynomial, region_counts
 
 __version__ = "0.1.0"
 
-# The counterexample search runs on hypothesis (an optional dependency, relugeom[test]), so its
-# names are imported on first use: `import relugeom` works without hypothesis.
-_SEARCH_NAMES = ("Counterexample", "SearchResult", "exhaustive_search", "find_counterexample")
+# Names imported on first use, so that `import relugeom` stays light: the counterexample search
+# runs on hypothesis (an optional dependency, relugeom[test]), and the experiments train networks.
+_LAZY = {"Counterexample": "search.counterexamples", "SearchResult": "search.counterexamples",
+         "exhaustive_search": "search.counterexamples",
+         "find_counterexample": "search.counterexamples",
+         "ExperimentResult": "experiments", "run_experiment": "experiments"}
 
 
 def __getattr__(name: str):
-    if name in _SEARCH_NAMES:
-        from . import search
-
-        return getattr(search, name)
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
     raise AttributeError(f"module 'relugeom' has no attribute {name!r}")
+
 
 __all__ = [
     "ActivationRegions",

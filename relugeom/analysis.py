@@ -10,14 +10,14 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from .backprop import full_patterns, layer_diagnosis
-from .deep import DeepNetwork, symmetry_bound
+from .rank.backprop import full_patterns, layer_diagnosis
+from .model.deep import DeepNetwork, symmetry_bound
 from . import linalg
-from .dimension import local_dimension
-from .jacobian import jacobian
-from .network import as_shallow
-from .patterns import ReluPrime, activation_patterns, check_relu_prime, distinct_patterns
-from .sample import as_sample
+from .rank.dimension import local_dimension
+from .rank.jacobian import jacobian
+from .model.shallow import as_shallow
+from .model.patterns import ReluPrime, activation_patterns, check_relu_prime, distinct_patterns
+from .model.sample import as_sample
 
 
 def report_key(func):
@@ -95,7 +95,7 @@ class Analysis:
         if isinstance(self.network, DeepNetwork):
             return None
         from .errors import BoundaryError
-        from .regions import count_pieces_perceived
+        from .arrangement.regions import count_pieces_perceived
 
         try:
             return count_pieces_perceived(self.network, self.X)
@@ -144,9 +144,9 @@ class Analysis:
     # Imported on use: these modules build on the core this one is part of.
     @cached_property
     def structure(self) -> Any:
-        """:class:`~relugeom.structure.RankStructure`: M, rank M, 1 ∈ col M, rank X̃_r per
+        """:class:`~relugeom.rank.explain.RankStructure`: M, rank M, 1 ∈ col M, rank X̃_r per
         perceived region, per-neuron diagnosis, rank of the affine-map Jacobian Φ."""
-        from .structure import rank_structure
+        from .rank.explain import rank_structure
 
         network = as_shallow(self.network, "the rank structure (incidence matrix M, per-region "
                                            "ranks; for deeper networks read layer_diagnosis)")
@@ -154,9 +154,9 @@ class Analysis:
 
     @cached_property
     def kernel(self) -> Any:
-        """:class:`~relugeom.structure.KernelSplit`: exact basis of ker J, rescalings first,
+        """:class:`~relugeom.rank.explain.KernelSplit`: exact basis of ker J, rescalings first,
         each extra direction explained."""
-        from .structure import kernel_split
+        from .rank.explain import kernel_split
 
         return kernel_split(as_shallow(self.network, "the kernel split"), self.X, structure=self.structure,
                             jacobian=self.jacobian, rank=self.local_dimension,
@@ -164,9 +164,9 @@ class Analysis:
 
     @cached_property
     def numeric(self) -> Any:
-        """NUMERIC :class:`~relugeom.numeric.NumericComparison` (float Jacobian, singular values,
+        """NUMERIC :class:`~relugeom.checks.numeric.NumericComparison` (float Jacobian, singular values,
         numpy-rule rank, gap, explanation of any disagreement), default tolerances."""
-        from .numeric import compare_numeric, compare_numeric_deep
+        from .checks.numeric import compare_numeric, compare_numeric_deep
 
         if getattr(self.network, "depth", 2) > 2:
             return compare_numeric_deep(self)

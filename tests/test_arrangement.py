@@ -22,11 +22,12 @@ from hypothesis import strategies as st
 
 from relugeom import (BoundaryError, InputError, ShallowNetwork, activation_patterns, analyze,
                       count_pieces_perceived, region_report)
-from relugeom.arrangement import cells_meeting_box, enumerate_cells, hyperplane_arrangement, locate
-from relugeom.pieces import (adjacency_graph, affine_maps, bending_hyperplanes,
-                             count_linear_pieces, merge_linear_pieces, piece_keys)
-from relugeom.strategies import network_and_sample, networks
-from relugeom.zaslavsky import characteristic_polynomial, region_counts
+from relugeom.arrangement.cells import (cells_meeting_box, enumerate_cells,
+                                        hyperplane_arrangement, locate)
+from relugeom.arrangement.pieces import (adjacency_graph, affine_maps, bending_hyperplanes,
+                                         count_linear_pieces, merge_linear_pieces, piece_keys)
+from relugeom.search.strategies import network_and_sample, networks
+from relugeom.arrangement.zaslavsky import characteristic_polynomial, region_counts
 
 from reference import reference_rank
 

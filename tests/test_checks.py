@@ -10,10 +10,10 @@ from hypothesis import given
 
 from relugeom import ShallowNetwork, analyze
 from relugeom.checks import CATALOGUE, FAILS, HOLDS, NOT_APPLICABLE, run_checks, with_quantities
-from relugeom.checks.counting import (arrangement_counts, polynomial_text, whitney_polynomial)
+from relugeom.checks.counting import arrangement_counts, polynomial_text, whitney_polynomial
 from relugeom.checks.flatness import exact_hessian
-from relugeom.examples import aligned, generic
-from relugeom.strategies import network_and_sample
+from relugeom.model.examples import aligned, generic
+from relugeom.search.strategies import network_and_sample
 from reference import finite_difference_jacobian, reference_rank
 
 OURS = [f"T{k}" for k in range(1, 9)]
@@ -89,8 +89,8 @@ def test_T7_counts_on_the_line(pair):
 
 @given(network_and_sample(input_dim=2, hidden_width=(2, 6), n=1))
 def test_whitney_polynomial_agrees_with_deletion_restriction(pair):
-    from relugeom.arrangement import hyperplane_arrangement
-    from relugeom.zaslavsky import characteristic_polynomial
+    from relugeom.arrangement.cells import hyperplane_arrangement
+    from relugeom.arrangement.zaslavsky import characteristic_polynomial
 
     net, _ = pair
     arrangement = hyperplane_arrangement(net.W, net.b)
@@ -104,14 +104,6 @@ def test_T7_general_position_and_polynomial_text():
     assert f"{1 + 4 + comb(4, 2)} regions" in detail and "general position" in detail
     assert polynomial_text((6, -4, 1)) == "t^2 - 4t + 6"
     assert polynomial_text((0, -1)) == "-t"
-
-
-def test_T7_not_applicable_without_regions_module(monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "relugeom.arrangement", None)
-    verdict = run_checks(analyze(generic().network, generic().X), ["T7"])["T7"]
-    assert verdict.status == NOT_APPLICABLE and "regions module unavailable" in verdict.detail
 
 
 @given(network_and_sample(**SMALL))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from relugeom import ShallowNetwork, local_dimension
-from relugeom.examples import all_examples
+from relugeom.model.examples import all_examples
 
 
 def relugeom(*args):

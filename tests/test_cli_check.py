@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from relugeom import local_dimension, numeric_jacobian
-from relugeom.examples import aligned, tiny_output_weight
-from relugeom.sample import sample_to_dict
+from relugeom.model.examples import aligned, tiny_output_weight
+from relugeom.model.sample import sample_to_dict
 
 
 def relugeom(*args):

@@ -10,8 +10,8 @@ import pytest
 from relugeom import ShallowNetwork, analyze
 from relugeom.cli import main
 from relugeom.cli import search as cli_search
-from relugeom.sample import as_sample
-from relugeom.strategies import FEATURES
+from relugeom.model.sample import as_sample
+from relugeom.search.strategies import FEATURES
 
 from reference import count_error_lines
 

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from relugeom import DeepNetwork, ShallowNetwork, walk
+from relugeom import DeepNetwork, ShallowNetwork
+from relugeom import walk
 from relugeom.cli import main
 
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import linalg
-from relugeom import datasets
-from relugeom.datasets import load_mnist, low_rank_sample
+from relugeom.model import datasets
+from relugeom.model.datasets import load_mnist, low_rank_sample
 from relugeom.errors import InputError
 
 

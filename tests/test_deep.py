@@ -19,15 +19,15 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from relugeom import (BoundaryError, DeepNetwork, InputError, ShallowNetwork, activation_patterns,
-                      analyze, deep_jacobian, jacobian, layer_diagnosis, layer_patterns,
-                      local_dimension, numeric_jacobian, symmetry_bound)
-from relugeom.backprop import scaled_jacobian, scaled_jacobian_blocks, scaled_jacobian_columns
+                      analyze, deep_jacobian, layer_diagnosis, layer_patterns, local_dimension,
+                      numeric_jacobian, symmetry_bound)
+from relugeom import jacobian
+from relugeom.rank.backprop import scaled_jacobian, scaled_jacobian_blocks, scaled_jacobian_columns
 from relugeom.cli import main
-from relugeom.deep_rank import (modular_local_dimension, rank_upper_bound,
-                                structural_upper_bound)
-from relugeom.cli._common import jsonable
-from relugeom.io import network_from_data, read_network
-from relugeom.strategies import network_and_sample, rationals
+from relugeom.rank.deep import modular_local_dimension, rank_upper_bound, structural_upper_bound
+from relugeom.exact.jsonable import jsonable
+from relugeom.model.io import network_from_data, read_network
+from relugeom.search.strategies import network_and_sample, rationals
 from reference import reference_rank
 
 
@@ -553,7 +553,7 @@ def test_rank_upper_bound_of_sparse_integer_matrices(rows, cols, seed, density):
 def test_bias_of_an_always_active_neuron_tightens_the_structural_bound():
     # an always-active neuron is linear, so its bias column is a combination of the next
     # layer's bias columns: one more dimension in C_l ∩ C_{l+1}
-    from relugeom.deep_rank import _bias_in_next_layer, _layers
+    from relugeom.rank.deep import _bias_in_next_layer, _layers
 
     tight = 0
     for seed in range(30):

@@ -2,7 +2,7 @@
 
 The independent recomputation rebuilds each checkpoint's network from its JSON (exact strings),
 differentiates it by *forward mode* (one directional derivative per parameter, written here and
-sharing no code with relugeom.jacobian or relugeom.backprop) and takes the rank with sympy's
+sharing no code with relugeom.rank.jacobian or relugeom.rank.backprop) and takes the rank with sympy's
 DomainMatrix over QQ (not python-flint).
 """
 
@@ -356,7 +356,7 @@ def test_registry_has_quick_and_full_for_every_experiment():
 def test_progress_bar_on_a_log(tmp_path):
     import io
 
-    from relugeom.experiments.progress import Progress
+    from relugeom.progress import Progress
 
     stream = io.StringIO()
     bar = Progress(100, "demo", stream=stream)

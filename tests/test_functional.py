@@ -15,16 +15,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import ShallowNetwork, analyze, local_dimension
-from relugeom.arrangement import enumerate_cells, hyperplane_arrangement
+from relugeom.arrangement.cells import enumerate_cells, hyperplane_arrangement
 from relugeom.checks import run_checks, with_quantities
 from relugeom.errors import InputError
-from relugeom.examples import all_examples
-from relugeom.functional import decisive_sample, functional_dimension, region_deficits
+from relugeom.model.examples import all_examples
+from relugeom.geometry.functional import decisive_sample, functional_dimension, region_deficits
 from relugeom.linalg import rank as exact_rank
-from relugeom.sampling import (gaussian, plot_convergence, resampling, sampling_convergence,
-                               uniform)
-from relugeom.jacobian import jacobian
-from relugeom.strategies import network_and_sample, networks
+from relugeom.geometry.sampling import (gaussian, plot_convergence, resampling,
+                                        sampling_convergence, uniform)
+from relugeom.rank.jacobian import jacobian
+from relugeom.search.strategies import network_and_sample, networks
 
 from reference import reference_rank
 

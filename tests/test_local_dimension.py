@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relugeom import ShallowNetwork, jacobian, local_dimension
+from relugeom import ShallowNetwork, local_dimension
+from relugeom import jacobian
 from relugeom import linalg
-from relugeom.strategies import FEATURES, network_and_sample, permutations
+from relugeom.search.strategies import FEATURES, network_and_sample, permutations
 from reference import finite_difference_jacobian, reference_rank
 
 DEGENERATE = [f for f in FEATURES if f != "tiny_output"]
@@ -88,7 +89,8 @@ def test_jacobian_reads_float_samples_at_their_exact_values():
     # a float sample must not leak float arithmetic into the exact Jacobian
     from fractions import Fraction
 
-    from relugeom import ShallowNetwork, jacobian
+    from relugeom import ShallowNetwork
+    from relugeom import jacobian
 
     net = ShallowNetwork(W=[[1, -2]], b=["1/3"], V=[["1/3"], ["-2/7"]], c=[0, 1])
     floats = [[0.1, 0.7], [2.5, -0.3]]

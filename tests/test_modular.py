@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from relugeom import linalg
 from relugeom.errors import InputError
-from relugeom.linalg.modular import (EchelonModP, PrimeDividesDenominator, RationalArray,
-                                     certify_rank_factorization, failure_probability,
+from relugeom.linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                                      matmul_mod, modular_rank, random_primes, rank_mod_p)
+from relugeom.exact.arrays import PrimeDividesDenominator, RationalArray
 
 P = random_primes(1, seed=3)[0]
 small = st.integers(-4, 4)

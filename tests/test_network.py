@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import InputError, ShallowNetwork
-from relugeom.strategies import networks, permutations, rationals
+from relugeom.search.strategies import networks, permutations, rationals
 
 
 def test_shapes_and_theta_layout():

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import InputError, parse_json, to_rational
-from relugeom.numbers import rational_matrix, rational_vector, to_json_number
+from relugeom.exact.numbers import rational_matrix, rational_vector, to_json_number
 
 
 @pytest.mark.parametrize("text, expected", [

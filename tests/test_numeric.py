@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import ShallowNetwork, analyze, local_dimension, numeric_jacobian
-from relugeom.examples import generic, nearly_dependent, tiny_output_weight
-from relugeom.numeric import (compare_numeric, describe_value, monte_carlo_regions,
-                              numeric_rank, singular_value_gap)
-from relugeom.strategies import network_and_sample
+from relugeom.model.examples import generic, nearly_dependent, tiny_output_weight
+from relugeom.checks.numeric import compare_numeric, monte_carlo_regions
+from relugeom.exact.numbers import describe_value
+from relugeom.linalg.floating import numeric_rank, singular_value_gap
+from relugeom.search.strategies import network_and_sample
 from reference import finite_difference_jacobian, reference_rank
 
 

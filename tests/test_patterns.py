@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 
 from relugeom import BoundaryError, InputError, ShallowNetwork, activation_patterns, analyze
-from relugeom.strategies import network_and_sample, networks, samples
+from relugeom.search.strategies import network_and_sample, networks, samples
 from hypothesis import strategies as st
 
 

@@ -1,4 +1,4 @@
-"""Local relations (relugeom.relations): the bound holds for every set of samples, grows with it,
+"""Local relations (relugeom.rank.relations): the bound holds for every set of samples, grows with it,
 and certifies ranks the other bounds cannot."""
 
 import json
@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relugeom import BoundaryError, DeepNetwork, ShallowNetwork, deep_jacobian, jacobian, linalg
-from relugeom.deep_rank import structural_upper_bound
-from relugeom.relations import free_samples, relation_count
-from relugeom.structured import ShallowModular, modular_local_dimension
+from relugeom import BoundaryError, DeepNetwork, ShallowNetwork, deep_jacobian, linalg
+from relugeom import jacobian
+from relugeom.rank.deep import structural_upper_bound
+from relugeom.rank.relations import free_samples, relation_count
+from relugeom.rank.shallow import ShallowModular, modular_local_dimension
 
 pytest.importorskip("flint")
 

@@ -7,12 +7,13 @@ from fractions import Fraction
 import pytest
 
 from relugeom import InputError, ShallowNetwork, analyze, functional_dimension
-from relugeom.deep import DeepNetwork
-from relugeom.examples import generic
-from relugeom.network import as_shallow
-from relugeom.numeric import compare_numeric, describe_value
-from relugeom.regions import region_report
-from relugeom.sampling import RegionEstimate
+from relugeom.model.deep import DeepNetwork
+from relugeom.model.examples import generic
+from relugeom.model.shallow import as_shallow
+from relugeom.checks.numeric import compare_numeric
+from relugeom.exact.numbers import describe_value
+from relugeom.arrangement.regions import region_report
+from relugeom.geometry.sampling import RegionEstimate
 
 from reference import reference_rank
 
@@ -83,7 +84,7 @@ def test_no_draws_no_estimate_in_json():
 def test_plotting_leaves_the_callers_matplotlib_alone(tmp_path):
     matplotlib = pytest.importorskip("matplotlib")
     import matplotlib.pyplot as plt
-    from relugeom.region_plot import plot_regions
+    from relugeom.arrangement.plot import plot_regions
 
     backend = "svg" if matplotlib.get_backend().lower() != "svg" else "pdf"
     matplotlib.use(backend)

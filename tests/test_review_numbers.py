@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import InputError, parse_json, to_rational
-from relugeom.numbers import MAX_DIGITS, int_to_text, to_json_number
+from relugeom.exact.numbers import MAX_DIGITS, int_to_text, to_json_number
 
 LONG = "7" * 5000   # beyond Python's 4300-digit int/str conversion guard
 

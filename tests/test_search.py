@@ -12,11 +12,12 @@ import pytest
 from hypothesis import assume
 
 from relugeom import ShallowNetwork, read_network, read_sample
-from relugeom.conjectures import CATALOGUE, Conjecture, TrackedAnalysis, conjecture, get_conjecture
+from relugeom.search.conjectures import (CATALOGUE, Conjecture, TrackedAnalysis, conjecture,
+                                         get_conjecture)
 from relugeom.errors import InputError
-from relugeom.search import (ConjectureError, exhaustive_cases, exhaustive_search,
-                             find_counterexample, load_conjecture, search)
-from relugeom.testing import assert_conjecture, for_all_analyses
+from relugeom.search.counterexamples import (ConjectureError, exhaustive_cases, exhaustive_search,
+                                             find_counterexample, load_conjecture, search)
+from relugeom.search.testing import assert_conjecture, for_all_analyses
 from reference import count_error_lines, finite_difference_jacobian, reference_rank
 
 FALSE = [c for c in CATALOGUE.values() if c.status == "false"]

@@ -9,8 +9,8 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from relugeom import Analysis, local_dimension
-from relugeom.strategies import (FEATURES, TINY, analyses, network_and_sample, networks, pairs,
-                                 rationals, samples)
+from relugeom.search.strategies import (FEATURES, TINY, analyses, network_and_sample, networks,
+                                        pairs, rationals, samples)
 from reference import reference_rank
 
 

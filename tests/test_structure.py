@@ -4,11 +4,12 @@ from fractions import Fraction
 
 from hypothesis import given
 
-from relugeom import ShallowNetwork, analyze, jacobian
-from relugeom.examples import aligned, dead, generic, opposite
-from relugeom.strategies import network_and_sample
-from relugeom.structure import (affine_map_jacobian, kernel_split, neuron_coordinates,
-                                rank_structure, rescaling_direction)
+from relugeom import ShallowNetwork, analyze
+from relugeom import jacobian
+from relugeom.model.examples import aligned, dead, generic, opposite
+from relugeom.search.strategies import network_and_sample
+from relugeom.rank.explain import (affine_map_jacobian, kernel_split, neuron_coordinates,
+                                   rank_structure, rescaling_direction)
 from reference import finite_difference_jacobian, reference_rank
 
 DEGENERATE = network_and_sample(input_dim=(1, 3), hidden_width=(1, 4), output_dim=(1, 2),
@@ -112,7 +113,7 @@ def test_neuron_diagnosis_against_recomputation(pair):
 
 
 def test_examples_explain_their_lost_directions():
-    """The hand-derived stories of relugeom.examples: which directions each one loses."""
+    """The hand-derived stories of relugeom.model.examples: which directions each one loses."""
     expected = {generic: {}, aligned: {"same_activation": 3}, dead: {"dead": 3},
                 opposite: {"complementary": 1}}
     for make, counts in expected.items():

@@ -7,14 +7,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from relugeom import ShallowNetwork, jacobian, linalg, local_dimension
-from relugeom.datasets import low_rank_sample
-from relugeom.dimension import local_dimension_report
+from relugeom import ShallowNetwork, linalg, local_dimension
+from relugeom import jacobian
+from relugeom.model.datasets import low_rank_sample
+from relugeom.rank.dimension import local_dimension_report
 from relugeom.errors import BoundaryError, InputError
-from relugeom.linalg.modular import RationalArray, random_primes
-from relugeom.strategies import FEATURES, network_and_sample
-from relugeom.structured import (ShallowModular, compressed_jacobian, exact_signs,
-                                 modular_local_dimension, structured_rank)
+from relugeom.exact.arrays import RationalArray
+from relugeom.linalg.modular import random_primes
+from relugeom.search.strategies import FEATURES, network_and_sample
+from relugeom.rank.shallow import (ShallowModular, compressed_jacobian, exact_signs,
+                                   modular_local_dimension, structured_rank)
 
 DEGENERATE = [f for f in FEATURES if f not in ("tiny_output",)]
 cases = st.lists(st.sampled_from(DEGENERATE), max_size=2, unique=True).flatmap(

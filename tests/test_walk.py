@@ -14,10 +14,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from relugeom import BoundaryError, DeepNetwork, InputError, ShallowNetwork, local_dimension, walk
-from relugeom.realroots import RealAlgebraic, rational_between, real_roots
-from relugeom.strategies import network_and_sample, rationals
-from relugeom.walk import point_on_segment
+from relugeom import BoundaryError, DeepNetwork, InputError, ShallowNetwork, local_dimension
+from relugeom import walk
+from relugeom.exact.realroots import RealAlgebraic, rational_between, real_roots
+from relugeom.search.strategies import network_and_sample, rationals
+from relugeom.geometry.walk import point_on_segment
 from reference import finite_difference_jacobian as shallow_fd_jacobian
 from reference import reference_rank
 from test_deep import (deep_networks, finite_difference_jacobian, hidden_margin,

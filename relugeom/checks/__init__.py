@@ -14,9 +14,9 @@ are proved, so a "fails" on a valid input is a bug in relugeom.
 - T7 :func:`~relugeom.checks.counting.arrangement_count` (:mod:`relugeom.checks.counting`);
 - T8 :func:`~relugeom.checks.flatness.flatness` (:mod:`relugeom.checks.flatness`);
 - T9 (dim ≤ functional dimension, = on region-rich samples)
-  :func:`~relugeom.functional.functional_dimension_check` (:mod:`relugeom.functional`).
+  :func:`~relugeom.checks.functional.functional_dimension_check`.
 
-At any depth (a :class:`~relugeom.deep.DeepNetwork` with more than one hidden layer) T1, T2,
+At any depth (a :class:`~relugeom.model.deep.DeepNetwork` with more than one hidden layer) T1, T2,
 T3 and T8 are checked in their general form (hidden neurons n_1 + … + n_{L−1} in place of N,
 per-layer symmetries; :func:`~relugeom.checks.verdict.deep_form`); T4–T7 and T9 are "not
 applicable: shallow networks only (one hidden layer)". A two-layer DeepNetwork is checked as
@@ -40,11 +40,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable
 
-from . import bounds, counting, flatness, invariance  # noqa: F401  (they fill the catalogue)
-from ..functional import T9_STATEMENT, T9_TITLE, functional_dimension_check
+from . import bounds, counting, flatness, functional, invariance  # noqa: F401  (they fill the catalogue)
 from .verdict import CATALOGUE, FAILS, HOLDS, NOT_APPLICABLE, Verdict, shallow_form, theorem
-
-theorem("T9", T9_TITLE, T9_STATEMENT)(functional_dimension_check)
 
 __all__ = ["CATALOGUE", "FAILS", "HOLDS", "NOT_APPLICABLE", "Verdict", "run_checks",
            "with_quantities"]

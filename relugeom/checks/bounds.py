@@ -1,7 +1,7 @@
 """T1, T2, T4, T5, T6 of DESIGN §2: the bounds on the local dimension and the exact formula.
 
 Each check reads its quantities from the analysis (``local_dimension``, ``jacobian``,
-``structure``, ...) and compares them with the statement; see :mod:`relugeom.structure` for the
+``structure``, ...) and compares them with the statement; see :mod:`relugeom.rank.explain` for the
 factorisation J = E ∘ Φ that proves T4–T6.
 
 T1 and T2 hold at any depth. For a deep network with widths (n_0, …, n_L), neuron j of hidden
@@ -16,8 +16,8 @@ from fractions import Fraction
 from typing import Any
 
 from .. import linalg
-from ..numbers import to_json_number
-from ..structure import neuron_coordinates, rescaling_direction
+from ..exact.numbers import to_json_number
+from ..rank.explain import neuron_coordinates, rescaling_direction
 from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
 
 
@@ -61,7 +61,7 @@ def symmetry_bound(a: Any) -> Outcome:
 
 def layer_neuron_coordinates(network: Any, l: int, j: int) -> list[int]:
     """Indices in θ of neuron j of hidden layer l of a deep network: row j of W_l, b_l[j], then
-    W_{l+1}[k, j] for each k (for L = 2 the order of :func:`~relugeom.structure.
+    W_{l+1}[k, j] for each k (for L = 2 the order of :func:`~relugeom.rank.explain.
     neuron_coordinates`)."""
     w, offsets = network.widths, network.parameter_offsets()
     start, after = offsets[l - 1], offsets[l]

@@ -8,7 +8,7 @@ bounded = relatively bounded when r = d and 0 otherwise, and in general position
 regions = Σ_{i≤d} C(H, i), bounded = C(H − 1, d).
 
 The counts come from the regions module (cell enumeration, :mod:`relugeom.arrangement`) and χ
-from its deletion–restriction recursion (:mod:`relugeom.zaslavsky`). This check recomputes χ
+from its deletion–restriction recursion (:mod:`relugeom.arrangement.zaslavsky`). This check recomputes χ
 independently by Whitney's subset sum χ(t) = Σ_{S central} (−1)^{|S|} t^{d − rank S} when
 H ≤ :data:`WHITNEY_LIMIT`, and tests general position by brute force over small subsets.
 
@@ -23,7 +23,7 @@ from math import comb
 from typing import Any, Sequence
 
 from .. import linalg
-from ..numbers import polynomial_text
+from ..exact.numbers import polynomial_text
 from .verdict import Outcome, fails, holds, not_applicable, theorem
 
 #: Largest number of distinct hyperplanes for which χ is recomputed by Whitney's subset sum.
@@ -48,8 +48,8 @@ def arrangement_counts(a: Any) -> dict[str, Any] | None:
     ``characteristic_polynomial``) takes precedence, so a test can feed a wrong count.
     """
     try:
-        from ..arrangement import enumerate_cells, hyperplane_arrangement
-        from ..zaslavsky import characteristic_polynomial
+        from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
+        from ..arrangement.zaslavsky import characteristic_polynomial
     except ImportError:
         return None
     arrangement = hyperplane_arrangement(a.network.W, a.network.b)
@@ -121,7 +121,7 @@ def arrangement_count(a: Any) -> Outcome:
     counts = arrangement_counts(a)
     if counts is None:
         return not_applicable("regions module unavailable (relugeom.arrangement and "
-                              "relugeom.zaslavsky); hook: relugeom.checks.counting."
+                              "relugeom.arrangement.zaslavsky); hook: relugeom.checks.counting."
                               "arrangement_counts")
     d, r, H = a.input_dim, counts["rank"], len(counts["hyperplanes"])
     if "too_many" in counts:

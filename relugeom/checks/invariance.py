@@ -16,10 +16,10 @@ import random
 from fractions import Fraction
 from typing import Any
 
-from ..backprop import layer_preactivations
-from ..deep import DeepNetwork
-from ..dimension import local_dimension
-from ..numbers import to_json_number
+from ..rank.backprop import layer_preactivations
+from ..model.deep import DeepNetwork
+from ..rank.dimension import local_dimension
+from ..exact.numbers import to_json_number
 from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
 
 
@@ -62,7 +62,7 @@ def rescale_layers(network: DeepNetwork, factors: list[list[Fraction]]) -> DeepN
     """Every hidden neuron rescaled at once: ``factors[l-1][j]`` = λ_lj > 0 for neuron j of
     hidden layer l, so W_l[j, q] → λ_lj·W_l[j, q]/λ_{l−1,q} and b_l[j] → λ_lj·b_l[j] (with
     λ = 1 on the input and output layers). The same network as applying
-    :meth:`~relugeom.deep.DeepNetwork.rescale` neuron by neuron, in one pass over θ."""
+    :meth:`~relugeom.model.deep.DeepNetwork.rescale` neuron by neuron, in one pass over θ."""
     scale = [[Fraction(1)] * network.input_dim] + [list(f) for f in factors] \
         + [[Fraction(1)] * network.output_dim]
     return DeepNetwork([([[w * scale[l][j] / scale[l - 1][q] for q, w in enumerate(row)]

@@ -7,7 +7,7 @@ A theorem check is a function of an :class:`~relugeom.analysis.Analysis` returni
 hand them a deliberately wrong one (see :func:`relugeom.checks.with_quantities`).
 
 Depth. A theorem is stated for shallow networks (one hidden layer); a two-layer
-:class:`~relugeom.deep.DeepNetwork` is checked in its shallow form (same θ, J and dimension,
+:class:`~relugeom.model.deep.DeepNetwork` is checked in its shallow form (same θ, J and dimension,
 see :func:`shallow_form`). For deeper networks a theorem that holds at any depth registers its
 general form with :func:`deep_form` (its own statement and check); the others are "not
 applicable: shallow networks only (one hidden layer)".
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
-from ..deep import DeepNetwork
-from ..network import ShallowNetwork
+from ..model.deep import DeepNetwork
+from ..model.shallow import ShallowNetwork
 
 HOLDS = "holds"
 NOT_APPLICABLE = "not applicable"
@@ -91,8 +91,8 @@ class Verdict:
 
 def shallow_form(analysis: Any) -> Any:
     """``analysis`` itself, or, when its network is a two-layer
-    :class:`~relugeom.deep.DeepNetwork`, a shallow copy whose network is the equal
-    :class:`~relugeom.network.ShallowNetwork` (same θ order, Jacobian and dimension, so the
+    :class:`~relugeom.model.deep.DeepNetwork`, a shallow copy whose network is the equal
+    :class:`~relugeom.model.shallow.ShallowNetwork` (same θ order, Jacobian and dimension, so the
     quantities already computed are shared)."""
     network = analysis.network
     if not isinstance(network, DeepNetwork) or network.depth != 2:

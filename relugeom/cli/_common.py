@@ -11,9 +11,10 @@ from fractions import Fraction
 from typing import Any
 
 from ..errors import InputError
-from ..io import read_network, read_sample
-from ..network import ShallowNetwork, as_shallow
-from ..numbers import to_json_number, to_rational
+from ..model.io import read_network, read_sample
+from ..model.shallow import ShallowNetwork, as_shallow
+from ..exact.jsonable import jsonable
+from ..exact.numbers import to_rational
 
 #: What argparse should take for a (negative) number rather than an option: -3, -1/2, -.5,
 #: -1e-3, and -inf / -nan (so that they reach the exact parser and its clear refusal).
@@ -109,7 +110,7 @@ def add_max_regions_option(parser: argparse.ArgumentParser) -> None:
 
 def check_region_budget(network: ShallowNetwork, limit: int) -> None:
     """Refuse, before enumerating, an arrangement with more than ``limit`` regions."""
-    from ..regions import count_activation_regions
+    from ..arrangement.regions import count_activation_regions
 
     count = count_activation_regions(network).regions
     if count > limit:
@@ -146,22 +147,6 @@ def load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
     path = getattr(args, "sample", None)
     X = read_sample(path, network.input_dim) if path else None
     return network, X
-
-
-def jsonable(value: Any) -> Any:
-    """Fractions become ints or "p/q" strings, tuples lists, recursively; a float NaN becomes
-    null and ±inf the strings "inf" / "-inf" (strict JSON has neither)."""
-    if isinstance(value, Fraction):
-        return to_json_number(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "to_dict"):
-        return jsonable(value.to_dict())
-    return value
 
 
 def print_json(obj: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..analysis import Analysis, analyze
-from ..network import ShallowNetwork
+from ..model.shallow import ShallowNetwork
 from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, print_json, print_table,
                       relu_prime)

@@ -18,14 +18,14 @@ from typing import Any
 from ..analysis import Analysis, analyze
 from ..checks import FAILS
 from ..checks.bounds import rescaling_rank
-from ..deep import DeepNetwork
+from ..model.deep import DeepNetwork
 from ..errors import InputError
-from ..numbers import to_rational
-from ..numeric import (DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison,
-                       compare_numeric, compare_numeric_deep)
-from ._common import (add_box_option, add_json_flag, add_network_argument,
-                      add_relu_prime_option, add_sample_argument, architecture, load_inputs,
-                      parse_box, print_json, print_table, relu_prime, whole_number)
+from ..exact.numbers import to_rational
+from ..checks.numeric import (DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison,
+                              compare_numeric, compare_numeric_deep)
+from ._common import (add_box_option, add_json_flag, add_network_argument, add_relu_prime_option,
+                      add_sample_argument, architecture, load_inputs, parse_box, print_json,
+                      print_table, relu_prime, whole_number)
 
 
 def _rtol(text: str) -> float:

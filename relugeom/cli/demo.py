@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..analysis import analyze
-from ..examples import all_examples, numeric_traps
+from ..model.examples import all_examples, numeric_traps
 from ._common import print_json
 
 

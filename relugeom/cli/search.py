@@ -7,9 +7,9 @@ import argparse
 import re
 from typing import Any
 
-from ..conjectures import CATALOGUE
+from ..search.conjectures import CATALOGUE
 from ..errors import InputError
-from ..numbers import to_rational
+from ..exact.numbers import to_rational
 from ._common import print_json, print_table, whole_number
 
 # The search runs on hypothesis, an optional dependency (relugeom[test]): imported in run().
@@ -100,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("name a conjecture to search: a catalogue name (relugeom search --list) "
                          "or FILE.py:FUNCTION")
     try:
-        from ..search import (DEFAULT_GRID, DEFAULT_VALUES, exhaustive_search, load_conjecture,
-                              search)
+        from ..search.counterexamples import (DEFAULT_GRID, DEFAULT_VALUES, exhaustive_search,
+                                              load_conjecture, search)
     except ImportError as exc:
         raise InputError(f"relugeom search needs hypothesis ({exc}); install it with "
                          "pip install 'relugeom[test]' or pip install hypothesis") from None

@@ -198,7 +198,7 @@ def shallow_hessian(net: Layers, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarr
     Returns (H, G) where G = JᵀJ/n is the Gauss–Newton part; H − G is the residual part,
     zero at an interpolating θ (DESIGN T8). Cost: O(n·m·P²).
     """
-    from ..jacobian import numeric_jacobian
+    from ..rank.jacobian import numeric_jacobian
 
     (W, b), (V, c) = net
     n, d = X.shape

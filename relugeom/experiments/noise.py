@@ -21,9 +21,8 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from . import descent, training
-from .progress import Progress
-from .record import (ExperimentResult, Samples, dimension_summary, standard_notes,
-                     train_and_record)
+from ..progress import Progress
+from .record import ExperimentResult, Samples, dimension_summary, standard_notes, train_and_record
 
 NAME = "noise"
 DESCRIPTION = "label and input noise at several levels: final exact dimension against noise"

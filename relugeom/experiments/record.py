@@ -7,7 +7,7 @@ on those exact objects:
 - ``local_dimension``: rank over Q of J(θ, X) on the training sample (and
   ``local_dimension_<name>`` on the other samples: held-out ``test``, ``gaussian``);
 - ``activation_regions_perceived``: distinct activation patterns on X;
-- ``linear_pieces_perceived``: pieces of f containing a sample (:mod:`relugeom.regions`;
+- ``linear_pieces_perceived``: pieces of f containing a sample (:mod:`relugeom.arrangement.regions`;
   shallow networks only, else ``None`` with a note);
 - alignment of the (first-layer) neurons active on X, three ways:
   ``distinct_hyperplanes_exact`` (hyperplanes equal up to a positive or negative factor,
@@ -32,9 +32,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..errors import BoundaryError
-from ..numbers import to_json_number
-from ..patterns import distinct_patterns
-from ..sample import as_sample
+from ..exact.numbers import to_json_number
+from ..model.patterns import distinct_patterns
+from ..model.sample import as_sample
 from . import descent
 
 #: Default angular tolerance (degrees) of the numeric alignment count.
@@ -49,11 +49,11 @@ def exact_network(layers: descent.Layers) -> Any:
     Two layers give a :class:`~relugeom.ShallowNetwork`, more a :class:`~relugeom.DeepNetwork`.
     """
     if len(layers) == 2:
-        from ..network import ShallowNetwork
+        from ..model.shallow import ShallowNetwork
 
         (W, b), (V, c) = layers
         return ShallowNetwork.from_numpy(W, b, V, c)
-    from ..deep import DeepNetwork
+    from ..model.deep import DeepNetwork
 
     return DeepNetwork.from_numpy(layers)
 
@@ -78,7 +78,7 @@ def local_dimension_on(network: Any, X: tuple, method: str = "auto",
     """Local dimension, the relu'(0) convention that was needed, the certificate, and the error
     probability ε of an uncertified modular value (None otherwise).
 
-    ``method="auto"`` (default) calls :func:`relugeom.dimension.local_dimension_report`, which
+    ``method="auto"`` (default) calls :func:`relugeom.rank.dimension.local_dimension_report`, which
     always returns a certified exact value (exact elimination, or a modular rank that reaches a
     proven upper bound); the certificate says which. ``method="modular"`` (for MNIST sizes)
     returns the rank modulo ``primes`` random primes: a certified *lower bound*, exact when its
@@ -87,7 +87,7 @@ def local_dimension_on(network: Any, X: tuple, method: str = "auto",
     lying exactly on a hyperplane is measured with that convention and reported as "0";
     otherwise "error" (no sample on any hyperplane: J is the true derivative).
     """
-    from ..dimension import local_dimension_report
+    from ..rank.dimension import local_dimension_report
 
     try:
         report = local_dimension_report(network, X, method=method, primes=primes)
@@ -106,16 +106,16 @@ def patterns_on(network: Any, X: tuple) -> tuple:
     """Activation patterns (all hidden layers, concatenated), with relu'(0) = 0 on exact zeros
     as in training.
 
-    Shallow: the exact signs of :func:`relugeom.structured.exact_signs` (a proven float filter,
+    Shallow: the exact signs of :func:`relugeom.rank.shallow.exact_signs` (a proven float filter,
     exact recomputation of the undecided entries), which matches
     :func:`relugeom.activation_patterns` at a fraction of its cost when d is large.
     """
     if not _is_shallow(network):
-        from ..backprop import full_patterns
+        from ..rank.backprop import full_patterns
 
         return full_patterns(network, X, relu_prime_at_zero=0)
-    from ..linalg.modular import RationalArray
-    from ..structured import exact_signs
+    from ..exact.arrays import RationalArray
+    from ..rank.shallow import exact_signs
 
     def exact_entry(i: int, j: int) -> Fraction:
         return sum((w * x for w, x in zip(network.W[j], X[i])), network.b[j])
@@ -127,11 +127,11 @@ def patterns_on(network: Any, X: tuple) -> tuple:
 
 
 def linear_pieces_perceived(network: Any, X: tuple) -> int | None:
-    """Number of linear pieces of f containing a sample (:mod:`relugeom.regions`); None for a
+    """Number of linear pieces of f containing a sample (:mod:`relugeom.arrangement.regions`); None for a
     deep network, or when a sample lies exactly on a hyperplane where f bends."""
     if not _is_shallow(network):
         return None
-    from ..regions import count_pieces_perceived
+    from ..arrangement.regions import count_pieces_perceived
 
     try:
         return count_pieces_perceived(network, X)
@@ -203,7 +203,7 @@ def numeric_rank(network: Any, X: np.ndarray) -> int | None:
     """NUMERIC rank of the float Jacobian (numpy's rule S.max()·max(shape)·eps); shallow only."""
     if not _is_shallow(network):
         return None
-    from ..jacobian import numeric_jacobian
+    from ..rank.jacobian import numeric_jacobian
 
     return int(np.linalg.matrix_rank(numeric_jacobian(network, X)))
 
@@ -394,9 +394,9 @@ def standard_notes(runs: Sequence[Run]) -> list[str]:
                      "over Q except with probability at most dimension_max_epsilon.")
     if any(c.measurements.get("linear_pieces_perceived") is None for c in checkpoints):
         notes.append("linear_pieces_perceived is null for deep networks (not defined by "
-                     "relugeom.regions, which handles one hidden layer), when a sample lies "
+                     "relugeom.arrangement.regions, which handles one hidden layer), when a sample lies "
                      "exactly on a hyperplane where f bends, and where it was not asked for "
-                     "(mnist: relugeom.regions costs O(n·N·d) Fraction operations).")
+                     "(mnist: relugeom.arrangement.regions costs O(n·N·d) Fraction operations).")
     return notes
 
 
@@ -409,7 +409,7 @@ def train_and_record(name: str, layers: descent.Layers, samples: Samples, Y: np.
     """Train from ``layers`` on the first sample of ``samples`` and measure at ``steps``.
 
     ``extra(step, layers)`` may return experiment-specific entries for a checkpoint.
-    ``progress`` is a :class:`~relugeom.experiments.progress.Progress` counting steps.
+    ``progress`` is a :class:`~relugeom.progress.Progress` counting steps.
     """
     X = samples.floats[samples.names[0]]
     checkpoints: list[Checkpoint] = []

@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import descent
-from .progress import Progress
+from ..progress import Progress
 from .record import (ExperimentResult, Run, Samples, dimension_summary, exact_network,
                      exact_sample, local_dimension_on, standard_notes, train_and_record)
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import descent
-from .progress import Progress
+from ..progress import Progress
 from .record import (ExperimentResult, Samples, dimension_summary, exact_sample,
                      local_dimension_on, standard_notes, train_and_record)
 
@@ -70,7 +70,7 @@ def target_network(config: Config) -> Any:
     On the interval every sample lies right of the first knot, so this network equals the target
     there; its local dimension is the reference the trained network's dimension falls toward.
     """
-    from ..network import ShallowNetwork
+    from ..model.shallow import ShallowNetwork
 
     knots = [Fraction(k) for k in config.target_knots]
     values = [Fraction(v) for v in config.target_values]

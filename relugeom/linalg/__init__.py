@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from ..errors import InputError
-from ..numbers import common_denominator
+from ..exact.numbers import common_denominator
 from . import _flint, _sympy
 
 _BACKENDS = {"flint": _flint, "sympy": _sympy}

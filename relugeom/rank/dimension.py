@@ -1,0 +1,216 @@
+"""The local dimension dim(θ, X) = rank_Q J(θ, X): exact, modular (certified), or numeric.
+
+Four methods, each saying what it proves (:func:`local_dimension_report`):
+
+- ``"exact"``: the rank over Q, by fraction-free elimination (python-flint or sympy, see
+  :mod:`relugeom.linalg`); for a shallow network, of the compressed Jacobian of
+  :mod:`relugeom.rank.shallow`, which has the same rank. Certificate: the computation itself.
+- ``"modular"``: the rank mod random 21-bit primes of the compressed Jacobian, streamed, never
+  holding J (:func:`relugeom.rank.shallow.modular_local_dimension`). Always a certified lower
+  bound; exact when it reaches a proven upper bound (certificate ``"upper-bound"``, naming the
+  bound), else labelled ``"probabilistic"`` with an explicit error probability ε.
+- ``"numeric"``: numpy's float rank of the float64 Jacobian, σ > S.max()·max(shape)·eps, with
+  the singular-value gap; NUMERIC, never exact.
+- ``"auto"`` (default): the fastest path that still yields a certified exact answer: exact
+  elimination for small Jacobians; for large shallow ones the modular path, falling back to
+  exact elimination when the modular rank is not certified. Never numeric, never probabilistic.
+
+Large samples may be passed as numpy arrays (floats are read as their exact binary values) or
+as a :class:`relugeom.linalg.modular.RationalArray` (e.g. MNIST pixels / 255, exactly), which
+the modular path reads without building a single Fraction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .. import linalg
+from ..errors import InputError
+from .jacobian import jacobian
+from ..exact.arrays import RationalArray
+from ..model.shallow import ShallowNetwork
+from ..model.patterns import ReluPrime, check_relu_prime
+from ..model.sample import as_sample
+
+METHODS = ("auto", "exact", "modular", "numeric")
+#: "auto" uses exact elimination while J has at most this many entries (n·m·P); above, a
+#: shallow network goes through the modular path first.
+AUTO_EXACT_ENTRIES = 1_000
+#: "exact" eliminates the compressed Jacobian of a shallow network above this many entries of J.
+COMPRESS_ENTRIES = 200_000
+
+
+@dataclass(frozen=True)
+class LocalDimension:
+    """A local dimension with the method and certificate that produced it.
+
+    ``exact`` is True only for a value proved equal to rank_Q J. ``lower_bound`` and
+    ``upper_bound`` are proven bounds (None when not known); ``bounds`` names every proven
+    upper bound used. ``certificate`` says how the value is known:
+    "exact elimination (<backend>)", "upper-bound (<bound>)", "probabilistic" or "numeric".
+    """
+
+    value: int
+    method: str
+    exact: bool
+    certificate: str
+    detail: str
+    lower_bound: int | None = None
+    upper_bound: int | None = None
+    bounds: dict = field(default_factory=dict)
+    matrix_shape: tuple = ()
+    jacobian_shape: tuple = ()
+    primes: tuple = ()
+    epsilon: float | None = None
+    tolerance: float | None = None
+    singular_value_gap: float | None = None
+    relu_prime_at_zero: str = "error"
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "method": self.method, "exact": self.exact,
+                "certificate": self.certificate, "detail": self.detail,
+                "lower_bound": self.lower_bound, "upper_bound": self.upper_bound,
+                "bounds": dict(self.bounds), "matrix_shape": list(self.matrix_shape),
+                "jacobian_shape": list(self.jacobian_shape), "primes": list(self.primes),
+                "epsilon": self.epsilon, "tolerance": self.tolerance,
+                "singular_value_gap": self.singular_value_gap,
+                "relu_prime_at_zero": self.relu_prime_at_zero, "seconds": self.seconds}
+
+
+def _fraction_sample(network: Any, X: Any) -> tuple:
+    if isinstance(X, RationalArray):
+        X = X.to_fractions()
+    return as_sample(X, network.input_dim)
+
+
+def _sizes(network: Any, X: Any) -> tuple[int, int, int]:
+    n = X.shape[0] if isinstance(X, (RationalArray, np.ndarray)) else len(X)
+    return n, network.output_dim, network.n_parameters
+
+
+def _exact(network: Any, X: Any, convention: Any, backend: str) -> LocalDimension:
+    sample = _fraction_sample(network, X)
+    n, m, P = len(sample), network.output_dim, network.n_parameters
+    chosen = linalg.choose_backend(backend)
+    if isinstance(network, ShallowNetwork) and n * m * P > COMPRESS_ENTRIES:
+        from .shallow import compressed_jacobian
+
+        cj = compressed_jacobian(network, sample, relu_prime_at_zero=convention, backend=backend)
+        value, shape = cj.rank(backend), cj.shape
+        how = "of the compressed Jacobian (same rank as J, see relugeom.rank.shallow)"
+    else:
+        J = jacobian(network, sample, convention)
+        value, shape = linalg.rank(J, P, backend=backend), (n * m, P)
+        how = "of J"
+    return LocalDimension(value, "exact", True, f"exact elimination ({chosen})",
+                          f"rank over Q {how}, by fraction-free elimination", value, value,
+                          {}, shape, (n * m, P), relu_prime_at_zero=str(convention))
+
+
+def _modular(network: Any, X: Any, convention: Any, seed: int, primes: int) -> LocalDimension:
+    n, m, P = _sizes(network, X)
+    if isinstance(network, ShallowNetwork):
+        from .shallow import modular_local_dimension
+
+        r = modular_local_dimension(network, X, relu_prime_at_zero=convention, seed=seed,
+                                    primes=primes)
+        bounds = {b.name: b.value for b in r.bounds}
+        cert = f"upper-bound ({r.bound.name})" if r.exact else "probabilistic"
+        return LocalDimension(r.value, "modular", r.exact, cert, r.detail, r.value,
+                              r.bound.value, bounds, r.matrix_shape, (n * m, P), r.primes,
+                              r.epsilon, relu_prime_at_zero=str(convention))
+    from ..linalg.modular import modular_rank
+
+    J = jacobian(network, _fraction_sample(network, X), convention)
+    r = modular_rank(J, P, primes=primes, seed=seed)
+    cert = r.certificate if r.exact else "probabilistic"
+    return LocalDimension(r.value, "modular", r.exact, cert, r.detail, r.value, r.upper_bound,
+                          {"min(shape)": r.upper_bound}, (len(J), P), (len(J), P), r.primes,
+                          r.epsilon, relu_prime_at_zero=str(convention))
+
+
+def _numeric(network: Any, X: Any, convention: Any) -> LocalDimension:
+    from .jacobian import numeric_jacobian
+    from ..linalg.floating import numpy_tolerance, singular_value_gap, singular_values
+
+    if isinstance(X, RationalArray):
+        Xf = X.to_float()
+    elif isinstance(X, np.ndarray):
+        Xf = np.asarray(X, dtype=float)
+    else:
+        Xf = np.array(_fraction_sample(network, X), dtype=float)
+    J = numeric_jacobian(network, Xf)
+    S = singular_values(J)
+    tol = numpy_tolerance(S, J.shape)
+    value = int((S > tol).sum())
+    gap = singular_value_gap(S, value)
+    return LocalDimension(value, "numeric", False, "numeric",
+                          "NUMERIC float64 rank under numpy's rule S.max()·max(shape)·eps "
+                          f"(tolerance {tol:.3g}); not exact", None, None, {}, J.shape, J.shape,
+                          tolerance=tol, singular_value_gap=gap,
+                          relu_prime_at_zero=str(convention))
+
+
+def local_dimension_report(network: Any, X: Any, *, method: str = "auto",
+                           relu_prime_at_zero: ReluPrime = "error", backend: str = "auto",
+                           seed: int = 0, primes: int = 1) -> LocalDimension:
+    """The local dimension with the method and certificate that produced it.
+
+    ``method``: "auto" (certified exact, fastest path), "exact", "modular" or "numeric" (see the
+    module docstring). ``backend`` picks the exact linear algebra ("flint", "sympy", "auto");
+    ``seed`` and ``primes`` the random primes of the modular path (results are reproducible).
+    Cost: exact elimination is polynomial in n·m and P with growing integers; the modular path
+    is about n·m·rank·min(n·m, P)/2 float multiply–adds on the BLAS, plus O(n·N·d) for the
+    exact patterns.
+
+    >>> from relugeom import ShallowNetwork
+    >>> net = ShallowNetwork(W=[[1], [-1]], b=[0, 0], V=[[1, 1]], c=[0])
+    >>> r = local_dimension_report(net, [[1], [2], [-1], [-3]], method="modular")
+    >>> r.value, r.exact, r.certificate
+    (4, True, 'upper-bound (rows n·m)')
+    """
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    convention = check_relu_prime(relu_prime_at_zero)
+    linalg.choose_backend(backend)  # refuse an unknown backend early, whatever the method
+    start = time.perf_counter()
+    if method == "exact":
+        result = _exact(network, X, convention, backend)
+    elif method == "numeric":
+        result = _numeric(network, X, convention)
+    elif method == "modular":
+        result = _modular(network, X, convention, seed, primes)
+    else:
+        n, m, P = _sizes(network, X)
+        result = None
+        if isinstance(network, ShallowNetwork) and n * m * P > AUTO_EXACT_ENTRIES:
+            modular = _modular(network, X, convention, seed, primes)
+            if modular.exact:
+                result = modular
+        if result is None:
+            result = _exact(network, X, convention, backend)
+    return replace(result, seconds=time.perf_counter() - start)
+
+
+def local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+                    backend: str = "auto", method: str = "auto", seed: int = 0) -> int:
+    """Exact rank over Q of the Jacobian of θ ↦ f_θ(X) (the batch functional dimension).
+
+    With the default ``method="auto"`` the value is always certified exact (see
+    :func:`local_dimension_report`, which also says how). ``backend`` picks the exact linear
+    algebra ("flint", "sympy" or "auto"); the answer does not depend on it. ``method="modular"``
+    may return a certified lower bound only, and ``method="numeric"`` a float estimate: use
+    :func:`local_dimension_report` to see which.
+
+    >>> from relugeom import ShallowNetwork
+    >>> net = ShallowNetwork(W=[[1], [1]], b=[0, 0], V=[[1, 1]], c=[0])
+    >>> local_dimension(net, [[1], [2], [3]])   # two neurons on one hyperplane
+    2
+    """
+    return local_dimension_report(network, X, method=method, relu_prime_at_zero=relu_prime_at_zero,
+                                  backend=backend, seed=seed).value

@@ -1,0 +1,718 @@
+"""Structured rank: the local dimension of a shallow network from a compressed Jacobian.
+
+Notation: x̃ = (x, 1), w̃_j = (w_j, b_j), s_ij ∈ {0, 1} the activation of neuron j on sample i,
+D_j = diag(s_·j), h_ij = relu(z_ij), X̃ the n × (d+1) matrix of the x̃_i, v_j = V[:, j] ∈ Q^m.
+
+**Row side.** Row (i, k) of J is x̃_iᵀ B_{r,k} where B_{r,k} ∈ Q^{(d+1)×P} depends only on the
+activation region r of x_i and on k (its block for w̃_j is V_kj s_rj I, its column (k, j) of V
+is s_rj w̃_j, its column k of c is e_{d+1}). So if x̃_i is a combination of other samples of the
+same region, every row (i, k) is the same combination of theirs, and
+
+    rank J(θ, X) = rank J(θ, X_I),    I = a basis of the rows of X̃_r, for every region r,
+
+a Jacobian with m·Σ_r rank X̃_r ≤ m·R·(d+1) rows instead of n·m.
+
+**Column side.** The columns of neuron j are (D_j X̃) ⊗ v_j for w̃_j and h_j ⊗ e_k for V_kj
+(h_j = D_j X̃ w̃_j), and 1 ⊗ e_k for c_k. Hence, exactly, for any m:
+
+- if C is a set of columns of X̃ that is a basis of its column space, colspace(D_j X̃) =
+  colspace(D_j X̃[:, C]) (X̃ = X̃[:, C]·G), so the columns of w̃_j outside C are redundant, and
+  so are the columns that vanish on the samples neuron j activates;
+- if v_j = 0, the columns of w̃_j are zero; if neuron j is inactive on every sample, all its
+  columns are zero;
+- if v_j ≠ 0, h_j ⊗ v_j = (D_j X̃ w̃_j) ⊗ v_j lies in the span of the columns of w̃_j (the
+  rescaling symmetry), so the column of V_{k*j} with k* the first k with V_kj ≠ 0 is redundant
+  (for m = 1: every column of V whose v_j ≠ 0).
+
+:func:`compressed_jacobian` applies both sides: J(θ, X_I) restricted to the kept columns, whose
+exact rank is the local dimension (:func:`structured_rank`).
+
+**Upper bounds** (for certifying modular ranks, :func:`shallow_rank_bounds`):
+
+- region bound (T4, sharpened): the rows of region r span (I_m ⊗ rowspace X̃_r)·B_r, whose
+  dimension is exactly ρ_r·q_r + η_r·(m − ρ_r), with q_r = rank X̃_r, η_r = rank [H_r, 1] (the
+  region's hidden activations and a column of ones) and ρ_r = rank V[:, N_r] (N_r the neurons
+  active on r). Proof: (y_1..y_m) ∈ rowspace(X̃_r)^m ↦ Σ_k (B_{r,k})ᵀ y_k has kernel
+  {Y : columns in F_r, Y v_j = 0 for j ∈ N_r} ≅ F_r ⊗ ker V[:, N_r]ᵀ, with
+  F_r = rowspace(X̃_r) ∩ ker G_r of dimension q_r − η_r. The expression increases with q_r, η_r
+  and ρ_r (as η_r ≤ q_r), so upper bounds of them may be used.
+- neuron-group bound: group the neurons active on exactly the same samples (same D = D_g); the
+  columns of group g span U_g ⊗ span V_g + span{h_j} ⊗ Q^m with U_g = colspace(D_g X̃), and
+  span{h_j} ⊗ span V_g lies in both, so their dimension is at most
+  q_g·ρ_g + η_g·(m − ρ_g), q_g = rank D_g X̃, ρ_g = rank V[:, g], η_g = rank{h_j : j ∈ g} (the
+  group active on every sample also counts 1 in η_g and absorbs the columns of c, since
+  1 ∈ U_g); add m for c otherwise.
+- split bound: for any set T of samples, rank J ≤ rank J[T] + rank J[T^c] ≤ m·|T| + the
+  neuron-group bound of the sub-sample T^c. Used with T = the samples with more than t
+  active neurons (best t), and with the samples that own a private column of X̃ (nonzero on
+  no other sample) and have more than m active neurons: the columns of their private pixels
+  lie in e_i ⊗ Q^m, so more than m active neurons overcount them.
+- local relations (:mod:`relugeom.rank.relations`): the neuron-group bound counts the W-columns as
+  if Σ_g U_g ⊗ span V_g were direct; exact relations among them on a set of samples are
+  subtracted.
+- n·m and P − N (T1, T2), and the number of kept columns.
+
+Data ranks (q_r, q_g) are bounded by certified quantities only: the number of samples, the term
+rank (maximum matching of the nonzero pattern: a nonzero minor needs a nonzero diagonal), and
+the rank of X̃ when a factorisation certificate proves it.
+
+>>> from relugeom import ShallowNetwork
+>>> net = ShallowNetwork(W=[[1, 0], [0, 1]], b=[0, 0], V=[[1, 1]], c=[0])
+>>> X = [[1, 1], [2, 1], [3, 1], [1, 2], [-1, 2]]
+>>> cj = compressed_jacobian(net, X)
+>>> cj.shape, cj.full_shape, structured_rank(net, X)
+((4, 7), (5, 9), 4)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import linalg
+from ..errors import BoundaryError, InputError
+from .jacobian import jacobian
+from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
+                              log2_hadamard, matmul_mod, random_primes, reduce_residues)
+from ..exact.arrays import PrimeDividesDenominator, RationalArray
+from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
+from ..model.sample import as_sample
+
+
+# --- exact helpers ---------------------------------------------------------------------------
+
+def independent_rows(rows: Sequence[Sequence], ncols: int, backend: str = "auto") -> list[int]:
+    """Indices of a maximal set of rows independent over Q, greedy from the top (exact).
+
+    Read off the canonical kernel basis of the transpose: its vector for a free column has its
+    last nonzero entry at that column, and the pivot columns of the transpose are the rows kept.
+
+    >>> independent_rows([[1, 2], [2, 4], [0, 1]], 2)
+    [0, 2]
+    """
+    if not rows:
+        return []
+    transpose = [list(col) for col in zip(*rows)] if ncols else []
+    if not transpose:
+        return []
+    free = set()
+    for u in linalg.nullspace(transpose, len(rows), backend=backend):
+        free.add(max(k for k, q in enumerate(u) if q))
+    return [i for i in range(len(rows)) if i not in free]
+
+
+def _kept_parameter_columns(network: Any, Xt: Sequence[Sequence[Fraction]],
+                            S: Sequence[Sequence[int]], H: Sequence[Sequence[Fraction]],
+                            basis_columns: Sequence[int]) -> list[int]:
+    """Columns of J kept by the column-side reduction, in θ order."""
+    d, N, m = network.input_dim, network.hidden_width, network.output_dim
+    V = network.V
+    kept_w, kept_v = [], []
+    for j in range(N):
+        active = [i for i in range(len(Xt)) if S[i][j]]
+        v_nonzero = any(V[k][j] for k in range(m))
+        cols = [l for l in basis_columns if any(Xt[i][l] for i in active)] if v_nonzero else []
+        kept_w += [j * d + l if l < d else N * d + j for l in cols]
+        alive_h = any(H[i][j] for i in range(len(Xt)))
+        if alive_h:
+            drop = next(k for k in range(m) if V[k][j]) if cols else None
+            kept_v += [N * d + N + k * N + j for k in range(m) if k != drop]
+    kept_c = [N * d + N + m * N + k for k in range(m)]
+    return sorted(kept_w) + sorted(kept_v) + kept_c
+
+
+@dataclass(frozen=True)
+class CompressedJacobian:
+    """J(θ, X_I) on the kept columns K: same rank as J(θ, X) (see the module docstring).
+
+    ``samples`` are the indices I of the samples kept (a row basis per region), ``columns``
+    the θ indices K kept, ``rows`` the exact matrix (rows (i, k) for i in I), ``full_shape``
+    the shape (n·m, P) of J.
+    """
+
+    rows: tuple
+    samples: tuple
+    columns: tuple
+    full_shape: tuple
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.rows), len(self.columns))
+
+    def rank(self, backend: str = "auto") -> int:
+        return linalg.rank(self.rows, len(self.columns), backend=backend)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"shape": list(self.shape), "full_shape": list(self.full_shape),
+                "samples": list(self.samples), "columns": list(self.columns)}
+
+
+def compressed_jacobian(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+                        backend: str = "auto") -> CompressedJacobian:
+    """The compressed Jacobian of a shallow network, exactly (rows and columns reduced).
+
+    Cost: one exact row basis per region (rank X̃_r ≤ d + 1 rows), one column basis of X̃_I,
+    and the exact Jacobian of the kept rows and columns.
+    """
+    X = as_sample(X, network.input_dim)
+    S = activation_patterns(network, X, relu_prime_at_zero)
+    regions: dict = {}
+    for i, s in enumerate(S):
+        regions.setdefault(s, []).append(i)
+    one = Fraction(1)
+    Xt = [tuple(x) + (one,) for x in X]
+    d = network.input_dim
+    samples = sorted(idx[k] for idx in regions.values()
+                     for k in independent_rows([Xt[i] for i in idx], d + 1, backend))
+    XI = tuple(X[i] for i in samples)
+    XtI = [Xt[i] for i in samples]
+    SI = [S[i] for i in samples]
+    basis_columns = independent_rows([list(c) for c in zip(*XtI)], len(XtI), backend)
+    JI = jacobian(network, XI, relu_prime_at_zero)
+    N, m = network.hidden_width, network.output_dim
+    H = [[JI[t * m][N * d + N + j] for j in range(N)] for t in range(len(samples))]
+    columns = _kept_parameter_columns(network, XtI, SI, H, basis_columns)
+    rows = tuple(tuple(row[c] for c in columns) for row in JI)
+    return CompressedJacobian(rows, tuple(samples), tuple(columns),
+                              (len(X) * m, network.n_parameters))
+
+
+def structured_rank(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+                    backend: str = "auto") -> int:
+    """Exact local dimension of a shallow network via :func:`compressed_jacobian`.
+
+    >>> from relugeom import ShallowNetwork
+    >>> net = ShallowNetwork(W=[[1], [-1]], b=[0, 0], V=[[1, 1]], c=[0])
+    >>> structured_rank(net, [[1], [2], [-1], [-3]])
+    4
+    """
+    return compressed_jacobian(network, X, relu_prime_at_zero=relu_prime_at_zero,
+                               backend=backend).rank(backend)
+
+
+# --- exact activation patterns, vectorised ----------------------------------------------------
+
+_U = 2.0 ** -53
+#: Below this many entries the kept matrix is handed whole to python-flint's nmod_mat.
+SMALL_ENTRIES = 50_000
+
+
+def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
+                exact_entry: Any) -> np.ndarray:
+    """sign(z_ij) ∈ {−1, 0, 1} of z_ij = w_j·x_i + b_j, exactly, as an int8 n × N array.
+
+    A float filter decides the entries it can prove: with every input rounded to float64
+    within 3 units of roundoff, the float dot product differs from z_ij by at most
+    (d + 10)·u·Σ_l |w_jl x_il| + |b_j| (the classical bound γ_{d+1} for any summation order,
+    plus the input roundings, with a factor 2 to spare; plus an underflow term), so its sign is
+    right wherever it exceeds that bound. Inputs below 2^-900 in magnitude (where rounding is
+    not relative) send their sample or neuron to the exact computation. The other entries (in
+    practice the zeros, and values within rounding of 0) are recomputed exactly by
+    ``exact_entry(i, j)`` → Fraction.
+    """
+    Xf, Wf, bf = X.to_float(), W.to_float(), b.to_float()
+    d = Xf.shape[1]
+    with np.errstate(all="ignore"):
+        Z = Xf @ Wf.T + bf
+        bound = np.abs(Xf) @ np.abs(Wf).T + np.abs(bf)
+        bound = bound * ((d + 10) * 2 * _U) + (d + 2) * 2.0 ** -1000
+        sure = np.isfinite(Z) & np.isfinite(bound) & (np.abs(Z) > bound)
+    # an input too small for float64's relative error model (subnormal, or rounded to 0)
+    # leaves its whole row (sample) or column (neuron) to the exact computation
+    tiny = lambda A, f: (A.nonzero() & (np.abs(f) < 2.0 ** -900)).reshape(f.shape[0], -1)  # noqa
+    sure[tiny(X, Xf).any(1)] = False
+    sure[:, tiny(W, Wf).any(1) | tiny(b, bf).any(1)] = False
+    signs = np.where(sure, np.sign(Z), 0).astype(np.int8)
+    for i, j in zip(*np.nonzero(~sure)):
+        z = exact_entry(int(i), int(j))
+        signs[i, j] = (z > 0) - (z < 0)
+    return signs
+
+
+# --- the modular computation ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RankBound:
+    """A proven upper bound of the local dimension, with its name and how it was obtained."""
+
+    name: str
+    value: int
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ModularDimension:
+    """Local dimension computed modulo primes, with its certificate (see :mod:`.linalg.modular`).
+
+    ``lower_bound`` is always certified (a rank mod p); ``value`` equals it; ``exact`` says
+    whether it is certified to be the rank over Q, by ``certificate`` ("upper-bound": it equals
+    the bound named ``bound``) — else "probabilistic" with error probability ≤ ``epsilon``.
+    """
+
+    value: int
+    exact: bool
+    certificate: str
+    bound: RankBound
+    bounds: tuple
+    primes: tuple
+    epsilon: float
+    matrix_shape: tuple
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "exact": self.exact, "certificate": self.certificate,
+                "bound": self.bound.to_dict(), "bounds": [b.to_dict() for b in self.bounds],
+                "primes": list(self.primes), "epsilon": self.epsilon,
+                "matrix_shape": list(self.matrix_shape), "detail": self.detail}
+
+
+def _greedy_matching(sub: np.ndarray) -> int:
+    """Size of a greedy matching (rows by increasing degree): a lower bound of the term rank."""
+    used = np.zeros(sub.shape[1], bool)
+    size = 0
+    for i in np.argsort(sub.sum(1), kind="stable"):
+        free = np.flatnonzero(sub[i] & ~used)
+        if free.size:
+            used[free[0]] = True
+            size += 1
+    return size
+
+
+def _term_rank(mask: np.ndarray) -> int:
+    """Maximum matching of the bipartite graph of the nonzero entries: rank ≤ term rank."""
+    import networkx as nx
+    from networkx.algorithms import bipartite
+
+    rows = np.flatnonzero(mask.any(1))
+    cols = np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        return 0
+    sub = mask[np.ix_(rows, cols)]
+    if _greedy_matching(sub) == min(sub.shape):  # already maximal: no search needed
+        return min(sub.shape)
+    r, c = np.nonzero(sub)
+    G = nx.Graph()
+    G.add_nodes_from(range(len(rows)))
+    G.add_nodes_from(range(len(rows), len(rows) + len(cols)))
+    G.add_edges_from(zip(r.tolist(), (c + len(rows)).tolist()))
+    matching = bipartite.hopcroft_karp_matching(G, top_nodes=range(len(rows)))
+    return len(matching) // 2
+
+
+class ShallowModular:
+    """A shallow case prepared for modular ranks: exact patterns, residues, kept columns, bounds.
+
+    ``X`` may be anything :meth:`RationalArray.from_any` reads (float arrays are exact binary
+    values; a :class:`RationalArray` such as MNIST pixels / 255 is taken as is).
+    """
+
+    def __init__(self, network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
+                 seed: int = 0):
+        self.network = network
+        self.convention = check_relu_prime(relu_prime_at_zero)
+        self.seed = seed
+        X = RationalArray.from_any(X)
+        d, N, m = network.input_dim, network.hidden_width, network.output_dim
+        if len(X.shape) != 2 or X.shape[1] != d or X.shape[0] == 0:
+            raise InputError(f"X has shape {X.shape}, expected (n, {d}) with n ≥ 1 for the "
+                             f"network's input dimension {d}")
+        self.X = X
+        self.n, self.d, self.N, self.m = X.shape[0], d, N, m
+        self.W = RationalArray.from_fractions(network.W)
+        self.b = RationalArray.from_fractions(network.b)
+        self.V = RationalArray.from_fractions(network.V)
+        self.c = RationalArray.from_fractions(network.c)
+        signs = exact_signs(self.W, self.b, X, self._exact_z)
+        zero = signs == 0
+        if zero.any():
+            if self.convention == "error":
+                i, j = map(int, np.argwhere(zero)[0])
+                raise BoundaryError(sample=i, neuron=j)
+        self.positive = signs > 0  # h_ij ≠ 0
+        self.S = self.positive | (zero & (self.convention == 1))
+        self.v_nonzero = self.V.nonzero().any(0)
+        self.Xt_nonzero = np.hstack([X.nonzero(), np.ones((self.n, 1), bool)])
+        self._residues: dict[int, dict[str, np.ndarray]] = {}
+        self.data_rank: int | None = None  # rank of X̃ when certified
+        self.data_basis: np.ndarray | None = None
+
+    def _exact_z(self, i: int, j: int) -> Fraction:
+        net = self.network
+        return sum((w * self.X.fraction(i, l) for l, w in enumerate(net.W[j])), net.b[j])
+
+    # -- residues -------------------------------------------------------------------------
+    def residues(self, p: int) -> dict[str, np.ndarray]:
+        if p not in self._residues:
+            X = self.X.residues(p)
+            Xt = np.hstack([X, np.ones((self.n, 1), dtype=np.int64)]).astype(float)
+            Wt = np.hstack([self.W.residues(p), self.b.residues(p)[:, None]]).astype(float)
+            H = matmul_mod(Xt, Wt.T, p) * self.positive
+            self._residues[p] = {"Xt": Xt, "V": self.V.residues(p).astype(float), "H": H}
+        return self._residues[p]
+
+    # -- data rank ------------------------------------------------------------------------
+    def certify_data_rank(self, p: int, max_rank: int = 400) -> None:
+        """Certify rank X̃ and a basis of columns C when it is small (factorisation check)."""
+        if self.data_rank is not None:
+            return
+        Xt = self.residues(p)["Xt"]
+        E = EchelonModP(p, self.n)
+        E.add(Xt.T)  # vectors: the columns of X̃
+        trivial = min(self.n, int(self.Xt_nonzero.any(0).sum()))
+        if E.rank == trivial:  # independent columns, as many as a proven bound: a basis
+            self.data_rank = E.rank
+            self.data_basis = np.array(sorted(E.independent))
+            return
+        if E.rank > max_rank:
+            return
+        integer = self.X.with_ones_column().integer_rows()
+        if certify_rank_factorization(integer, E.pivots, E.independent, seed=self.seed):
+            self.data_rank = E.rank
+            self.data_basis = np.array(sorted(E.independent))
+
+    # -- columns kept and bounds ----------------------------------------------------------
+    def kept_columns(self) -> dict[str, np.ndarray]:
+        """The column-side reduction: W-columns (j, l), V-columns (k, j), c-columns k."""
+        nzcols = (self.S.T.astype(float) @ self.Xt_nonzero.astype(float)) > 0  # N × (d+1)
+        if self.data_basis is not None:
+            mask = np.zeros(self.d + 1, bool)
+            mask[self.data_basis] = True
+            nzcols &= mask
+        nzcols &= self.v_nonzero[:, None]
+        wj, wl = np.nonzero(nzcols)
+        has_w = nzcols.any(1)
+        Vnz = self.V.nonzero()
+        first = np.argmax(Vnz, axis=0)
+        vk, vj = [], []
+        for j in np.flatnonzero(self.positive.any(0)):
+            for k in range(self.m):
+                if not (has_w[j] and k == first[j]):
+                    vk.append(k)
+                    vj.append(j)
+        return {"wj": wj, "wl": wl, "vk": np.array(vk, dtype=np.int64),
+                "vj": np.array(vj, dtype=np.int64), "ck": np.arange(self.m)}
+
+    def _data_rank_bound(self, rows: np.ndarray, refine: bool) -> int:
+        """Proven upper bound of rank X̃[rows]: samples, nonzero columns, term rank, rank X̃."""
+        mask = self.Xt_nonzero[rows]
+        if self.data_basis is not None:
+            mask = mask[:, self.data_basis]
+        q_data = self.data_rank if self.data_rank is not None else self.d + 1
+        simple = min(int(rows.sum()), int(mask.any(0).sum()), q_data)
+        if refine and simple > 1:
+            return min(simple, _term_rank(mask))
+        return simple
+
+    def _group_bound(self, rows: np.ndarray, refine: bool) -> int:
+        """Neuron-group bound of the sub-sample ``rows`` (module docstring)."""
+        m = self.m
+        if not rows.any():
+            return 0
+        S, positive = self.S[rows], self.positive[rows]
+        mask = self.Xt_nonzero[rows]
+        if self.data_basis is not None:
+            mask = mask[:, self.data_basis]
+        # nonzero columns of X̃ on each neuron's active samples, all neurons in one product
+        nonzero_columns = ((S.T.astype(np.float32) @ mask.astype(np.float32)) > 0).sum(1)
+        q_data = self.data_rank if self.data_rank is not None else self.d + 1
+        groups: dict = {}
+        for j in np.flatnonzero(S.any(0)):
+            groups.setdefault(S[:, j].tobytes(), []).append(int(j))
+        total, absorbed = 0, False
+        for members in groups.values():
+            j0 = members[0]
+            q = min(int(S[:, j0].sum()), int(nonzero_columns[j0]), q_data)
+            if refine and q > 1:
+                q = min(q, _term_rank(mask[S[:, j0]]))
+            if len(members) == 1:
+                rho = int(self.v_nonzero[j0])
+            else:
+                rho = linalg.rank([[self.network.V[k][j] for j in members] for k in range(m)])
+            eta = int(positive[:, members].any(0).sum())
+            if S[:, j0].all():
+                eta += 1
+                absorbed = True
+            eta = min(eta, q)
+            total += q * rho + eta * (m - rho)
+        return total + (0 if absorbed else m)
+
+    def bounds(self, level: int = 1) -> list[RankBound]:
+        """Proven upper bounds of the local dimension (module docstring).
+
+        Level 0: n·m, P − N and the kept columns (free); level 1: also the neuron-group, split
+        and region bounds with data ranks bounded by counts; level 2: with term ranks (a
+        maximum matching per group and region); level 3: also the local-relations bound
+        (exact kernels and ranks with python-flint; skipped without it).
+        """
+        if level >= 3:
+            return self._relation_bounds()
+        refine = level >= 2
+        n, N, m, d = self.n, self.N, self.m, self.d
+        P = self.network.n_parameters
+        out = [RankBound("rows n·m", n * m), RankBound("symmetries P − N (T1)", P - N)]
+        cols = self.kept_columns()
+        count = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
+        out.append(RankBound("kept columns", count, "columns left by the column reduction"))
+        if level == 0:
+            return out
+        group_value = self._group_bound(np.ones(n, bool), refine)
+        if refine:
+            self._group_value = group_value  # the level-3 bound lowers this one
+        out.append(RankBound("neuron groups", group_value,
+                             "Σ_g q_g·ρ_g + η_g·(m − ρ_g) over groups of neurons active on the "
+                             "same samples" + (" (term ranks)" if refine else "")))
+        # split: rank J ≤ rank J[T] + rank J[T^c] ≤ m·|T| + group bound of the sub-sample T^c
+        active_counts = self.S.sum(1)
+        best = None
+        for t in np.unique(active_counts):  # thresholds by counts; term ranks at the best one
+            rest = active_counts <= t
+            value = m * int((~rest).sum()) + self._group_bound(rest, False)
+            if best is None or value < best[0]:
+                best = (value, int(t))
+        if refine:
+            # with term ranks: the best threshold, and samples owning a private column of X̃
+            # (nonzero on no other sample) moved to T when they have more than m active
+            # neurons: each of their neurons' term ranks drops when the sample leaves
+            mask = self.Xt_nonzero if self.data_basis is None else \
+                self.Xt_nonzero[:, self.data_basis]
+            private = mask[:, mask.sum(0) == 1].any(1) & (active_counts > m)
+            for T in (active_counts > best[1], private, private | (active_counts > best[1])):
+                value = m * int(T.sum()) + self._group_bound(~T, True)
+                if value < best[0]:
+                    best = (value, best[1])
+        out.append(RankBound("split", best[0],
+                             "m·|T| + neuron-group bound of the other samples, T = the samples "
+                             f"with more than {best[1]} active neurons"
+                             + (" or a private column of X̃ (term ranks)" if refine else "")))
+        # regions (T4 sharpened)
+        regions: dict = {}
+        for i in range(n):
+            regions.setdefault(self.S[i].tobytes(), []).append(i)
+        total = 0
+        for idx in regions.values():
+            idx = np.array(idx)
+            rows = np.zeros(n, bool)
+            rows[idx] = True
+            q = self._data_rank_bound(rows, refine) if len(idx) > 1 else 1
+            act = self.S[idx[0]]
+            rho = min(m, int((act & self.v_nonzero).sum()))
+            eta = min(int(self.positive[idx][:, act].any(0).sum()) + 1, q)
+            total += rho * q + eta * (m - rho)
+        out.append(RankBound("regions (T4 sharpened)", total,
+                             "Σ_r ρ_r·q_r + η_r·(m − ρ_r)" + (" (term ranks)" if refine else "")))
+        if refine:
+            self._level2 = out
+        return out
+
+    def _relation_bounds(self) -> list[RankBound]:
+        """Level 3: the level-2 bounds and the neuron-group bound less the local relations
+        (:mod:`relugeom.rank.relations`; needs python-flint, skipped without it)."""
+        if getattr(self, "_level3", None) is not None:
+            return self._level3
+        out = list(getattr(self, "_level2", None) or self.bounds(2))
+        try:
+            import flint  # noqa: F401
+        except ImportError:
+            return out
+        from .relations import relation_count
+
+        count = relation_count(self, self._usable_prime())
+        out.append(RankBound("local relations", self._group_value - count["relations"],
+                             f"neuron-group bound (term ranks) {self._group_value} less "
+                             f"{count['relations']} exact relations among the groups' "
+                             f"W-columns on {count['samples']} samples"))
+        self._level3 = out
+        return out
+
+    def _usable_prime(self) -> int:
+        """A prime dividing no denominator: one already used, else the first that works."""
+        for p in list(self._residues) + random_primes(16, seed=self.seed):
+            try:
+                self.residues(p)
+                return p
+            except PrimeDividesDenominator:
+                continue
+        raise ArithmeticError("16 random primes all divide a denominator of the input")
+
+    # -- streaming the kept matrix ---------------------------------------------------------
+    def _column_vectors(self, p: int, cols: dict, kind: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        r = self.residues(p)
+        n, m = self.n, self.m
+        out = np.zeros((len(idx), n, m))
+        w = kind == 0
+        if w.any():
+            j, l = cols["wj"][idx[w]], cols["wl"][idx[w]]
+            block = (r["Xt"][:, l] * self.S[:, j]).T[:, :, None] * r["V"][:, j].T[:, None, :]
+            out[w] = reduce_residues(block, p)
+        v = kind == 1
+        if v.any():
+            j, k = cols["vj"][idx[v]], cols["vk"][idx[v]]
+            sub = np.zeros((int(v.sum()), n, m))
+            sub[np.arange(len(j)), :, k] = r["H"][:, j].T
+            out[v] = sub
+        c = kind == 2
+        if c.any():
+            sub = np.zeros((int(c.sum()), n, m))
+            sub[np.arange(int(c.sum())), :, cols["ck"][idx[c]]] = 1.0
+            out[c] = sub
+        return out.reshape(len(idx), n * m)
+
+    def _row_vectors(self, p: int, cols: dict, samples: np.ndarray) -> np.ndarray:
+        r = self.residues(p)
+        m = self.m
+        Xt, S = r["Xt"][samples], self.S[samples]
+        wj, wl = cols["wj"], cols["wl"]
+        W = (S[:, wj] * Xt[:, wl])[:, None, :] * r["V"][:, wj][None, :, :]
+        Vpart = r["H"][samples][:, cols["vj"]][:, None, :] * \
+            (cols["vk"][None, :] == np.arange(m)[:, None])[None, :, :]
+        C = np.broadcast_to(np.eye(m), (len(samples), m, m))
+        rows = np.concatenate([reduce_residues(W, p), Vpart, C], axis=2)
+        return rows.reshape(len(samples) * m, -1)
+
+    def streamed_columns(self, p: int) -> dict[str, np.ndarray]:
+        """The kept columns with each neuron's w̃-columns cut to a basis mod p of D_j X̃.
+
+        Any set of columns of J gives a lower bound of its rank, so these columns (independent
+        mod p, hence over Q) lose nothing for the lower bound; they are not used for bounds.
+        Computed once, with the first prime asked; only for m > 1, where the rank is often
+        below n·m and every streamed column is then reduced.
+        """
+        if getattr(self, "_streamed", None) is not None:
+            return self._streamed
+        cols = self.kept_columns()
+        if self.m == 1:
+            # with one output the rank is usually n (full row rank): random columns reach it
+            # early and the streaming stops there, so a basis per neuron would not pay
+            self._streamed = cols
+            return cols
+        Xt = self.residues(p)["Xt"]
+        keep = np.zeros(len(cols["wj"]), bool)
+        for j in np.unique(cols["wj"]):
+            where = np.flatnonzero(cols["wj"] == j)
+            E = EchelonModP(p, int(self.S[:, j].sum()))
+            E.add(Xt[self.S[:, j]][:, cols["wl"][where]].T)  # vectors: columns of D_j X̃
+            keep[where[E.independent]] = True
+        self._streamed = {**cols, "wj": cols["wj"][keep], "wl": cols["wl"][keep]}
+        return self._streamed
+
+    def rank_mod(self, p: int, bound: int, block: int = 1024) -> tuple[int, tuple]:
+        """rank mod p of the streamed columns, in random order, stopping at ``bound``."""
+        cols = self.streamed_columns(p)
+        ncols = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
+        nrows = self.n * self.m
+        rng = np.random.default_rng(self.seed)
+        if nrows * ncols <= SMALL_ENTRIES:  # tiny: one call to python-flint's nmod_mat
+            try:
+                import flint
+            except ImportError:
+                flint = None
+            if flint is not None:
+                A = np.remainder(self._row_vectors(p, cols, np.arange(self.n)), p)
+                return flint.nmod_mat(A.astype(np.int64).tolist(), p).rank(), (nrows, ncols)
+        if ncols >= nrows:  # vectors are columns of J, of length n·m
+            kind = np.concatenate([np.zeros(len(cols["wj"]), int), np.ones(len(cols["vj"]), int),
+                                   np.full(self.m, 2)])
+            idx = np.concatenate([np.arange(len(cols["wj"])), np.arange(len(cols["vj"])),
+                                  np.arange(self.m)])
+            order = rng.permutation(len(kind))
+            E = EchelonModP(p, nrows)
+            step = max(1, min(block, (1 << 27) // (8 * nrows)))
+            for s in range(0, len(order), step):
+                part = order[s:s + step]
+                E.add(self._column_vectors(p, cols, kind[part], idx[part]))
+                if E.rank >= bound:
+                    break
+        else:  # vectors are rows of J (all m rows of a sample together), of length ncols
+            order = rng.permutation(self.n)
+            E = EchelonModP(p, ncols)
+            step = max(1, min(block, (1 << 27) // (8 * ncols * self.m)))
+            for s in range(0, len(order), step):
+                E.add(self._row_vectors(p, cols, order[s:s + step]))
+                if E.rank >= bound:
+                    break
+        return E.rank, (nrows, ncols)
+
+    def log2_minor_bound(self, size: int) -> float:
+        """log2 of a Hadamard bound for size×size minors of J scaled to integers (one scaling
+        of the whole matrix by the denominators of the inputs)."""
+        def log2_scale(A: RationalArray) -> float:
+            num, exps, den = A._parts()
+            lcm = 1
+            for q in np.unique(np.asarray(den).ravel()):
+                lcm = math.lcm(lcm, int(q))
+            emin = int(np.min(exps)) if np.size(exps) else 0
+            return math.log2(lcm) + max(0, -emin)
+
+        def log2_max(A: RationalArray) -> float:
+            f = np.abs(A.to_float())
+            top = float(f.max()) if f.size else 0.0
+            return math.log2(top) if 0 < top < math.inf else 0.0
+
+        scale = sum(log2_scale(A) for A in (self.X, self.W, self.b, self.V))
+        xmax, wmax = log2_max(self.X), log2_max(self.W)
+        bmax, vmax = log2_max(self.b), log2_max(self.V)
+        zmax = max(xmax + wmax + math.log2(self.d + 1), bmax) + 1
+        entry = scale + max(vmax + max(xmax, 0.0), zmax, 0.0) + 2
+        length = max(self.n * self.m, 1)
+        return log2_hadamard([entry + 0.5 * math.log2(length)] * size, size)
+
+
+def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+                            primes: int = 1, seed: int = 0, refine: bool = True,
+                            case: ShallowModular | None = None) -> ModularDimension:
+    """Local dimension of a shallow network from ranks mod 21-bit primes, with its certificate.
+
+    The rank mod p of the compressed Jacobian (column side; streamed in a seeded random order,
+    stopping at the smallest proven upper bound) is a certified lower bound. It is certified
+    exact when it equals a proven upper bound (:meth:`ShallowModular.bounds`: n·m, P − N, the
+    kept columns, neuron groups, regions); if not, the bounds are sharpened (term ranks,
+    certified rank of X̃; then the local relations of :mod:`relugeom.rank.relations`) and compared
+    again. Otherwise the answer is labelled probabilistic,
+    with ε = P[a random prime divides the relevant nonzero minor] bounded from Hadamard's
+    inequality (:func:`relugeom.linalg.modular.failure_probability`).
+    """
+    case = case or ShallowModular(network, X, relu_prime_at_zero, seed)
+    candidates = random_primes(4 + 4 * primes, seed=seed)
+    for p in candidates:  # a prime dividing a denominator cannot reduce the data: skip it
+        try:
+            case.certify_data_rank(p)
+            break
+        except PrimeDividesDenominator:
+            continue
+    bounds = case.bounds(level=0)
+    best_bound = min(bounds, key=lambda b: b.value)
+    value, shape, used = -1, (0, 0), []
+    for p in candidates:
+        if len(used) == primes or value >= best_bound.value:
+            break
+        try:
+            case.residues(p)
+        except PrimeDividesDenominator:
+            continue
+        used.append(p)
+        r, shape = case.rank_mod(p, best_bound.value)
+        value = max(value, r)
+    for level in (1, 2, 3) if refine else (1,):
+        if value >= best_bound.value:
+            return ModularDimension(value, True, "upper-bound", best_bound, tuple(bounds),
+                                    tuple(used), 0.0, shape,
+                                    f"rank mod p = {value} = {best_bound.name} bound")
+        bounds = case.bounds(level)
+        best_bound = min(bounds, key=lambda b: b.value)
+    if value >= best_bound.value:
+        return ModularDimension(value, True, "upper-bound", best_bound, tuple(bounds),
+                                tuple(used), 0.0, shape,
+                                f"rank mod p = {value} = {best_bound.name} bound")
+    eps = failure_probability(case.log2_minor_bound(best_bound.value), len(used))
+    return ModularDimension(value, False, "probabilistic", best_bound, tuple(bounds), tuple(used),
+                            eps, shape,
+                            f"certified lower bound {value} < smallest proven upper bound "
+                            f"{best_bound.value} ({best_bound.name}); the rank over Q exceeds "
+                            f"{value} with probability ≤ {eps:.3g}")
