@@ -10,9 +10,9 @@ images, so J is (10·n) × 25,720 — up to 20,000 × 25,720.
   both sides use exactly the same network).
 - exact: :func:`relugeom.rank.deep.modular_local_dimension` — exact patterns and exact integer
   Jacobian (scaled columns), streamed to a rank modulo a 21-bit prime, stopping when it
-  reaches the proven bound min(n·m, P − hidden neurons) ("upper-bound" certificate: then the
+  reaches the proven bound min(n·m, P − hidden neurons) ("upper-bound (min(n·m, P − hidden neurons))" certificate: then the
   value is the exact rank over Q). Below that bound the layer-structure bound is proved and
-  tried ("structure"); if the modular rank still falls short, the value is a certified lower
+  tried ("upper-bound (layer structure)"); if the modular rank still falls short, the value is a certified lower
   bound, labelled probabilistic, printed with the proven upper bound ("≤ proven").
   Timed from the pixel array: Fractions, forward and backward passes, modular elimination,
   bounds.

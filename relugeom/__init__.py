@@ -14,31 +14,31 @@ import importlib
 from .analysis import Analysis, analyze
 from .arrangement.cells import (Cell, HyperplaneArrangement, cells_meeting_box, enumerate_cells,
                                 hyperplane_arrangement, locate)
-from .rank.backprop import deep_jacobian, layer_diagnosis, layer_patterns, layer_preactivations
-from .checks import Verdict, run_checks
-from .search.conjectures import CATALOGUE, Conjecture, conjecture, get_conjecture
-from .model.deep import DeepNetwork, symmetry_bound
-from .rank.dimension import LocalDimension, local_dimension, local_dimension_report
-from .errors import BoundaryError, InputError
-from .geometry.functional import FunctionalDimension, decisive_sample, functional_dimension
-from .model.io import read_network, read_sample
-from .rank.jacobian import jacobian, numeric_jacobian
-from .model.shallow import ShallowNetwork
-from .checks.numeric import NumericComparison, compare_numeric
-from .linalg.floating import numeric_rank
-from .exact.numbers import parse_json, to_rational
-from .model.patterns import activation_patterns, preactivations
 from .arrangement.pieces import (LinearPieces, adjacency_graph, count_linear_pieces,
                                  merge_linear_pieces)
 from .arrangement.regions import (ActivationRegions, PerceivedRegions, RegionReport,
                                   activation_regions, count_activation_regions,
                                   count_pieces_perceived, linear_pieces, perceived_regions,
                                   region_graph, region_report)
-from .model.sample import as_sample
-from .geometry.sampling import SamplingConvergence, sampling_convergence
-from .rank.explain import KernelSplit, RankStructure, kernel_split, rank_structure
-from .geometry.walk import Walk, walk
 from .arrangement.zaslavsky import RegionCounts, characteristic_polynomial, region_counts
+from .checks import Verdict, run_checks
+from .checks.numeric import NumericComparison, compare_numeric
+from .errors import BoundaryError, InputError
+from .exact.numbers import parse_json, to_rational
+from .geometry.functional import FunctionalDimension, decisive_sample, functional_dimension
+from .geometry.sampling import SamplingConvergence, sampling_convergence
+from .geometry.walk import Walk, walk
+from .linalg.floating import numeric_rank
+from .model.deep import DeepNetwork, symmetry_bound
+from .model.io import read_network, read_sample
+from .model.patterns import activation_patterns, preactivations
+from .model.sample import as_sample
+from .model.shallow import ShallowNetwork
+from .rank.backprop import deep_jacobian, layer_diagnosis, layer_patterns, layer_preactivations
+from .rank.dimension import LocalDimension, local_dimension, local_dimension_report
+from .rank.explain import KernelSplit, RankStructure, kernel_split, rank_structure
+from .rank.jacobian import jacobian, numeric_jacobian
+from .search.conjectures import CATALOGUE, Conjecture, conjecture, get_conjecture
 
 __version__ = "0.1.0"
 

@@ -10,14 +10,19 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from .rank.backprop import full_patterns, layer_diagnosis
-from .model.deep import DeepNetwork, symmetry_bound
 from . import linalg
-from .rank.dimension import local_dimension
-from .rank.jacobian import jacobian
-from .model.shallow import as_shallow
+from .arrangement.regions import count_pieces_perceived
+from .checks import run_checks
+from .checks.numeric import compare_numeric, compare_numeric_deep
+from .errors import BoundaryError
+from .model.deep import DeepNetwork, symmetry_bound
 from .model.patterns import ReluPrime, activation_patterns, check_relu_prime, distinct_patterns
 from .model.sample import as_sample
+from .model.shallow import as_shallow
+from .rank.backprop import full_patterns, layer_diagnosis
+from .rank.dimension import local_dimension
+from .rank.explain import kernel_split, rank_structure
+from .rank.jacobian import jacobian
 
 
 def report_key(func):
@@ -94,8 +99,6 @@ class Analysis:
         convention) a sample lies on a hyperplane where f bends, between two pieces."""
         if isinstance(self.network, DeepNetwork):
             return None
-        from .errors import BoundaryError
-        from .arrangement.regions import count_pieces_perceived
 
         try:
             return count_pieces_perceived(self.network, self.X)
@@ -146,7 +149,6 @@ class Analysis:
     def structure(self) -> Any:
         """:class:`~relugeom.rank.explain.RankStructure`: M, rank M, 1 ∈ col M, rank X̃_r per
         perceived region, per-neuron diagnosis, rank of the affine-map Jacobian Φ."""
-        from .rank.explain import rank_structure
 
         network = as_shallow(self.network, "the rank structure (incidence matrix M, per-region "
                                            "ranks; for deeper networks read layer_diagnosis)")
@@ -156,7 +158,6 @@ class Analysis:
     def kernel(self) -> Any:
         """:class:`~relugeom.rank.explain.KernelSplit`: exact basis of ker J, rescalings first,
         each extra direction explained."""
-        from .rank.explain import kernel_split
 
         return kernel_split(as_shallow(self.network, "the kernel split"), self.X, structure=self.structure,
                             jacobian=self.jacobian, rank=self.local_dimension,
@@ -166,7 +167,6 @@ class Analysis:
     def numeric(self) -> Any:
         """NUMERIC :class:`~relugeom.checks.numeric.NumericComparison` (float Jacobian, singular values,
         numpy-rule rank, gap, explanation of any disagreement), default tolerances."""
-        from .checks.numeric import compare_numeric, compare_numeric_deep
 
         if getattr(self.network, "depth", 2) > 2:
             return compare_numeric_deep(self)
@@ -177,7 +177,6 @@ class Analysis:
     @cached_property
     def theorems(self) -> dict:
         """{name: :class:`~relugeom.checks.Verdict`} for T1–T8 of DESIGN §2 and T9 (dim ≤ fdim)."""
-        from .checks import run_checks
 
         return run_checks(self)
 

@@ -1,69 +1,51 @@
-"""A plain progress bar on stderr for long runs (no dependency).
+"""Progress bars on stderr for long runs, built on tqdm.
 
-On a terminal the bar redraws in place at most ten times a second; elsewhere (a log file) it
-prints a line at every tenth of the way. Disabled bars cost one comparison per update.
+:func:`progress` returns a tqdm bar that is drawn only when its stream (stderr by default) is a
+terminal, unless ``force`` is set; elsewhere (a log file, a captured stream) it is silent. tqdm
+redraws at most ten times a second, and a disabled bar costs one test per update.
+
+Runs that share one bar count from an offset: ``bar.update_to(offset + done, status)``.
+
+>>> import io
+>>> log = io.StringIO()                        # not a terminal: silent unless forced
+>>> with progress(100, "demo", stream=log) as bar:
+...     bar.update_to(100, "done")
+>>> log.getvalue()
+''
+>>> with progress(4, "demo", force=True, stream=log) as bar:
+...     bar.update_to(4, "all four")
+>>> "demo: 100%" in log.getvalue() and "4/4" in log.getvalue() and "all four" in log.getvalue()
+True
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from typing import TextIO
+from typing import Any, TextIO
+
+from tqdm import tqdm
 
 
-class Progress:
-    """``Progress(total, label)``; call :meth:`update` with the number of units done so far."""
+class Bar(tqdm):
+    """A tqdm bar whose count can be set to an absolute value, with a status text."""
 
-    def __init__(self, total: int, label: str, enabled: bool = True,
-                 stream: TextIO | None = None, width: int = 30):
-        self.total = max(int(total), 1)
-        self.label = label
-        self.enabled = enabled
-        self.stream = stream if stream is not None else sys.stderr
-        self.width = width
-        self.start = time.perf_counter()
-        self._last_draw = 0.0
-        self._last_tenth = -1
-        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.status = ""
-
-    def update(self, done: int, status: str = "") -> None:
-        if not self.enabled:
+    def update_to(self, done: int, status: str | None = None) -> None:
+        """Set the count to ``done`` units (not an increment) and the status after the bar."""
+        if self.disable:
             return
-        if status:
-            self.status = status
-        now = time.perf_counter()
-        fraction = min(done / self.total, 1.0)
-        if self._tty:
-            if now - self._last_draw < 0.1 and done < self.total:
-                return
-            self._last_draw = now
-            filled = int(fraction * self.width)
-            bar = "#" * filled + "." * (self.width - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {fraction:4.0%} {self.status}"
-                              f" {now - self.start:5.1f}s\033[K")
-            self.stream.flush()
-        else:
-            tenth = int(fraction * 10)
-            if tenth > self._last_tenth:
-                self._last_tenth = tenth
-                self.stream.write(f"{self.label}: {fraction:4.0%} {self.status} "
-                                  f"({now - self.start:.1f}s)\n")
-                self.stream.flush()
-
-    def shifted(self, offset: int) -> "_Shifted":
-        """A view whose updates count from ``offset`` (several runs sharing one bar)."""
-        return _Shifted(self, offset)
-
-    def close(self) -> None:
-        if self.enabled and self._tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        if status is not None:
+            self.set_postfix_str(status, refresh=False)
+        self.update(done - self.n)
 
 
-class _Shifted:
-    def __init__(self, bar: Progress, offset: int):
-        self.bar, self.offset = bar, offset
+def progress(total: int, label: str, enabled: bool = True, *, force: bool = False,
+             stream: TextIO | None = None, unit: str = "it", **options: Any) -> Bar:
+    """A :class:`Bar` of ``total`` units named ``label``, on ``stream`` (default stderr).
 
-    def update(self, done: int, status: str = "") -> None:
-        self.bar.update(self.offset + done, status)
+    Shown when ``enabled`` and the stream is a terminal, or when ``enabled`` and ``force``;
+    otherwise silent. Use it as a context manager, or call ``close()``. ``options`` go to tqdm.
+    """
+    stream = stream if stream is not None else sys.stderr
+    terminal = bool(getattr(stream, "isatty", lambda: False)())
+    return Bar(total=total, desc=label, file=stream, unit=unit,
+               disable=not (enabled and (force or terminal)), **options)

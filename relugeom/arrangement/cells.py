@@ -65,12 +65,11 @@ from operator import mul
 from typing import Any, Sequence
 
 from ..errors import BoundaryError, InputError
-from ..linalg import rank as exact_rank
 from ..exact.numbers import rational_matrix, rational_vector, to_json_number, to_rational
+from ..linalg import rank as exact_rank
+from ..model.sample import as_sample
 from .restriction import (Hyperplane, Point, evaluate, integer_hyperplane, lift, lift_direction,
                           primitive, reduce_point, restrict)
-from ..model.sample import as_sample
-
 
 # --- the arrangement -----------------------------------------------------------------------------
 

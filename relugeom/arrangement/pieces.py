@@ -24,7 +24,7 @@ are exactly the cells of the sub-arrangement of bending hyperplanes: they can be
 Zaslavsky's theorem without enumerating anything (:func:`count_linear_pieces`), and a point's
 piece is its side vector on the bending hyperplanes.
 
->>> from relugeom.arrangement import hyperplane_arrangement
+>>> from relugeom.arrangement.cells import hyperplane_arrangement
 >>> # f = relu(x) − relu(−x) + relu(y): 4 activation regions, 2 linear pieces
 >>> arr = hyperplane_arrangement([[1, 0], [-1, 0], [0, 1]], [0, 0, 0])
 >>> G = adjacency_graph(arr, V=[[1, -1, 1]], c=[0])
@@ -41,10 +41,10 @@ from typing import Any, Sequence
 
 import networkx as nx
 
-from .cells import Cell, HyperplaneArrangement, enumerate_cells, hyperplane_arrangement
 from ..errors import BoundaryError, InputError
 from ..exact.numbers import rational_matrix, rational_vector, to_json_number
 from ..model.sample import as_sample
+from .cells import Cell, HyperplaneArrangement, enumerate_cells, hyperplane_arrangement
 from .zaslavsky import region_counts
 
 
@@ -148,31 +148,29 @@ def adjacency_graph(arrangement: HyperplaneArrangement, cells: Sequence[Cell] | 
 def merge_linear_pieces(graph: nx.Graph) -> LinearPieces:
     """Merge adjacent cells with identical affine maps; the classes are the linear pieces.
 
-    ``graph`` is a region adjacency graph with maps (:func:`adjacency_graph` with V, c).
-    Pieces are the connected components of the subgraph of edges whose two ends carry the same
-    (A, a); numbered by smallest cell. Cost: O(R + E) with a union–find.
+    ``graph`` is a region adjacency graph with maps (:func:`adjacency_graph` with V, c), its
+    nodes the cells 0, ..., R − 1. Pieces are the connected components of the subgraph of edges
+    whose two ends carry the same (A, a); numbered by smallest cell, each listing its cells in
+    increasing order. Cost: O(R + E) (breadth-first search of each component once).
     """
-    parent = list(range(graph.number_of_nodes()))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     nodes = graph.nodes
+    same = nx.Graph()
+    same.add_nodes_from(range(graph.number_of_nodes()))
     bending = set()
     for i, k, h in graph.edges(data="hyperplane"):
         if nodes[i].get("A") == nodes[k].get("A") and nodes[i].get("a") == nodes[k].get("a"):
-            ri, rk = find(i), find(k)
-            if ri != rk:
-                parent[max(ri, rk)] = min(ri, rk)
+            same.add_edge(i, k)
         else:
             bending.add(h)
-    roots = [find(i) for i in range(len(parent))]
-    number = {r: p for p, r in enumerate(sorted(set(roots)))}
-    cell_piece = tuple(number[r] for r in roots)
-    pieces: list[list[int]] = [[] for _ in number]
+    piece_of: list[int | None] = [None] * same.number_of_nodes()
+    count = 0
+    for i in range(len(piece_of)):  # in increasing order: a piece is numbered at its smallest cell
+        if piece_of[i] is None:
+            for k in nx.node_connected_component(same, i):
+                piece_of[k] = count
+            count += 1
+    cell_piece = tuple(piece_of)
+    pieces: list[list[int]] = [[] for _ in range(count)]
     for i, p in enumerate(cell_piece):
         pieces[p].append(i)
     maps = tuple((nodes[cells[0]]["A"], nodes[cells[0]]["a"]) if "A" in nodes[cells[0]] else None

@@ -25,13 +25,13 @@ from typing import Any
 
 import networkx as nx
 
+from ..exact.numbers import to_json_number, to_rational
+from ..model.sample import as_sample
+from ..model.shallow import as_shallow
 from .cells import (HyperplaneArrangement, cells_meeting_box, enumerate_cells,
                     hyperplane_arrangement, locate)
-from ..model.shallow import as_shallow
-from ..exact.numbers import to_json_number, to_rational
 from .pieces import (LinearPieces, adjacency_graph, count_linear_pieces, merge_linear_pieces,
                      piece_keys)
-from ..model.sample import as_sample
 from .zaslavsky import RegionCounts, region_counts
 
 

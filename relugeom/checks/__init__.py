@@ -40,7 +40,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable
 
-from . import bounds, counting, flatness, functional, invariance  # noqa: F401  (they fill the catalogue)
+from . import (bounds, counting, flatness, functional,  # noqa: F401  (they fill the catalogue)
+               invariance)
 from .verdict import CATALOGUE, FAILS, HOLDS, NOT_APPLICABLE, Verdict, shallow_form, theorem
 
 __all__ = ["CATALOGUE", "FAILS", "HOLDS", "NOT_APPLICABLE", "Verdict", "run_checks",

@@ -7,13 +7,12 @@ For the arrangement of the distinct hidden hyperplanes in R^d (H of them, normal
 bounded = relatively bounded when r = d and 0 otherwise, and in general position
 regions = Σ_{i≤d} C(H, i), bounded = C(H − 1, d).
 
-The counts come from the regions module (cell enumeration, :mod:`relugeom.arrangement`) and χ
-from its deletion–restriction recursion (:mod:`relugeom.arrangement.zaslavsky`). This check recomputes χ
+The counts come from cell enumeration (:mod:`relugeom.arrangement.cells`) and χ from its
+deletion–restriction recursion (:mod:`relugeom.arrangement.zaslavsky`). This check recomputes χ
 independently by Whitney's subset sum χ(t) = Σ_{S central} (−1)^{|S|} t^{d − rank S} when
 H ≤ :data:`WHITNEY_LIMIT`, and tests general position by brute force over small subsets.
 
-Hook: :func:`arrangement_counts` is the only place that talks to the regions module; when it
-is absent T7 is "not applicable".
+:func:`arrangement_counts` is the one place that reads the arrangement's counts.
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ from math import comb
 from typing import Any, Sequence
 
 from .. import linalg
+from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
+from ..arrangement.zaslavsky import characteristic_polynomial
 from ..exact.numbers import polynomial_text
 from .verdict import Outcome, fails, holds, not_applicable, theorem
 
@@ -40,18 +41,13 @@ _COUNT_KEYS = ("activation_regions", "bounded_activation_regions",
                "relatively_bounded_activation_regions")
 
 
-def arrangement_counts(a: Any) -> dict[str, Any] | None:
-    """Counts and χ of the network's arrangement from the regions module (None if absent).
+def arrangement_counts(a: Any) -> dict[str, Any]:
+    """Counts and χ of the network's arrangement.
 
     An analysis attribute of the same name (``activation_regions``,
     ``bounded_activation_regions``, ``relatively_bounded_activation_regions``,
     ``characteristic_polynomial``) takes precedence, so a test can feed a wrong count.
     """
-    try:
-        from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
-        from ..arrangement.zaslavsky import characteristic_polynomial
-    except ImportError:
-        return None
     arrangement = hyperplane_arrangement(a.network.W, a.network.b)
     counts: dict[str, Any] = {"hyperplanes": arrangement.hyperplanes, "rank": arrangement.rank}
     if not all(getattr(a, key, None) is not None for key in _COUNT_KEYS):
@@ -119,10 +115,6 @@ def _evaluate(chi: Sequence[int], t: int) -> int:
          "position regions = Σ_{i≤d} C(H, i) and bounded = C(H−1, d)")
 def arrangement_count(a: Any) -> Outcome:
     counts = arrangement_counts(a)
-    if counts is None:
-        return not_applicable("regions module unavailable (relugeom.arrangement and "
-                              "relugeom.arrangement.zaslavsky); hook: relugeom.checks.counting."
-                              "arrangement_counts")
     d, r, H = a.input_dim, counts["rank"], len(counts["hyperplanes"])
     if "too_many" in counts:
         return not_applicable(f"{H} hyperplanes with normals of rank {r} may make up to "

@@ -33,12 +33,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import linalg
-from ..rank.backprop import layer_preactivations
-from ..model.deep import as_deep
 from ..errors import InputError
 from ..exact.numbers import common_denominator, to_json_number
+from ..model.deep import as_deep
 from ..model.patterns import preactivations
 from ..model.sample import as_sample
+from ..rank.backprop import layer_preactivations
 from .bounds import rescaling_directions, rescaling_kernel_vector
 from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
 

@@ -16,10 +16,10 @@ import random
 from fractions import Fraction
 from typing import Any
 
-from ..rank.backprop import layer_preactivations
-from ..model.deep import DeepNetwork
-from ..rank.dimension import local_dimension
 from ..exact.numbers import to_json_number
+from ..model.deep import DeepNetwork
+from ..rank.backprop import layer_preactivations
+from ..rank.dimension import local_dimension
 from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
 
 

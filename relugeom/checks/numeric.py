@@ -10,7 +10,7 @@ Everything here is computed in floats, as numeric tools do, and is never reporte
   separates rank r clearly, a gap near 1 means no tolerance can;
 - numeric region estimates: distinct float patterns on X, and the distinct float patterns of
   points drawn uniformly at random in a box (a Monte-Carlo lower estimate of the number of
-  activation regions meeting the box), beside the exact count when the regions module is there.
+  activation regions meeting the box), beside the exact count when it can be enumerated.
 
 When a numeric rank differs from the exact one, :func:`compare_numeric` says which singular
 values crossed which tolerance and looks for the cause in the exact structure: samples within
@@ -39,13 +39,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import linalg
+from ..arrangement.cells import cells_meeting_box, hyperplane_arrangement
 from ..errors import InputError
+from ..exact.numbers import describe_value, to_json_number
 from ..linalg.floating import (EPS, NUMPY_RULE, numeric_rank, numpy_tolerance, singular_value_gap,
                                singular_values)
-from ..rank.jacobian import jacobian, numeric_jacobian
-from ..exact.numbers import describe_value, to_json_number
 from ..model.patterns import ReluPrime, activation_patterns, distinct_patterns, preactivations
 from ..model.sample import as_sample
+from ..rank.explain import neuron_coordinates, rank_structure
+from ..rank.jacobian import jacobian, numeric_jacobian
+from .counting import REGION_LIMIT, region_bound
 
 LABEL = "numeric (float64): estimates, not exact"
 #: Default relative tolerance for the rtol rule: √eps, the usual "half the digits" choice.
@@ -169,13 +173,8 @@ def default_box(X: Sequence[Sequence[Fraction]]) -> tuple[Fraction, Fraction]:
 
 
 def _exact_regions_in_box(network: Any, lo: Fraction, hi: Fraction) -> tuple[int | None, str]:
-    """Exact number of activation regions meeting the box, from the regions module if present
-    and if the arrangement is small enough to enumerate (see T7's REGION_LIMIT)."""
-    try:
-        from ..arrangement.cells import cells_meeting_box, hyperplane_arrangement
-        from .counting import REGION_LIMIT, region_bound
-    except ImportError:
-        return None, "regions module unavailable"
+    """Exact number of activation regions meeting the box, if the arrangement is small enough
+    to enumerate (see T7's REGION_LIMIT)."""
     arrangement = hyperplane_arrangement(network.W, network.b)
     # the count enumerates the arrangement with the 2d walls of the box added
     d = network.input_dim
@@ -228,7 +227,6 @@ def _balanced(network: Any, neurons: Sequence[int]) -> Any:
 
 def _column_blocks(network: Any) -> list[tuple[int, str, list[int]]]:
     """(neuron, "input" | "output", θ indices): neuron j's columns ∂/∂(w_j, b_j) and ∂/∂V_:j."""
-    from ..rank.explain import neuron_coordinates
 
     d = network.input_dim
     out = []
@@ -246,7 +244,6 @@ def _scaling_cause(network: Any, X: tuple, J: np.ndarray, smax: float, relative_
     tolerance; the cause is reported only if the exact rank of J with the suspects' columns
     deleted equals the float rank, i.e. floats see exactly the matrix without them.
     """
-    from .. import linalg
 
     suspects = [(j, side, cols) for j, side, cols in _column_blocks(network)
                 if 0 < np.linalg.norm(J[:, cols]) <= 1000 * relative_tol * smax]
@@ -428,7 +425,6 @@ def compare_numeric(network: Any, X: Any, exact_rank: int, *,
         if rank < exact_rank:
             nonlocal structure, exact_jacobian
             if structure is None:
-                from ..rank.explain import rank_structure
                 structure = rank_structure(network, X, patterns=exact_patterns)
             relative = tol / smax if smax else 0.0
             if exact_jacobian is None:

@@ -10,11 +10,12 @@ import sys
 from fractions import Fraction
 from typing import Any
 
+from ..arrangement.regions import count_activation_regions
 from ..errors import InputError
-from ..model.io import read_network, read_sample
-from ..model.shallow import ShallowNetwork, as_shallow
 from ..exact.jsonable import jsonable
 from ..exact.numbers import to_rational
+from ..model.io import read_network, read_sample
+from ..model.shallow import ShallowNetwork, as_shallow
 
 #: What argparse should take for a (negative) number rather than an option: -3, -1/2, -.5,
 #: -1e-3, and -inf / -nan (so that they reach the exact parser and its clear refusal).
@@ -110,7 +111,6 @@ def add_max_regions_option(parser: argparse.ArgumentParser) -> None:
 
 def check_region_budget(network: ShallowNetwork, limit: int) -> None:
     """Refuse, before enumerating, an arrangement with more than ``limit`` regions."""
-    from ..arrangement.regions import count_activation_regions
 
     count = count_activation_regions(network).regions
     if count > limit:

@@ -14,15 +14,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-
 from ..analysis import Analysis, analyze
 from ..checks import FAILS
 from ..checks.bounds import rescaling_rank
-from ..model.deep import DeepNetwork
-from ..errors import InputError
-from ..exact.numbers import to_rational
 from ..checks.numeric import (DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison,
                               compare_numeric, compare_numeric_deep)
+from ..errors import InputError
+from ..exact.numbers import to_rational
+from ..model.deep import DeepNetwork
 from ._common import (add_box_option, add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, parse_box, print_json,
                       print_table, relu_prime, whole_number)

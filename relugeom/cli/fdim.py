@@ -7,16 +7,15 @@ import json
 import textwrap
 
 from ..errors import InputError
-from ..geometry.functional import FunctionalDimension, functional_dimension
-from ..model.io import read_network, read_sample
 from ..exact.numbers import to_json_number
-from ..model.sample import sample_to_dict
+from ..geometry.functional import FunctionalDimension, functional_dimension
 from ..geometry.sampling import (DEFAULT_GRID_BITS, SamplingConvergence, gaussian,
                                  plot_convergence, resampling, sampling_convergence, uniform)
+from ..model.io import read_network, read_sample
+from ..model.sample import sample_to_dict
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
                       add_relu_prime_option, check_region_budget, parse_box, print_json,
                       print_table, relu_prime, shallow_network, whole_number)
-
 
 #: Regions listed in the text report (necessary ones first, then the rarest).
 _REGION_ROWS = 15

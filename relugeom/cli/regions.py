@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import BoundaryError, InputError
-from ..exact.numbers import polynomial_text, to_json_number
+from ..arrangement.plot import plot_regions
 from ..arrangement.regions import (RegionReport, count_activation_regions, count_linear_pieces_of,
                                    region_report)
+from ..errors import BoundaryError, InputError
+from ..exact.numbers import polynomial_text, to_json_number
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
-                      add_sample_argument, check_region_budget, load_inputs, parse_box,
-                      print_json, print_table, shallow_network)
+                      add_sample_argument, check_region_budget, load_inputs, parse_box, print_json,
+                      print_table, shallow_network)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
                          "so it is in no activation region (regions are open); move it off the "
                          "hyperplane") from None
     if args.plot:
-        from ..arrangement.plot import plot_regions
 
         plot_regions(report, args.plot, box)
     if args.json:

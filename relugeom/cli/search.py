@@ -7,9 +7,9 @@ import argparse
 import re
 from typing import Any
 
-from ..search.conjectures import CATALOGUE
 from ..errors import InputError
 from ..exact.numbers import to_rational
+from ..search.conjectures import CATALOGUE
 from ._common import print_json, print_table, whole_number
 
 # The search runs on hypothesis, an optional dependency (relugeom[test]): imported in run().

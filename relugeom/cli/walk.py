@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError
-from ..model.io import read_network
 from ..geometry.walk import Walk, walk
+from ..model.io import read_network
 from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, load_inputs, print_json, relu_prime)
 

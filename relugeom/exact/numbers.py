@@ -34,8 +34,6 @@ import numpy as np
 
 from ..errors import InputError
 
-
-
 #: Largest number of decimal digits of the numerator or denominator of an exact entry read from
 #: text. 10^100000 is built in milliseconds; 1e99999999 would take hours and gigabytes.
 MAX_DIGITS = 100_000

@@ -89,7 +89,7 @@ def _primitive(coefficients: Sequence[Fraction]) -> tuple[int, ...]:
 
 
 def _sympy_poly(p: Sequence):
-    from sympy import Poly, QQ, Symbol
+    from sympy import QQ, Poly, Symbol
 
     return Poly(list(reversed([Fraction(c) for c in p])), Symbol("t"), domain=QQ)
 

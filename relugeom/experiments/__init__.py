@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import InputError
 from . import flatness, mnist, noise, saddle, training
+from . import plots as plotting
 from .record import ExperimentResult
 
 #: name → module with NAME, DESCRIPTION, Config, CONFIGS ("quick", "full") and run().
@@ -112,8 +113,6 @@ def run_experiment(name: str, mode: str = "quick", *, seed: int = 0, out: str | 
 
 def save_result(result: ExperimentResult, out: str, plots: bool = True) -> dict[str, Any]:
     """Write ``out/results.json`` and the figures; return {"results", "figures", "note"}."""
-    from .plots import plot_results
-
     try:
         os.makedirs(out, exist_ok=True)
         data = result.to_dict()
@@ -123,7 +122,8 @@ def save_result(result: ExperimentResult, out: str, plots: bool = True) -> dict[
             handle.write("\n")
     except OSError as exc:
         raise InputError(f"cannot write results to {out!r}: {exc.strerror}") from None
-    figures, note = (plot_results(data, out) if plots else ([], "figures not requested"))
+    figures, note = (plotting.plot_results(data, out) if plots
+                     else ([], "figures not requested"))
     return {"results": path, "figures": figures, "note": note}
 
 

@@ -29,6 +29,8 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from ..rank.jacobian import numeric_jacobian
+
 Layers = list  # list[tuple[np.ndarray, np.ndarray]]
 
 
@@ -198,8 +200,6 @@ def shallow_hessian(net: Layers, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarr
     Returns (H, G) where G = JᵀJ/n is the Gauss–Newton part; H − G is the residual part,
     zero at an interpolating θ (DESIGN T8). Cost: O(n·m·P²).
     """
-    from ..rank.jacobian import numeric_jacobian
-
     (W, b), (V, c) = net
     n, d = X.shape
     N, m = W.shape[0], V.shape[0]

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from ..progress import progress as progress_bar
+from ..rank.explain import kernel_split
 from . import descent, training
-from ..progress import Progress
 from .record import ExperimentResult, dimension_summary, standard_notes, train_and_record
 
 NAME = "flatness"
@@ -46,8 +47,6 @@ CONFIGS = {
 def flatness_report(layers: descent.Layers, network: Any, X: np.ndarray, X_exact: tuple,
                     Y: np.ndarray, dimension: int) -> dict[str, Any]:
     """The exact kernel split and the numeric Hessian comparison at ``layers`` (see module)."""
-    from ..rank.explain import kernel_split
-
     P = descent.n_parameters(layers)
     N = descent.hidden_neurons(layers)
     flat = P - dimension
@@ -115,19 +114,18 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
     lo, hi = config.target_knots[0], config.target_knots[-1]
     layers = descent.init_network([1, config.width, 1], init_rng, scale=config.init_scale,
                                   breakpoints=(lo, hi))
-    bar = Progress(config.steps, NAME, enabled=progress)
     final: dict[str, descent.Layers] = {}
 
     def keep_last(step: int, theta: descent.Layers) -> None:
         final["layers"] = theta
 
-    result_run = train_and_record(
-        NAME, layers, samples, Y,
-        descent.Schedule(config.steps, config.learning_rate, momentum=config.momentum),
-        descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing), train_rng,
-        progress=bar, extra=keep_last,
-        alignment_tolerance_degrees=config.alignment_tolerance_degrees)
-    bar.close()
+    with progress_bar(config.steps, NAME, enabled=progress) as bar:
+        result_run = train_and_record(
+            NAME, layers, samples, Y,
+            descent.Schedule(config.steps, config.learning_rate, momentum=config.momentum),
+            descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing),
+            train_rng, progress=bar, extra=keep_last,
+            alignment_tolerance_degrees=config.alignment_tolerance_degrees)
     last = result_run.checkpoints[-1]
     report = flatness_report(final["layers"], last.network, samples.floats["train"],
                              samples.exact["train"], Y, last.local_dimension)

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from . import descent
 from ..errors import InputError
-from ..progress import Progress
+from ..model.datasets import load_mnist
+from ..progress import Bar, progress as progress_bar
+from . import descent
 from .record import ExperimentResult, Samples, dimension_summary, standard_notes, train_and_record
 
 NAME = "mnist"
@@ -75,8 +76,6 @@ def load_images(source: str, count: int, seed: int) -> tuple[np.ndarray, np.ndar
     least their scale (256 for MNIST, 16 for the digits), so the float64 inputs *are* the exact
     rationals pixels/2^k. Raises :class:`DataUnavailable` when no source can be loaded.
     """
-    from ..model.datasets import load_mnist
-
     try:
         images = load_mnist(count, seed=seed, source=source)
     except InputError as exc:
@@ -114,27 +113,27 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
     if unknown:
         raise InputError(f"unknown network(s) {unknown}; networks are 'shallow' and 'deep'")
     chosen = list(config.networks)
-    bar = Progress(config.steps * len(chosen), NAME, enabled=progress)
     init_rngs = [np.random.default_rng(s) for s in init_rng.spawn(len(chosen))]
     runs = []
-    for index, name in enumerate(chosen):
-        layers = descent.init_network(architectures[name], init_rngs[index],
-                                      scale=config.init_scale, bias_std=config.init_bias_std)
-        k = config.n_train if name == "shallow" else min(config.deep_max_samples, config.n_train)
-        run_samples = samples if k >= config.n_train else Samples.from_floats(
-            **{key: X_[:k] for key, X_ in samples.floats.items()})
-        try:
-            run_ = _train(name, layers, run_samples, Y[:k], config, train_seed,
-                          bar.shifted(index * config.steps))
-        except OverflowError as exc:  # relugeom.rank.backprop on some exact deep networks
-            notes.append(f"{name} network skipped: the exact deep computation failed with "
-                         f"OverflowError ({exc}), a known issue of relugeom.rank.backprop")
-            continue
-        summary = dimension_summary(run_)
-        summary["accuracy_train"] = _accuracy(run_, X[:k], y_all[:k])
-        summary["accuracy_test"] = _accuracy(run_, X_test[:k], y_all[config.n_train:][:k])
-        runs.append(replace(run_, summary=summary))
-    bar.close()
+    with progress_bar(config.steps * len(chosen), NAME, enabled=progress) as bar:
+        for index, name in enumerate(chosen):
+            layers = descent.init_network(architectures[name], init_rngs[index],
+                                          scale=config.init_scale, bias_std=config.init_bias_std)
+            k = (config.n_train if name == "shallow"
+                 else min(config.deep_max_samples, config.n_train))
+            run_samples = samples if k >= config.n_train else Samples.from_floats(
+                **{key: X_[:k] for key, X_ in samples.floats.items()})
+            try:
+                run_ = _train(name, layers, run_samples, Y[:k], config, train_seed, bar,
+                              index * config.steps)
+            except OverflowError as exc:  # relugeom.rank.backprop on some exact deep networks
+                notes.append(f"{name} network skipped: the exact deep computation failed with "
+                             f"OverflowError ({exc}), a known issue of relugeom.rank.backprop")
+                continue
+            summary = dimension_summary(run_)
+            summary["accuracy_train"] = _accuracy(run_, X[:k], y_all[:k])
+            summary["accuracy_test"] = _accuracy(run_, X_test[:k], y_all[config.n_train:][:k])
+            runs.append(replace(run_, summary=summary))
     notes = standard_notes(runs) + notes + [
         f"data: {source}; {config.n_train} training and {config.n_test} held-out images; "
         "gaussian: N(mean, std^2) of the training pixels, one scalar mean and std.",
@@ -149,13 +148,13 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
 
 
 def _train(name: str, layers: descent.Layers, samples: Samples, Y: np.ndarray, config: Config,
-           train_seed: Any, progress: Any) -> Any:
+           train_seed: Any, progress: Bar, progress_start: int) -> Any:
     return train_and_record(
         name, layers, samples, Y,
         descent.Schedule(config.steps, config.learning_rate, batch_size=config.batch_size,
                          momentum=config.momentum),
         descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing),
-        np.random.default_rng(train_seed), progress=progress,
+        np.random.default_rng(train_seed), progress=progress, progress_start=progress_start,
         alignment_tolerance_degrees=config.alignment_tolerance_degrees,
         with_numeric_rank=False, with_pieces=False,
         dimension_method=getattr(config, f"{name}_dimension_method"),

@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from ..progress import progress as progress_bar
 from . import descent, training
-from ..progress import Progress
 from .record import ExperimentResult, Samples, dimension_summary, standard_notes, train_and_record
 
 NAME = "noise"
@@ -54,27 +54,27 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
     noise = np.random.default_rng(noise_rng).standard_normal(X.shape)
     levels = ([("label", s) for s in config.label_noise]
               + [("input", s) for s in config.input_noise])
-    bar = Progress(config.steps * len(levels), NAME, enabled=progress)
     runs = []
     table = []
-    for index, (kind, sigma) in enumerate(levels):
-        X_run = X + sigma * noise if kind == "input" else X
-        Y_run = Y + sigma * noise if kind == "label" else Y
-        samples = Samples.from_floats(train=X_run, test=clean.floats["test"],
-                                      gaussian=clean.floats["gaussian"])
-        run_ = train_and_record(
-            f"{kind} noise {sigma:g}", layers, samples, Y_run,
-            descent.Schedule(config.steps, config.learning_rate, momentum=config.momentum),
-            descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing),
-            np.random.default_rng(train_seed), progress=bar.shifted(index * config.steps),
-            alignment_tolerance_degrees=config.alignment_tolerance_degrees)
-        summary = {"noise_kind": kind, "noise_level": sigma, **dimension_summary(run_)}
-        runs.append(replace(run_, summary=summary))
-        table.append({key: summary[key] for key in (
-            "noise_kind", "noise_level", "final_loss", "final_local_dimension",
-            "final_local_dimension_test", "final_local_dimension_gaussian",
-            "final_activation_regions_perceived")})
-    bar.close()
+    with progress_bar(config.steps * len(levels), NAME, enabled=progress) as bar:
+        for index, (kind, sigma) in enumerate(levels):
+            X_run = X + sigma * noise if kind == "input" else X
+            Y_run = Y + sigma * noise if kind == "label" else Y
+            samples = Samples.from_floats(train=X_run, test=clean.floats["test"],
+                                          gaussian=clean.floats["gaussian"])
+            run_ = train_and_record(
+                f"{kind} noise {sigma:g}", layers, samples, Y_run,
+                descent.Schedule(config.steps, config.learning_rate, momentum=config.momentum),
+                descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing),
+                np.random.default_rng(train_seed), progress=bar,
+                progress_start=index * config.steps,
+                alignment_tolerance_degrees=config.alignment_tolerance_degrees)
+            summary = {"noise_kind": kind, "noise_level": sigma, **dimension_summary(run_)}
+            runs.append(replace(run_, summary=summary))
+            table.append({key: summary[key] for key in (
+                "noise_kind", "noise_level", "final_loss", "final_local_dimension",
+                "final_local_dimension_test", "final_local_dimension_gaussian",
+                "final_activation_regions_perceived")})
     notes = standard_notes(runs) + [
         "Top-level X and checkpoints are those of the first run (label noise "
         f"{config.label_noise[0] if config.label_noise else '-'}); 'runs' holds every run with "

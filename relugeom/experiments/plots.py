@@ -11,7 +11,10 @@ redraws the figures of a saved run.
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from typing import Any, Callable
+
+import numpy as np
 
 MISSING = ("matplotlib is not installed, so no figures were drawn (results.json has every "
            "number); install it with: pip install 'relugeom[plot]'")
@@ -122,9 +125,6 @@ def _dynamics(plt: Any, results: dict) -> tuple[str, Any]:
 
 def _network_values(network: dict, xs: Any) -> tuple[Any, Any]:
     """Float evaluation of an exact 1-D shallow network, and its kinks."""
-    import numpy as np
-    from fractions import Fraction
-
     W = np.array([[float(Fraction(q)) for q in row] for row in network["W"]])
     b = np.array([float(Fraction(q)) for q in network["b"]])
     V = np.array([[float(Fraction(q)) for q in row] for row in network["V"]])
@@ -135,9 +135,6 @@ def _network_values(network: dict, xs: Any) -> tuple[Any, Any]:
 
 
 def _fit(plt: Any, results: dict) -> tuple[str, Any]:
-    import numpy as np
-    from fractions import Fraction
-
     X = np.array([float(Fraction(row[0])) for row in results["X"]])
     Y = np.array([float(Fraction(row[0])) for row in results["Y"]])
     knots = results["config"]["target_knots"]
@@ -186,8 +183,6 @@ def _saddle(plt: Any, results: dict) -> tuple[str, Any]:
 
 
 def _spectrum(plt: Any, results: dict) -> tuple[str, Any]:
-    import numpy as np
-
     report = results["summary"]["flatness"]
     figure, ax = plt.subplots(figsize=(7, 4.5))
     for key, label, color in (("hessian_numeric", "Hessian of the loss", "C0"),

@@ -29,12 +29,22 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
+import networkx as nx
 import numpy as np
 
+from ..arrangement.regions import count_pieces_perceived
 from ..errors import BoundaryError
+from ..exact.arrays import RationalArray
 from ..exact.numbers import to_json_number
+from ..model.deep import DeepNetwork
 from ..model.patterns import distinct_patterns
 from ..model.sample import as_sample
+from ..model.shallow import ShallowNetwork
+from ..progress import Bar
+from ..rank.backprop import full_patterns
+from ..rank.dimension import local_dimension_report
+from ..rank.jacobian import numeric_jacobian
+from ..rank.shallow import exact_signs
 from . import descent
 
 #: Default angular tolerance (degrees) of the numeric alignment count.
@@ -49,12 +59,8 @@ def exact_network(layers: descent.Layers) -> Any:
     Two layers give a :class:`~relugeom.ShallowNetwork`, more a :class:`~relugeom.DeepNetwork`.
     """
     if len(layers) == 2:
-        from ..model.shallow import ShallowNetwork
-
         (W, b), (V, c) = layers
         return ShallowNetwork.from_numpy(W, b, V, c)
-    from ..model.deep import DeepNetwork
-
     return DeepNetwork.from_numpy(layers)
 
 
@@ -87,8 +93,6 @@ def local_dimension_on(network: Any, X: tuple, method: str = "auto",
     lying exactly on a hyperplane is measured with that convention and reported as "0";
     otherwise "error" (no sample on any hyperplane: J is the true derivative).
     """
-    from ..rank.dimension import local_dimension_report
-
     try:
         report = local_dimension_report(network, X, method=method, primes=primes)
         convention = "error"
@@ -111,11 +115,7 @@ def patterns_on(network: Any, X: tuple) -> tuple:
     :func:`relugeom.activation_patterns` at a fraction of its cost when d is large.
     """
     if not _is_shallow(network):
-        from ..rank.backprop import full_patterns
-
         return full_patterns(network, X, relu_prime_at_zero=0)
-    from ..exact.arrays import RationalArray
-    from ..rank.shallow import exact_signs
 
     def exact_entry(i: int, j: int) -> Fraction:
         return sum((w * x for w, x in zip(network.W[j], X[i])), network.b[j])
@@ -131,8 +131,6 @@ def linear_pieces_perceived(network: Any, X: tuple) -> int | None:
     deep network, or when a sample lies exactly on a hyperplane where f bends."""
     if not _is_shallow(network):
         return None
-    from ..arrangement.regions import count_pieces_perceived
-
     try:
         return count_pieces_perceived(network, X)
     except BoundaryError:
@@ -186,25 +184,16 @@ def aligned_hyperplanes_numeric(W: np.ndarray, b: np.ndarray, neurons: Sequence[
         return 0
     U = A[chosen] / np.linalg.norm(A[chosen], axis=1, keepdims=True)
     close = np.abs(U @ U.T) >= math.cos(math.radians(tolerance_degrees))
-    parent = list(range(len(chosen)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, k in zip(*np.nonzero(np.triu(close, 1))):
-        parent[root(int(i))] = root(int(k))
-    return len({root(i) for i in range(len(chosen))})
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(chosen)))
+    graph.add_edges_from(zip(*(axis.tolist() for axis in np.nonzero(np.triu(close, 1)))))
+    return nx.number_connected_components(graph)
 
 
 def numeric_rank(network: Any, X: np.ndarray) -> int | None:
     """NUMERIC rank of the float Jacobian (numpy's rule S.max()·max(shape)·eps); shallow only."""
     if not _is_shallow(network):
         return None
-    from ..rank.jacobian import numeric_jacobian
-
     return int(np.linalg.matrix_rank(numeric_jacobian(network, X)))
 
 
@@ -404,25 +393,27 @@ def standard_notes(runs: Sequence[Run]) -> list[str]:
 
 def train_and_record(name: str, layers: descent.Layers, samples: Samples, Y: np.ndarray,
                      schedule: descent.Schedule, steps: Sequence[int], rng: np.random.Generator,
-                     *, progress: Any = None, extra: Any = None,
-                     **measure_options: Any) -> Run:
+                     *, progress: Bar | None = None, progress_start: int = 0,
+                     extra: Any = None, **measure_options: Any) -> Run:
     """Train from ``layers`` on the first sample of ``samples`` and measure at ``steps``.
 
     ``extra(step, layers)`` may return experiment-specific entries for a checkpoint.
-    ``progress`` is a :class:`~relugeom.progress.Progress` counting steps.
+    ``progress`` is a bar of :func:`relugeom.progress.progress` counting steps; it is set to
+    ``progress_start + step`` (runs sharing one bar start at the steps of the runs before).
     """
     X = samples.floats[samples.names[0]]
     checkpoints: list[Checkpoint] = []
+    shown = progress is not None and not progress.disable
 
     def on_step(step: int) -> None:
         last = f", dim {checkpoints[-1].local_dimension}" if checkpoints else ""
-        progress.update(step, f"{name}: step {step}/{schedule.steps}{last}")
+        progress.update_to(progress_start + step, f"{name}: step {step}/{schedule.steps}{last}")
 
     for step, loss, theta in descent.train(layers, X, Y, schedule, rng, steps,
-                                           on_step if progress is not None else None):
+                                           on_step if shown else None):
         more = extra(step, theta) if extra is not None else None
         checkpoints.append(measure(step, loss, theta, samples, extra=more, **measure_options))
-        if progress is not None:
+        if shown:
             on_step(step)
     return Run(name, samples, np.asarray(Y, dtype=float), descent.widths(layers),
                tuple(checkpoints))

@@ -27,8 +27,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..progress import progress as progress_bar
 from . import descent
-from ..progress import Progress
 from .record import (ExperimentResult, Run, Samples, dimension_summary, exact_network,
                      exact_sample, local_dimension_on, standard_notes, train_and_record)
 
@@ -123,13 +123,12 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
         return {"significant_neurons": int(sub[0][0].shape[0]),
                 "local_dimension_significant": dim}
 
-    bar = Progress(config.steps, NAME, enabled=progress)
-    result_run = train_and_record(
-        NAME, layers, samples, Y, descent.Schedule(config.steps, config.learning_rate),
-        descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing), train_rng,
-        progress=bar, extra=extra,
-        alignment_tolerance_degrees=config.alignment_tolerance_degrees)
-    bar.close()
+    with progress_bar(config.steps, NAME, enabled=progress) as bar:
+        result_run = train_and_record(
+            NAME, layers, samples, Y, descent.Schedule(config.steps, config.learning_rate),
+            descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing),
+            train_rng, progress=bar, extra=extra,
+            alignment_tolerance_degrees=config.alignment_tolerance_degrees)
     summary = dimension_summary(result_run)
     summary["teacher_local_dimension"] = local_dimension_on(
         exact_network(teach), exact_sample(X))[0]

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..model.shallow import ShallowNetwork
+from ..progress import progress as progress_bar
 from . import descent
-from ..progress import Progress
 from .record import (ExperimentResult, Samples, dimension_summary, exact_sample,
                      local_dimension_on, standard_notes, train_and_record)
 
@@ -70,8 +71,6 @@ def target_network(config: Config) -> Any:
     On the interval every sample lies right of the first knot, so this network equals the target
     there; its local dimension is the reference the trained network's dimension falls toward.
     """
-    from ..model.shallow import ShallowNetwork
-
     knots = [Fraction(k) for k in config.target_knots]
     values = [Fraction(v) for v in config.target_values]
     slopes = [(values[i + 1] - values[i]) / (knots[i + 1] - knots[i])
@@ -100,13 +99,13 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
     lo, hi = config.target_knots[0], config.target_knots[-1]
     layers = descent.init_network([1, config.width, 1], init_rng, scale=config.init_scale,
                                   breakpoints=(lo, hi))
-    bar = Progress(config.steps, NAME, enabled=progress)
-    result_run = train_and_record(
-        NAME, layers, samples, Y,
-        descent.Schedule(config.steps, config.learning_rate, momentum=config.momentum),
-        descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing), train_rng,
-        progress=bar, alignment_tolerance_degrees=config.alignment_tolerance_degrees)
-    bar.close()
+    with progress_bar(config.steps, NAME, enabled=progress) as bar:
+        result_run = train_and_record(
+            NAME, layers, samples, Y,
+            descent.Schedule(config.steps, config.learning_rate, momentum=config.momentum),
+            descent.checkpoint_steps(config.steps, config.checkpoints, config.spacing),
+            train_rng, progress=bar,
+            alignment_tolerance_degrees=config.alignment_tolerance_degrees)
     reference = target_network(config)
     summary = dimension_summary(result_run)
     summary["target_breakpoints"] = len(config.target_knots) - 2

@@ -60,14 +60,13 @@ import numpy as np
 
 from .. import linalg
 from ..arrangement.cells import HyperplaneArrangement, enumerate_cells, hyperplane_arrangement
-from ..rank.dimension import local_dimension
 from ..errors import InputError
-from ..rank.jacobian import jacobian
-from ..model.shallow import ShallowNetwork, as_shallow
 from ..exact.numbers import common_denominator
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
+from ..model.shallow import ShallowNetwork, as_shallow
+from ..rank.dimension import local_dimension
 from ..rank.explain import kernel_split, rank_structure
-
+from ..rank.jacobian import jacobian
 
 # --- the decisive sample -------------------------------------------------------------------------
 

@@ -52,16 +52,17 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
-from ..rank.dimension import local_dimension
-from ..errors import InputError
-from .functional import FunctionalDimension, functional_dimension, region_deficits
-from ..rank.jacobian import jacobian
-from ..linalg import integer_rows
-from ..model.shallow import ShallowNetwork, as_shallow
-from ..exact.numbers import common_denominator, to_json_number, to_rational
-from ..model.patterns import ReluPrime
+from ..arrangement.plot import new_figure, save_figure
 from ..arrangement.restriction import evaluate, to_fractions
+from ..errors import InputError
+from ..exact.numbers import common_denominator, to_json_number, to_rational
+from ..linalg import integer_rows
+from ..model.patterns import ReluPrime
 from ..model.sample import as_sample
+from ..model.shallow import ShallowNetwork, as_shallow
+from ..rank.dimension import local_dimension
+from ..rank.jacobian import jacobian
+from .functional import FunctionalDimension, functional_dimension, region_deficits
 
 DEFAULT_GRID_BITS = 20
 
@@ -497,7 +498,6 @@ def plot_convergence(result: SamplingConvergence, path: str) -> str:
     Needs matplotlib (the optional extra ``relugeom[plot]``); without it an
     :class:`~relugeom.errors.InputError` says how to install it.
     """
-    from ..arrangement.plot import new_figure, save_figure
 
     fig = new_figure(figsize=(11, 4.2), layout="tight")
     from matplotlib.ticker import MaxNLocator

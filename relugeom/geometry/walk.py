@@ -36,14 +36,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
 
-from ..rank.backprop import LayerBoundaryError, full_patterns
-from ..model.deep import DeepNetwork, as_deep, symmetry_bound
-from ..rank.dimension import local_dimension
 from ..errors import InputError
 from ..exact.numbers import to_json_number, to_rational
-from ..model.patterns import ReluPrime, check_relu_prime
 from ..exact.realroots import RealAlgebraic, rational_between, real_roots, trim
+from ..model.deep import DeepNetwork, as_deep, symmetry_bound
+from ..model.patterns import ReluPrime, check_relu_prime
 from ..model.sample import as_sample
+from ..rank.backprop import LayerBoundaryError, full_patterns
+from ..rank.dimension import local_dimension
 
 
 # -- results ------------------------------------------------------------------------------------

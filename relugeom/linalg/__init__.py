@@ -4,13 +4,16 @@ Matrices enter as sequences of rows of exact numbers (``int`` or ``Fraction``). 
 kernel do not change when a row is multiplied by a nonzero scalar, so every row is first
 scaled by the lcm of its denominators and the backends work over Z:
 
-- ``"flint"``: python-flint's ``fmpz_mat`` (fraction-free elimination in C); the default when
-  python-flint imports.
-- ``"sympy"``: sympy's ``DomainMatrix`` over ZZ/QQ (pure Python, or flint-backed when sympy
-  finds flint), used when python-flint is missing.
+- ``"flint"``: python-flint's ``fmpz_mat`` (fraction-free elimination in C); the default
+  (``"auto"``). python-flint is a requirement of relugeom.
+- ``"sympy"``: sympy's ``DomainMatrix`` over ZZ/QQ, an independently built elimination, for
+  cross-checks (``backend="sympy"``).
 
-Both are exact; choose with ``backend=`` or let ``"auto"`` pick. Modular (lower-bound) ranks
-live in :mod:`relugeom.linalg.modular` and are never returned by :func:`rank`.
+Both are exact. Beside this interface live the other engines, all over exact numbers:
+:mod:`~relugeom.linalg.integer` (integer matrices for inner loops),
+:mod:`~relugeom.linalg.modular` (ranks mod p: certified lower bounds, and their certificates),
+:mod:`~relugeom.linalg.floating` (float ranks, labelled numeric) and
+:mod:`~relugeom.linalg.certified` (the :class:`~relugeom.linalg.certified.Rank` result type).
 
 >>> rank([[1, 2], [2, 4]])
 1
@@ -31,8 +34,8 @@ _BACKENDS = {"flint": _flint, "sympy": _sympy}
 
 
 def available_backends() -> list[str]:
-    """Names of the exact backends that work in this environment, preferred first."""
-    return [name for name, module in _BACKENDS.items() if module.available()]
+    """Names of the exact backends, preferred first."""
+    return list(_BACKENDS)
 
 
 def choose_backend(backend: str = "auto") -> str:
@@ -42,8 +45,6 @@ def choose_backend(backend: str = "auto") -> str:
     if backend not in _BACKENDS:
         raise InputError(f"unknown exact backend {backend!r}; choose one of "
                          f"{sorted(_BACKENDS)} or 'auto'")
-    if not _BACKENDS[backend].available():
-        raise InputError(f"exact backend {backend!r} is not available here (python-flint missing?)")
     return backend
 
 

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-try:
-    import flint
-except ImportError:  # the sympy backend takes over
-    flint = None
-
-
-def available() -> bool:
-    return flint is not None
+import flint
 
 
 def rank(rows: list[list[int]], nrows: int, ncols: int) -> int:

@@ -54,6 +54,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..exact.arrays import PrimeDividesDenominator, RationalArray, reduce_mod
+from .certified import Bound, Rank
 
 #: Bits of the primes used: 2^(PRIME_BITS−1) < p < 2^PRIME_BITS.
 PRIME_BITS = 21
@@ -158,7 +159,7 @@ def _rref_small(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]
     return A[kept], pivots, kept
 
 
-def _rref(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]]:
+def rref_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]]:
     """Reduced row echelon basis of the rows of A (residues in float64), recursively.
 
     Returns (R, pivots, kept): R[:, pivots] = I, and ``kept`` are the rows of A that are
@@ -168,11 +169,11 @@ def _rref(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]]:
     if k <= _BASE:
         return _rref_small(A, p)
     half = k // 2
-    R1, p1, k1 = _rref(A[:half], p)
+    R1, p1, k1 = rref_mod_p(A[:half], p)
     bottom = A[half:].copy()
     if p1:
         _subtract_product(bottom, bottom[:, p1], R1, p)
-    R2, p2, k2 = _rref(bottom, p)
+    R2, p2, k2 = rref_mod_p(bottom, p)
     if p2 and p1:
         _subtract_product(R1, R1[:, p2], R2, p)
     return np.vstack([R1, R2]), p1 + p2, k1 + [half + i for i in k2]
@@ -224,7 +225,7 @@ class EchelonModP:
         for s in range(0, block.shape[0], CHUNK):
             if self.rank == self.length:
                 break
-            R, piv, kept = _rref(self.reduce(block[s:s + CHUNK]), self.p)
+            R, piv, kept = rref_mod_p(self.reduce(block[s:s + CHUNK]), self.p)
             if not piv:
                 continue
             if self._chunks and len(self._chunks[-1][0]) + len(piv) <= CHUNK:
@@ -287,8 +288,6 @@ def certify_rank_factorization(A: np.ndarray, rows: Sequence[int], cols: Sequenc
     Cost: one exact r×r solve with A.shape[1] right-hand sides, then per prime one product
     n·r·A.shape[1] in float64.
     """
-    import flint
-
     rows, cols = list(rows), list(cols)
     r = len(cols)
     if r != len(rows):
@@ -322,32 +321,17 @@ def certify_rank_factorization(A: np.ndarray, rows: Sequence[int], cols: Sequenc
     return modulus > limit
 
 
-@dataclass(frozen=True)
-class ModularRank:
-    """A rank computed modulo primes, with how (and whether) it is certified exact.
-
-    ``certificate`` is ``"upper-bound"`` or ``"factorization"`` (then ``exact`` is True), or
-    ``"probabilistic"`` (then ``value`` is a certified lower bound and ``epsilon`` bounds the
-    probability that it is below the true rank).
-    """
-
-    value: int
-    exact: bool
-    certificate: str
-    primes: tuple
-    upper_bound: int
-    epsilon: float = 0.0
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "exact": self.exact, "certificate": self.certificate,
-                "primes": list(self.primes), "upper_bound": self.upper_bound,
-                "epsilon": self.epsilon, "detail": self.detail}
+def _modular(value: int, exact: bool, certificate: str, primes: tuple, upper: int,
+             shape: tuple, epsilon: float = 0.0, detail: str = "") -> Rank:
+    """A modular :class:`~relugeom.linalg.certified.Rank` bounded by ``upper``."""
+    return Rank(value, "modular", exact, certificate, detail, value, upper,
+                (Bound("proven upper bound", upper),), tuple(shape), tuple(shape), primes,
+                epsilon)
 
 
 def modular_rank(rows: Any, ncols: int | None = None, *, bound: int | None = None,
                  primes: int | Sequence[int] = 2, seed: int = 0,
-                 certify: bool = True) -> ModularRank:
+                 certify: bool = True) -> Rank:
     """Rank over Q of an exact matrix via ranks mod random 21-bit primes, with its certificate.
 
     ``bound`` is an upper bound of the rank proved by the caller (min(shape) is always used).
@@ -355,18 +339,19 @@ def modular_rank(rows: Any, ncols: int | None = None, *, bound: int | None = Non
     The rank mod p is the maximum over the primes tried. Certified exact when it reaches the
     bound, else (if ``certify``) by :func:`certify_rank_factorization`, else probabilistic.
 
-    >>> modular_rank([[1, 2], [2, 4]]).to_dict()["value"], modular_rank([[1, 2], [2, 4]]).exact
-    (1, True)
+    >>> r = modular_rank([[1, 2], [2, 4]])
+    >>> r.value, r.exact, r.certificate
+    (1, True, 'factorization')
     """
     if isinstance(rows, (list, tuple)) and len(rows) == 0:
-        return ModularRank(0, True, "upper-bound", (), 0, detail="empty matrix")
+        return _modular(0, True, "upper-bound", (), 0, (0, ncols or 0), detail="empty matrix")
     A = RationalArray.from_any(rows)
     shape = A.shape
     if len(shape) != 2:
         raise InputError("modular_rank needs a matrix")
     upper = min(shape) if bound is None else min(bound, *shape)
     if upper == 0:
-        return ModularRank(0, True, "upper-bound", (), 0, detail="empty matrix")
+        return _modular(0, True, "upper-bound", (), 0, shape, detail="empty matrix")
     best, used = -1, []
     best_pivots: tuple = ((), ())
     wanted = primes if isinstance(primes, int) else len(primes)
@@ -387,16 +372,16 @@ def modular_rank(rows: Any, ncols: int | None = None, *, bound: int | None = Non
         if E.rank > best:
             best, best_pivots = E.rank, (tuple(E.independent), tuple(E.pivots))
         if best >= upper:
-            return ModularRank(best, True, "upper-bound", tuple(used), upper,
-                               detail=f"rank mod p = {best} = proven upper bound")
+            return _modular(best, True, "upper-bound", tuple(used), upper, shape,
+                            detail=f"rank mod p = {best} = proven upper bound")
     if certify:
         integer = A.integer_rows()
         if certify_rank_factorization(integer.T, best_pivots[1], best_pivots[0], seed=seed):
-            return ModularRank(best, True, "factorization", tuple(used), upper,
-                               detail="every row is an exact combination of the pivot rows")
+            return _modular(best, True, "factorization", tuple(used), upper, shape,
+                            detail="every row is an exact combination of the pivot rows")
     half_log2_cols = 0.5 * math.log2(max(shape[1], 1))
     log2_rows = [max((abs(int(v)).bit_length() for v in row), default=0) + half_log2_cols
                  for row in A.integer_rows()]
     eps = failure_probability(log2_hadamard(log2_rows, upper), len(used))
-    return ModularRank(best, False, "probabilistic", tuple(used), upper, eps,
-                       detail=f"lower bound; below the true rank with probability ≤ {eps:.3g}")
+    return _modular(best, False, "probabilistic", tuple(used), upper, shape, eps,
+                    detail=f"lower bound; below the true rank with probability ≤ {eps:.3g}")

@@ -24,9 +24,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..errors import InputError
 from ..exact.numbers import (parse_json, rational_matrix, rational_vector, to_json_number,
                              to_rational)
+from .shallow import ShallowNetwork
 
 Layer = tuple  # (W: tuple of row tuples, b: tuple), exact Fractions
 
@@ -172,14 +175,12 @@ class DeepNetwork:
 
     # -- conversions ------------------------------------------------------------------------
     @classmethod
-    def from_shallow(cls, network: Any) -> "DeepNetwork":
+    def from_shallow(cls, network: ShallowNetwork) -> "DeepNetwork":
         """The two-layer deep form of a :class:`~relugeom.model.shallow.ShallowNetwork` (same θ)."""
         return cls(((network.W, network.b), (network.V, network.c)))
 
-    def to_shallow(self) -> Any:
+    def to_shallow(self) -> ShallowNetwork:
         """The :class:`~relugeom.model.shallow.ShallowNetwork` of a two-layer network (same θ)."""
-        from .shallow import ShallowNetwork
-
         if self.depth != 2:
             raise InputError(f"only a network with one hidden layer (L = 2) is shallow; this one "
                              f"has widths {self.widths}")
@@ -190,7 +191,6 @@ class DeepNetwork:
     def from_numpy(cls, pairs: Sequence[tuple[Any, Any]]) -> "DeepNetwork":
         """From a list of numpy (W_l, b_l) pairs (e.g. exported from Keras, transposing its
         kernels to n_l × n_{l−1}); each float is read as its exact binary value."""
-        import numpy as np
 
         layers = []
         for l, pair in enumerate(pairs, start=1):
@@ -241,8 +241,6 @@ class DeepNetwork:
     def from_dict(cls, data: Any, source: str = "network") -> "DeepNetwork":
         """Build from ``{"layers": [...]}``; the shallow format {W, b, V, c} is read as L = 2."""
         if isinstance(data, dict) and "layers" not in data and {"W", "b", "V", "c"} & set(data):
-            from .shallow import ShallowNetwork
-
             return cls.from_shallow(ShallowNetwork.from_dict(data, source))
         if not isinstance(data, dict) or "layers" not in data:
             found = (f"keys {sorted(map(str, data))}" if isinstance(data, dict)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .shallow import ShallowNetwork
 from .sample import as_sample
+from .shallow import ShallowNetwork
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .deep import DeepNetwork
-from .shallow import ShallowNetwork
 from ..exact.numbers import parse_json, to_rational
+from .deep import DeepNetwork
 from .sample import as_sample
+from .shallow import ShallowNetwork
 
 
 def _read_text(path: str, what: str) -> str:

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..errors import InputError
-from ..exact.numbers import rational_matrix, rational_vector, to_json_number, to_rational
+from ..exact.numbers import (parse_json, rational_matrix, rational_vector, to_json_number,
+                             to_rational)
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,6 @@ class ShallowNetwork:
 
     @classmethod
     def from_json(cls, text: str, source: str = "network") -> "ShallowNetwork":
-        from ..exact.numbers import parse_json
 
         return cls.from_dict(parse_json(text, source), source)
 
@@ -157,7 +159,6 @@ class ShallowNetwork:
 
         ``V`` may be a vector for m = 1 and ``c`` a scalar.
         """
-        import numpy as np
 
         V = np.asarray(V)
         if V.ndim == 1:

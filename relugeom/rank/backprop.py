@@ -34,9 +34,9 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..model.deep import DeepNetwork, as_deep
 from ..errors import BoundaryError
 from ..exact.numbers import common_denominator
+from ..model.deep import DeepNetwork, as_deep
 from ..model.patterns import ReluPrime, check_relu_prime, patterns_from_preactivations
 from ..model.sample import as_sample
 

@@ -33,14 +33,16 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .. import linalg
-from .backprop import (integer_pass, scaled_jacobian, scaled_jacobian_blocks,
-                       scaled_jacobian_columns)
-from ..model.deep import as_deep, symmetry_bound
-from ..linalg.modular import (EchelonModP, ModularRank, certify_rank_factorization,
-                              failure_probability, log2_hadamard, random_primes, rank_mod_p)
 from ..exact.numbers import common_denominator
+from ..linalg.certified import Bound, Rank
+from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
+                              log2_hadamard, random_primes, rank_mod_p)
+from ..model.deep import as_deep, symmetry_bound
 from ..model.patterns import ReluPrime
 from ..model.sample import as_sample
+from .backprop import (integer_pass, scaled_jacobian, scaled_jacobian_blocks,
+                       scaled_jacobian_columns)
+from .relations import choose_samples, exact_rank, local_columns
 
 #: Largest Jacobian (entries) for which a rank below the upper bound is certified exactly.
 CERTIFY_LIMIT = 4_000_000
@@ -222,14 +224,8 @@ def _local_gain(deep: Any, exact: Any, p: int, meeting: dict) -> int:
       rank Y_l − rank Y_l|_{T^c}.
 
     All dimensions of A's and B's are exact (:func:`relugeom.rank.relations.exact_rank`); ranks of
-    Y are ranks mod p, lower bounds. Needs python-flint; returns 0 without it.
+    Y are ranks mod p, lower bounds.
     """
-    try:
-        import flint  # noqa: F401
-    except ImportError:
-        return 0
-    from .relations import choose_samples, exact_rank, local_columns
-
     m = deep.output_dim
     data = []
     for l, H_tilde, G, used in _layer_blocks(deep, exact):
@@ -267,10 +263,10 @@ def _compact_int(A: np.ndarray) -> np.ndarray:
 
 def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                             primes: int = 1, seed: int = 0, block: int = 1024,
-                            certify: bool = True) -> ModularRank:
+                            certify: bool = True) -> Rank:
     """rank J(θ, X) of a shallow or deep network from ranks modulo random 21-bit primes.
 
-    Returns a :class:`~relugeom.linalg.modular.ModularRank`: ``value``, ``exact`` and the
+    Returns a :class:`~relugeom.linalg.certified.Rank`: ``value``, ``exact`` and the
     ``certificate`` that makes it exact (see the module docstring), or ``"probabilistic"``
     with ``epsilon``. The maximum over ``primes`` primes is taken. The Jacobian is streamed
     along its longer side (columns when n·m ≤ P), ``block`` vectors at a time, and the
@@ -280,7 +276,7 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
     >>> net = DeepNetwork.random([3, 4, 4, 2], seed=1)
     >>> r = modular_local_dimension(net, [[1, 2, 0], [0, 1, 1], [2, 0, 1]], relu_prime_at_zero=0)
     >>> r.value, r.exact, r.certificate
-    (6, True, 'upper-bound')
+    (6, True, 'upper-bound (min(n·m, P − hidden neurons))')
     """
     deep = as_deep(network)
     sample = as_sample(X, deep.input_dim)
@@ -301,29 +297,37 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
         if any(E.rank >= upper for E in echelons):
             break  # one prime reaching the proven bound certifies the rank
     best = max(echelons, key=lambda E: E.rank)
-    used = tuple(chosen)
+    found = {"primes": tuple(chosen), "matrix_shape": (n_rows, P), "jacobian_shape": (n_rows, P),
+             "relu_prime_at_zero": str(relu_prime_at_zero)}
+    bounds = [Bound("min(n·m, P − hidden neurons)", upper)]
+
+    def certified(certificate: str, detail: str) -> Rank:
+        return Rank(best.rank, "modular", True, certificate, detail, best.rank,
+                    min(b.value for b in bounds), tuple(bounds), epsilon=0.0, **found)
+
     if best.rank >= upper:
-        return ModularRank(best.rank, True, "upper-bound", used, upper,
-                           detail=f"rank mod p = {best.rank} = min(n·m, P − hidden neurons)")
+        return certified(f"upper-bound ({bounds[0].name})",
+                         f"rank mod p = {best.rank} = min(n·m, P − hidden neurons)")
     if certify:
-        bounds = _structural_bounds(network, sample, relu_prime_at_zero, seed)
-        structure = next(bounds)
+        structural = _structural_bounds(network, sample, relu_prime_at_zero, seed)
+        structure = next(structural)
         if best.rank < min(upper, structure):  # the local terms only when they can matter
-            structure = next(bounds)
+            structure = next(structural)
+        bounds.append(Bound("layer structure", structure,
+                            "relugeom.rank.deep.structural_upper_bound"))
+        if best.rank >= structure:
+            return certified("upper-bound (layer structure)",
+                             f"rank mod p = {best.rank} = the layer-structure bound "
+                             "(relugeom.rank.deep.structural_upper_bound)")
         upper = min(upper, structure)
-        if best.rank >= upper:
-            return ModularRank(best.rank, True, "structure", used, upper,
-                               detail=f"rank mod p = {best.rank} = the layer-structure bound "
-                                      "(relugeom.rank.deep.structural_upper_bound)")
     if certify and n_rows * P <= CERTIFY_LIMIT:
         A = scaled_jacobian(network, sample, relu_prime_at_zero).numerators
         independent = [labels[i] for i in best.independent]
         # every column (row) of A is an exact combination of the independent ones: rank_Q ≤ r
         if certify_rank_factorization(A if by_columns else A.T, best.pivots, independent,
                                       seed=seed):
-            return ModularRank(best.rank, True, "factorization", used, upper,
-                               detail="J is an exact combination of the pivot columns")
-    eps = failure_probability(log2_hadamard(log2_norms, best.rank + 1), len(used))
-    return ModularRank(best.rank, False, "probabilistic", used, upper, eps,
-                       detail=f"certified {best.rank} ≤ rank ≤ {upper}; below the true rank "
-                              f"with probability ≤ {eps:.3g}")
+            return certified("factorization", "J is an exact combination of the pivot columns")
+    eps = failure_probability(log2_hadamard(log2_norms, best.rank + 1), len(chosen))
+    return Rank(best.rank, "modular", False, "probabilistic",
+                f"certified {best.rank} ≤ rank ≤ {upper}; below the true rank with probability "
+                f"≤ {eps:.3g}", best.rank, upper, tuple(bounds), epsilon=eps, **found)

@@ -5,36 +5,48 @@ Four methods, each saying what it proves (:func:`local_dimension_report`):
 - ``"exact"``: the rank over Q, by fraction-free elimination (python-flint or sympy, see
   :mod:`relugeom.linalg`); for a shallow network, of the compressed Jacobian of
   :mod:`relugeom.rank.shallow`, which has the same rank. Certificate: the computation itself.
-- ``"modular"``: the rank mod random 21-bit primes of the compressed Jacobian, streamed, never
-  holding J (:func:`relugeom.rank.shallow.modular_local_dimension`). Always a certified lower
-  bound; exact when it reaches a proven upper bound (certificate ``"upper-bound"``, naming the
-  bound), else labelled ``"probabilistic"`` with an explicit error probability ε.
+- ``"modular"``: the rank mod random 21-bit primes, streamed, never holding J: of the
+  compressed Jacobian for one hidden layer (:func:`relugeom.rank.shallow.modular_local_dimension`),
+  of the exact integer-scaled Jacobian's columns at any depth
+  (:func:`relugeom.rank.deep.modular_local_dimension`). Always a certified lower bound; exact
+  when it reaches a proven upper bound (certificate ``"upper-bound (<bound>)"``, naming the
+  bound) or an exact factorization identity holds (``"factorization"``), else labelled
+  ``"probabilistic"`` with an explicit error probability ε.
 - ``"numeric"``: numpy's float rank of the float64 Jacobian, σ > S.max()·max(shape)·eps, with
   the singular-value gap; NUMERIC, never exact.
 - ``"auto"`` (default): the fastest path that still yields a certified exact answer: exact
-  elimination for small Jacobians; for large shallow ones the modular path, falling back to
-  exact elimination when the modular rank is not certified. Never numeric, never probabilistic.
+  elimination for small Jacobians; for large ones (shallow or deep) the modular path, falling
+  back to exact elimination when the modular rank is not certified. Never numeric, never
+  probabilistic.
+
+Every method returns the same type, a :class:`~relugeom.linalg.certified.Rank` (also named
+:data:`LocalDimension`); the certificates are stated and proved in docs/theory.md.
 
 Large samples may be passed as numpy arrays (floats are read as their exact binary values) or
-as a :class:`relugeom.linalg.modular.RationalArray` (e.g. MNIST pixels / 255, exactly), which
+as a :class:`relugeom.exact.arrays.RationalArray` (e.g. MNIST pixels / 255, exactly), which
 the modular path reads without building a single Fraction.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from .. import linalg
 from ..errors import InputError
-from .jacobian import jacobian
 from ..exact.arrays import RationalArray
-from ..model.shallow import ShallowNetwork
+from ..linalg.certified import Rank
+from ..linalg.floating import NUMPY_RULE, numpy_tolerance, singular_value_gap, singular_values
+from ..model.network import Network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime, check_relu_prime
 from ..model.sample import as_sample
+from .deep import modular_local_dimension as deep_modular
+from .jacobian import jacobian, numeric_jacobian
+from .shallow import compressed_jacobian
+from .shallow import modular_local_dimension as shallow_modular
 
 METHODS = ("auto", "exact", "modular", "numeric")
 #: "auto" uses exact elimination while J has at most this many entries (n·m·P); above, a
@@ -44,100 +56,48 @@ AUTO_EXACT_ENTRIES = 1_000
 COMPRESS_ENTRIES = 200_000
 
 
-@dataclass(frozen=True)
-class LocalDimension:
-    """A local dimension with the method and certificate that produced it.
-
-    ``exact`` is True only for a value proved equal to rank_Q J. ``lower_bound`` and
-    ``upper_bound`` are proven bounds (None when not known); ``bounds`` names every proven
-    upper bound used. ``certificate`` says how the value is known:
-    "exact elimination (<backend>)", "upper-bound (<bound>)", "probabilistic" or "numeric".
-    """
-
-    value: int
-    method: str
-    exact: bool
-    certificate: str
-    detail: str
-    lower_bound: int | None = None
-    upper_bound: int | None = None
-    bounds: dict = field(default_factory=dict)
-    matrix_shape: tuple = ()
-    jacobian_shape: tuple = ()
-    primes: tuple = ()
-    epsilon: float | None = None
-    tolerance: float | None = None
-    singular_value_gap: float | None = None
-    relu_prime_at_zero: str = "error"
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "method": self.method, "exact": self.exact,
-                "certificate": self.certificate, "detail": self.detail,
-                "lower_bound": self.lower_bound, "upper_bound": self.upper_bound,
-                "bounds": dict(self.bounds), "matrix_shape": list(self.matrix_shape),
-                "jacobian_shape": list(self.jacobian_shape), "primes": list(self.primes),
-                "epsilon": self.epsilon, "tolerance": self.tolerance,
-                "singular_value_gap": self.singular_value_gap,
-                "relu_prime_at_zero": self.relu_prime_at_zero, "seconds": self.seconds}
+#: The result type of :func:`local_dimension_report`: a :class:`~relugeom.linalg.certified.Rank`.
+LocalDimension = Rank
 
 
-def _fraction_sample(network: Any, X: Any) -> tuple:
+def _fraction_sample(network: Network, X: Any) -> tuple:
     if isinstance(X, RationalArray):
         X = X.to_fractions()
     return as_sample(X, network.input_dim)
 
 
-def _sizes(network: Any, X: Any) -> tuple[int, int, int]:
+def _sizes(network: Network, X: Any) -> tuple[int, int, int]:
     n = X.shape[0] if isinstance(X, (RationalArray, np.ndarray)) else len(X)
     return n, network.output_dim, network.n_parameters
 
 
-def _exact(network: Any, X: Any, convention: Any, backend: str) -> LocalDimension:
+def _exact(network: Network, X: Any, convention: Any, backend: str) -> Rank:
     sample = _fraction_sample(network, X)
     n, m, P = len(sample), network.output_dim, network.n_parameters
     chosen = linalg.choose_backend(backend)
-    if isinstance(network, ShallowNetwork) and n * m * P > COMPRESS_ENTRIES:
-        from .shallow import compressed_jacobian
-
-        cj = compressed_jacobian(network, sample, relu_prime_at_zero=convention, backend=backend)
+    if is_shallow(network) and n * m * P > COMPRESS_ENTRIES:
+        cj = compressed_jacobian(as_shallow(network), sample, relu_prime_at_zero=convention,
+                                 backend=backend)
         value, shape = cj.rank(backend), cj.shape
         how = "of the compressed Jacobian (same rank as J, see relugeom.rank.shallow)"
     else:
         J = jacobian(network, sample, convention)
         value, shape = linalg.rank(J, P, backend=backend), (n * m, P)
         how = "of J"
-    return LocalDimension(value, "exact", True, f"exact elimination ({chosen})",
-                          f"rank over Q {how}, by fraction-free elimination", value, value,
-                          {}, shape, (n * m, P), relu_prime_at_zero=str(convention))
+    return Rank(value, "exact", True, f"exact elimination ({chosen})",
+                f"rank over Q {how}, by fraction-free elimination", value, value, (), shape,
+                (n * m, P), relu_prime_at_zero=str(convention))
 
 
-def _modular(network: Any, X: Any, convention: Any, seed: int, primes: int) -> LocalDimension:
-    n, m, P = _sizes(network, X)
-    if isinstance(network, ShallowNetwork):
-        from .shallow import modular_local_dimension
-
-        r = modular_local_dimension(network, X, relu_prime_at_zero=convention, seed=seed,
-                                    primes=primes)
-        bounds = {b.name: b.value for b in r.bounds}
-        cert = f"upper-bound ({r.bound.name})" if r.exact else "probabilistic"
-        return LocalDimension(r.value, "modular", r.exact, cert, r.detail, r.value,
-                              r.bound.value, bounds, r.matrix_shape, (n * m, P), r.primes,
-                              r.epsilon, relu_prime_at_zero=str(convention))
-    from ..linalg.modular import modular_rank
-
-    J = jacobian(network, _fraction_sample(network, X), convention)
-    r = modular_rank(J, P, primes=primes, seed=seed)
-    cert = r.certificate if r.exact else "probabilistic"
-    return LocalDimension(r.value, "modular", r.exact, cert, r.detail, r.value, r.upper_bound,
-                          {"min(shape)": r.upper_bound}, (len(J), P), (len(J), P), r.primes,
-                          r.epsilon, relu_prime_at_zero=str(convention))
+def _modular(network: Network, X: Any, convention: Any, seed: int, primes: int) -> Rank:
+    if is_shallow(network):
+        return shallow_modular(as_shallow(network), X, relu_prime_at_zero=convention, seed=seed,
+                               primes=primes)
+    return deep_modular(network, _fraction_sample(network, X), relu_prime_at_zero=convention,
+                        seed=seed, primes=primes)
 
 
-def _numeric(network: Any, X: Any, convention: Any) -> LocalDimension:
-    from .jacobian import numeric_jacobian
-    from ..linalg.floating import numpy_tolerance, singular_value_gap, singular_values
-
+def _numeric(network: Network, X: Any, convention: Any) -> Rank:
     if isinstance(X, RationalArray):
         Xf = X.to_float()
     elif isinstance(X, np.ndarray):
@@ -149,16 +109,15 @@ def _numeric(network: Any, X: Any, convention: Any) -> LocalDimension:
     tol = numpy_tolerance(S, J.shape)
     value = int((S > tol).sum())
     gap = singular_value_gap(S, value)
-    return LocalDimension(value, "numeric", False, "numeric",
-                          "NUMERIC float64 rank under numpy's rule S.max()·max(shape)·eps "
-                          f"(tolerance {tol:.3g}); not exact", None, None, {}, J.shape, J.shape,
-                          tolerance=tol, singular_value_gap=gap,
-                          relu_prime_at_zero=str(convention))
+    return Rank(value, "numeric", False, "numeric",
+                f"NUMERIC float64 rank under {NUMPY_RULE} (tolerance {tol:.3g}); not exact",
+                None, None, (), J.shape, J.shape, tolerance=tol, singular_value_gap=gap,
+                relu_prime_at_zero=str(convention))
 
 
-def local_dimension_report(network: Any, X: Any, *, method: str = "auto",
+def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
                            relu_prime_at_zero: ReluPrime = "error", backend: str = "auto",
-                           seed: int = 0, primes: int = 1) -> LocalDimension:
+                           seed: int = 0, primes: int = 1) -> Rank:
     """The local dimension with the method and certificate that produced it.
 
     ``method``: "auto" (certified exact, fastest path), "exact", "modular" or "numeric" (see the
@@ -188,7 +147,7 @@ def local_dimension_report(network: Any, X: Any, *, method: str = "auto",
     else:
         n, m, P = _sizes(network, X)
         result = None
-        if isinstance(network, ShallowNetwork) and n * m * P > AUTO_EXACT_ENTRIES:
+        if n * m * P > AUTO_EXACT_ENTRIES:
             modular = _modular(network, X, convention, seed, primes)
             if modular.exact:
                 result = modular
@@ -197,7 +156,7 @@ def local_dimension_report(network: Any, X: Any, *, method: str = "auto",
     return replace(result, seconds=time.perf_counter() - start)
 
 
-def local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+def local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                     backend: str = "auto", method: str = "auto", seed: int = 0) -> int:
     """Exact rank over Q of the Jacobian of θ ↦ f_θ(X) (the batch functional dimension).
 

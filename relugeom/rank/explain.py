@@ -50,12 +50,11 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from .. import linalg
-from .jacobian import jacobian as exact_jacobian
 from ..exact.numbers import to_json_number
 from ..model.patterns import ReluPrime, activation_patterns, distinct_patterns
 from ..model.sample import as_sample
+from .jacobian import jacobian as exact_jacobian
 from .shallow import independent_rows
-
 
 # --- results ---------------------------------------------------------------------------------
 

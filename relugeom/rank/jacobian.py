@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .backprop import deep_jacobian, numeric_deep_jacobian
 from ..model.deep import DeepNetwork
 from ..model.patterns import ReluPrime, patterns_from_preactivations, preactivations
 from ..model.sample import as_sample
+from .backprop import deep_jacobian, numeric_deep_jacobian
 
 
 def jacobian(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error") -> list[list[Fraction]]:

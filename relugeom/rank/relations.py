@@ -50,8 +50,9 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
-from ..linalg.modular import _rref
 from ..exact.numbers import common_denominator
+from ..linalg import integer
+from ..linalg.modular import rref_mod_p
 
 if TYPE_CHECKING:  # pragma: no cover
     from .shallow import ShallowModular
@@ -82,14 +83,12 @@ def _integer_columns(vectors: list[list[Fraction]]) -> list[list[int]]:
 
 def _v_basis(case: "ShallowModular", group: list[int]) -> list[list[int]]:
     """Integer multiples of independent columns of V[:, group] spanning V_g (exact)."""
-    import flint
-
     columns = _integer_columns([[Fraction(case.network.V[k][j]) for k in range(case.m)]
                                 for j in group])
-    _, _, rank = flint.fmpz_mat(columns).rref()
+    rank = integer.rank(columns)
     basis: list[list[int]] = []
     for col in columns:  # greedy: keep a column when it raises the rank
-        if flint.fmpz_mat(basis + [col]).rank() > len(basis):
+        if integer.rank(basis + [col]) > len(basis):
             basis.append(col)
         if len(basis) == rank:
             break
@@ -103,7 +102,7 @@ def free_samples(A: np.ndarray, p: int) -> np.ndarray:
     non-pivot c, so row i is free exactly when it is a pivot whose row of R vanishes off the
     pivots. A heuristic only: it chooses T and proves nothing.
     """
-    R, pivots, _ = _rref(np.remainder(A.T, p).astype(float), p)
+    R, pivots, _ = rref_mod_p(np.remainder(A.T, p).astype(float), p)
     free = np.zeros(A.shape[0], bool)
     if not pivots:
         return free
@@ -133,28 +132,24 @@ def choose_samples(A: np.ndarray, actives: list[np.ndarray], m: int, p: int) -> 
 def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray,
                         p: int) -> list[dict[int, int]]:
     """A basis of U ∩ E_T (U = colspace of A's rows ``act``) as sparse integer vectors."""
-    import flint
-
     cols = np.flatnonzero((A[act] != 0).any(0))
     inside = act & T
     rest = act & ~T
     A_in = A[np.ix_(inside, cols)]
     rows = np.flatnonzero(inside)
-    full_rank = flint.nmod_mat(np.remainder(A[np.ix_(act, cols)], p).astype(np.int64).tolist(),
-                               p).rank() == int(act.sum())
+    full_rank = integer.rank_mod(np.remainder(A[np.ix_(act, cols)], p).astype(np.int64),
+                                 p) == int(act.sum())
     if full_rank:
         return [{int(i): 1} for i in rows]
     if rest.any():
-        K, k = flint.fmpz_mat(A[np.ix_(rest, cols)].tolist()).nullspace()
-        if k == 0:
+        kernel = integer.kernel(A[np.ix_(rest, cols)])
+        if not kernel or not kernel[0]:
             return []
-        kernel = flint.fmpz_mat([[K[r, c] for c in range(k)] for r in range(K.nrows())])
-        Y = flint.fmpz_mat(A_in.tolist()) * kernel
+        Y = integer.product(A_in, kernel)
     else:
-        Y = flint.fmpz_mat(A_in.tolist())
-    R, _, rank = Y.transpose().rref()
-    return [{int(i): int(R[a, b]) for b, i in enumerate(rows) if R[a, b] != 0}
-            for a in range(rank)]
+        Y = A_in.tolist()
+    R, rank = integer.echelon([list(column) for column in zip(*Y)])
+    return [{int(i): R[a][b] for b, i in enumerate(rows) if R[a][b] != 0} for a in range(rank)]
 
 
 def _at(direction: np.ndarray, i: int) -> list[int]:
@@ -164,8 +159,6 @@ def _at(direction: np.ndarray, i: int) -> list[int]:
 
 def _peel(columns: list[Column], m: int) -> tuple[int, set]:
     """Samples whose rows the columns supported on them alone already span (module docstring)."""
-    import flint
-
     removed: set = set()
     changed = True
     while changed:
@@ -176,7 +169,7 @@ def _peel(columns: list[Column], m: int) -> tuple[int, set]:
             if len(live) == 1:
                 local.setdefault(live[0], []).append(_at(direction, live[0]))
         for i, vs in local.items():
-            if len(vs) >= m and flint.fmpz_mat(vs).rank() == m:
+            if len(vs) >= m and integer.rank(vs) == m:
                 removed.add(i)
                 changed = True
     return m * len(removed), removed
@@ -184,9 +177,7 @@ def _peel(columns: list[Column], m: int) -> tuple[int, set]:
 
 def exact_rank(columns: list[Column], m: int) -> int:
     """rank of the matrix with these columns, exactly: peeling, then the connected
-    components, each with fmpz_mat.rank."""
-    import flint
-
+    components, each with an exact integer rank."""
     rank, removed = _peel(columns, m)
     G = nx.Graph()
     for c, (support, _) in enumerate(columns):
@@ -205,7 +196,7 @@ def exact_rank(columns: list[Column], m: int) -> int:
                 if i in where:
                     for k, v in enumerate(_at(direction, i)):
                         M[where[i] * m + k][b] = y * v
-        rank += flint.fmpz_mat(M).rank()
+        rank += integer.rank(M)
     return rank
 
 

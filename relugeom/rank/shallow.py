@@ -71,17 +71,21 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
 
+import networkx as nx
 import numpy as np
+from networkx.algorithms import bipartite
 
 from .. import linalg
 from ..errors import BoundaryError, InputError
-from .jacobian import jacobian
+from ..exact.arrays import PrimeDividesDenominator, RationalArray
+from ..linalg import integer
+from ..linalg.certified import Bound, Rank
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, matmul_mod, random_primes, reduce_residues)
-from ..exact.arrays import PrimeDividesDenominator, RationalArray
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
-
+from .jacobian import jacobian
+from .relations import relation_count
 
 # --- exact helpers ---------------------------------------------------------------------------
 
@@ -235,44 +239,6 @@ def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
 
 # --- the modular computation ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class RankBound:
-    """A proven upper bound of the local dimension, with its name and how it was obtained."""
-
-    name: str
-    value: int
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class ModularDimension:
-    """Local dimension computed modulo primes, with its certificate (see :mod:`.linalg.modular`).
-
-    ``lower_bound`` is always certified (a rank mod p); ``value`` equals it; ``exact`` says
-    whether it is certified to be the rank over Q, by ``certificate`` ("upper-bound": it equals
-    the bound named ``bound``) — else "probabilistic" with error probability ≤ ``epsilon``.
-    """
-
-    value: int
-    exact: bool
-    certificate: str
-    bound: RankBound
-    bounds: tuple
-    primes: tuple
-    epsilon: float
-    matrix_shape: tuple
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "exact": self.exact, "certificate": self.certificate,
-                "bound": self.bound.to_dict(), "bounds": [b.to_dict() for b in self.bounds],
-                "primes": list(self.primes), "epsilon": self.epsilon,
-                "matrix_shape": list(self.matrix_shape), "detail": self.detail}
-
-
 def _greedy_matching(sub: np.ndarray) -> int:
     """Size of a greedy matching (rows by increasing degree): a lower bound of the term rank."""
     used = np.zeros(sub.shape[1], bool)
@@ -287,9 +253,6 @@ def _greedy_matching(sub: np.ndarray) -> int:
 
 def _term_rank(mask: np.ndarray) -> int:
     """Maximum matching of the bipartite graph of the nonzero entries: rank ≤ term rank."""
-    import networkx as nx
-    from networkx.algorithms import bipartite
-
     rows = np.flatnonzero(mask.any(1))
     cols = np.flatnonzero(mask.any(0))
     if rows.size == 0:
@@ -342,6 +305,11 @@ class ShallowModular:
         self._residues: dict[int, dict[str, np.ndarray]] = {}
         self.data_rank: int | None = None  # rank of X̃ when certified
         self.data_basis: np.ndarray | None = None
+        # bounds and columns computed on first use (bounds(2) and bounds(3) build on each other)
+        self._group_value: int | None = None  # neuron-group bound with term ranks
+        self._level2: list[Bound] | None = None
+        self._level3: list[Bound] | None = None
+        self._streamed: dict[str, np.ndarray] | None = None
 
     def _exact_z(self, i: int, j: int) -> Fraction:
         net = self.network
@@ -443,29 +411,29 @@ class ShallowModular:
             total += q * rho + eta * (m - rho)
         return total + (0 if absorbed else m)
 
-    def bounds(self, level: int = 1) -> list[RankBound]:
+    def bounds(self, level: int = 1) -> list[Bound]:
         """Proven upper bounds of the local dimension (module docstring).
 
         Level 0: n·m, P − N and the kept columns (free); level 1: also the neuron-group, split
         and region bounds with data ranks bounded by counts; level 2: with term ranks (a
         maximum matching per group and region); level 3: also the local-relations bound
-        (exact kernels and ranks with python-flint; skipped without it).
+        (exact kernels and ranks).
         """
         if level >= 3:
             return self._relation_bounds()
         refine = level >= 2
         n, N, m, d = self.n, self.N, self.m, self.d
         P = self.network.n_parameters
-        out = [RankBound("rows n·m", n * m), RankBound("symmetries P − N (T1)", P - N)]
+        out = [Bound("rows n·m", n * m), Bound("symmetries P − N (T1)", P - N)]
         cols = self.kept_columns()
         count = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
-        out.append(RankBound("kept columns", count, "columns left by the column reduction"))
+        out.append(Bound("kept columns", count, "columns left by the column reduction"))
         if level == 0:
             return out
         group_value = self._group_bound(np.ones(n, bool), refine)
         if refine:
             self._group_value = group_value  # the level-3 bound lowers this one
-        out.append(RankBound("neuron groups", group_value,
+        out.append(Bound("neuron groups", group_value,
                              "Σ_g q_g·ρ_g + η_g·(m − ρ_g) over groups of neurons active on the "
                              "same samples" + (" (term ranks)" if refine else "")))
         # split: rank J ≤ rank J[T] + rank J[T^c] ≤ m·|T| + group bound of the sub-sample T^c
@@ -487,7 +455,7 @@ class ShallowModular:
                 value = m * int(T.sum()) + self._group_bound(~T, True)
                 if value < best[0]:
                     best = (value, best[1])
-        out.append(RankBound("split", best[0],
+        out.append(Bound("split", best[0],
                              "m·|T| + neuron-group bound of the other samples, T = the samples "
                              f"with more than {best[1]} active neurons"
                              + (" or a private column of X̃ (term ranks)" if refine else "")))
@@ -505,26 +473,20 @@ class ShallowModular:
             rho = min(m, int((act & self.v_nonzero).sum()))
             eta = min(int(self.positive[idx][:, act].any(0).sum()) + 1, q)
             total += rho * q + eta * (m - rho)
-        out.append(RankBound("regions (T4 sharpened)", total,
+        out.append(Bound("regions (T4 sharpened)", total,
                              "Σ_r ρ_r·q_r + η_r·(m − ρ_r)" + (" (term ranks)" if refine else "")))
         if refine:
             self._level2 = out
         return out
 
-    def _relation_bounds(self) -> list[RankBound]:
+    def _relation_bounds(self) -> list[Bound]:
         """Level 3: the level-2 bounds and the neuron-group bound less the local relations
-        (:mod:`relugeom.rank.relations`; needs python-flint, skipped without it)."""
-        if getattr(self, "_level3", None) is not None:
+        (:mod:`relugeom.rank.relations`)."""
+        if self._level3 is not None:
             return self._level3
-        out = list(getattr(self, "_level2", None) or self.bounds(2))
-        try:
-            import flint  # noqa: F401
-        except ImportError:
-            return out
-        from .relations import relation_count
-
+        out = list(self._level2 or self.bounds(2))
         count = relation_count(self, self._usable_prime())
-        out.append(RankBound("local relations", self._group_value - count["relations"],
+        out.append(Bound("local relations", self._group_value - count["relations"],
                              f"neuron-group bound (term ranks) {self._group_value} less "
                              f"{count['relations']} exact relations among the groups' "
                              f"W-columns on {count['samples']} samples"))
@@ -584,7 +546,7 @@ class ShallowModular:
         Computed once, with the first prime asked; only for m > 1, where the rank is often
         below n·m and every streamed column is then reduced.
         """
-        if getattr(self, "_streamed", None) is not None:
+        if self._streamed is not None:
             return self._streamed
         cols = self.kept_columns()
         if self.m == 1:
@@ -608,14 +570,9 @@ class ShallowModular:
         ncols = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
         nrows = self.n * self.m
         rng = np.random.default_rng(self.seed)
-        if nrows * ncols <= SMALL_ENTRIES:  # tiny: one call to python-flint's nmod_mat
-            try:
-                import flint
-            except ImportError:
-                flint = None
-            if flint is not None:
-                A = np.remainder(self._row_vectors(p, cols, np.arange(self.n)), p)
-                return flint.nmod_mat(A.astype(np.int64).tolist(), p).rank(), (nrows, ncols)
+        if nrows * ncols <= SMALL_ENTRIES:  # tiny: one exact call beats streaming
+            A = np.remainder(self._row_vectors(p, cols, np.arange(self.n)), p)
+            return integer.rank_mod(A.astype(np.int64), p), (nrows, ncols)
         if ncols >= nrows:  # vectors are columns of J, of length n·m
             kind = np.concatenate([np.zeros(len(cols["wj"]), int), np.ones(len(cols["vj"]), int),
                                    np.full(self.m, 2)])
@@ -666,7 +623,7 @@ class ShallowModular:
 
 def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                             primes: int = 1, seed: int = 0, refine: bool = True,
-                            case: ShallowModular | None = None) -> ModularDimension:
+                            case: ShallowModular | None = None) -> Rank:
     """Local dimension of a shallow network from ranks mod 21-bit primes, with its certificate.
 
     The rank mod p of the compressed Jacobian (column side; streamed in a seeded random order,
@@ -701,18 +658,18 @@ def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPri
         value = max(value, r)
     for level in (1, 2, 3) if refine else (1,):
         if value >= best_bound.value:
-            return ModularDimension(value, True, "upper-bound", best_bound, tuple(bounds),
-                                    tuple(used), 0.0, shape,
-                                    f"rank mod p = {value} = {best_bound.name} bound")
+            break
         bounds = case.bounds(level)
         best_bound = min(bounds, key=lambda b: b.value)
+    shapes = {"matrix_shape": shape, "jacobian_shape": (case.n * case.m, network.n_parameters),
+              "primes": tuple(used), "relu_prime_at_zero": str(relu_prime_at_zero)}
     if value >= best_bound.value:
-        return ModularDimension(value, True, "upper-bound", best_bound, tuple(bounds),
-                                tuple(used), 0.0, shape,
-                                f"rank mod p = {value} = {best_bound.name} bound")
+        return Rank(value, "modular", True, f"upper-bound ({best_bound.name})",
+                    f"rank mod p = {value} = {best_bound.name} bound", value, best_bound.value,
+                    tuple(bounds), epsilon=0.0, **shapes)
     eps = failure_probability(case.log2_minor_bound(best_bound.value), len(used))
-    return ModularDimension(value, False, "probabilistic", best_bound, tuple(bounds), tuple(used),
-                            eps, shape,
-                            f"certified lower bound {value} < smallest proven upper bound "
-                            f"{best_bound.value} ({best_bound.name}); the rank over Q exceeds "
-                            f"{value} with probability ≤ {eps:.3g}")
+    return Rank(value, "modular", False, "probabilistic",
+                f"certified lower bound {value} < smallest proven upper bound "
+                f"{best_bound.value} ({best_bound.name}); the rank over Q exceeds "
+                f"{value} with probability ≤ {eps:.3g}", value, best_bound.value, tuple(bounds),
+                epsilon=eps, **shapes)

@@ -31,8 +31,10 @@ from typing import Any, Callable, Mapping
 
 from .. import linalg
 from ..analysis import Analysis
-from ..rank.dimension import local_dimension
+from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
+from ..arrangement.zaslavsky import region_counts
 from ..errors import InputError
+from ..rank.dimension import local_dimension
 
 STATUSES = ("proved", "false", "unknown")
 
@@ -288,8 +290,6 @@ def _t6(a: Analysis) -> bool:
 def _arrangement_counts(a: Analysis) -> dict[str, Any]:
     """Cells of the network's arrangement enumerated, against Zaslavsky's formulas evaluated
     here on the characteristic polynomial χ (coefficients from degree 0 up)."""
-    from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
-    from ..arrangement.zaslavsky import region_counts
 
     arrangement = hyperplane_arrangement(a.network.W, a.network.b)
     cells = enumerate_cells(arrangement)

@@ -34,22 +34,23 @@ import os
 import re
 import sys
 import textwrap
-import time
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given
 from hypothesis import seed as _seed
+from hypothesis import settings
 from hypothesis.errors import Unsatisfiable, UnsatisfiedAssumption
 
-from ..exact.jsonable import jsonable as _jsonable
-from .conjectures import CATALOGUE, Conjecture, TrackedAnalysis, as_conjecture, get_conjecture
 from ..errors import InputError
-from ..model.shallow import ShallowNetwork
+from ..exact.jsonable import jsonable as _jsonable
 from ..exact.numbers import to_rational
 from ..model.patterns import activation_patterns
 from ..model.sample import sample_to_dict
+from ..model.shallow import ShallowNetwork
+from ..progress import progress as progress_bar
+from .conjectures import CATALOGUE, Conjecture, TrackedAnalysis, as_conjecture, get_conjecture
 from .strategies import network_and_sample
 
 #: Options of :func:`relugeom.search.strategies.network_and_sample` a random search accepts.
@@ -552,12 +553,13 @@ def exhaustive_search(conjecture: Any, *, values: Sequence[Any] = DEFAULT_VALUES
                 for d in _range(input_dim, "input_dim") for N in _range(hidden_width,
                                                                          "hidden_width")
                 for m in _range(output_dim, "output_dim") for _ in _range(n, "n"))
-    bar = _Progress(total, progress)
     tried = skipped = 0
-    try:
+    with progress_bar(total, "exhaustive search",
+                      enabled=progress if progress is not None else total >= 2000,
+                      force=bool(progress), unit="network") as bar:
         for network, k, off, n_points in _exhaustive_networks(
                 family["values"], input_dim, hidden_width, output_dim, n, family["grid"]):
-            bar.advance()
+            bar.update()
             skipped += math.comb(n_points, k) - math.comb(len(off), k)
             for X in itertools.combinations(off, k):
                 analysis = TrackedAnalysis(network, X, relu_prime_at_zero=relu_prime_at_zero)
@@ -578,39 +580,7 @@ def exhaustive_search(conjecture: Any, *, values: Sequence[Any] = DEFAULT_VALUES
                                                     loader_source(conj), relu_prime_at_zero)
                     return SearchResult(conj, counterexample, tried, "exhaustive", None,
                                         family, tried, skipped)
-    finally:
-        bar.close()
     return SearchResult(conj, None, tried, "exhaustive", None, family, None, skipped)
-
-
-class _Progress:
-    """A plain progress bar on stderr, redrawn at most ten times a second."""
-
-    def __init__(self, total: int, enabled: bool | None, stream: Any = None):
-        self.stream = stream or sys.stderr
-        if enabled is None:
-            enabled = total >= 2000 and getattr(self.stream, "isatty", lambda: False)()
-        self.enabled, self.total, self.done, self.last = enabled, max(total, 1), 0, 0.0
-
-    def advance(self) -> None:
-        self.done += 1
-        now = time.monotonic()
-        if self.enabled and now - self.last >= 0.1:
-            self.last = now
-            self._draw()
-
-    def _draw(self) -> None:
-        fraction = min(self.done / self.total, 1.0)
-        filled = int(30 * fraction)
-        self.stream.write(f"\rexhaustive search [{'#' * filled}{'.' * (30 - filled)}] "
-                          f"{100 * fraction:5.1f}%  {self.done}/{self.total} networks")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self._draw()
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 # --- conjectures from files, and how a regression test loads them --------------------------------

@@ -29,8 +29,9 @@ from typing import Iterable, Sequence
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from ..model.shallow import ShallowNetwork
+from ..analysis import analyze
 from ..model.patterns import preactivations
+from ..model.shallow import ShallowNetwork
 
 #: Degenerate features ``networks(features=...)`` can force. Each occurrence reserves its own
 #: neurons (the width is raised as needed), so any combination can be asked for.
@@ -351,7 +352,6 @@ pairs = network_and_sample
 
 def analyses(**options) -> st.SearchStrategy:
     """Lazy :class:`~relugeom.Analysis` objects of :func:`network_and_sample` pairs."""
-    from ..analysis import analyze
 
     return network_and_sample(**options).map(lambda pair: analyze(*pair))
 

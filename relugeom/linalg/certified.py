@@ -1,0 +1,93 @@
+"""One result type for every rank relugeom reports: the value, what proves it, and how.
+
+A :class:`Rank` says which method produced the value ("exact", "modular", "numeric"), whether
+it is proved equal to the rank over Q (``exact``), and its ``certificate``:
+
+- ``"exact elimination (<backend>)"``: fraction-free elimination over Z;
+- ``"upper-bound (<bound>)"``: a rank mod p (always a lower bound) reached the proven upper bound
+  named in parentheses; the numbers behind it are in ``bounds``;
+- ``"factorization"`` / ``"structure"``: a rank mod p proved exact by an exact factorization
+  identity, or by the layer-structure bound of a deep network;
+- ``"probabilistic"``: a certified lower bound only, below the true rank with probability at
+  most ``epsilon``;
+- ``"numeric"``: a float estimate under the stated ``tolerance`` rule, never exact.
+
+The certificates are defined and proved in docs/theory.md ("Certificates").
+
+>>> r = Rank(3, "modular", True, "upper-bound (rows n·m)", "rank mod p = 3 = rows",
+...          lower_bound=3, upper_bound=3, bounds=(Bound("rows n·m", 3),))
+>>> r.to_dict()["bounds"], r.bound.name
+({'rows n·m': 3}, 'rows n·m')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+METHODS = ("exact", "modular", "numeric")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A proven upper bound of a rank, with its name and how it was obtained."""
+
+    name: str
+    value: int
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "detail": self.detail}
+
+
+def _float_json(x: float | None) -> Any:
+    if x is None or math.isfinite(x):
+        return x
+    return "inf" if x > 0 else "-inf"
+
+
+@dataclass(frozen=True)
+class Rank:
+    """A rank with the method and certificate that produced it.
+
+    ``exact`` is True only for a value proved equal to the rank over Q. ``lower_bound`` and
+    ``upper_bound`` are proven bounds (None when not known); ``bounds`` lists the proven upper
+    bounds that were compared, ``bound`` is the smallest of them. ``primes`` and ``epsilon``
+    belong to modular ranks, ``tolerance`` and ``singular_value_gap`` to numeric ones.
+    ``matrix_shape`` is the shape of the matrix actually ranked (a compressed Jacobian, say),
+    ``jacobian_shape`` that of J.
+    """
+
+    value: int
+    method: str
+    exact: bool
+    certificate: str
+    detail: str = ""
+    lower_bound: int | None = None
+    upper_bound: int | None = None
+    bounds: tuple = ()
+    matrix_shape: tuple = ()
+    jacobian_shape: tuple = ()
+    primes: tuple = ()
+    epsilon: float | None = None
+    tolerance: float | None = None
+    singular_value_gap: float | None = None
+    relu_prime_at_zero: str = "error"
+    seconds: float = 0.0
+
+    @property
+    def bound(self) -> Bound | None:
+        """The smallest proven upper bound compared (None if none was)."""
+        return min(self.bounds, key=lambda b: b.value) if self.bounds else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "method": self.method, "exact": self.exact,
+                "certificate": self.certificate, "detail": self.detail,
+                "lower_bound": self.lower_bound, "upper_bound": self.upper_bound,
+                "bounds": {b.name: b.value for b in self.bounds},
+                "matrix_shape": list(self.matrix_shape),
+                "jacobian_shape": list(self.jacobian_shape), "primes": list(self.primes),
+                "epsilon": self.epsilon, "tolerance": self.tolerance,
+                "singular_value_gap": _float_json(self.singular_value_gap),
+                "relu_prime_at_zero": self.relu_prime_at_zero, "seconds": self.seconds}

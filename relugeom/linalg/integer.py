@@ -1,0 +1,53 @@
+"""Exact integer matrices for the inner loops of the rank engines (python-flint in C).
+
+Matrices are lists of rows of Python ints (or integer numpy arrays); results are plain ints or
+lists of rows. Ranks over Z equal ranks over Q; :func:`rank_mod` is the rank over Z/pZ.
+
+>>> rank([[1, 2], [2, 4]]), rank_mod([[1, 2], [3, 4]], 2)
+(1, 1)
+>>> kernel([[1, 2, 3]])          # columns of an integer basis of {u : A u = 0}
+[[2, 3], [-1, 0], [0, -1]]
+>>> echelon([[2, 4], [1, 3]])    # fraction-free reduced rows and the rank
+([[2, 0], [0, 2]], 2)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flint
+
+
+def _rows(A: Any) -> list:
+    return A.tolist() if hasattr(A, "tolist") else A
+
+
+def _lists(M: Any) -> list[list[int]]:
+    return [[int(M[i, j]) for j in range(M.ncols())] for i in range(M.nrows())]
+
+
+def rank(A: Any) -> int:
+    """Rank over Q of an integer matrix (fraction-free elimination)."""
+    return flint.fmpz_mat(_rows(A)).rank()
+
+
+def rank_mod(A: Any, p: int) -> int:
+    """Rank over Z/pZ of an integer matrix with entries in [0, p)."""
+    return flint.nmod_mat(_rows(A), p).rank()
+
+
+def kernel(A: Any) -> list[list[int]]:
+    """An integer basis of the kernel, as the rows of the n × k matrix of basis columns."""
+    K, k = flint.fmpz_mat(_rows(A)).nullspace()
+    return [[int(K[i, j]) for j in range(k)] for i in range(K.nrows())]
+
+
+def product(A: Any, B: Any) -> list[list[int]]:
+    """The exact product A·B."""
+    return _lists(flint.fmpz_mat(_rows(A)) * flint.fmpz_mat(_rows(B)))
+
+
+def echelon(A: Any) -> tuple[list[list[int]], int]:
+    """The fraction-free reduced row echelon form of A (its nonzero rows first) and its rank."""
+    R, _, r = flint.fmpz_mat(_rows(A)).rref()
+    return _lists(R), r
