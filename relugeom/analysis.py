@@ -16,6 +16,7 @@ from .checks import run_checks
 from .checks.numeric import compare_numeric, compare_numeric_deep
 from .errors import BoundaryError
 from .model.deep import DeepNetwork, symmetry_bound
+from .model.network import Network
 from .model.patterns import ReluPrime, activation_patterns, check_relu_prime, distinct_patterns
 from .model.sample import as_sample
 from .model.shallow import as_shallow
@@ -35,7 +36,7 @@ def report_key(func):
 class Analysis:
     """The analysis of a network on a sample (see :func:`analyze`)."""
 
-    def __init__(self, network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+    def __init__(self, network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                  backend: str = "auto"):
         self.network = network
         self.X = as_sample(X, network.input_dim)
@@ -176,7 +177,7 @@ class Analysis:
 
     @cached_property
     def theorems(self) -> dict:
-        """{name: :class:`~relugeom.checks.Verdict`} for T1–T8 of DESIGN §2 and T9 (dim ≤ fdim)."""
+        """{name: :class:`~relugeom.checks.Verdict`} for T1–T9 of docs/theory.md."""
 
         return run_checks(self)
 
@@ -194,7 +195,7 @@ class Analysis:
         return {key: getattr(self, key) for key in (self.keys() if keys is None else keys)}
 
 
-def analyze(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+def analyze(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
             backend: str = "auto") -> Analysis:
     """Analyse ``network`` on the sample ``X``; quantities are computed when first read.
 

@@ -1,4 +1,4 @@
-"""The exact local dimension against independent computations, and T1–T3 of DESIGN §2."""
+"""The exact local dimension against independent computations, and T1–T3 of docs/theory.md."""
 
 from fractions import Fraction
 

@@ -25,7 +25,7 @@ TRUE = [c for c in CATALOGUE.values() if c.status == "proved"]
 
 
 def recompute(net, X):
-    """The quantities of DESIGN §2, from scratch: signs by direct evaluation, ranks by textbook
+    """The quantities of docs/theory.md, from scratch: signs by direct evaluation, ranks by textbook
     elimination, the Jacobian by exact finite differences of the network function."""
     d, N, m = net.widths
     patterns = []

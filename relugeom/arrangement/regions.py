@@ -26,6 +26,7 @@ from typing import Any
 import networkx as nx
 
 from ..exact.numbers import to_json_number, to_rational
+from ..model.network import Network
 from ..model.sample import as_sample
 from ..model.shallow import as_shallow
 from .cells import (HyperplaneArrangement, cells_meeting_box, enumerate_cells,
@@ -35,7 +36,7 @@ from .pieces import (LinearPieces, adjacency_graph, count_linear_pieces, merge_l
 from .zaslavsky import RegionCounts, region_counts
 
 
-def _shallow(network: Any) -> Any:
+def _shallow(network: Network) -> Any:
     return as_shallow(network, "the activation regions and linear pieces")
 
 
@@ -78,7 +79,7 @@ class ActivationRegions:
         return out
 
 
-def activation_regions(network: Any, box: tuple | None = None) -> ActivationRegions:
+def activation_regions(network: Network, box: tuple | None = None) -> ActivationRegions:
     """Every activation region of ``network`` (exact interior point, boundedness), and counts.
 
     ``box=(lo, hi)`` also finds the regions meeting the box (lo, hi)^d (open or closed: the
@@ -105,13 +106,13 @@ def activation_regions(network: Any, box: tuple | None = None) -> ActivationRegi
     return ActivationRegions(arrangement, cells, counts, (lo, hi), inside)
 
 
-def count_activation_regions(network: Any) -> RegionCounts:
+def count_activation_regions(network: Network) -> RegionCounts:
     """Counts only (regions, bounded, relatively bounded, χ) by Zaslavsky: no enumeration."""
     network = _shallow(network)
     return region_counts(hyperplane_arrangement(network.W, network.b))
 
 
-def region_graph(network: Any, regions: ActivationRegions | None = None) -> nx.Graph:
+def region_graph(network: Network, regions: ActivationRegions | None = None) -> nx.Graph:
     """The region adjacency graph with the affine map of f on each region.
 
     See :func:`relugeom.arrangement.pieces.adjacency_graph` for the node and edge attributes.
@@ -121,7 +122,7 @@ def region_graph(network: Any, regions: ActivationRegions | None = None) -> nx.G
     return adjacency_graph(regions.arrangement, regions.cells, network.V, network.c)
 
 
-def linear_pieces(network: Any, regions: ActivationRegions | None = None,
+def linear_pieces(network: Network, regions: ActivationRegions | None = None,
                   graph: nx.Graph | None = None) -> LinearPieces:
     """The linear pieces of f: adjacent regions with the same affine map, merged.
 
@@ -158,7 +159,7 @@ class PerceivedRegions:
                 "sample_piece": list(self.sample_piece)}
 
 
-def perceived_regions(network: Any, X: Any, regions: ActivationRegions | None = None,
+def perceived_regions(network: Network, X: Any, regions: ActivationRegions | None = None,
                       pieces: LinearPieces | None = None) -> PerceivedRegions:
     """The sample → region and sample → piece maps.
 
@@ -171,7 +172,7 @@ def perceived_regions(network: Any, X: Any, regions: ActivationRegions | None = 
     return PerceivedRegions(sample_region, tuple(pieces.cell_piece[i] for i in sample_region))
 
 
-def count_pieces_perceived(network: Any, X: Any) -> int:
+def count_pieces_perceived(network: Network, X: Any) -> int:
     """Linear pieces containing a sample, without enumerating any region.
 
     Pieces are the cells of the arrangement of hyperplanes where f bends
@@ -214,7 +215,7 @@ class RegionReport:
         return out
 
 
-def region_report(network: Any, X: Any = None, box: tuple | None = None) -> RegionReport:
+def region_report(network: Network, X: Any = None, box: tuple | None = None) -> RegionReport:
     """Regions (and those in ``box``), linear pieces, and what the sample ``X`` perceives."""
     network = _shallow(network)
     regions = activation_regions(network, box)
@@ -225,7 +226,7 @@ def region_report(network: Any, X: Any = None, box: tuple | None = None) -> Regi
     return RegionReport(regions, pieces, perceived_regions(network, X, regions, pieces), X)
 
 
-def count_linear_pieces_of(network: Any) -> int:
+def count_linear_pieces_of(network: Network) -> int:
     """Linear pieces by Zaslavsky on the bending hyperplanes: no enumeration."""
     network = _shallow(network)
     return count_linear_pieces(hyperplane_arrangement(network.W, network.b), network.V)

@@ -1,4 +1,4 @@
-"""The theorem catalogue T1–T8 of DESIGN §2 (and T9, dim ≤ fdim), checked on the case at hand.
+"""The theorem catalogue T1–T9 of docs/theory.md (T9: dim ≤ fdim), checked on the case at hand.
 
 Each theorem is a function of an :class:`~relugeom.analysis.Analysis` returning a
 :class:`Verdict`: "holds" (with the numbers), "not applicable" (with the reason, e.g. "region

@@ -1,4 +1,4 @@
-"""T1, T2, T4, T5, T6 of DESIGN §2: the bounds on the local dimension and the exact formula.
+"""T1, T2, T4, T5, T6 of docs/theory.md: the bounds on the local dimension and the exact formula.
 
 Each check reads its quantities from the analysis (``local_dimension``, ``jacobian``,
 ``structure``, ...) and compares them with the statement; see :mod:`relugeom.rank.explain` for the
@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import linalg
 from ..exact.numbers import to_json_number
+from ..model.network import Network
 from ..rank.explain import neuron_coordinates, rescaling_direction
 from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
 
@@ -26,7 +27,7 @@ def _sum_text(terms: list[int], limit: int = 8) -> str:
     return shown + (f" + … ({len(terms)} terms)" if len(terms) > limit else "")
 
 
-def rescaling_kernel_vector(network: Any, j: int) -> tuple[Fraction, ...]:
+def rescaling_kernel_vector(network: Network, j: int) -> tuple[Fraction, ...]:
     """A kernel vector of J carried by neuron j: ρ_j = (w_j, b_j, −V_:j), or, when ρ_j = 0
     (w_j = 0, b_j = 0, V_:j = 0; possible only with a relu'(0) convention), the unit vector of
     V_0j, whose column relu(z_ij) = relu(0) is then zero."""
@@ -59,7 +60,7 @@ def symmetry_bound(a: Any) -> Outcome:
                  "exactly)")
 
 
-def layer_neuron_coordinates(network: Any, l: int, j: int) -> list[int]:
+def layer_neuron_coordinates(network: Network, l: int, j: int) -> list[int]:
     """Indices in θ of neuron j of hidden layer l of a deep network: row j of W_l, b_l[j], then
     W_{l+1}[k, j] for each k (for L = 2 the order of :func:`~relugeom.rank.explain.
     neuron_coordinates`)."""
@@ -69,7 +70,7 @@ def layer_neuron_coordinates(network: Any, l: int, j: int) -> list[int]:
             + [after + k * w[l] + j for k in range(w[l + 1])])
 
 
-def layer_rescaling_kernel_vector(network: Any, l: int, j: int) -> tuple[Fraction, ...]:
+def layer_rescaling_kernel_vector(network: Network, l: int, j: int) -> tuple[Fraction, ...]:
     """A kernel vector of J carried by neuron j of hidden layer l of a deep network:
     ρ_lj = (row j of W_l, b_l[j], −column j of W_{l+1}), or, when ρ_lj = 0 (then z_lj = 0 on
     every input, possible only with a relu'(0) convention), the unit vector of W_{l+1}[0, j],
@@ -87,14 +88,14 @@ def layer_rescaling_kernel_vector(network: Any, l: int, j: int) -> tuple[Fractio
     return tuple(u)
 
 
-def rescaling_directions(network: Any) -> list[tuple[tuple[int, int], tuple[Fraction, ...]]]:
+def rescaling_directions(network: Network) -> list[tuple[tuple[int, int], tuple[Fraction, ...]]]:
     """((layer, neuron), kernel vector) for every hidden neuron of a deep network, layer 1
     first (see :func:`layer_rescaling_kernel_vector`)."""
     return [((l, j), layer_rescaling_kernel_vector(network, l, j))
             for l in range(1, network.depth) for j in range(network.widths[l])]
 
 
-def rescaling_rank(network: Any) -> tuple[int, str]:
+def rescaling_rank(network: Network) -> tuple[int, str]:
     """(rank of the hidden neurons' rescaling kernel vectors, why), exactly.
 
     When every hidden neuron has a nonzero entry in (row j of W_l, b_l[j]) the vectors are

@@ -1,4 +1,4 @@
-"""T7 of DESIGN §2: counting the activation regions of the arrangement (Zaslavsky).
+"""T7 of docs/theory.md: counting the activation regions of the arrangement (Zaslavsky).
 
 For the arrangement of the distinct hidden hyperplanes in R^d (H of them, normals of rank r):
 

@@ -1,4 +1,4 @@
-"""T8 of DESIGN §2: flat directions of the square loss at an interpolating θ.
+"""T8 of docs/theory.md: flat directions of the square loss at an interpolating θ.
 
 Take Y = f_θ(X) and L(θ') = Σ_i ||f_θ'(x_i) − y_i||². At θ the residuals vanish, so on the
 open pattern region the Hessian of L is 2·JᵀJ (the factor 2 because L has no ½); its kernel is
@@ -36,6 +36,7 @@ from .. import linalg
 from ..errors import InputError
 from ..exact.numbers import common_denominator, to_json_number
 from ..model.deep import as_deep
+from ..model.network import Network
 from ..model.patterns import preactivations
 from ..model.sample import as_sample
 from ..rank.backprop import layer_preactivations
@@ -47,7 +48,7 @@ from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
 HESSIAN_LIMIT = 60
 
 
-def _scaled_residuals(network: Any, X: Sequence, Y: Sequence, step: Fraction):
+def _scaled_residuals(network: Network, X: Sequence, Y: Sequence, step: Fraction):
     """Integer arithmetic for the residuals: returns (step·D, residuals, owner, denominator).
 
     ``residuals(moves)`` is the n × m array of G·D²E·(f_θ'(x_i) − y_i), exact integers (numpy
@@ -108,7 +109,7 @@ def _scaled_residuals(network: Any, X: Sequence, Y: Sequence, step: Fraction):
     return int(step * D), residuals, owner, (scale * G) ** 2
 
 
-def safe_step(network: Any, X: Sequence) -> Fraction:
+def safe_step(network: Network, X: Sequence) -> Fraction:
     """A power of 2, h, such that moving two parameters by at most 2h changes no pre-activation's
     sign: |Δz_ij| ≤ 2h·(|x_il| + 1) ≤ 4h·max(1, max|x|) < min |z_ij|. Requires min |z| > 0."""
     margin = min(abs(z) for row in preactivations(network, X) for z in row)
@@ -121,7 +122,7 @@ def safe_step(network: Any, X: Sequence) -> Fraction:
     return h
 
 
-def exact_hessian(network: Any, X: Sequence, Y: Sequence | None = None,
+def exact_hessian(network: Network, X: Sequence, Y: Sequence | None = None,
                   step: Fraction | None = None) -> list[list[Fraction]]:
     """The exact Hessian of the square loss at θ, by Richardson-exact finite differences.
 
@@ -184,7 +185,7 @@ class _PatternChanged(Exception):
     """A loss evaluation left the pattern region of θ: the step must be smaller."""
 
 
-def _layer_step(network: Any, X: Sequence, Z: Sequence) -> Fraction:
+def _layer_step(network: Network, X: Sequence, Z: Sequence) -> Fraction:
     """A power of 2, h ≤ 1, such that moving two parameters by at most h each changes no hidden
     pre-activation's sign. With a_0 = max|x|, A_l = ‖W_l‖_∞ + 2, a_l = A_l·a_{l−1} + ‖b_l‖_∞ + 2
     (bounds of |h_l|) and c_l = A_l·c_{l−1} + 2·(a_{l−1} + 1), c_0 = 0, the move changes z_l by
@@ -205,7 +206,7 @@ def _layer_step(network: Any, X: Sequence, Z: Sequence) -> Fraction:
     return h
 
 
-def _layer_residuals(network: Any, X: Sequence, Y: Sequence, step: Fraction):
+def _layer_residuals(network: Network, X: Sequence, Y: Sequence, step: Fraction):
     """Integer arithmetic for the residuals of a deep network: (step·D, residuals,
     denominator).
 
@@ -276,7 +277,7 @@ def _layer_residuals(network: Any, X: Sequence, Y: Sequence, step: Fraction):
     return int(step * D), residuals, (scale * G) ** 2
 
 
-def exact_layer_hessian(network: Any, X: Sequence, Y: Sequence | None = None,
+def exact_layer_hessian(network: Network, X: Sequence, Y: Sequence | None = None,
                         step: Fraction | None = None) -> list[list[Fraction]]:
     """The exact Hessian of the square loss at θ for a network of any depth, by central second
     differences of the loss (exact: see the module docstring).

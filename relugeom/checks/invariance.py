@@ -1,4 +1,4 @@
-"""T3 of DESIGN §2: the local dimension is invariant under the symmetries of the network.
+"""T3 of docs/theory.md: the local dimension is invariant under the symmetries of the network.
 
 Permuting hidden neurons and rescaling (w_j, b_j, v_j) → (λw_j, λb_j, v_j/λ), λ > 0, leave f
 unchanged; the check applies one seeded permutation and one rescaling of every neuron (by

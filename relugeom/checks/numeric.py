@@ -27,7 +27,7 @@ or entries that float64 cannot hold exactly.
 >>> report.numeric_rank, report.agreement
 (2, False)
 >>> print(report.explanation)  # doctest: +ELLIPSIS
-numeric rank 2 ≠ exact rank 3: σ_3 = 5.40e-16 fell under the tolerance 2.55e-15 of numpy's rule ...
+numeric rank 2 ≠ exact rank 3: σ_3 = ...e-16 fell under the tolerance 2.55e-15 of numpy's rule ...
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from ..errors import InputError
 from ..exact.numbers import describe_value, to_json_number
 from ..linalg.floating import (EPS, NUMPY_RULE, numeric_rank, numpy_tolerance, singular_value_gap,
                                singular_values)
+from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, distinct_patterns, preactivations
 from ..model.sample import as_sample
 from ..rank.explain import neuron_coordinates, rank_structure
@@ -158,7 +159,7 @@ class NumericComparison:
 
 # --- patterns and regions in floats -------------------------------------------------------------
 
-def float_patterns(network: Any, X: Any) -> np.ndarray:
+def float_patterns(network: Network, X: Any) -> np.ndarray:
     """NUMERIC activation patterns [float(w_j)·float(x_i) + float(b_j) > 0], an n × N 0/1 array
     (the patterns :func:`~relugeom.rank.jacobian.numeric_jacobian` uses)."""
     W = np.array(network.W, dtype=float)
@@ -172,7 +173,7 @@ def default_box(X: Sequence[Sequence[Fraction]]) -> tuple[Fraction, Fraction]:
     return Fraction(math.floor(min(entries)) - 1), Fraction(math.ceil(max(entries)) + 1)
 
 
-def _exact_regions_in_box(network: Any, lo: Fraction, hi: Fraction) -> tuple[int | None, str]:
+def _exact_regions_in_box(network: Network, lo: Fraction, hi: Fraction) -> tuple[int | None, str]:
     """Exact number of activation regions meeting the box, if the arrangement is small enough
     to enumerate (see T7's REGION_LIMIT)."""
     arrangement = hyperplane_arrangement(network.W, network.b)
@@ -184,7 +185,7 @@ def _exact_regions_in_box(network: Any, lo: Fraction, hi: Fraction) -> tuple[int
     return len(cells_meeting_box(arrangement, lo, hi)), "relugeom.arrangement.cells_meeting_box"
 
 
-def monte_carlo_regions(network: Any, lo: Any, hi: Any, points: int = DEFAULT_MONTE_CARLO_POINTS,
+def monte_carlo_regions(network: Network, lo: Any, hi: Any, points: int = DEFAULT_MONTE_CARLO_POINTS,
                         seed: int = 0, exact: bool = True) -> MonteCarloRegions:
     """NUMERIC: count distinct float patterns of ``points`` seeded uniform points in [lo, hi]^d.
 
@@ -214,7 +215,7 @@ def _log2(q: Fraction) -> float:
     return math.log2(q.numerator) - math.log2(q.denominator)
 
 
-def _balanced(network: Any, neurons: Sequence[int]) -> Any:
+def _balanced(network: Network, neurons: Sequence[int]) -> Any:
     """Rescale each neuron by a power of 2 so |w̃_j| and |V_:j| are about equal: the same
     function, the same exact rank (T3), and float-exact when the weights are."""
     for j in neurons:
@@ -225,7 +226,7 @@ def _balanced(network: Any, neurons: Sequence[int]) -> Any:
     return network
 
 
-def _column_blocks(network: Any) -> list[tuple[int, str, list[int]]]:
+def _column_blocks(network: Network) -> list[tuple[int, str, list[int]]]:
     """(neuron, "input" | "output", θ indices): neuron j's columns ∂/∂(w_j, b_j) and ∂/∂V_:j."""
 
     d = network.input_dim
@@ -236,7 +237,7 @@ def _column_blocks(network: Any) -> list[tuple[int, str, list[int]]]:
     return out
 
 
-def _scaling_cause(network: Any, X: tuple, J: np.ndarray, smax: float, relative_tol: float,
+def _scaling_cause(network: Network, X: tuple, J: np.ndarray, smax: float, relative_tol: float,
                    rank: int, rank_rule, exact_jacobian: list) -> str | None:
     """Tiny column blocks of the float J that explain the lost rank, confirmed exactly.
 
@@ -303,7 +304,7 @@ def _proportional(u: Sequence[Fraction], v: Sequence[Fraction]) -> bool:
     return all(u[a] * v[b] == u[b] * v[a] for a in range(len(u)) for b in range(a + 1, len(u)))
 
 
-def _hyperplane_cause(network: Any, relative_tol: float) -> list[str]:
+def _hyperplane_cause(network: Network, relative_tol: float) -> list[str]:
     exact = [w + (b,) for w, b in zip(network.W, network.b)]
     tilde = [np.array(u, dtype=float) for u in exact]
     out = []
@@ -321,7 +322,7 @@ def _hyperplane_cause(network: Any, relative_tol: float) -> list[str]:
     return out
 
 
-def _named_entries(network: Any, X: tuple) -> list[tuple[str, Fraction]]:
+def _named_entries(network: Network, X: tuple) -> list[tuple[str, Fraction]]:
     """Every entry of W, b, V and X (what the float Jacobian reads) with its name."""
     named = [(f"W[{j}][{l}]", q) for j, row in enumerate(network.W) for l, q in enumerate(row)]
     named += [(f"b[{j}]", q) for j, q in enumerate(network.b)]
@@ -341,7 +342,7 @@ def _beyond_float64(named: Sequence[tuple[str, Fraction]]) -> str | None:
     return None
 
 
-def _float_jacobian(network: Any, X: Any,
+def _float_jacobian(network: Network, X: Any,
                     named: Sequence[tuple[str, Fraction]]) -> tuple[np.ndarray | None, str | None]:
     """NUMERIC: the float64 Jacobian, or None and why float64 cannot represent this case."""
     problem = _beyond_float64(named)
@@ -355,7 +356,7 @@ def _float_jacobian(network: Any, X: Any,
     return J, None
 
 
-def _inexact_entries(network: Any, X: tuple) -> str | None:
+def _inexact_entries(network: Network, X: tuple) -> str | None:
     for name, q in _named_entries(network, X):
         if Fraction(float(q)) != q:
             return (f"entries float64 cannot hold exactly (e.g. {name} = {q}) are rounded, so "
@@ -363,7 +364,7 @@ def _inexact_entries(network: Any, X: tuple) -> str | None:
     return None
 
 
-def _mismatch_cause(network: Any, X: tuple, i: int, j: int) -> str:
+def _mismatch_cause(network: Network, X: tuple, i: int, j: int) -> str:
     z = preactivations(network, (X[i],))[0][j]
     if z == 0:
         return (f"sample {i} lies on neuron {j}'s hyperplane: the exact pattern uses the chosen "
@@ -386,7 +387,7 @@ def _explain(rule: str, S: np.ndarray, tol: float, rank: int, exact_rank: int,
     return crossed, text
 
 
-def compare_numeric(network: Any, X: Any, exact_rank: int, *,
+def compare_numeric(network: Network, X: Any, exact_rank: int, *,
                     relu_prime_at_zero: ReluPrime = "error",
                     exact_patterns: Sequence[Sequence[int]] | None = None,
                     structure: Any = None, exact_jacobian: list | None = None,
@@ -466,7 +467,7 @@ def compare_numeric(network: Any, X: Any, exact_rank: int, *,
         pattern_mismatches=mismatches, monte_carlo=monte_carlo)
 
 
-def _jacobian_shape(network: Any, X: Sequence) -> tuple[int, int]:
+def _jacobian_shape(network: Network, X: Sequence) -> tuple[int, int]:
     """(n·m, P), the shape of J."""
     return len(X) * network.output_dim, network.n_parameters
 
@@ -486,7 +487,7 @@ def _without_floats(shape: tuple[int, int], exact_rank: int, exact_regions: int,
 
 
 # -- the NUMERIC side of a deep network ------------------------------------------------------
-def _float_layer_patterns(network: Any, X: Any) -> np.ndarray:
+def _float_layer_patterns(network: Network, X: Any) -> np.ndarray:
     """NUMERIC: each point's hidden patterns [z > 0] in float64, concatenated over the hidden
     layers (layer 1 first), an n × (n_1 + … + n_{L−1}) 0/1 array."""
     H = np.asarray(X, dtype=float).reshape(len(X), -1)
@@ -502,7 +503,7 @@ def _distinct_rows(A: np.ndarray) -> int:
     return len({row.tobytes() for row in A})
 
 
-def _neuron_name(network: Any, j: int) -> str:
+def _neuron_name(network: Network, j: int) -> str:
     """Layer and neuron of index j of the concatenated hidden pattern."""
     for l, width in enumerate(network.hidden_widths, start=1):
         if j < width:
@@ -511,7 +512,7 @@ def _neuron_name(network: Any, j: int) -> str:
     raise IndexError(j)
 
 
-def _named_layer_entries(network: Any, X: Any) -> list[tuple[str, Any]]:
+def _named_layer_entries(network: Network, X: Any) -> list[tuple[str, Any]]:
     """Every entry of the W_l, b_l and X (what the float Jacobian reads) with its name."""
     named = []
     for l, (W, b) in enumerate(network.layers, start=1):

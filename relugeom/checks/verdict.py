@@ -27,7 +27,7 @@ HOLDS = "holds"
 NOT_APPLICABLE = "not applicable"
 FAILS = "fails"
 
-#: name → check function, in the order of DESIGN §2 (filled by the :func:`theorem` decorator).
+#: name → check function, in the order of docs/theory.md (filled by the :func:`theorem` decorator).
 CATALOGUE: dict[str, Callable[[Any], "Verdict"]] = {}
 
 #: name → (statement, check) of a theorem's form for networks of any depth (:func:`deep_form`).

@@ -170,7 +170,7 @@ def _describe_structure(a: Analysis, max_rows: int = 12) -> None:
 
 
 def _describe_theorems(verdicts: dict) -> None:
-    print("Theorems (DESIGN §2)")
+    print("Theorems (docs/theory.md)")
     width = max(len(f"{name} {v.title}") for name, v in verdicts.items())
     for name, v in verdicts.items():
         print(f"  {f'{name} {v.title}'.ljust(width)}  {v.status.upper():<14}  {v.detail}")

@@ -198,7 +198,7 @@ def shallow_hessian(net: Layers, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarr
 
     where ∇²f_k(x_i) is nonzero only between (w_j, b_j) and V_kj, with entries s_ij (x_i, 1).
     Returns (H, G) where G = JᵀJ/n is the Gauss–Newton part; H − G is the residual part,
-    zero at an interpolating θ (DESIGN T8). Cost: O(n·m·P²).
+    zero at an interpolating θ (docs/theory.md, T8). Cost: O(n·m·P²).
     """
     (W, b), (V, c) = net
     n, d = X.shape

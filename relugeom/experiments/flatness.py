@@ -10,7 +10,7 @@ loss. At the final weights θ (converted exactly):
 - NUMERIC: the float64 Hessian of the loss L = 1/(2n) Σ (f(x_i) − y_i)², from its closed form
   on the open pattern region (:func:`relugeom.experiments.descent.shallow_hessian`), and its
   spectrum. At an interpolating θ, ∇²L = JᵀJ/n, so exactly P − dim eigenvalues vanish
-  (DESIGN T8). Float training stops near interpolation, so ∇²L = JᵀJ/n + R with a residual
+  (docs/theory.md, T8). Float training stops near interpolation, so ∇²L = JᵀJ/n + R with a residual
   term R; by Weyl's inequality at least P − dim eigenvalues lie in [−||R||, ||R||]. The summary
   reports how many do, the eigenvalue gap at position P − dim, and the largest principal angle
   between the span of the P − dim flattest eigenvectors and the exact ker J.

@@ -40,6 +40,7 @@ from ..errors import InputError
 from ..exact.numbers import to_json_number, to_rational
 from ..exact.realroots import RealAlgebraic, rational_between, real_roots, trim
 from ..model.deep import DeepNetwork, as_deep, symmetry_bound
+from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime
 from ..model.sample import as_sample
 from ..rank.backprop import LayerBoundaryError, full_patterns
@@ -125,7 +126,7 @@ class Walk:
 
 
 # -- the segment --------------------------------------------------------------------------------
-def _check_direction(network: Any, direction: Any) -> tuple[DeepNetwork, DeepNetwork]:
+def _check_direction(network: Network, direction: Any) -> tuple[DeepNetwork, DeepNetwork]:
     deep, delta = as_deep(network), as_deep(direction)
     if delta.widths != deep.widths:
         raise InputError(f"the direction has widths {list(delta.widths)} but the network has "
@@ -133,7 +134,7 @@ def _check_direction(network: Any, direction: Any) -> tuple[DeepNetwork, DeepNet
     return deep, delta
 
 
-def point_on_segment(network: Any, direction: Any, t: Any) -> Any:
+def point_on_segment(network: Network, direction: Any, t: Any) -> Any:
     """The network with parameters θ_0 + t·δ, of the same type as ``network``.
 
     >>> from relugeom import ShallowNetwork
@@ -253,7 +254,7 @@ def _merge(per_sample: list) -> tuple[Breakpoint, ...]:
     return tuple(merged)
 
 
-def walk(network: Any, X: Any, direction: Any, t_from: Any = 0, t_to: Any = 1, *,
+def walk(network: Network, X: Any, direction: Any, t_from: Any = 0, t_to: Any = 1, *,
          relu_prime_at_zero: ReluPrime = "error", backend: str = "auto") -> Walk:
     """Exact breakpoints of the activations on X along θ_0 + t·δ, and the local dimension on
     every piece between them.

@@ -6,8 +6,8 @@ it is proved equal to the rank over Q (``exact``), and its ``certificate``:
 - ``"exact elimination (<backend>)"``: fraction-free elimination over Z;
 - ``"upper-bound (<bound>)"``: a rank mod p (always a lower bound) reached the proven upper bound
   named in parentheses; the numbers behind it are in ``bounds``;
-- ``"factorization"`` / ``"structure"``: a rank mod p proved exact by an exact factorization
-  identity, or by the layer-structure bound of a deep network;
+- ``"factorization"``: a rank mod p proved exact by an exact factorization identity (every
+  column an exact combination of the pivot columns);
 - ``"probabilistic"``: a certified lower bound only, below the true rank with probability at
   most ``epsilon``;
 - ``"numeric"``: a float estimate under the stated ``tolerance`` rule, never exact.

@@ -339,7 +339,7 @@ def hidden_neuron_count(network: Any) -> int:
 def symmetry_bound(network: Any) -> int:
     """P − (n_1 + … + n_{L−1}): every hidden neuron's rescaling direction lies in ker J.
 
-    For a shallow network this is P − N (T1 of DESIGN §2). It holds at any depth: rescaling
+    For a shallow network this is P − N (T1 of docs/theory.md). It holds at any depth: rescaling
     neuron j of layer l by e^s leaves f unchanged, so d/ds at s = 0 — the direction
     r_lj = (row j of W_l, b_l[j], −column j of W_{l+1}) — is in the kernel of J(θ, X) for
     every X.

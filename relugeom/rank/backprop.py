@@ -37,6 +37,7 @@ import numpy as np
 from ..errors import BoundaryError
 from ..exact.numbers import common_denominator
 from ..model.deep import DeepNetwork, as_deep
+from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime, patterns_from_preactivations
 from ..model.sample import as_sample
 
@@ -156,12 +157,12 @@ def _patterns(forward: _Pass, relu_prime_at_zero: ReluPrime) -> list[np.ndarray]
     return out
 
 
-def _prepare(network: Any, X: Any) -> tuple[DeepNetwork, tuple]:
+def _prepare(network: Network, X: Any) -> tuple[DeepNetwork, tuple]:
     deep = as_deep(network)
     return deep, as_sample(X, deep.input_dim)
 
 
-def layer_preactivations(network: Any, X: Any) -> tuple:
+def layer_preactivations(network: Network, X: Any) -> tuple:
     """z_l(x_i) for every layer l = 1..L (the last is the output f_θ(x_i)), exactly.
 
     Returns a tuple over layers of n × n_l tuples of Fractions. Cost: one exact forward pass,
@@ -176,7 +177,7 @@ def layer_preactivations(network: Any, X: Any) -> tuple:
                  for Zn, D in _forward(deep, sample).Z)
 
 
-def layer_patterns(network: Any, X: Any,
+def layer_patterns(network: Network, X: Any,
                    relu_prime_at_zero: ReluPrime = "error") -> tuple:
     """The activation pattern of every sample at every hidden layer l = 1..L−1.
 
@@ -193,7 +194,7 @@ def layer_patterns(network: Any, X: Any,
                  for S in _patterns(_forward(deep, sample), convention))
 
 
-def full_patterns(network: Any, X: Any,
+def full_patterns(network: Network, X: Any,
                   relu_prime_at_zero: ReluPrime = "error") -> tuple[tuple[int, ...], ...]:
     """Each sample's activation pattern over all hidden layers, concatenated (layer 1 first).
 
@@ -252,7 +253,7 @@ class IntegerPass:
     gradients: tuple
 
 
-def integer_pass(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error") -> IntegerPass:
+def integer_pass(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error") -> IntegerPass:
     """Exact forward pass (with the boundary check) and backward pass, in integers.
 
     Cost: Σ_l n·n_l·n_{l−1} + Σ_l n·m·n_l·n_{l−1} integer multiply–adds.
@@ -295,7 +296,7 @@ def _column_denominators(deep: DeepNetwork, forward: _Pass) -> tuple[int, ...]:
     return tuple(out)
 
 
-def scaled_jacobian_blocks(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
+def scaled_jacobian_blocks(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
                            samples_per_block: int | None = None) -> Iterator[ScaledJacobian]:
     """The rows of :func:`scaled_jacobian` in blocks of ``samples_per_block`` samples (all at
     once by default), each block with the same column denominators: stacked, they are the whole
@@ -328,7 +329,7 @@ def scaled_jacobian_blocks(network: Any, X: Any, relu_prime_at_zero: ReluPrime =
     return blocks()
 
 
-def scaled_jacobian_columns(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
+def scaled_jacobian_columns(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
                             columns_per_block: int = 1024) -> Iterator[tuple[np.ndarray,
                                                                                np.ndarray]]:
     """The columns of :func:`scaled_jacobian`'s numerators in blocks: pairs (indices, values)
@@ -358,7 +359,7 @@ def scaled_jacobian_columns(network: Any, X: Any, relu_prime_at_zero: ReluPrime 
     return blocks()
 
 
-def scaled_jacobian(network: Any, X: Any,
+def scaled_jacobian(network: Network, X: Any,
                     relu_prime_at_zero: ReluPrime = "error") -> ScaledJacobian:
     """The exact Jacobian of θ ↦ f_θ(X) as integer columns over per-column denominators.
 
@@ -368,7 +369,7 @@ def scaled_jacobian(network: Any, X: Any,
     return whole
 
 
-def deep_jacobian(network: Any, X: Any,
+def deep_jacobian(network: Network, X: Any,
                   relu_prime_at_zero: ReluPrime = "error") -> list[list[Fraction]]:
     """Exact Jacobian J(θ, X) of a deep network by exact backpropagation (n·m rows of P
     Fractions; row i·m + k, columns in θ order, see the module docstring).
@@ -380,7 +381,7 @@ def deep_jacobian(network: Any, X: Any,
     return scaled_jacobian(network, X, relu_prime_at_zero).to_fractions()
 
 
-def numeric_deep_jacobian(network: Any, X: Any) -> np.ndarray:
+def numeric_deep_jacobian(network: Network, X: Any) -> np.ndarray:
     """Float64 Jacobian computed entirely in floats, patterns from float signs (NUMERIC).
 
     Same row and column order as :func:`deep_jacobian`.
@@ -420,7 +421,7 @@ class LayerDiagnosis:
                 "active_counts": list(self.active_counts)}
 
 
-def layer_diagnosis(network: Any, X: Any,
+def layer_diagnosis(network: Network, X: Any,
                     relu_prime_at_zero: ReluPrime = "error") -> tuple[LayerDiagnosis, ...]:
     """For each hidden layer, the neurons dead on X and those active on every sample.
 

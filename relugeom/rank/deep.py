@@ -38,6 +38,7 @@ from ..linalg.certified import Bound, Rank
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, random_primes, rank_mod_p)
 from ..model.deep import as_deep, symmetry_bound
+from ..model.network import Network
 from ..model.patterns import ReluPrime
 from ..model.sample import as_sample
 from .backprop import (integer_pass, scaled_jacobian, scaled_jacobian_blocks,
@@ -58,7 +59,7 @@ def _log2_norms(vectors: np.ndarray) -> list[float]:
     return [b + half_log2_length for b in bits]
 
 
-def _vectors(network: Any, sample: tuple, relu_prime_at_zero: ReluPrime, by_columns: bool,
+def _vectors(network: Network, sample: tuple, relu_prime_at_zero: ReluPrime, by_columns: bool,
              block: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(labels, vectors): nonzero columns of the scaled Jacobian (labels = θ indices) or rows
     (labels = row indices i·m + k), as rows of integer arrays, block by block."""
@@ -109,7 +110,7 @@ def rank_upper_bound(M: np.ndarray, supports: Sequence[int] = (1, 2, 4, 8)) -> i
     return best
 
 
-def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
+def structural_upper_bound(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
                            seed: int = 0, local: bool = False) -> int:
     """A proven upper bound of the local dimension from the layer structure of J.
 
@@ -134,7 +135,7 @@ def structural_upper_bound(network: Any, X: Any, relu_prime_at_zero: ReluPrime =
     return next(bounds) if local else value
 
 
-def _structural_bounds(network: Any, X: Any, relu_prime_at_zero: ReluPrime,
+def _structural_bounds(network: Network, X: Any, relu_prime_at_zero: ReluPrime,
                        seed: int) -> Iterator[int]:
     """The structural bound, then (computed only when asked for) the bound less
     :func:`_local_gain`; both from one integer pass, with the same Y_l mod p."""
@@ -190,7 +191,7 @@ def _bias_in_next_layer(deep: Any, exact: Any, l: int) -> list[int]:
     return out
 
 
-def _layers(network: Any, X: Any, relu_prime_at_zero: ReluPrime) -> tuple[Any, Any, Iterator]:
+def _layers(network: Network, X: Any, relu_prime_at_zero: ReluPrime) -> tuple[Any, Any, Iterator]:
     """The network as deep, its integer pass, and (l, h̃_{l−1} as integers, G_l, used) per
     layer, lazily; used[i, j]: sample i reaches neuron j."""
     deep = as_deep(network)
@@ -261,7 +262,7 @@ def _compact_int(A: np.ndarray) -> np.ndarray:
     return A
 
 
-def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                             primes: int = 1, seed: int = 0, block: int = 1024,
                             certify: bool = True) -> Rank:
     """rank J(θ, X) of a shallow or deep network from ranks modulo random 21-bit primes.

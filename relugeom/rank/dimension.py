@@ -93,8 +93,9 @@ def _modular(network: Network, X: Any, convention: Any, seed: int, primes: int) 
     if is_shallow(network):
         return shallow_modular(as_shallow(network), X, relu_prime_at_zero=convention, seed=seed,
                                primes=primes)
-    return deep_modular(network, _fraction_sample(network, X), relu_prime_at_zero=convention,
-                        seed=seed, primes=primes)
+    if isinstance(X, RationalArray):
+        X = X.to_fractions()
+    return deep_modular(network, X, relu_prime_at_zero=convention, seed=seed, primes=primes)
 
 
 def _numeric(network: Network, X: Any, convention: Any) -> Rank:

@@ -11,7 +11,7 @@ so the Jacobian factors as J = E ∘ Φ:
   affine maps of f on the perceived regions: δA_r^k = Σ_j M_rj (V_kj δw̃_j + δV_kj w̃_j) + δc_k e;
 - E evaluates each affine map on its region's samples: block diagonal, blocks X̃_r (n_r × (d+1)).
 
-From this factorisation come the bounds of DESIGN §2: rank J ≤ rank E = m·Σ_r rank X̃_r (T4);
+From this factorisation come the bounds of docs/theory.md: rank J ≤ rank E = m·Σ_r rank X̃_r (T4);
 rank Φ ≤ m·((d+1)·rank M + [1 ∉ col M]) (T5), with equality for m = 1 when every v_j ≠ 0; and
 rank J = rank Φ when every region is *rich* (rank X̃_r = d + 1, E injective), which gives T6.
 
@@ -51,6 +51,7 @@ from typing import Any, Sequence
 
 from .. import linalg
 from ..exact.numbers import to_json_number
+from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, distinct_patterns
 from ..model.sample import as_sample
 from .jacobian import jacobian as exact_jacobian
@@ -222,20 +223,20 @@ class KernelSplit:
 
 # --- coordinates of θ ------------------------------------------------------------------------
 
-def neuron_coordinates(network: Any, j: int) -> list[int]:
+def neuron_coordinates(network: Network, j: int) -> list[int]:
     """Indices in θ of neuron j's parameters: w_j (d entries), b_j, then V_kj for each k."""
     d, N, m = network.input_dim, network.hidden_width, network.output_dim
     return ([j * d + l for l in range(d)] + [N * d + j]
             + [N * d + N + k * N + j for k in range(m)])
 
 
-def output_bias_coordinates(network: Any) -> list[int]:
+def output_bias_coordinates(network: Network) -> list[int]:
     """Indices in θ of c."""
     start = network.n_parameters - network.output_dim
     return list(range(start, network.n_parameters))
 
 
-def rescaling_direction(network: Any, j: int) -> tuple[Fraction, ...]:
+def rescaling_direction(network: Network, j: int) -> tuple[Fraction, ...]:
     """ρ_j = (w_j, b_j, −V_:j) on neuron j's coordinates, 0 elsewhere: d/dλ of rescaling by λ."""
     u = [Fraction(0)] * network.n_parameters
     values = list(network.W[j]) + [network.b[j]] + [-row[j] for row in network.V]
@@ -251,7 +252,7 @@ def incidence_matrix(patterns: Sequence[Sequence[int]]) -> tuple[tuple[int, ...]
     return tuple(tuple(s) for s in distinct_patterns(tuple(tuple(s) for s in patterns)))
 
 
-def affine_map_jacobian(network: Any, incidence: Sequence[Sequence[int]]) -> list[list[Fraction]]:
+def affine_map_jacobian(network: Network, incidence: Sequence[Sequence[int]]) -> list[list[Fraction]]:
     """Φ, the Jacobian of θ ↦ (A_r^k) (the affine maps of f on the perceived regions).
 
     Row (r·m + k)·(d+1) + l is ∂A_r^k[l]/∂θ (l = d is the constant term). Cost O(R·m·(d+1)·P).
@@ -292,7 +293,7 @@ def _hyperplane_key(w: tuple, b: Fraction) -> tuple | None:
     return tuple(q / scale for q in w) + (b / scale,)
 
 
-def diagnose_neurons(network: Any,
+def diagnose_neurons(network: Network,
                      patterns: Sequence[Sequence[int]]) -> tuple[NeuronDiagnosis, ...]:
     """Per-neuron diagnosis (see :class:`NeuronDiagnosis`). Cost O(N·(n + d) + N²·n)."""
     N, n = network.hidden_width, len(patterns)
@@ -317,7 +318,7 @@ def diagnose_neurons(network: Any,
     return tuple(out)
 
 
-def rank_structure(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+def rank_structure(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                    patterns: Sequence[Sequence[int]] | None = None,
                    backend: str = "auto") -> RankStructure:
     """M, rank M, 1 ∈ col M, rank X̃_r per region, per-neuron diagnosis and rank Φ, exactly.
@@ -380,7 +381,7 @@ def _names(items: Sequence[int]) -> str:
     return ", ".join(str(i) for i in items)
 
 
-def _diagnosed_families(network: Any, structure: RankStructure
+def _diagnosed_families(network: Network, structure: RankStructure
                         ) -> list[tuple[str, tuple, list[int], str]]:
     """(kind, neurons, coordinates, reason) for each diagnosis that frees kernel directions."""
     c = output_bias_coordinates(network)
@@ -425,12 +426,12 @@ def _diagnosed_families(network: Any, structure: RankStructure
     return families
 
 
-def _touched_neurons(network: Any, u: Sequence[Fraction]) -> tuple[int, ...]:
+def _touched_neurons(network: Network, u: Sequence[Fraction]) -> tuple[int, ...]:
     return tuple(j for j in range(network.hidden_width)
                  if any(u[p] for p in neuron_coordinates(network, j)))
 
 
-def _regions_moved(network: Any, incidence: Sequence[Sequence[int]],
+def _regions_moved(network: Network, incidence: Sequence[Sequence[int]],
                    u: Sequence[Fraction]) -> tuple[int, ...]:
     """Perceived regions whose affine map changes along u: δA_r^k ≠ 0 for some k, where
     δA_r^k = Σ_j M_rj (V_kj δw̃_j + δV_kj w̃_j) + δc_k e. Cost O(N·m·(d + 1) + R·N·m·(d + 1))."""
@@ -454,7 +455,7 @@ def _regions_moved(network: Any, incidence: Sequence[Sequence[int]],
     return tuple(moved)
 
 
-def kernel_split(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+def kernel_split(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                  structure: RankStructure | None = None, jacobian: list | None = None,
                  rank: int | None = None, backend: str = "auto") -> KernelSplit:
     """An exact basis of ker J: the N rescaling directions ρ_j, then explained extra directions.

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..model.deep import DeepNetwork
+from ..model.network import Network
 from ..model.patterns import ReluPrime, patterns_from_preactivations, preactivations
 from ..model.sample import as_sample
 from .backprop import deep_jacobian, numeric_deep_jacobian
 
 
-def jacobian(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error") -> list[list[Fraction]]:
+def jacobian(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error") -> list[list[Fraction]]:
     """Exact Jacobian J(θ, X) as a list of n·m rows of P Fractions.
 
     Cost: O(n·m·P) exact entries.
@@ -56,7 +57,7 @@ def jacobian(network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error") -> l
     return rows
 
 
-def numeric_jacobian(network: Any, X: Any) -> np.ndarray:
+def numeric_jacobian(network: Network, X: Any) -> np.ndarray:
     """Float64 Jacobian, computed entirely in floats as numeric tools do (NUMERIC, not exact).
 
     Patterns are the float patterns [float(z_ij) > 0], so a sample within rounding of a

@@ -82,6 +82,7 @@ from ..linalg import integer
 from ..linalg.certified import Bound, Rank
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, matmul_mod, random_primes, reduce_residues)
+from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
 from .jacobian import jacobian
@@ -109,7 +110,7 @@ def independent_rows(rows: Sequence[Sequence], ncols: int, backend: str = "auto"
     return [i for i in range(len(rows)) if i not in free]
 
 
-def _kept_parameter_columns(network: Any, Xt: Sequence[Sequence[Fraction]],
+def _kept_parameter_columns(network: Network, Xt: Sequence[Sequence[Fraction]],
                             S: Sequence[Sequence[int]], H: Sequence[Sequence[Fraction]],
                             basis_columns: Sequence[int]) -> list[int]:
     """Columns of J kept by the column-side reduction, in θ order."""
@@ -155,7 +156,7 @@ class CompressedJacobian:
                 "samples": list(self.samples), "columns": list(self.columns)}
 
 
-def compressed_jacobian(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+def compressed_jacobian(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                         backend: str = "auto") -> CompressedJacobian:
     """The compressed Jacobian of a shallow network, exactly (rows and columns reduced).
 
@@ -185,7 +186,7 @@ def compressed_jacobian(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime =
                               (len(X) * m, network.n_parameters))
 
 
-def structured_rank(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+def structured_rank(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                     backend: str = "auto") -> int:
     """Exact local dimension of a shallow network via :func:`compressed_jacobian`.
 
@@ -276,7 +277,7 @@ class ShallowModular:
     values; a :class:`RationalArray` such as MNIST pixels / 255 is taken as is).
     """
 
-    def __init__(self, network: Any, X: Any, relu_prime_at_zero: ReluPrime = "error",
+    def __init__(self, network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
                  seed: int = 0):
         self.network = network
         self.convention = check_relu_prime(relu_prime_at_zero)
@@ -621,7 +622,7 @@ class ShallowModular:
         return log2_hadamard([entry + 0.5 * math.log2(length)] * size, size)
 
 
-def modular_local_dimension(network: Any, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
+def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                             primes: int = 1, seed: int = 0, refine: bool = True,
                             case: ShallowModular | None = None) -> Rank:
     """Local dimension of a shallow network from ranks mod 21-bit primes, with its certificate.

@@ -13,7 +13,7 @@ To discard examples outside a statement's hypothesis either return True (vacuous
 :class:`Conjecture` wraps such a function with a name, a statement, a status ("proved", "false"
 or "unknown") and the *family* of examples a search should draw from (options of
 :func:`relugeom.search.strategies.network_and_sample`). :data:`CATALOGUE` holds the statements of
-DESIGN §2, each read as a property of one analysis (T1–T8, all proved), one that runs every
+docs/theory.md, each read as a property of one analysis (T1–T8, all proved), one that runs every
 theorem check of :mod:`relugeom.checks` (TC), and known-false ones (F1–F4) that demonstrate the
 counterexample search; :func:`get_conjecture` finds one by name or
 label.
@@ -34,6 +34,7 @@ from ..analysis import Analysis
 from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
 from ..arrangement.zaslavsky import region_counts
 from ..errors import InputError
+from ..model.network import Network
 from ..rank.dimension import local_dimension
 
 STATUSES = ("proved", "false", "unknown")
@@ -128,7 +129,7 @@ def _quantity(a: Analysis, name: str, compute: Callable[[Analysis], Any]) -> Any
     return cache[name]
 
 
-# Quantities of the rank structure (DESIGN §2, T4–T6), computed from the patterns and X with
+# Quantities of the rank structure (docs/theory.md, T4–T6), computed from the patterns and X with
 # the exact rank of relugeom.linalg. They are kept here, independent of any richer module, so
 # that the catalogue checks relugeom's other computations rather than restating them.
 
@@ -166,7 +167,7 @@ def all_regions_rich(a: Analysis) -> bool:
                      lambda a: all(r == a.network.input_dim + 1 for r in region_affine_ranks(a)))
 
 
-def _dimension_of(a: Analysis, name: str, network: Any) -> int:
+def _dimension_of(a: Analysis, name: str, network: Network) -> int:
     return _quantity(a, name, lambda a: local_dimension(
         network, a.X, relu_prime_at_zero=a.relu_prime_at_zero, backend=a.backend))
 
@@ -239,7 +240,7 @@ def as_conjecture(obj: Any) -> Conjecture:
                      f"{type(obj).__name__}")
 
 
-# --- the catalogue: true statements (DESIGN §2) --------------------------------------------------
+# --- the catalogue: true statements (docs/theory.md) ---------------------------------------------
 
 def _t1(a: Analysis) -> bool:
     return a.local_dimension <= a.symmetry_bound
@@ -325,7 +326,7 @@ def _t8(a: Analysis) -> bool:
     return flat == P - a.local_dimension and in_kernel and flat >= nonzero
 
 
-def _rescaling_direction(network: Any, j: int) -> list[Fraction]:
+def _rescaling_direction(network: Network, j: int) -> list[Fraction]:
     """ρ_j = (w_j, b_j, −V_:j) on neuron j's coordinates of θ, 0 elsewhere."""
     d, N, m = network.widths
     rho = [Fraction(0)] * network.n_parameters
