@@ -178,7 +178,6 @@ class Analysis:
     @cached_property
     def theorems(self) -> dict:
         """{name: :class:`~relugeom.checks.Verdict`} for T1–T9 of docs/theory.md."""
-
         return run_checks(self)
 
     # -- output -----------------------------------------------------------------------------

@@ -42,6 +42,7 @@ import numpy as np
 from .. import linalg
 from ..arrangement.cells import cells_meeting_box, hyperplane_arrangement
 from ..errors import InputError
+from ..exact.jsonable import float_json
 from ..exact.numbers import describe_value, to_json_number
 from ..linalg.floating import (EPS, NUMPY_RULE, numeric_rank, numpy_tolerance, singular_value_gap,
                                singular_values)
@@ -59,12 +60,6 @@ DEFAULT_MONTE_CARLO_POINTS = 20000
 
 
 # --- results ----------------------------------------------------------------------------------
-
-def _float_json(x: float | None) -> Any:
-    if x is None or math.isfinite(x):
-        return x
-    return "inf" if x > 0 else "-inf"
-
 
 @dataclass(frozen=True)
 class ToleranceRule:
@@ -150,7 +145,7 @@ class NumericComparison:
                 "exact_rank": self.exact_rank, "numeric_rank": self.numeric_rank,
                 "agreement": self.agreement, "explanation": self.explanation,
                 "numpy_rule": self.numpy_rule.to_dict(), "rtol_rule": self.rtol_rule.to_dict(),
-                "gap_at_exact_rank": _float_json(self.gap), "causes": list(self.causes),
+                "gap_at_exact_rank": float_json(self.gap), "causes": list(self.causes),
                 "float_regions_perceived": self.float_regions_perceived,
                 "exact_regions_perceived": self.exact_regions_perceived,
                 "pattern_mismatches": [list(p) for p in self.pattern_mismatches],
@@ -228,7 +223,6 @@ def _balanced(network: Network, neurons: Sequence[int]) -> Any:
 
 def _column_blocks(network: Network) -> list[tuple[int, str, list[int]]]:
     """(neuron, "input" | "output", θ indices): neuron j's columns ∂/∂(w_j, b_j) and ∂/∂V_:j."""
-
     d = network.input_dim
     out = []
     for j in range(network.hidden_width):

@@ -111,7 +111,6 @@ def add_max_regions_option(parser: argparse.ArgumentParser) -> None:
 
 def check_region_budget(network: ShallowNetwork, limit: int) -> None:
     """Refuse, before enumerating, an arrangement with more than ``limit`` regions."""
-
     count = count_activation_regions(network).regions
     if count > limit:
         raise InputError(f"the network has {count} activation regions (counted exactly by "

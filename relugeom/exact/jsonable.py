@@ -23,3 +23,10 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "to_dict"):
         return jsonable(value.to_dict())
     return value
+
+
+def float_json(x: float | None) -> Any:
+    """A float for strict JSON: ±inf become the strings "inf" / "-inf" (None and finite kept)."""
+    if x is None or math.isfinite(x):
+        return x
+    return "inf" if x > 0 else "-inf"

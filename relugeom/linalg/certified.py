@@ -22,9 +22,10 @@ The certificates are defined and proved in docs/theory.md ("Certificates").
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
+
+from ..exact.jsonable import float_json
 
 METHODS = ("exact", "modular", "numeric")
 
@@ -39,12 +40,6 @@ class Bound:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "value": self.value, "detail": self.detail}
-
-
-def _float_json(x: float | None) -> Any:
-    if x is None or math.isfinite(x):
-        return x
-    return "inf" if x > 0 else "-inf"
 
 
 @dataclass(frozen=True)
@@ -89,5 +84,5 @@ class Rank:
                 "matrix_shape": list(self.matrix_shape),
                 "jacobian_shape": list(self.jacobian_shape), "primes": list(self.primes),
                 "epsilon": self.epsilon, "tolerance": self.tolerance,
-                "singular_value_gap": _float_json(self.singular_value_gap),
+                "singular_value_gap": float_json(self.singular_value_gap),
                 "relu_prime_at_zero": self.relu_prime_at_zero, "seconds": self.seconds}

@@ -150,7 +150,6 @@ class ShallowNetwork:
 
     @classmethod
     def from_json(cls, text: str, source: str = "network") -> "ShallowNetwork":
-
         return cls.from_dict(parse_json(text, source), source)
 
     @classmethod

@@ -352,7 +352,6 @@ pairs = network_and_sample
 
 def analyses(**options) -> st.SearchStrategy:
     """Lazy :class:`~relugeom.Analysis` objects of :func:`network_and_sample` pairs."""
-
     return network_and_sample(**options).map(lambda pair: analyze(*pair))
 
 
