@@ -28,6 +28,7 @@ enumerate the cells. Non-essential arrangements are first sliced to their rank r
 Coefficients are integers; χ is returned as the tuple (c_0, c_1, ..., c_d) with
 χ(t) = Σ_i c_i t^i (index = power of t); :meth:`RegionCounts.polynomial` gives a sympy Poly.
 
+>>> from relugeom.arrangement import hyperplane_arrangement
 >>> counts = region_counts(hyperplane_arrangement([[1, 0], [1, 0], [1, 0]], [0, -1, -2]))
 >>> counts.characteristic_polynomial, counts.regions, counts.relatively_bounded, counts.bounded
 ((0, -3, 1), 4, 2, 0)
@@ -38,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .cells import HyperplaneArrangement, _essential, hyperplane_arrangement
+from .cells import HyperplaneArrangement, _essential
 from .restriction import Hyperplane, restrict
 
 
@@ -75,6 +76,7 @@ def characteristic_polynomial(arrangement: HyperplaneArrangement) -> tuple[int, 
 
     Neurons with w = 0 are not hyperplanes and do not count; repeated hyperplanes count once.
 
+    >>> from relugeom.arrangement import hyperplane_arrangement
     >>> characteristic_polynomial(hyperplane_arrangement([[1, 0], [0, 1], [1, 1]], [0, 0, 0]))
     (2, -3, 1)
     """
@@ -86,6 +88,7 @@ def characteristic_polynomial(arrangement: HyperplaneArrangement) -> tuple[int, 
 def region_counts(arrangement: HyperplaneArrangement) -> RegionCounts:
     """Regions, relatively bounded and bounded regions by Zaslavsky's theorem, and χ.
 
+    >>> from relugeom.arrangement import hyperplane_arrangement
     >>> c = region_counts(hyperplane_arrangement([[1, 0], [0, 1], [1, 1]], [0, 0, -1]))
     >>> c.regions, c.bounded
     (7, 1)

@@ -50,7 +50,6 @@ closed form (T6 on X*, every region rich): gap = (d + 1)·(N − rank M) + [1 �
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property

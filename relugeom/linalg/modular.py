@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import flint
