@@ -30,7 +30,8 @@ import time
 import numpy as np
 
 from relugeom import numeric_jacobian
-from relugeom.search.counterexamples import exhaustive_search, search
+from relugeom.search.exhaustive import exhaustive_search
+from relugeom.search.randomized import search
 
 FAMILY = {"input_dim": (1, 3), "hidden_width": (1, 6), "output_dim": 1, "n": (1, 20),
           "random_features": True}

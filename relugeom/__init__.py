@@ -44,9 +44,9 @@ __version__ = "0.1.0"
 
 # Names imported on first use, so that `import relugeom` stays light: the counterexample search
 # runs on hypothesis (an optional dependency, relugeom[test]), and the experiments train networks.
-_LAZY = {"Counterexample": "search.counterexamples", "SearchResult": "search.counterexamples",
-         "exhaustive_search": "search.counterexamples",
-         "find_counterexample": "search.counterexamples",
+_LAZY = {"Counterexample": "search.results", "SearchResult": "search.results",
+         "exhaustive_search": "search.exhaustive",
+         "find_counterexample": "search.randomized",
          "ExperimentResult": "experiments", "run_experiment": "experiments"}
 
 

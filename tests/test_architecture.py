@@ -26,8 +26,10 @@ LAZY_LIBRARIES = ("matplotlib", "torch", "sklearn", "mlxtend", "hypothesis", "sy
 #: Package modules imported on first use: the experiments (training runs) and the search,
 #: which runs on hypothesis; only from the package's front doors.
 LAZY_MODULES = {"relugeom.experiments": ("relugeom", "relugeom.cli.experiment"),
-                "relugeom.search.counterexamples": ("relugeom", "relugeom.search",
-                                                    "relugeom.cli.search")}
+                **{f"relugeom.search.{name}": ("relugeom", "relugeom.search",
+                                               "relugeom.cli.search")
+                   for name in ("results", "regression", "loading", "shrinking", "randomized",
+                                "exhaustive")}}
 
 
 def module_name(path: Path) -> str:
@@ -125,7 +127,8 @@ def test_flint_is_called_only_in_linalg():
 
 def test_import_relugeom_loads_no_experiment_and_no_hypothesis():
     code = ("import sys, relugeom; print(sorted(m for m in sys.modules if m.startswith("
-            "('relugeom.experiments', 'hypothesis', 'relugeom.search.counterexamples'))))")
+            "('relugeom.experiments', 'hypothesis', 'relugeom.search.randomized', "
+            "'relugeom.search.exhaustive', 'relugeom.search.shrinking'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

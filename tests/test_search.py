@@ -15,8 +15,10 @@ from relugeom import ShallowNetwork, read_network, read_sample
 from relugeom.search.conjectures import (CATALOGUE, Conjecture, TrackedAnalysis, conjecture,
                                          get_conjecture)
 from relugeom.errors import InputError
-from relugeom.search.counterexamples import (ConjectureError, exhaustive_cases, exhaustive_search,
-                                             find_counterexample, load_conjecture, search)
+from relugeom.search.exhaustive import exhaustive_cases, exhaustive_search
+from relugeom.search.loading import load_conjecture
+from relugeom.search.randomized import find_counterexample, search
+from relugeom.search.results import ConjectureError
 from relugeom.search.testing import assert_conjecture, for_all_analyses
 from reference import count_error_lines, finite_difference_jacobian, reference_rank
 

@@ -100,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("name a conjecture to search: a catalogue name (relugeom search --list) "
                          "or FILE.py:FUNCTION")
     try:
-        from ..search.counterexamples import (DEFAULT_GRID, DEFAULT_VALUES, exhaustive_search,
-                                              load_conjecture, search)
+        from ..search.exhaustive import DEFAULT_GRID, DEFAULT_VALUES, exhaustive_search
+        from ..search.loading import load_conjecture
+        from ..search.randomized import search
     except ImportError as exc:
         raise InputError(f"relugeom search needs hypothesis ({exc}); install it with "
                          "pip install 'relugeom[test]' or pip install hypothesis") from None

@@ -32,7 +32,7 @@ from hypothesis import given, settings
 
 from ..analysis import analyze
 from ..model.sample import sample_to_dict
-from .counterexamples import search
+from .randomized import search
 from .strategies import network_and_sample
 
 
