@@ -28,9 +28,11 @@ from .exact.numbers import parse_json, to_rational
 from .geometry.functional import FunctionalDimension, decisive_sample, functional_dimension
 from .geometry.sampling import SamplingConvergence, sampling_convergence
 from .geometry.walk import Walk, walk
+from .linalg.certified import Rank
 from .linalg.floating import numeric_rank
 from .model.deep import DeepNetwork, symmetry_bound
 from .model.io import read_network, read_sample
+from .model.network import Network, is_shallow
 from .model.patterns import activation_patterns, preactivations
 from .model.sample import as_sample
 from .model.shallow import ShallowNetwork
@@ -71,8 +73,10 @@ __all__ = [
     "InputError",
     "KernelSplit",
     "LinearPieces",
+    "Network",
     "NumericComparison",
     "PerceivedRegions",
+    "Rank",
     "RankStructure",
     "RegionCounts",
     "RegionReport",
@@ -110,6 +114,7 @@ __all__ = [
     "locate",
     "merge_linear_pieces",
     "numeric_jacobian",
+    "is_shallow",
     "numeric_rank",
     "parse_json",
     "perceived_regions",

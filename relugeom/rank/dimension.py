@@ -49,8 +49,8 @@ from .shallow import compressed_jacobian
 from .shallow import modular_local_dimension as shallow_modular
 
 METHODS = ("auto", "exact", "modular", "numeric")
-#: "auto" uses exact elimination while J has at most this many entries (n·m·P); above, a
-#: shallow network goes through the modular path first.
+#: "auto" uses exact elimination while J has at most this many entries (n·m·P); above, the
+#: network (shallow or deep) goes through the modular path first.
 AUTO_EXACT_ENTRIES = 1_000
 #: "exact" eliminates the compressed Jacobian of a shallow network above this many entries of J.
 COMPRESS_ENTRIES = 200_000
@@ -133,6 +133,15 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
     >>> r = local_dimension_report(net, [[1], [2], [-1], [-3]], method="modular")
     >>> r.value, r.exact, r.certificate
     (4, True, 'upper-bound (rows n·m)')
+
+    A deep network takes the deep modular path (the full J is never built):
+
+    >>> from relugeom import DeepNetwork
+    >>> deep = DeepNetwork.random([3, 4, 4, 2], seed=1)
+    >>> r = local_dimension_report(deep, [[1, 2, 0], [0, 1, 1], [2, 0, 1]], method="modular",
+    ...                            relu_prime_at_zero=0)
+    >>> r.value, r.exact, r.certificate
+    (6, True, 'upper-bound (min(n·m, P − hidden neurons))')
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
