@@ -5,6 +5,14 @@
   function itself. Inside a fixed activation pattern f_θ(x) is a polynomial of degree ≤ 2 in
   each single parameter, so (f(θ + h e_p) − f(θ − h e_p)) / 2h is its exact derivative as long
   as no pre-activation changes sign for |t| ≤ h; h is chosen small enough for that.
+- ``reference_preactivations``, ``reference_patterns``, ``hidden_margin``: the forward pass of
+  a DeepNetwork with plain loops over Fractions.
+- ``deep_finite_difference_jacobian``: the Jacobian of a DeepNetwork from exact one-sided
+  differences. With the activation pattern fixed, f_θ(x) is affine in each single parameter
+  (every parameter sits in one layer, and the network is a product of one affine factor per
+  layer), so the quotient (f(θ + h e_p) − f(θ)) / h is the exact derivative as long as no
+  hidden pre-activation changes sign for |s| ≤ h; ``_deep_safe_step`` proves such an h from a
+  Lipschitz bound.
 - ``count_error_lines``: reading a pytest run's output independently of the terminal width.
 """
 
@@ -12,7 +20,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from relugeom import ShallowNetwork
+from relugeom import DeepNetwork, ShallowNetwork
 
 
 def reference_rank(rows) -> int:
@@ -51,6 +59,56 @@ def finite_difference_jacobian(network: ShallowNetwork, X) -> list[list[Fraction
         f_plus = ShallowNetwork.from_theta(plus, *shape)
         f_minus = ShallowNetwork.from_theta(minus, *shape)
         columns.append([(a - b) / (2 * h) for x in X for a, b in zip(f_plus(x), f_minus(x))])
+    return [list(row) for row in zip(*columns)]
+
+
+def reference_preactivations(net: DeepNetwork, x) -> list[list[Fraction]]:
+    """[z_1, …, z_L] at x with plain loops (z_L is the output)."""
+    h, out = list(x), []
+    for W, b in net.layers:
+        z = [sum((w * v for w, v in zip(row, h)), bj) for row, bj in zip(W, b)]
+        out.append(z)
+        h = [max(q, Fraction(0)) for q in z]
+    return out
+
+
+def reference_patterns(net: DeepNetwork, x) -> tuple[int, ...]:
+    """The concatenated hidden activation pattern of x (strict: z > 0)."""
+    return tuple(int(q > 0) for z in reference_preactivations(net, x)[:-1] for q in z)
+
+
+def hidden_margin(net: DeepNetwork, X) -> Fraction:
+    return min((abs(q) for x in X for z in reference_preactivations(net, x)[:-1] for q in z),
+               default=Fraction(1))
+
+
+def _deep_safe_step(net: DeepNetwork, X) -> Fraction:
+    """h ≤ 1 such that moving any one parameter by ≤ h changes no hidden pre-activation's sign.
+
+    For |s| ≤ 1, ‖W_l + s e‖∞ ≤ R_l, |h_l| ≤ a_l, and |z_l(s) − z_l(0)| ≤ D_l |s| with
+    D_l = R_l D_{l−1} + a_{l−1} + 1 (ReLU is 1-Lipschitz).
+    """
+    a = max(abs(q) for x in X for q in x)
+    D = Fraction(0)
+    worst = Fraction(1)
+    for W, b in net.layers[:-1]:
+        R = max(sum(abs(q) for q in row) for row in W) + 1
+        D = R * D + a + 1
+        a = R * a + max(abs(q) for q in b) + 1
+        worst = max(worst, D)
+    return min(Fraction(1), hidden_margin(net, X) / (2 * worst))
+
+
+def deep_finite_difference_jacobian(net: DeepNetwork, X) -> list[list[Fraction]]:
+    h = _deep_safe_step(net, X)
+    theta = list(net.theta())
+    base = [v for x in X for v in net(x)]
+    columns = []
+    for p in range(len(theta)):
+        moved = theta[:]
+        moved[p] += h
+        other = DeepNetwork.from_theta(moved, net.widths)
+        columns.append([(a - b) / h for a, b in zip((v for x in X for v in other(x)), base)])
     return [list(row) for row in zip(*columns)]
 
 

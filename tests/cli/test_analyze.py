@@ -1,0 +1,100 @@
+"""``relugeom analyze``: the JSON report and the text report, for shallow and deep networks,
+checked against the library and independent recomputations."""
+
+import json
+import re
+from fractions import Fraction
+
+import numpy as np
+
+from relugeom import DeepNetwork, ShallowNetwork, local_dimension, read_network
+from relugeom.cli import main
+from tests.cli.runner import relugeom, run
+from tests.reference import deep_finite_difference_jacobian, reference_rank
+
+
+def test_analyze_json(line_files):
+    _, net, sample = line_files
+    result = relugeom("analyze", net, sample, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    for key in ("input_dim", "hidden_width", "output_dim", "n_samples", "n_parameters",
+                "local_dimension", "activation_regions_perceived"):
+        assert key in report
+    assert report["local_dimension"] == 4 and report["n_parameters"] == 7
+    assert report["activation_regions_perceived"] == 2
+
+
+def test_analyze_text(line_files):
+    _, net, sample = line_files
+    result = relugeom("analyze", net, sample)
+    assert result.returncode == 0 and "local dimension" in result.stdout
+
+
+def test_boundary_with_convention(line_files):
+    tmp, net, _ = line_files
+    path = tmp / "x.npy"
+    np.save(path, np.array([[0.0], [1.0], [2.0]]))
+    result = relugeom("analyze", net, path, "--relu-prime-at-zero", "0", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["relu_prime_convention"] == "0"
+    direct = ShallowNetwork(W=[[1], [-1]], b=[0, 0], V=[[1, 1]], c=[0])
+    assert report["local_dimension"] == local_dimension(direct, [[0], [1], [2]],
+                                                        relu_prime_at_zero=0)
+
+
+def test_analyze_reports_linear_pieces_perceived(tmp_path):
+    net = tmp_path / "net.json"   # relu(x) − relu(−x) + relu(y) = x + relu(y)
+    net.write_text('{"W": [[1, 0], [-1, 0], [0, 1]], "b": [0, 0, 0], "V": [[1, -1, 1]], '
+                   '"c": [0]}')
+    sample = tmp_path / "x.csv"
+    sample.write_text("x,y\n1,1\n-1,1\n2,3\n1,-1\n")
+    result = relugeom("analyze", net, sample, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["linear_pieces_perceived"] == 2
+
+
+def test_analyze_text_report_names_pieces_and_deep_widths(capsys, plane_files):
+    code, out, _ = run(capsys, "analyze", plane_files.net, plane_files.sample)
+    # pieces perceived: the sides of the 3 bending lines x = 0, y = 0, x + y = 1 seen by X
+    sides = {(x > 0, y > 0, x + y > 1) for x, y in [(1, 2), (-1, 3), (2, -3), (3, 3), (-2, -3)]}
+    assert code == 0 and re.search(rf"linear pieces perceived by X\s+{len(sides)}\n", out)
+    assert "m = 1 output," in out
+    deep = plane_files("deep.json", {"layers": [{"W": [[1, 0], [0, 1]], "b": [0, 0]},
+                                          {"W": [[1, 1], [1, -1]], "b": [0, 1]},
+                                          {"W": [[1, 2]], "b": [0]}]})
+    code, out, _ = run(capsys, "analyze", deep, plane_files.sample, "--relu-prime-at-zero", "0")
+    assert code == 0 and "hidden layers of 2, 2 neurons" in out
+
+
+def test_analyze_accepts_a_deep_network(tmp_path, capsys):
+    path = tmp_path / "net.json"
+    path.write_text(DeepNetwork([([[1], [-1]], [0, 1]), ([[1, 2]], [-1]), ([[3]], [0])]).to_json())
+    sample = tmp_path / "x.csv"
+    sample.write_text("-2\n1/2\n3\n5\n")
+    assert main(["analyze", str(path), str(sample), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["hidden_width"] == [2, 1] and report["n_parameters"] == 9
+    assert report["symmetry_bound"] == 6
+    X = [[-2], [Fraction(1, 2)], [3], [5]]
+    net = read_network(str(path))
+    assert report["local_dimension"] == reference_rank(deep_finite_difference_jacobian(net, X))
+    assert report["layer_diagnosis"][1]["width"] == 1
+    assert main(["analyze", str(path), str(sample)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("network: widths (1, 2, 1, 1): d = 1 input, hidden layers of 2, 1 "
+                           "neurons, m = 1 output, P = 9 parameters; sample: n = 4\n")
+    assert re.search(r"bound P − \(hidden neurons\) \(rescaling symmetries\)\s+6\n", text)
+
+
+def test_analyze_text_of_a_shallow_network_is_unchanged(tmp_path, capsys):
+    path = tmp_path / "net.json"
+    path.write_text(ShallowNetwork([[1], [-1]], [0, 1], [[1, 2]], [0]).to_json())
+    sample = tmp_path / "x.csv"
+    sample.write_text("-2\n1/2\n3\n")
+    assert main(["analyze", str(path), str(sample)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("network: d = 1 input, N = 2 hidden neurons, m = 1 output, P = 7 "
+                           "parameters; sample: n = 3\n")
+    assert re.search(r"\n  bound P − N \(rescaling symmetries\)\s+5\n", text)
