@@ -157,6 +157,19 @@ class RationalArray:
         value = Fraction(int(num[index])) * (Fraction(2) ** e)
         return value / int(den[index])
 
+    def distinct_rows(self) -> int:
+        """How many distinct rows the stored (numerator, exponent, denominator) triples form: at
+        least the number of distinct rows of values (equal values stored alike count once).
+
+        >>> RationalArray.from_floats([[0.5, 1.0], [0.5, 1.0], [2.0, 0.0]]).distinct_rows()
+        2
+        """
+        num, exps, den = self._parts()
+        parts = [np.asarray(a).reshape(num.shape[0], -1) for a in (num, exps, den)]
+        if all(a.dtype != object for a in parts):
+            return len(np.unique(np.hstack(parts).astype(np.int64), axis=0))
+        return len({tuple(map(int, row)) for row in np.hstack(parts).tolist()})
+
     def to_fractions(self) -> tuple:
         """Nested tuples of Fractions (rows of a matrix, or a vector)."""
         if self.numerators.ndim == 1:

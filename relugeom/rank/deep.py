@@ -282,7 +282,8 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     deep = as_deep(network)
     sample = as_sample(X, deep.input_dim)
     n_rows, P = len(sample) * deep.output_dim, deep.n_parameters
-    upper = min(n_rows, symmetry_bound(deep))
+    distinct = len(set(sample)) * deep.output_dim  # equal samples give equal rows of J
+    upper = min(n_rows, distinct, symmetry_bound(deep))
     by_columns = n_rows <= P
     chosen = random_primes(primes, seed=seed)
     echelons = [EchelonModP(p, n_rows if by_columns else P) for p in chosen]
@@ -300,7 +301,9 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     best = max(echelons, key=lambda E: E.rank)
     found = {"primes": tuple(chosen), "matrix_shape": (n_rows, P), "jacobian_shape": (n_rows, P),
              "relu_prime_at_zero": str(relu_prime_at_zero)}
-    bounds = [Bound("min(n·m, P − hidden neurons)", upper)]
+    bounds = [Bound("min(n·m, P − hidden neurons)", min(n_rows, symmetry_bound(deep)))]
+    if distinct < bounds[0].value:
+        bounds.insert(0, Bound("distinct samples", distinct, "m · (number of distinct samples)"))
 
     def certified(certificate: str, detail: str) -> Rank:
         return Rank(best.rank, "modular", True, certificate, detail, best.rank,
@@ -308,7 +311,7 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
 
     if best.rank >= upper:
         return certified(f"upper-bound ({bounds[0].name})",
-                         f"rank mod p = {best.rank} = min(n·m, P − hidden neurons)")
+                         f"rank mod p = {best.rank} = {bounds[0].name} bound")
     if certify:
         structural = _structural_bounds(network, sample, relu_prime_at_zero, seed)
         structure = next(structural)

@@ -40,7 +40,7 @@ from ..errors import InputError
 from ..exact.arrays import RationalArray
 from ..linalg.certified import Rank
 from ..linalg.floating import NUMPY_RULE, numpy_tolerance, singular_value_gap, singular_values
-from ..model.network import Network, as_shallow, is_shallow
+from ..model.network import Network, as_network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime, check_relu_prime
 from ..model.sample import as_sample
 from .deep import modular_local_dimension as deep_modular
@@ -145,6 +145,9 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    network = as_network(network)
+    if not isinstance(X, (RationalArray, np.ndarray)):
+        X = as_sample(X, network.input_dim)
     convention = check_relu_prime(relu_prime_at_zero)
     linalg.choose_backend(backend)  # refuse an unknown backend early, whatever the method
     start = time.perf_counter()

@@ -415,7 +415,7 @@ class ShallowModular:
     def bounds(self, level: int = 1) -> list[Bound]:
         """Proven upper bounds of the local dimension (module docstring).
 
-        Level 0: n·m, P − N and the kept columns (free); level 1: also the neuron-group, split
+        Level 0: n·m, m·(distinct samples), P − N and the kept columns (free); level 1: also the neuron-group, split
         and region bounds with data ranks bounded by counts; level 2: with term ranks (a
         maximum matching per group and region); level 3: also the local-relations bound
         (exact kernels and ranks).
@@ -426,6 +426,9 @@ class ShallowModular:
         n, N, m, d = self.n, self.N, self.m, self.d
         P = self.network.n_parameters
         out = [Bound("rows n·m", n * m), Bound("symmetries P − N (T1)", P - N)]
+        distinct = self.X.distinct_rows()
+        if distinct < n:  # equal samples give equal rows of J
+            out.append(Bound("distinct samples", distinct * m, f"{distinct} distinct samples · m"))
         cols = self.kept_columns()
         count = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
         out.append(Bound("kept columns", count, "columns left by the column reduction"))

@@ -84,3 +84,11 @@ def test_bias_of_an_always_active_neuron_tightens_the_structural_bound():
         assert bound >= rank
         tight += bound == rank < symmetry_bound(net)
     assert tight >= 1
+
+
+def test_duplicated_samples_certify_the_deep_rank_by_distinct_samples():
+    net = DeepNetwork.random([3, 4, 4, 2], seed=1)
+    X = [[1, 2, 0], [0, 1, 1]] * 4
+    result = modular_local_dimension(net, X, relu_prime_at_zero=0)
+    assert result.certificate == "upper-bound (distinct samples)"
+    assert result.value == reference_rank(deep_jacobian(net, X, 0))

@@ -125,3 +125,22 @@ def test_first_prime_dividing_a_denominator_is_skipped():
     X = [[Fraction(1, first)], [2]]
     result = local_dimension_report(net, X, method="modular")
     assert result.value == local_dimension(net, X, method="exact") == 2 and result.exact
+
+
+@given(cases, st.data())
+def test_duplicated_samples_bound_the_rank_by_distinct_samples(pair, data):
+    """Equal samples give equal rows of J: m·(distinct samples) is a proven bound, and a modular
+    rank certified by it is the exact rank."""
+    net, X = pair
+    repeats = data.draw(st.lists(st.integers(1, 3), min_size=len(X), max_size=len(X)))
+    duplicated = [x for x, k in zip(X, repeats) for _ in range(k)]
+    exact = full_rank(net, duplicated)
+    case = ShallowModular(net, duplicated)
+    distinct = [b for b in case.bounds(level=0) if b.name == "distinct samples"]
+    assert [b.value for b in distinct] == ([len(set(X)) * net.output_dim]
+                                           if len(set(X)) < len(duplicated) else [])
+    assert all(b.value >= exact for b in distinct)
+    result = modular_local_dimension(net, duplicated)
+    assert result.value <= exact
+    if result.exact:
+        assert result.value == exact
