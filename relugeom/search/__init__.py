@@ -22,15 +22,24 @@ import importlib
 
 from .conjectures import CATALOGUE, Conjecture, conjecture, get_conjecture
 
+#: Default budget of an exhaustive search: the most (network, sample) cases — and networks —
+#: it visits before refusing the family (``max_cases=``, ``--max-cases``). A light conjecture
+#: runs a few thousand cases a second, so the budget is minutes, not hours.
+MAX_CASES = 1_000_000
+
 #: The modules whose names ``relugeom.search`` offers on first use, those without hypothesis
 #: first (``from relugeom.search import load_conjecture`` then needs no hypothesis).
 _SEARCH_MODULES = ("results", "regression", "loading", "shrinking", "randomized", "exhaustive")
+#: Submodules reachable as attributes after a plain ``import relugeom`` (relugeom.search.testing).
+_SUBMODULES = ("strategies", "testing", *_SEARCH_MODULES)
 
 
 def __getattr__(name: str):
     # the names of the search (find_counterexample, load_conjecture, Counterexample, ...)
     if name.startswith("__"):
         raise AttributeError(name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     for module_name in _SEARCH_MODULES:
         module = importlib.import_module(f".{module_name}", __name__)
         if hasattr(module, name):
@@ -38,4 +47,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["CATALOGUE", "Conjecture", "conjecture", "get_conjecture"]
+__all__ = ["CATALOGUE", "Conjecture", "MAX_CASES", "conjecture", "get_conjecture"]

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import InputError
+from ..model.io import check_input_file
 from .conjectures import Conjecture, as_conjecture, get_conjecture
 from .regression import file_loader_source, identifier
 
@@ -41,8 +42,7 @@ def load_conjecture(spec: str) -> Conjecture:
         if spec.endswith(".py"):
             raise InputError(f"{spec!r}: name the function to test, as FILE.py:FUNCTION")
         return get_conjecture(spec)
-    if not os.path.isfile(path):
-        raise InputError(f"conjecture file {path!r} does not exist")
+    check_input_file(path, "conjecture")  # exists, is a regular file, not absurdly large
     module = _import_file(path)
     if not hasattr(module, name):
         defined = sorted(k for k, v in vars(module).items()
