@@ -29,16 +29,10 @@ import os
 import sys
 import time
 
-
-def _set_threads(argv: list[str]) -> None:
-    """--threads must act before numpy loads its BLAS (also for scripts importing this one)."""
-    if "--threads" in argv[:-1]:
-        value = argv[argv.index("--threads") + 1]
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[name] = value
+from threads import set_threads
 
 
-_set_threads(sys.argv)
+set_threads(sys.argv)
 
 import types  # noqa: E402
 

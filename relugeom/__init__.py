@@ -9,7 +9,10 @@ patterns X sees, the Jacobian of θ ↦ f_θ(X), its exact rank (the local dimen
 4
 """
 
-import importlib
+#: The version of relugeom, in this one place: setup.cfg reads it, ``relugeom --version`` prints it.
+__version__ = "0.1.0"
+
+import importlib  # noqa: E402  (the version comes first, for tools that read it)
 
 from .analysis import Analysis, analyze
 from .arrangement.cells import (Cell, HyperplaneArrangement, cells_meeting_box, enumerate_cells,
@@ -32,7 +35,7 @@ from .linalg.certified import Rank
 from .linalg.floating import numeric_rank
 from .model.deep import DeepNetwork, symmetry_bound
 from .model.io import read_network, read_sample
-from .model.network import Network, is_shallow
+from .model.network import Network, as_network, is_shallow
 from .model.patterns import activation_patterns, preactivations
 from .model.sample import as_sample
 from .model.shallow import ShallowNetwork
@@ -41,8 +44,6 @@ from .rank.dimension import LocalDimension, local_dimension, local_dimension_rep
 from .rank.explain import KernelSplit, RankStructure, kernel_split, rank_structure
 from .rank.jacobian import jacobian, numeric_jacobian
 from .search.conjectures import CATALOGUE, Conjecture, conjecture, get_conjecture
-
-__version__ = "0.1.0"
 
 # Names imported on first use, so that `import relugeom` stays light: the counterexample search
 # runs on hypothesis (an optional dependency, relugeom[test]), and the experiments train networks.
@@ -54,9 +55,31 @@ _LAZY = {"Counterexample": "search.results", "SearchResult": "search.results",
 
 def __getattr__(name: str):
     if name in _LAZY:
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        try:
+            module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").partition(".")[0] != "hypothesis":
+                raise
+            return _needs_hypothesis(name)
         return getattr(module, name)
     raise AttributeError(f"module 'relugeom' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def _needs_hypothesis(name: str):
+    """A stand-in for a search function when hypothesis is not installed: ``from relugeom
+    import *`` still works, and a call says what to install."""
+    def missing(*args, **kwargs):
+        raise ModuleNotFoundError(f"relugeom.{name} runs on hypothesis, which is not installed: "
+                                  "pip install 'relugeom[test]' (or pip install hypothesis)",
+                                  name="hypothesis")
+
+    missing.__name__ = missing.__qualname__ = name
+    missing.__doc__ = f"relugeom.{name} (unavailable: it needs hypothesis, relugeom[test])."
+    return missing
 
 
 __all__ = [
@@ -66,6 +89,7 @@ __all__ = [
     "CATALOGUE",
     "Cell",
     "Conjecture",
+    "Counterexample",
     "DeepNetwork",
     "ExperimentResult",
     "FunctionalDimension",
@@ -81,6 +105,7 @@ __all__ = [
     "RegionCounts",
     "RegionReport",
     "SamplingConvergence",
+    "SearchResult",
     "ShallowNetwork",
     "Verdict",
     "Walk",
@@ -88,6 +113,7 @@ __all__ = [
     "activation_regions",
     "adjacency_graph",
     "analyze",
+    "as_network",
     "as_sample",
     "cells_meeting_box",
     "characteristic_polynomial",
@@ -99,6 +125,8 @@ __all__ = [
     "decisive_sample",
     "deep_jacobian",
     "enumerate_cells",
+    "exhaustive_search",
+    "find_counterexample",
     "functional_dimension",
     "get_conjecture",
     "hyperplane_arrangement",

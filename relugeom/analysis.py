@@ -10,18 +10,23 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+
 from . import linalg
-from .arrangement.regions import count_pieces_perceived
+from .arrangement.cells import hyperplane_arrangement
+from .arrangement.pieces import bending_sides_from_signs, count_pieces_from_sides
 from .checks import run_checks
 from .checks.numeric import compare_numeric, compare_numeric_deep
 from .errors import BoundaryError
+from .exact.arrays import RationalArray
+from .linalg.certified import Rank
 from .model.deep import DeepNetwork, symmetry_bound
-from .model.network import Network
-from .model.patterns import ReluPrime, activation_patterns, check_relu_prime, distinct_patterns
-from .model.sample import as_sample
+from .model.network import Network, as_network
+from .model.patterns import (ReluPrime, as_tuples, check_relu_prime, distinct_rows, exact_rows,
+                             patterns_from_signs, preactivation_signs)
 from .model.shallow import as_shallow
-from .rank.backprop import full_patterns, layer_diagnosis
-from .rank.dimension import local_dimension
+from .rank.backprop import LayerDiagnosis, full_patterns, layer_diagnosis
+from .rank.dimension import local_dimension_report
 from .rank.explain import kernel_split, rank_structure
 from .rank.jacobian import jacobian
 
@@ -33,13 +38,42 @@ def report_key(func):
     return prop
 
 
+def _int_array(rows: list) -> np.ndarray:
+    try:
+        return np.array(rows, dtype=np.int64)
+    except OverflowError:
+        out = np.empty((len(rows), len(rows[0])), dtype=object)
+        out[:] = rows
+        return out
+
+
+def sample_array(X: tuple) -> RationalArray:
+    """The exact sample as a :class:`~relugeom.exact.arrays.RationalArray` (entry =
+    numerator·2^exponent / odd denominator, int64 whenever it fits), built without Fraction
+    arithmetic: what the modular rank engine reads.
+
+    >>> from fractions import Fraction
+    >>> A = sample_array(((Fraction(3, 40), 2), (Fraction(-1, 3), Fraction(5, 8))))
+    >>> A.to_fractions() == ((Fraction(3, 40), 2), (Fraction(-1, 3), Fraction(5, 8)))
+    True
+    """
+    numerators = [[q.numerator for q in row] for row in X]
+    exponents, odd = [], []
+    for row in X:
+        powers = [(q.denominator & -q.denominator).bit_length() - 1 for q in row]
+        exponents.append([-e for e in powers])
+        odd.append([q.denominator >> e for q, e in zip(row, powers)])
+    return RationalArray(_int_array(numerators), np.array(exponents, dtype=np.int64),
+                         _int_array(odd))
+
+
 class Analysis:
     """The analysis of a network on a sample (see :func:`analyze`)."""
 
     def __init__(self, network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                  backend: str = "auto"):
-        self.network = network
-        self.X = as_sample(X, network.input_dim)
+        self.network = network = as_network(network)
+        self.X = exact_rows(X, network.input_dim)
         self.relu_prime_at_zero = check_relu_prime(relu_prime_at_zero)
         self.backend = backend
 
@@ -76,21 +110,44 @@ class Analysis:
 
     # -- patterns ---------------------------------------------------------------------------
     @cached_property
+    def preactivation_signs(self) -> np.ndarray | None:
+        """sign(z_ij) ∈ {−1, 0, 1} of the hidden pre-activations (int8, n × N), exactly, for a
+        shallow network (one integer product after scaling each row to integers, see
+        :mod:`relugeom.model.patterns`); ``None`` for a deep network."""
+        if isinstance(self.network, DeepNetwork):
+            return None
+        return preactivation_signs(self.network, self.X)
+
+    @cached_property
+    def pattern_matrix(self) -> np.ndarray:
+        """The activation patterns as a 0/1 uint8 matrix, n × N (deep: all hidden layers,
+        concatenated). A sample on a hyperplane raises BoundaryError unless a relu'(0)
+        convention is chosen."""
+        if isinstance(self.network, DeepNetwork):
+            patterns = full_patterns(self.network, self.X, self.relu_prime_at_zero)
+            return np.array(patterns, dtype=np.uint8).reshape(len(patterns), -1)
+        return patterns_from_signs(self.preactivation_signs, self.relu_prime_at_zero)
+
+    @cached_property
     def patterns(self) -> tuple[tuple[int, ...], ...]:
         """Activation pattern s_i of each sample (deep: all hidden layers, concatenated)."""
-        if isinstance(self.network, DeepNetwork):
-            return full_patterns(self.network, self.X, self.relu_prime_at_zero)
-        return activation_patterns(self.network, self.X, self.relu_prime_at_zero)
+        return as_tuples(self.pattern_matrix)
+
+    @cached_property
+    def _distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """(first sample of each perceived region, region of each sample), by hashing."""
+        return distinct_rows(self.pattern_matrix)
 
     @cached_property
     def perceived_patterns(self) -> list[tuple[int, ...]]:
         """Distinct patterns, in order of first appearance."""
-        return distinct_patterns(self.patterns)
+        first, _ = self._distinct
+        return list(as_tuples(self.pattern_matrix[first]))
 
     @report_key
     def activation_regions_perceived(self) -> int:
         """R, the number of distinct activation patterns on X."""
-        return len(self.perceived_patterns)
+        return len(self._distinct[0])
 
     @report_key
     def linear_pieces_perceived(self) -> int | None:
@@ -100,19 +157,28 @@ class Analysis:
         convention) a sample lies on a hyperplane where f bends, between two pieces."""
         if isinstance(self.network, DeepNetwork):
             return None
-
+        network = as_shallow(self.network)
+        arrangement = hyperplane_arrangement(network.W, network.b)
         try:
-            return count_pieces_perceived(self.network, self.X)
+            sides = bending_sides_from_signs(arrangement, network.V, self.preactivation_signs)
         except BoundaryError:
             if self.relu_prime_at_zero == "error":
                 raise
             return None
+        return count_pieces_from_sides(sides)
 
     @report_key
     def layer_diagnosis(self) -> list[dict]:
         """Per hidden layer: the neurons dead on X and those active on every sample."""
-        return [d.to_dict() for d in layer_diagnosis(self.network, self.X,
-                                                     self.relu_prime_at_zero)]
+        if isinstance(self.network, DeepNetwork):
+            return [d.to_dict() for d in layer_diagnosis(self.network, self.X,
+                                                         self.relu_prime_at_zero)]
+        counts = tuple(int(c) for c in self.pattern_matrix.sum(axis=0, dtype=np.int64))
+        n = self.n_samples
+        return [LayerDiagnosis(layer=1, width=len(counts),
+                               dead=tuple(j for j, c in enumerate(counts) if c == 0),
+                               always_active=tuple(j for j, c in enumerate(counts) if c == n),
+                               active_counts=counts).to_dict()]
 
     # -- dimension --------------------------------------------------------------------------
     @cached_property
@@ -120,13 +186,33 @@ class Analysis:
         """Exact Jacobian J(θ, X) (rows (i, k), columns in θ order)."""
         return jacobian(self.network, self.X, self.relu_prime_at_zero)
 
+    @cached_property
+    def local_dimension_report(self) -> Rank:
+        """The local dimension with the method and certificate that produced it
+        (:func:`relugeom.rank.dimension.local_dimension_report`, method "auto": always
+        certified exact)."""
+        if "jacobian" in self.__dict__:  # J is already built (kernel, checks): rank it, not again
+            value = linalg.rank(self.jacobian, self.n_parameters, backend=self.backend)
+            chosen = linalg.choose_backend(self.backend)
+            shape = (self.n_samples * self.output_dim, self.n_parameters)
+            return Rank(value, "exact", True, f"exact elimination ({chosen})",
+                        "rank over Q of J, by fraction-free elimination", value, value, (), shape,
+                        shape, relu_prime_at_zero=str(self.relu_prime_at_zero))
+        X = self.X if isinstance(self.network, DeepNetwork) else sample_array(self.X)
+        return local_dimension_report(self.network, X, relu_prime_at_zero=self.relu_prime_at_zero,
+                                      backend=self.backend)
+
     @report_key
     def local_dimension(self) -> int:
         """rank_Q J(θ, X), exact."""
-        if "jacobian" in self.__dict__:  # J is already built (kernel, checks): rank it, not again
-            return linalg.rank(self.jacobian, self.n_parameters, backend=self.backend)
-        return local_dimension(self.network, self.X, relu_prime_at_zero=self.relu_prime_at_zero,
-                               backend=self.backend)
+        return self.local_dimension_report.value
+
+    @report_key
+    def local_dimension_certificate(self) -> str:
+        """What proves the local dimension exact: "exact elimination (flint)", or
+        "upper-bound (<bound>)" when a modular rank meets a proven upper bound, or
+        "factorization" (see docs/theory.md, Certificates)."""
+        return self.local_dimension_report.certificate
 
     @report_key
     def symmetry_bound(self) -> int:

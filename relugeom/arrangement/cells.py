@@ -64,9 +64,13 @@ from fractions import Fraction
 from operator import mul
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..errors import BoundaryError, InputError
 from ..exact.numbers import rational_matrix, rational_vector, to_json_number, to_rational
 from ..linalg import rank as exact_rank
+from ..linalg.modular import random_primes, rank_mod_p
+from ..model.patterns import first_zero, integer_rows, product_signs
 from ..model.sample import as_sample
 from .restriction import (Hyperplane, Point, evaluate, integer_hyperplane, lift, lift_direction,
                           primitive, reduce_point, restrict)
@@ -138,6 +142,13 @@ class HyperplaneArrangement:
         }
 
 
+def _is_exact_matrix(rows: Any) -> bool:
+    """A tuple of equally long tuples of Fractions (a network's W, as stored): no conversion."""
+    return (isinstance(rows, tuple) and all(isinstance(row, tuple) for row in rows)
+            and len({len(row) for row in rows}) <= 1
+            and all(type(q) is Fraction for row in rows for q in row))
+
+
 def hyperplane_arrangement(W: Any, b: Any) -> HyperplaneArrangement:
     """The arrangement of the hyperplanes w_j·x + b_j = 0 (rows of W, entries of b), exactly.
 
@@ -147,8 +158,8 @@ def hyperplane_arrangement(W: Any, b: Any) -> HyperplaneArrangement:
     >>> arr.hyperplanes, arr.neuron_hyperplane, arr.neuron_orientation
     ((((1, 0), 1),), (0, 0, None), (1, -1, 1))
     """
-    W = rational_matrix(W, "W")
-    b = rational_vector(b, "b", len(W))
+    W = W if _is_exact_matrix(W) else rational_matrix(W, "W")
+    b = b if _is_exact_matrix((b,)) and len(b) == len(W) else rational_vector(b, "b", len(W))
     if not W:
         raise InputError("W has no rows: the arrangement needs at least one neuron")
     index: dict[Hyperplane, int] = {}
@@ -237,23 +248,61 @@ def _cells(arrangement: HyperplaneArrangement, track_bounded: bool) -> tuple[Cel
     return tuple(cells)
 
 
+def hyperplane_sides(arrangement: HyperplaneArrangement, X: Any,
+                     which: Sequence[int] | None = None) -> np.ndarray:
+    """The side (−1; 0 on it; +1) of each sample on each distinct hyperplane (or those listed in
+    ``which``), exactly, as an int8 n × H array: one exact integer product
+    (:func:`relugeom.model.patterns.product_signs`), no Fraction per entry.
+
+    >>> arr = hyperplane_arrangement([[1, 0], [0, 1]], [0, -1])
+    >>> hyperplane_sides(arr, [[1, 2], [-1, 1]]).tolist()
+    [[1, 1], [-1, 0]]
+    """
+    X = as_sample(X, arrangement.dimension)
+    which = list(range(len(arrangement.hyperplanes)) if which is None else which)
+    if not which:
+        return np.zeros((len(X), 0), dtype=np.int8)
+    normals = [arrangement.hyperplanes[h][0] for h in which]
+    offsets = [arrangement.hyperplanes[h][1] for h in which]
+    return product_signs(integer_rows(X), integer_rows(normals, last=offsets))
+
+
 def locate(arrangement: HyperplaneArrangement, cells: Sequence[Cell], X: Any) -> tuple[int, ...]:
     """The index in ``cells`` of the cell containing each sample point.
 
     A point on a hyperplane belongs to no cell: :class:`~relugeom.errors.BoundaryError` names
     the sample and the first neuron of that hyperplane. (Constant neurons are never a boundary.)
-    Cost: O(n·H·d) exact operations.
+    Cost: one exact integer product n × (d+1) by (d+1) × H, and a look-up per sample.
     """
-    X = as_sample(X, arrangement.dimension)
     index = {cell.side: i for i, cell in enumerate(cells)}
-    groups = arrangement.groups
-    out = []
-    for i, x in enumerate(X):
-        side = arrangement.side(x)
-        if 0 in side:
-            raise BoundaryError(sample=i, neuron=groups[side.index(0)][0])
-        out.append(index[side])
-    return tuple(out)
+    return tuple(index[side] for side in map(tuple, locate_sides(arrangement, X).tolist()))
+
+
+def locate_sides(arrangement: HyperplaneArrangement, X: Any) -> np.ndarray:
+    """:func:`hyperplane_sides` of every sample, all ±1: a sample on a hyperplane raises
+    :class:`~relugeom.errors.BoundaryError` naming it and the first neuron of that hyperplane
+    (first such sample, then first hyperplane)."""
+    sides = hyperplane_sides(arrangement, X)
+    zero = first_zero(sides)
+    if zero is not None:
+        raise BoundaryError(sample=zero[0], neuron=arrangement.groups[zero[1]][0])
+    return sides
+
+
+def with_box_walls(arrangement: HyperplaneArrangement, lo: Any, hi: Any) -> HyperplaneArrangement:
+    """The arrangement with the 2d walls x_i = lo, x_i = hi of the box added, as neurons N, …,
+    N + 2d − 1 active inside the box (x_i > lo, x_i < hi): its cells inside the box are the
+    cells of the arrangement meeting the box, cut by nothing else.
+
+    >>> len(with_box_walls(hyperplane_arrangement([[1, 1]], [0]), -1, 1).hyperplanes)
+    5
+    """
+    lo, hi = to_rational(lo, "box lower bound"), to_rational(hi, "box upper bound")
+    d = arrangement.dimension
+    unit = lambda i, s: tuple(Fraction(s * (k == i)) for k in range(d))  # noqa: E731
+    walls_W = [unit(i, s) for i in range(d) for s in (1, -1)]   # x_i > lo and x_i < hi
+    walls_b = [v for _ in range(d) for v in (-lo, hi)]
+    return hyperplane_arrangement(arrangement.W + tuple(walls_W), arrangement.b + tuple(walls_b))
 
 
 def cells_meeting_box(arrangement: HyperplaneArrangement, lo: Any, hi: Any,
@@ -270,11 +319,8 @@ def cells_meeting_box(arrangement: HyperplaneArrangement, lo: Any, hi: Any,
         raise InputError(f"the box needs lo < hi, got lo = {lo} and hi = {hi}")
     if cells is None:
         cells = enumerate_cells(arrangement)
-    d, N = arrangement.dimension, arrangement.n_neurons
-    unit = lambda i, s: tuple(Fraction(s * (k == i)) for k in range(d))  # noqa: E731
-    walls_W = [unit(i, s) for i in range(d) for s in (1, -1)]   # x_i > lo and x_i < hi
-    walls_b = [v for _ in range(d) for v in (-lo, hi)]
-    boxed = hyperplane_arrangement(arrangement.W + tuple(walls_W), arrangement.b + tuple(walls_b))
+    N = arrangement.n_neurons
+    boxed = with_box_walls(arrangement, lo, hi)
     index = {cell.pattern: i for i, cell in enumerate(cells)}
     found: dict[int, tuple[Fraction, ...]] = {}
     for cell in _cells(boxed, track_bounded=False):
@@ -296,6 +342,8 @@ def _essential(arrangement: HyperplaneArrangement
     """
     d = arrangement.dimension
     normals = [u for u, _ in arrangement.hyperplanes]
+    if len(normals) >= d and _rank_mod_p(normals) == d:   # rank mod p ≤ rank ≤ d: essential
+        return d, list(range(d)), list(arrangement.hyperplanes), [1] * len(normals)
     pivots: list[int] = []
     if normals:
         for j in range(d):
@@ -310,6 +358,12 @@ def _essential(arrangement: HyperplaneArrangement
         essential.append(hyperplane)
         flips.append(orientation)
     return len(pivots), pivots, essential, flips
+
+
+def _rank_mod_p(rows: list) -> int:
+    """The rank of integer rows modulo a 21-bit prime: a lower bound of their rank over Q."""
+    p = random_primes(1, seed=0)[0]
+    return rank_mod_p(np.array([[u % p for u in row] for row in rows], dtype=float), p)
 
 
 def _side_masks(mapping: list[tuple[int | None, int]], n_restricted: int

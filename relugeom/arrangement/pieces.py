@@ -40,11 +40,13 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 import networkx as nx
+import numpy as np
 
 from ..errors import BoundaryError, InputError
 from ..exact.numbers import rational_matrix, rational_vector, to_json_number
-from ..model.sample import as_sample
-from .cells import Cell, HyperplaneArrangement, enumerate_cells, hyperplane_arrangement
+from ..model.patterns import distinct_rows, first_zero
+from .cells import (Cell, HyperplaneArrangement, enumerate_cells, hyperplane_arrangement,
+                    hyperplane_sides)
 from .zaslavsky import region_counts
 
 
@@ -204,10 +206,46 @@ def bending_arrangement(arrangement: HyperplaneArrangement, V: Any) -> Hyperplan
                                   [arrangement.hyperplanes[h][1] for h in bending])
 
 
-def count_linear_pieces(arrangement: HyperplaneArrangement, V: Any) -> int:
-    """The number of linear pieces, without enumeration: regions of the bending sub-arrangement."""
+def count_linear_pieces(arrangement: HyperplaneArrangement, V: Any,
+                        steps: int | None = None) -> int:
+    """The number of linear pieces, without enumeration: regions of the bending sub-arrangement
+    (with ``steps``, a work budget as in :func:`relugeom.arrangement.zaslavsky.region_counts`)."""
     bending = bending_arrangement(arrangement, V)
-    return 1 if bending is None else region_counts(bending).regions
+    return 1 if bending is None else region_counts(bending, steps).regions
+
+
+def _refuse_zero(sides: np.ndarray, neurons: Sequence[int]) -> None:
+    """BoundaryError for the first sample (then hyperplane) with side 0, naming the neuron."""
+    zero = first_zero(sides)
+    if zero is not None:
+        raise BoundaryError(sample=zero[0], neuron=neurons[zero[1]])
+
+
+def bending_sides(arrangement: HyperplaneArrangement, V: Any, X: Any) -> np.ndarray:
+    """For each sample, its side ±1 on each bending hyperplane (int8, n × bending): equal rows,
+    same linear piece.
+
+    A sample on a bending hyperplane lies on the border of two pieces: BoundaryError naming the
+    sample and the first neuron of that hyperplane (first such sample, then first hyperplane).
+    A sample on a hyperplane where f does not bend is inside a piece and is accepted.
+    """
+    bending = bending_hyperplanes(arrangement, V)
+    sides = hyperplane_sides(arrangement, X, bending)
+    _refuse_zero(sides, [arrangement.groups[h][0] for h in bending])
+    return sides
+
+
+def bending_sides_from_signs(arrangement: HyperplaneArrangement, V: Any,
+                             signs: np.ndarray) -> np.ndarray:
+    """:func:`bending_sides` read off the signs of the pre-activations z_ij (n × N), already
+    computed: the side on hyperplane h is the sign of its first neuron j times the neuron's
+    orientation (z_j is a positive multiple of ± the canonical hyperplane)."""
+    bending = bending_hyperplanes(arrangement, V)
+    first = [arrangement.groups[h][0] for h in bending]
+    orientation = np.array([arrangement.neuron_orientation[j] for j in first], dtype=np.int8)
+    sides = np.asarray(signs)[:, first] * orientation
+    _refuse_zero(sides, first)
+    return sides.astype(np.int8)
 
 
 def piece_keys(arrangement: HyperplaneArrangement, V: Any, X: Any) -> tuple[tuple[int, ...], ...]:
@@ -217,17 +255,10 @@ def piece_keys(arrangement: HyperplaneArrangement, V: Any, X: Any) -> tuple[tupl
     sample and the first neuron of that hyperplane. A sample on a hyperplane where f does not
     bend is inside a piece and is accepted.
     """
-    X = as_sample(X, arrangement.dimension)
-    bending = bending_hyperplanes(arrangement, V)
-    groups = arrangement.groups
-    keys = []
-    for i, x in enumerate(X):
-        key = []
-        for h in bending:
-            u, c0 = arrangement.hyperplanes[h]
-            value = sum((p * q for p, q in zip(u, x)), Fraction(c0))
-            if value == 0:
-                raise BoundaryError(sample=i, neuron=groups[h][0])
-            key.append(1 if value > 0 else -1)
-        keys.append(tuple(key))
-    return tuple(keys)
+    return tuple(map(tuple, bending_sides(arrangement, V, X).tolist()))
+
+
+def count_pieces_from_sides(sides: np.ndarray) -> int:
+    """The number of distinct side vectors (rows of :func:`bending_sides`): pieces perceived."""
+    first, _ = distinct_rows(sides)
+    return len(first)

@@ -31,9 +31,10 @@ from ..model.sample import as_sample
 from ..model.shallow import as_shallow
 from .cells import (HyperplaneArrangement, cells_meeting_box, enumerate_cells,
                     hyperplane_arrangement, locate)
-from .pieces import (LinearPieces, adjacency_graph, count_linear_pieces, merge_linear_pieces,
-                     piece_keys)
-from .zaslavsky import RegionCounts, region_counts
+from .pieces import (LinearPieces, adjacency_graph, bending_sides, count_linear_pieces,
+                     count_pieces_from_sides, merge_linear_pieces)
+from .zaslavsky import (BoundedCount, RegionBounds, RegionCounts, count_within, number_text,
+                        region_bounds, region_counts)
 
 
 def _shallow(network: Network) -> Any:
@@ -106,10 +107,13 @@ def activation_regions(network: Network, box: tuple | None = None) -> Activation
     return ActivationRegions(arrangement, cells, counts, (lo, hi), inside)
 
 
-def count_activation_regions(network: Network) -> RegionCounts:
-    """Counts only (regions, bounded, relatively bounded, χ) by Zaslavsky: no enumeration."""
+def count_activation_regions(network: Network, steps: int | None = None) -> RegionCounts:
+    """Counts only (regions, bounded, relatively bounded, χ) by Zaslavsky: no enumeration.
+
+    With ``steps``, :class:`~relugeom.arrangement.zaslavsky.CountStopped` rather than more than
+    that many integer operations."""
     network = _shallow(network)
-    return region_counts(hyperplane_arrangement(network.W, network.b))
+    return region_counts(hyperplane_arrangement(network.W, network.b), steps)
 
 
 def region_graph(network: Network, regions: ActivationRegions | None = None) -> nx.Graph:
@@ -176,13 +180,14 @@ def count_pieces_perceived(network: Network, X: Any) -> int:
     """Linear pieces containing a sample, without enumerating any region.
 
     Pieces are the cells of the arrangement of hyperplanes where f bends
-    (:mod:`relugeom.arrangement.pieces`), so two samples share a piece iff they lie on the same side of each
-    bending hyperplane. A sample on a bending hyperplane raises BoundaryError; one on a
-    hyperplane where f does not bend is inside a piece. Cost: O(n·N·d).
+    (:mod:`relugeom.arrangement.pieces`), so two samples share a piece iff they lie on the same
+    side of each bending hyperplane. A sample on a bending hyperplane raises BoundaryError; one
+    on a hyperplane where f does not bend is inside a piece. Cost: one exact integer product
+    n × (d+1) by (d+1) × (bending hyperplanes), then hashing the n side vectors.
     """
     network = _shallow(network)
     arrangement = hyperplane_arrangement(network.W, network.b)
-    return len(set(piece_keys(arrangement, network.V, X)))
+    return count_pieces_from_sides(bending_sides(arrangement, network.V, X))
 
 
 @dataclass(frozen=True)
@@ -226,8 +231,95 @@ def region_report(network: Network, X: Any = None, box: tuple | None = None) -> 
     return RegionReport(regions, pieces, perceived_regions(network, X, regions, pieces), X)
 
 
-def count_linear_pieces_of(network: Network) -> int:
-    """Linear pieces by Zaslavsky on the bending hyperplanes: no enumeration."""
+def count_linear_pieces_of(network: Network, steps: int | None = None) -> int:
+    """Linear pieces by Zaslavsky on the bending hyperplanes: no enumeration (with ``steps``, a
+    work budget as in :func:`count_activation_regions`)."""
     network = _shallow(network)
-    return count_linear_pieces(hyperplane_arrangement(network.W, network.b), network.V)
+    return count_linear_pieces(hyperplane_arrangement(network.W, network.b), network.V, steps)
 
+
+
+# --- refusing unbounded work ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RegionBudget:
+    """Whether an arrangement has more than ``limit`` regions, decided as cheaply as possible
+    (:func:`region_budget`).
+
+    ``over`` is True (more than ``limit``: proven by ``bounds.lower`` or by the exact count of a
+    sub-arrangement), False (at most ``limit``: proven by ``bounds.upper`` or by the exact count)
+    or None (undecided: the exact count ran out of its work budget). ``how`` says which proof:
+    "lower bound", "upper bound", "count", "partial count" or "budget".
+    """
+
+    limit: int
+    bounds: RegionBounds
+    count: BoundedCount | None
+    over: bool | None
+    how: str
+
+    def refusal(self, what: str = "the network", limit_name: str | None = None) -> str:
+        """Why enumerating would be refused, naming the bound or count used and its value
+        (empty when ``over`` is False). ``what`` names the arrangement, ``limit_name`` the
+        limit (e.g. "--max-regions 100000")."""
+        limit = limit_name or f"the limit {self.limit}"
+        bounds, count = self.bounds, self.count
+        if self.over is False:
+            return ""
+        if self.how == "lower bound":
+            return (f"{what} has at least {number_text(bounds.lower)} activation regions "
+                    f"({bounds.lower_text}), more than {limit}: enumerating them would take "
+                    "very long.")
+        if self.how == "partial count":
+            return (f"{what} has more than {limit} activation regions: its first "
+                    f"{count.hyperplanes} of {count.total_hyperplanes} distinct hyperplanes "
+                    f"already make {number_text(count.at_least)} (counted exactly by Zaslavsky's "
+                    f"theorem; all of them make at most {number_text(bounds.upper)}, by "
+                    f"{bounds.upper_text}): enumerating them would take very long.")
+        if self.how == "count":
+            return (f"{what} has {number_text(count.regions)} activation regions (counted "
+                    f"exactly by Zaslavsky's theorem), more than {limit}: enumerating them "
+                    "would take very long.")
+        return (f"cannot tell cheaply whether {what} has more than {limit} activation regions: "
+                f"it has at least {number_text(count.at_least)} (its first {count.hyperplanes} "
+                f"of {count.total_hyperplanes} distinct hyperplanes, counted exactly) and at "
+                f"most {number_text(bounds.upper)} ({bounds.upper_text}), and the exact count "
+                f"by Zaslavsky's theorem stopped after its work budget "
+                f"({number_text(count.steps)} operations, which grows with the limit).")
+
+
+def region_budget(arrangement: HyperplaneArrangement, limit: int,
+                  steps: int | None = None) -> RegionBudget:
+    """Has the arrangement more than ``limit`` regions? Cheapest proof first:
+
+    1. (H − r + 2)·2^(r−1) > limit (a lower bound, rank mod p): yes;
+    2. Σ_{i≤r} C(H, i) ≤ limit (an upper bound): no;
+    3. otherwise the exact count by deletion–restriction (:func:`count_within`), which stops
+       as soon as the first k hyperplanes make more than ``limit`` regions (yes), or when its
+       work exceeds ``steps`` integer operations (undecided; default 50·limit + 10^6, a few
+       seconds: reaching ``limit`` regions takes about 4 to 25 operations per region).
+
+    Never enumerates a region; the count, when it runs, does work comparable to ``limit``.
+
+    >>> from relugeom.arrangement import hyperplane_arrangement
+    >>> lines = hyperplane_arrangement([[1, 0], [0, 1], [1, 1], [1, -1], [1, 2]], [0, 0, -1, 2, 5])
+    >>> [(b.over, b.how) for b in (region_budget(lines, k) for k in (9, 10, 15, 16))]
+    [(True, 'lower bound'), (True, 'partial count'), (True, 'count'), (False, 'upper bound')]
+    >>> region_budget(lines, 10).count.at_least     # 4 lines in general position already make 11
+    11
+    """
+    if steps is None:
+        steps = 50 * limit + 1_000_000
+    bounds = region_bounds(arrangement, exact_rank=False)
+    if bounds.lower > limit:
+        return RegionBudget(limit, bounds, None, True, "lower bound")
+    if bounds.upper > limit and bounds.rank_high > bounds.rank_low:
+        bounds = region_bounds(arrangement)   # the exact rank may lower the upper bound
+    if bounds.upper <= limit:
+        return RegionBudget(limit, bounds, None, False, "upper bound")
+    count = count_within(arrangement, limit, steps)
+    if count.stopped == "budget":
+        return RegionBudget(limit, bounds, count, None, "budget")
+    if count.stopped == "limit":
+        return RegionBudget(limit, bounds, count, True, "partial count")
+    return RegionBudget(limit, bounds, count, count.regions > limit, "count")

@@ -51,9 +51,14 @@ def integer_hyperplane(w: Sequence[Fraction], b: Fraction
     """
     if not any(w):
         return None
-    lcm = math.lcm(*(Fraction(q).denominator for q in w), Fraction(b).denominator)
-    ints = [int(q * lcm) for q in w]
-    hyperplane, orientation = primitive(ints, int(b * lcm))
+    w = [q if isinstance(q, (int, Fraction)) else Fraction(q) for q in w]
+    b = b if isinstance(b, (int, Fraction)) else Fraction(b)
+    lcm = math.lcm(*(q.denominator for q in w), b.denominator)
+    if lcm == 1:
+        ints = [int(q.numerator) for q in w]
+    else:
+        ints = [q.numerator * (lcm // q.denominator) for q in w]
+    hyperplane, orientation = primitive(ints, b.numerator * (lcm // b.denominator))
     i = next(k for k, u in enumerate(hyperplane[0]) if u)
     scale = Fraction(w[i]) / (orientation * hyperplane[0][i])
     return hyperplane, orientation, scale

@@ -9,7 +9,8 @@ import sys
 from fractions import Fraction
 from typing import Any
 
-from ..arrangement.regions import count_activation_regions
+from ..arrangement.cells import hyperplane_arrangement, with_box_walls
+from ..arrangement.regions import region_budget
 from ..errors import InputError
 from ..exact.jsonable import jsonable
 from ..exact.numbers import to_rational
@@ -85,10 +86,14 @@ def whole_number(minimum: int = 0):
     (3, 0)
     """
     def parse(text: str) -> int:
+        shown = repr(text) if len(text) <= 40 else repr(text[:39] + "…")
+        if len(text.strip()) > 100:   # int() of a huge text is quadratic and never meant
+            raise argparse.ArgumentTypeError(f"expected a whole number of at most 100 digits, "
+                                             f"got {shown} ({len(text)} characters)")
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {shown}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {value}")
         return value
@@ -103,19 +108,33 @@ MAX_REGIONS = 100_000
 
 def add_max_regions_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-regions", type=whole_number(1), default=MAX_REGIONS,
-                        help="refuse to enumerate more activation regions than this; the count "
-                             f"is taken first, exactly, by Zaslavsky's theorem (default "
-                             f"{MAX_REGIONS})")
+                        help="refuse to enumerate more activation regions than this; decided "
+                             "before any enumeration, by cheap proven bounds first, then by a "
+                             f"count with a work budget (default {MAX_REGIONS})")
 
 
-def check_region_budget(network: ShallowNetwork, limit: int) -> None:
-    """Refuse, before enumerating, an arrangement with more than ``limit`` regions."""
-    count = count_activation_regions(network).regions
-    if count > limit:
-        raise InputError(f"the network has {count} activation regions (counted exactly by "
-                         f"Zaslavsky's theorem), more than --max-regions {limit}: enumerating "
-                         "them would take very long. Raise --max-regions, or run `relugeom "
-                         "regions NETWORK --count-only` for the counts alone.")
+def check_region_budget(network: ShallowNetwork, limit: int,
+                        box: tuple[Fraction, Fraction] | None = None) -> None:
+    """Refuse, before enumerating, an arrangement with (or that may have) more than ``limit``
+    regions; with a box, the arrangement with the box's 2d walls added (what is enumerated).
+
+    Cheapest proof first (:func:`relugeom.arrangement.regions.region_budget`): a lower bound
+    (H − r + 2)·2^(r−1) above the limit refuses at once; an upper bound Σ_{i≤r} C(H, i) within
+    it accepts at once; otherwise an exact count by Zaslavsky's theorem that stops as soon as a
+    sub-arrangement exceeds the limit, or after a work budget of a few seconds. The message
+    names the bound or count used, and its value.
+    """
+    arrangement = hyperplane_arrangement(network.W, network.b)
+    what = "the network"
+    if box is not None:
+        arrangement = with_box_walls(arrangement, *box)
+        what = ("the network's hyperplanes with the box's 2d walls (what is enumerated to find "
+                "the regions in the box)")
+    verdict = region_budget(arrangement, limit)
+    if verdict.over is not False:
+        raise InputError(f"{verdict.refusal(what, f'--max-regions {limit}')} Raise "
+                         "--max-regions, or run `relugeom regions NETWORK --count-only` for the "
+                         "counts alone (with its own work budget, --count-budget).")
 
 
 def shallow_network(network: Any, command: str) -> ShallowNetwork:
@@ -139,12 +158,36 @@ def relu_prime(args: argparse.Namespace) -> Any:
     return value if value == "error" else int(value)
 
 
-def load_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The network and (if given) the sample named on the command line."""
+def load_inputs(args: argparse.Namespace, notes: list | None = None) -> tuple[Any, Any]:
+    """The network and (if given) the sample named on the command line.
+
+    How the files were read, when a user should know it (a CSV header line skipped, the array
+    read from an .npz without ``X``), comes as notes, one sentence each. A command that reports
+    them itself (a ``note:`` line in its text report, a ``"notes"`` list in its JSON) passes a
+    list as ``notes``; otherwise they go to ``args.input_notes``, which :func:`relugeom.cli.main`
+    prints on stderr after the command's report (never beside an error message).
+    """
+    if notes is None:
+        notes = pending_notes(args)
     network = read_network(args.network)
     path = getattr(args, "sample", None)
-    X = read_sample(path, network.input_dim) if path else None
+    X = read_sample(path, network.input_dim, notes=notes) if path else None
     return network, X
+
+
+def pending_notes(args: argparse.Namespace) -> list:
+    """The list of notes :func:`relugeom.cli.main` prints on stderr after the command's report
+    (``args.input_notes``, created empty on first use); a command may append to it, e.g.
+    ``read_sample(path, d, notes=pending_notes(args))``."""
+    if not isinstance(getattr(args, "input_notes", None), list):
+        args.input_notes = []
+    return args.input_notes
+
+
+def print_notes(notes: list, indent: str = "") -> None:
+    """The notes as ``note: ...`` lines of a text report, on stdout."""
+    for note in notes:
+        print(f"{indent}note: {note}")
 
 
 def print_json(obj: Any) -> None:

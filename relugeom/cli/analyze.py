@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import sys
+from typing import Iterator
 
 from ..analysis import Analysis, analyze
 from ..model.shallow import ShallowNetwork
@@ -43,11 +47,25 @@ def describe(analysis: Analysis) -> None:
     print_table(rows)
 
 
+@contextlib.contextmanager
+def whole_report() -> Iterator[None]:
+    """Collect what the block prints and write it to stdout only when the block completes: a
+    report that fails halfway (bad input found late, an interruption) leaves stdout empty."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        yield
+    sys.stdout.write(buffer.getvalue())
+    sys.stdout.flush()
+
+
 def run(args: argparse.Namespace) -> int:
     network, X = load_inputs(args)
     analysis = analyze(network, X, relu_prime_at_zero=relu_prime(args))
-    if args.json:
-        print_json(analysis.to_dict())
-    else:
-        describe(analysis)
+    # a sample on a hyperplane is refused first, before any other work (one exact product)
+    analysis.pattern_matrix
+    with whole_report():
+        if args.json:
+            print_json(analysis.to_dict())
+        else:
+            describe(analysis)
     return 0

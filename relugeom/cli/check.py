@@ -25,6 +25,7 @@ from ..model.deep import DeepNetwork
 from ._common import (add_box_option, add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, parse_box, print_json,
                       print_table, relu_prime, whole_number)
+from .analyze import whole_report
 
 
 def _rtol(text: str) -> float:
@@ -210,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(network, DeepNetwork) and network.depth == 2:
         network = network.to_shallow()
     a = analyze(network, X, relu_prime_at_zero=relu_prime(args))
+    a.pattern_matrix   # a sample on a hyperplane is refused first, before any other work
     if _is_deep(a):
         numeric = compare_numeric_deep(a, rtol=args.rtol, monte_carlo_points=args.mc_points,
                                        box=parse_box(args), seed=args.seed)
@@ -219,8 +221,9 @@ def run(args: argparse.Namespace) -> int:
             exact_patterns=a.patterns, structure=a.structure, exact_jacobian=a.jacobian,
             rtol=args.rtol, monte_carlo_points=args.mc_points, box=parse_box(args),
             seed=args.seed)
-    if args.json:
-        print_json(report(a, numeric))
-    else:
-        describe(a, numeric)
+    with whole_report():
+        if args.json:
+            print_json(report(a, numeric))
+        else:
+            describe(a, numeric)
     return 1 if any(v.status == FAILS for v in a.theorems.values()) else 0

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import ast
-import sys
+import os
+import tempfile
 import time
 from typing import Any
 
 from ..errors import InputError
-from ._common import print_json, print_table
+from ._common import print_json, print_table, whole_number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="DIR", default=None,
                         help="output directory (default: relugeom-experiment-NAME); with 'all', "
                              "one subdirectory per experiment")
-    parser.add_argument("--seed", metavar="S", type=int, default=0,
-                        help="random seed; the same seed gives the same results (default 0)")
+    parser.add_argument("--seed", metavar="S", type=whole_number(0), default=0,
+                        help="random seed, a whole number ≥ 0; the same seed gives the same "
+                             "results (default 0)")
     parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                         help="override one setting, e.g. --set width=20 --set steps=5000")
     parser.add_argument("--no-plots", action="store_true", help="write results.json only")
@@ -59,32 +61,83 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def check_output_directory(path: str, option: str) -> None:
+    """Refuse, before any work, an output directory that cannot be created or written: an
+    existing file, a device such as /dev/null, a place under /proc, a folder without write
+    permission. Nothing is left behind: folders created to try are removed again.
+
+    Raises :class:`~relugeom.errors.InputError` naming ``option`` and ``path``.
+    """
+    if not path or not path.strip():
+        raise InputError(f"{option} needs a directory name, got {path!r}")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise InputError(f"{option} {path!r} exists and is not a directory (a file or a "
+                         "device); name a new or an existing directory")
+    missing = []
+    head = os.path.abspath(path)
+    while not os.path.exists(head) and os.path.dirname(head) != head:
+        missing.append(head)
+        head = os.path.dirname(head)
+    if not os.path.isdir(head):
+        raise InputError(f"{option} {path!r} cannot be created: {head!r} is not a directory")
+    created = []
+    try:
+        for folder in reversed(missing):
+            os.mkdir(folder)
+            created.append(folder)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise InputError(f"{option} {path!r} cannot be created: {why}"
+                         if len(created) < len(missing) else
+                         f"{option} {path!r} cannot be written (creating a file in it failed: "
+                         f"{why})") from None
+    finally:
+        for folder in reversed(created):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..experiments import EXPERIMENTS, experiment_config, save_result
+    from ..experiments import EXPERIMENTS, check_requirements, experiment_config, save_result
 
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
     overrides = parse_overrides(args.set)
     if overrides and args.name == "all":
         raise InputError("--set changes one experiment's settings; name the experiment instead "
                          "of 'all'")
-    for name in names:  # check every setting before spending any time
-        experiment_config(name, args.mode, **overrides)
-    status = 0
+    # every option is checked before any training: settings, data and extras, output folders
+    if args.out is not None and not args.out.strip():
+        raise InputError(f"--out needs a directory name, got {args.out!r}")
+    outs = {}
+    for name in names:
+        config = experiment_config(name, args.mode, **overrides)
+        try:
+            check_requirements(name, config)
+        except InputError as exc:
+            if args.name != "all":
+                raise
+            others = ", ".join(n for n in names if n != name)
+            raise InputError(f"{exc}. 'all' includes {name}; run the others by name ({others}) "
+                             "to go without it") from None
+        out = args.out if args.out is not None else f"relugeom-experiment-{args.name}"
+        outs[name] = os.path.join(out, name) if args.name == "all" else out
+    for name in names:
+        check_output_directory(outs[name], "the output directory" if args.out is None
+                               else "--out")
     reports = []
     for name in names:
-        out = args.out or f"relugeom-experiment-{args.name}"
-        if args.name == "all":
-            out = f"{out}/{name}"
+        out = outs[name]
         config = experiment_config(name, args.mode, **overrides)
         start = time.perf_counter()
         result = EXPERIMENTS[name].run(config, seed=args.seed, progress=not args.no_progress,
                                        mode=args.mode)
         seconds = time.perf_counter() - start
-        if not result.runs:
-            print(f"relugeom experiment {name}: " + "; ".join(result.notes), file=sys.stderr)
-            status = 1
-            reports.append({"experiment": name, "available": False, "notes": list(result.notes)})
-            continue
+        if not result.runs:  # data vanished since check_requirements
+            raise InputError(f"experiment {name}: " + "; ".join(result.notes))
         saved = save_result(result, out, plots=not args.no_plots)
         if args.json:
             reports.append({"experiment": name, "mode": args.mode, "seed": args.seed,
@@ -95,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
             describe(result, saved, seconds)
     if args.json:
         print_json(reports[0] if len(reports) == 1 else reports)
-    return status
+    return 0
 
 
 def _short_summary(result: Any) -> dict[str, Any]:

@@ -16,9 +16,14 @@ from ..model.sample import sample_to_dict
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
                       add_relu_prime_option, check_region_budget, parse_box, print_json,
                       print_table, relu_prime, shallow_network, whole_number)
+from .analyze import whole_report
 
 #: Regions listed in the text report (necessary ones first, then the rarest).
 _REGION_ROWS = 15
+
+#: Defaults of the sampling options (given without --sampling, they are refused, not ignored).
+SAMPLING_DEFAULTS = {"repeats": 20, "max_points": 2000, "seed": 0, "probability_draws": 10000,
+                     "grid_bits": DEFAULT_GRID_BITS}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,35 +47,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument("--scale", metavar="SIGMA", help="Gaussian standard deviation (default 1)")
     add_box_option(parser, "uniform sampling box (LO, HI)^d (default -1 1)", group)
     group.add_argument("--data", metavar="FILE", help="data file to resample (CSV, JSON, .npy)")
-    group.add_argument("--repeats", type=whole_number(1), default=20,
-                       help="independent repeats (default 20)")
-    group.add_argument("--max-points", type=whole_number(1), default=2000,
-                       help="stop a repeat after this many points (default 2000)")
-    group.add_argument("--seed", type=whole_number(0), default=0, help="random seed (default 0)")
-    group.add_argument("--probability-draws", type=whole_number(0), default=10000,
-                       help="draws for the region probability estimates (default 10000)")
-    group.add_argument("--grid-bits", type=int, default=DEFAULT_GRID_BITS, metavar="BITS",
+    # defaults are filled in by _sampling_options, so that a value given without --sampling
+    # (which would be ignored) can be refused
+    group.add_argument("--repeats", type=whole_number(1),
+                       help=f"independent repeats (default {SAMPLING_DEFAULTS['repeats']})")
+    group.add_argument("--max-points", type=whole_number(1),
+                       help="stop a repeat after this many points (default "
+                            f"{SAMPLING_DEFAULTS['max_points']})")
+    group.add_argument("--seed", type=whole_number(0),
+                       help=f"random seed (default {SAMPLING_DEFAULTS['seed']})")
+    group.add_argument("--probability-draws", type=whole_number(0),
+                       help="draws for the region probability estimates (default "
+                            f"{SAMPLING_DEFAULTS['probability_draws']})")
+    group.add_argument("--grid-bits", type=int, metavar="BITS",
                        help="Gaussian draws are rounded to multiples of 2^-BITS, uniform draws "
                             "are the midpoints of 2^BITS bins per coordinate (1 to 64; "
-                            "default 20)")
+                            f"default {DEFAULT_GRID_BITS})")
     group.add_argument("--plot", metavar="PNG", help="save a figure (needs matplotlib)")
     add_max_regions_option(parser)
     parser.set_defaults(run=run)
 
 
-def _distribution(args: argparse.Namespace, input_dim: int):
-    """The distribution named on the command line; options of another one are refused."""
+def _sampling_options(args: argparse.Namespace) -> None:
+    """Refuse every sampling option that would be ignored — given without --sampling, or with
+    a distribution it does not belong to — then fill in the defaults."""
     kind = args.sampling
-    misplaced = [flag for flag, value, owner in (("--scale", args.scale, "gaussian"),
-                                                 ("--box", args.box, "uniform"),
-                                                 ("--data", args.data, "data"))
-                 if value is not None and kind != owner]
-    if kind is None and args.plot:
-        misplaced.append("--plot")
+    owners = [("--scale", args.scale, ("gaussian",)), ("--box", args.box, ("uniform",)),
+              ("--data", args.data, ("data",)),
+              ("--grid-bits", args.grid_bits, ("gaussian", "uniform"))]
+    misplaced = [flag for flag, value, owner in owners if value is not None and kind not in owner]
+    if kind is None:
+        misplaced += [flag for flag, value in (("--repeats", args.repeats),
+                                               ("--max-points", args.max_points),
+                                               ("--seed", args.seed),
+                                               ("--probability-draws", args.probability_draws),
+                                               ("--plot", args.plot)) if value is not None]
     if misplaced:
-        raise InputError(f"{', '.join(misplaced)} given without the matching --sampling "
-                         "(--scale goes with gaussian, --box with uniform, --data with data, "
-                         "--plot with any)")
+        raise InputError(f"{', '.join(misplaced)} given without the matching --sampling, so "
+                         f"{'it' if len(misplaced) == 1 else 'they'} would be ignored (--scale "
+                         "goes with gaussian, --box with uniform, --data with data, --grid-bits "
+                         "with gaussian or uniform; --repeats, --max-points, --seed, "
+                         "--probability-draws and --plot with any)")
+    for name, value in SAMPLING_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
+def _distribution(args: argparse.Namespace, input_dim: int):
+    """The distribution named on the command line (options already checked)."""
+    kind = args.sampling
     if kind == "gaussian":
         return gaussian(input_dim, args.scale if args.scale is not None else 1, args.grid_bits)
     if kind == "uniform":
@@ -172,6 +197,7 @@ def describe_sampling(result: SamplingConvergence) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _sampling_options(args)   # before reading anything
     network = shallow_network(read_network(args.network), "fdim")
     distribution = _distribution(args, network.input_dim)
     check_region_budget(network, args.max_regions)
@@ -190,19 +216,20 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(f"cannot write the decisive sample to {args.save_sample!r}: "
                              f"{exc.strerror}") from None
-    if args.json:
-        report = result.to_dict()
-        if convergence is not None:
-            report["sampling"] = convergence.to_dict()
-            if args.plot:
-                report["sampling"]["plot"] = args.plot
-        print_json(report)
-        return 0
-    describe(result)
-    if convergence is not None:
-        describe_sampling(convergence)
-        if args.plot:
-            print(f"plot written to {args.plot}")
-    if args.save_sample:
-        print(f"decisive sample written to {args.save_sample}")
+    with whole_report():
+        if args.json:
+            report = result.to_dict()
+            if convergence is not None:
+                report["sampling"] = convergence.to_dict()
+                if args.plot:
+                    report["sampling"]["plot"] = args.plot
+            print_json(report)
+        else:
+            describe(result)
+            if convergence is not None:
+                describe_sampling(convergence)
+                if args.plot:
+                    print(f"plot written to {args.plot}")
+            if args.save_sample:
+                print(f"decisive sample written to {args.save_sample}")
     return 0

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import argparse
 
+from ..arrangement.cells import hyperplane_arrangement, locate_sides
 from ..arrangement.plot import plot_regions
 from ..arrangement.regions import (RegionReport, count_activation_regions, count_linear_pieces_of,
                                    region_report)
+from ..arrangement.zaslavsky import CountStopped, number_text, region_bounds
 from ..errors import BoundaryError, InputError
 from ..exact.numbers import polynomial_text, to_json_number
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
                       add_sample_argument, check_region_budget, load_inputs, parse_box, print_json,
-                      print_table, shallow_network)
+                      print_table, shallow_network, whole_number)
+from .analyze import whole_report
+
+#: Default work budget of ``--count-only`` (integer operations; tens of seconds at most).
+COUNT_BUDGET = 20_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,6 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cells", action="store_true",
                         help="with --json, also list every region (pattern, interior point, "
                              "bounded, piece)")
+    parser.add_argument("--count-budget", type=whole_number(1), metavar="OPS",
+                        help="with --count-only, refuse rather than spend more than this many "
+                             "integer operations on the exact count (about one to twenty per "
+                             f"region, a few million a second; default {COUNT_BUDGET:,})")
     add_json_flag(parser)
     add_max_regions_option(parser)
     parser.set_defaults(run=run)
@@ -64,12 +74,43 @@ def describe(report: RegionReport) -> None:
     print_table(rows)
 
 
+def _counted(network, budget: int) -> tuple:
+    """(region counts, linear pieces), exactly by Zaslavsky's theorem, or a refusal rather than
+    more than ``budget`` operations (the cheap lower bound of the regions first)."""
+    arrangement = hyperplane_arrangement(network.W, network.b)
+    bounds = region_bounds(arrangement, exact_rank=False)
+    if bounds.lower > budget:
+        raise InputError(f"the network has at least {number_text(bounds.lower)} activation "
+                         f"regions ({bounds.lower_text}); the exact count typically spends "
+                         f"several operations per region, far more than --count-budget {budget}. "
+                         "Raise --count-budget if you mean it.")
+    try:
+        counts = count_activation_regions(network, steps=budget)
+    except CountStopped as stopped:
+        bounds = region_bounds(arrangement)
+        raise InputError(f"the exact count of the activation regions by Zaslavsky's theorem "
+                         f"stopped after its work budget (--count-budget {budget} operations). "
+                         f"The network has at least {number_text(stopped.at_least)} (its first "
+                         f"{stopped.hyperplanes} of {stopped.total} distinct hyperplanes, "
+                         f"counted exactly) and at most {number_text(bounds.upper)} "
+                         f"({bounds.upper_text}). Raise --count-budget to count them all.") \
+            from None
+    try:
+        pieces = count_linear_pieces_of(network, steps=budget)
+    except CountStopped as stopped:
+        raise InputError(f"the network has {counts.regions} activation regions, but the exact "
+                         f"count of its linear pieces by Zaslavsky's theorem stopped after its "
+                         f"work budget (--count-budget {budget} operations), at "
+                         f"{number_text(stopped.at_least)} or more. Raise --count-budget to "
+                         "count them all.") from None
+    return counts, pieces
+
+
 def _count_only(args: argparse.Namespace, network) -> int:
     if args.sample or args.box or args.plot or args.cells:
         raise InputError("--count-only does not enumerate regions, so it cannot be combined "
                          "with --sample, --box, --plot or --cells")
-    counts = count_activation_regions(network)
-    pieces = count_linear_pieces_of(network)
+    counts, pieces = _counted(network, args.count_budget or COUNT_BUDGET)
     result = {"input_dim": network.input_dim, "hidden_width": network.hidden_width,
               "activation_regions": counts.regions,
               "bounded_activation_regions": counts.bounded,
@@ -77,42 +118,49 @@ def _count_only(args: argparse.Namespace, network) -> int:
               "rank": counts.rank,
               "characteristic_polynomial": list(counts.characteristic_polynomial),
               "linear_pieces": pieces}
-    if args.json:
-        print_json(result)
-    else:
-        print(f"network: d = {network.input_dim} inputs, N = {network.hidden_width} hidden "
-              "neurons (counted by Zaslavsky's theorem, regions not enumerated)")
-        print_table([("activation regions", counts.regions), ("bounded", counts.bounded),
-                     ("relatively bounded", counts.relatively_bounded),
-                     ("characteristic polynomial",
-                      polynomial_text(counts.characteristic_polynomial)),
-                     ("linear pieces", pieces)])
+    with whole_report():
+        if args.json:
+            print_json(result)
+        else:
+            print(f"network: d = {network.input_dim} inputs, N = {network.hidden_width} hidden "
+                  "neurons (counted by Zaslavsky's theorem, regions not enumerated)")
+            print_table([("activation regions", counts.regions), ("bounded", counts.bounded),
+                         ("relatively bounded", counts.relatively_bounded),
+                         ("characteristic polynomial",
+                          polynomial_text(counts.characteristic_polynomial)),
+                         ("linear pieces", pieces)])
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.count_budget is not None and not args.count_only:
+        raise InputError("--count-budget limits the exact count of --count-only; without "
+                         "--count-only it would be ignored (--max-regions limits the "
+                         "enumeration)")
     network, X = load_inputs(args)
     network = shallow_network(network, "regions")
     if args.count_only:
         return _count_only(args, network)
     box = parse_box(args)
-    check_region_budget(network, args.max_regions)
     try:
+        if X is not None:   # a sample on a hyperplane is refused first (one exact product)
+            locate_sides(hyperplane_arrangement(network.W, network.b), X)
+        check_region_budget(network, args.max_regions, box)
         report = region_report(network, X, box)
     except BoundaryError as exc:
         raise InputError(f"sample {exc.sample} lies on the hyperplane of neuron {exc.neuron}, "
                          "so it is in no activation region (regions are open); move it off the "
                          "hyperplane") from None
     if args.plot:
-
         plot_regions(report, args.plot, box)
-    if args.json:
-        result = report.to_dict(cells=args.cells)
-        if args.plot:
-            result["plot"] = args.plot
-        print_json(result)
-        return 0
-    describe(report)
-    if args.plot:
-        print(f"plot written to {args.plot}")
+    with whole_report():
+        if args.json:
+            result = report.to_dict(cells=args.cells)
+            if args.plot:
+                result["plot"] = args.plot
+            print_json(result)
+        else:
+            describe(report)
+            if args.plot:
+                print(f"plot written to {args.plot}")
     return 0

@@ -9,8 +9,10 @@ from typing import Any
 
 from ..errors import InputError
 from ..exact.numbers import to_rational
+from ..search import MAX_CASES
 from ..search.conjectures import CATALOGUE
 from ._common import print_json, print_table, whole_number
+from .experiment import check_output_directory
 
 # The search runs on hypothesis, an optional dependency (relugeom[test]): imported in run().
 FEATURES = ("duplicate", "scaled", "opposite", "parallel", "concurrent", "dead", "always_active",
@@ -25,6 +27,10 @@ A conjecture is a Python function that takes an Analysis (attributes named as th
 
 then: relugeom search mine.py:regions_at_most_samples. `relugeom search --list` shows the
 built-in catalogue. Values beginning with a minus sign need '=': --values=-1,0,1.
+
+The exhaustive family is counted before the search starts: Σ over shapes of |values|^P
+networks, each with C(|grid|^d, n) samples. A family of more than --max-cases cases (default
+{max_cases:,}) is refused with its size; narrow it or raise --max-cases.
 """
 
 
@@ -35,14 +41,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "search with hypothesis that shrinks what it finds (deterministic for a\n"
                     "seed), or an exhaustive search of a tiny family that returns the smallest\n"
                     "counterexample or proves the conjecture on the family.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_EPILOG.format(max_cases=MAX_CASES),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("conjecture", nargs="?", metavar="NAME | FILE.py:FUNCTION",
                         help="a catalogue name or label (see --list), or a function in a file")
     parser.add_argument("--list", action="store_true", help="list the built-in conjectures")
-    parser.add_argument("--max-examples", type=whole_number(1), default=200, metavar="N",
+    parser.add_argument("--max-examples", type=whole_number(1), default=None, metavar="N",
                         help="random examples to generate (default 200; shrinking adds more)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="seed of the random search (default 0)")
+    parser.add_argument("--seed", type=whole_number(0), default=None, metavar="S",
+                        help="seed of the random search, a whole number ≥ 0 (default 0)")
     family = parser.add_argument_group(
         "family", "shapes as an int or a range LOW-HIGH; random mode: they override the\n"
                   "conjecture's family; exhaustive mode: defaults d 1, N 1-2, n 1-3")
@@ -59,10 +66,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--grid", metavar="Q,..", type=_rationals, default=None,
                         help="exhaustive mode: coordinates of the sample grid (default "
                              "--grid=-3/2,-1/2,1/2,3/2)")
+    parser.add_argument("--max-cases", metavar="N", type=whole_number(1), default=None,
+                        help="exhaustive mode: refuse a family of more than N (network, sample) "
+                             f"cases or networks; it is counted first (default {MAX_CASES:,})")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="exhaustive mode: progress bar on stderr (default: on a terminal)")
     parser.add_argument("--save", metavar="DIR",
-                        help="write network.json, sample.json and the regression test to DIR")
+                        help="write network.json, sample.json and the regression test to DIR "
+                             "(created if missing; must be a directory, checked before the "
+                             "search)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.set_defaults(run=run)
 
@@ -87,10 +99,16 @@ def _features(text: str) -> list[str]:
 
 
 def _rationals(text: str) -> list:
+    """A comma-separated list of exact numbers, at least one (``--values=`` is refused: it
+    would otherwise mean the default)."""
     try:
-        return [to_rational(q.strip(), "list entry") for q in text.split(",") if q.strip()]
+        values = [to_rational(q.strip(), "list entry") for q in text.split(",") if q.strip()]
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of at least one "
+                                         f"number, got {text!r}")
+    return values
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,26 +124,25 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise InputError(f"relugeom search needs hypothesis ({exc}); install it with "
                          "pip install 'relugeom[test]' or pip install hypothesis") from None
+    _check_mode_options(args)
+    if args.save is not None:  # before the search, which may be long
+        check_output_directory(args.save, "--save")
     conj = load_conjecture(args.conjecture)
     if args.exhaustive:
         options: dict[str, Any] = {k: v for k, v in (
             ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
             ("output_dim", args.output_dim), ("n", args.samples)) if v is not None}
-        if args.features:
-            raise InputError("--features applies to the random search only; the exhaustive "
-                             "family is every network with entries in --values")
-        result = exhaustive_search(conj, values=args.values or DEFAULT_VALUES,
-                                   grid=args.grid or DEFAULT_GRID, progress=args.progress,
-                                   **options)
+        result = exhaustive_search(
+            conj, values=DEFAULT_VALUES if args.values is None else args.values,
+            grid=DEFAULT_GRID if args.grid is None else args.grid, progress=args.progress,
+            max_cases=MAX_CASES if args.max_cases is None else args.max_cases, **options)
     else:
-        if args.values or args.grid:
-            raise InputError("--values and --grid describe the exhaustive family: add "
-                             "--exhaustive")
         options = {k: v for k, v in (
             ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
             ("output_dim", args.output_dim), ("n", args.samples), ("features", args.features))
             if v is not None}
-        result = search(conj, max_examples=args.max_examples, seed=args.seed, **options)
+        result = search(conj, max_examples=200 if args.max_examples is None
+                        else args.max_examples, seed=args.seed or 0, **options)
     saved = result.counterexample.save(args.save) if args.save and result.found else None
     if args.json:
         report = result.to_dict()
@@ -137,6 +154,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         _describe(result, saved)
     return 0
+
+
+def _check_mode_options(args: argparse.Namespace) -> None:
+    """Refuse an option of the other mode rather than ignore it."""
+    if args.exhaustive:
+        if args.features:
+            raise InputError("--features applies to the random search only; the exhaustive "
+                             "family is every network with entries in --values")
+        given = [name for name, value in (("--max-examples", args.max_examples),
+                                          ("--seed", args.seed)) if value is not None]
+        if given:
+            raise InputError(f"{' and '.join(given)} applies to the random search only; the "
+                             "exhaustive search visits every case of its family (bound it "
+                             "with --max-cases)")
+    else:
+        given = [name for name, value in (("--values", args.values), ("--grid", args.grid),
+                                          ("--max-cases", args.max_cases)) if value is not None]
+        if given:
+            raise InputError(f"{', '.join(given)} describe{'s' * (len(given) == 1)} the "
+                             "exhaustive search: add --exhaustive")
 
 
 def _describe(result: Any, saved: dict | None) -> None:

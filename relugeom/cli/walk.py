@@ -1,11 +1,18 @@
-"""relugeom walk NETWORK SAMPLE --direction FILE [--from T0 --to T1] [--json]"""
+"""relugeom walk NETWORK SAMPLE --direction FILE [--from T0 --to T1] [--json]
+
+Exact numbers of any size are printed in full (a walk to t = 10^99999 has them), and the whole
+report is built before anything is printed: a failure leaves stdout empty.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import sys
 
 from ..errors import InputError
-from ..geometry.walk import Walk, walk
+from ..geometry.walk import Walk, approx_text, fraction_text, number_text, walk
 from ..model.io import read_network
 from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, load_inputs, print_json, relu_prime)
@@ -40,24 +47,24 @@ def _activation(value: int) -> str:
 def _short(t) -> str:
     """A piece end: exact when rational, else ≈ a decimal (its exact form is printed at the
     breakpoint line)."""
-    return str(t) if t.is_rational else f"≈{t.approx():.6g}"
+    return fraction_text(t.low) if t.is_rational else f"≈{approx_text(t)}"
 
 
 def describe(result: Walk, widths: tuple) -> None:
     """The human-readable report of ``relugeom walk``."""
-    print(f"walk θ(t) = θ_0 + t·δ for t in [{result.t_from}, {result.t_to}]; widths "
-          f"{tuple(widths)}, P = {result.n_parameters}, bound P − (hidden neurons) = "
-          f"{result.symmetry_bound}")
+    print(f"walk θ(t) = θ_0 + t·δ for t in [{fraction_text(result.t_from)}, "
+          f"{fraction_text(result.t_to)}]; widths {tuple(widths)}, P = {result.n_parameters}, "
+          f"bound P − (hidden neurons) = {result.symmetry_bound}")
     k = len(result.breakpoints)
     print(f"{k} breakpoint{'s' * (k != 1)}, {len(result.pieces)} "
           f"piece{'s' * (len(result.pieces) != 1)} (dimension computed at the point shown)")
     for index, piece in enumerate(result.pieces):
         print(f"  t in ({_short(piece.start)}, {_short(piece.end)}): dimension "
               f"{piece.dimension}, {piece.activation_regions_perceived} activation regions "
-              f"perceived (at t = {piece.point})")
+              f"perceived (at t = {fraction_text(piece.point)})")
         if index < k:
             bp = result.breakpoints[index]
-            print(f"  t = {bp.t}:")
+            print(f"  t = {number_text(bp.t)}:")
             for e in bp.events:
                 change = (f"{_activation(e.before)} → {_activation(e.after)}"
                           if e.before != e.after else f"touches 0, stays {_activation(e.after)}")
@@ -72,8 +79,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--direction: {exc}") from None
     result = walk(network, X, direction, args.t_from, args.t_to,
                   relu_prime_at_zero=relu_prime(args))
-    if args.json:
-        print_json(result.to_dict())
-    else:
-        describe(result, network.widths)
+    report = io.StringIO()  # the whole report first: a failure must not leave half of it
+    with contextlib.redirect_stdout(report):
+        if args.json:
+            print_json(result.to_dict())
+        else:
+            describe(result, network.widths)
+    sys.stdout.write(report.getvalue())
     return 0

@@ -157,25 +157,36 @@ def to_rational(value: Any, where: str = "") -> Fraction:
     raise _refuse(value, where, f"not a number ({type(value).__name__})")
 
 
+#: Integers of more digits than this (Python's default int-to-text limit) are written to JSON as
+#: strings of digits even where the limit is lifted, so that any Python reads the JSON back.
+JSON_INT_DIGITS = getattr(sys.int_info, "default_max_str_digits", 4300) or 4300
+
+
 def to_json_number(q: Fraction) -> int | str:
     """JSON form of an exact rational: an int when integral, else the string ``"p/q"``.
 
-    An integer too long for Python's json writer (beyond sys.get_int_max_str_digits(), 4300
-    digits by default) is written as the string of its digits, which :func:`to_rational`
-    reads back exactly.
+    An integer of more than :data:`JSON_INT_DIGITS` (4300) digits, which Python's json module
+    neither writes nor reads under its default int-to-text limit, is written as the string of
+    its digits, which :func:`to_rational` reads back exactly; so is one beyond a lower limit in
+    force (sys.set_int_max_str_digits). A lifted limit (0, as on the command line) changes
+    nothing: the output stays readable by a default Python.
 
     >>> to_json_number(Fraction(6, 4)), to_json_number(Fraction(-3))
     ('3/2', -3)
-    >>> len(to_json_number(Fraction(10 ** 5000)))
-    5001
+    >>> big, fits = to_json_number(Fraction(10 ** 5000)), to_json_number(Fraction(10 ** 4299))
+    >>> len(big), fits == 10 ** 4299
+    (5001, True)
     """
     q = Fraction(q)
     if q.denominator == 1:
         n = q.numerator
         limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
-        # json writes ints with int.__repr__, which refuses more digits than the limit;
-        # 2^(3k) < 10^k, so bit_length ≤ 3·limit means fewer digits than the limit
-        return n if not limit or n.bit_length() <= 3 * limit else int_to_text(n)
+        digits = min(limit, JSON_INT_DIGITS) if limit else JSON_INT_DIGITS
+        # 2^(3k) < 10^k: at most 3·digits bits means at most that many decimal digits
+        if abs(n).bit_length() <= 3 * digits:
+            return n
+        text = int_to_text(n)
+        return n if len(text.lstrip("-")) <= digits else text
     return f"{int_to_text(q.numerator)}/{int_to_text(q.denominator)}"
 
 
@@ -209,7 +220,8 @@ def rational_matrix(rows: Any, name: str, shape: tuple | None = None) -> tuple:
     width = None
     for i, row in enumerate(rows):
         if isinstance(row, (str, bytes)) or not isinstance(row, (Sequence, np.ndarray)):
-            raise InputError(f"{name}[{i}] must be a row (a list of numbers), got {row!r}")
+            raise InputError(f"{name}[{i}] must be a row (a list of numbers), got "
+                             f"{_shown(row)}")
         converted = tuple(to_rational(v, f"{name}[{i}][{k}]") for k, v in enumerate(row))
         if width is None:
             width = len(converted)
@@ -243,11 +255,16 @@ def parse_json(text: str, source: str = "JSON") -> Any:
     """Parse JSON keeping every number exact (``0.1`` becomes ``Fraction(1, 10)``).
 
     Decimal and integer literals of any length are read exactly (see :data:`MAX_DIGITS`); a
-    key repeated in one object, nesting too deep to parse, and invalid JSON are refused.
+    key repeated in one object, nesting too deep to parse, and invalid JSON are refused. A
+    leading byte-order mark (U+FEFF, as some editors write) is skipped.
 
     >>> parse_json('{"a": [0.1, 1e400, -7]}')["a"][0]
     Fraction(1, 10)
+    >>> parse_json('\\ufeff[1]')
+    [1]
     """
+    if text.startswith("\ufeff"):
+        text = text[1:]
     try:
         return json.loads(text, parse_float=lambda t: _parse_text(t, "a JSON number"),
                           parse_int=_parse_int, parse_constant=_json_constant,

@@ -23,6 +23,8 @@ mnist      small MNIST (or digits) subset, shallow and deep networks, train/test
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 from dataclasses import fields, replace
 from typing import Any
@@ -32,7 +34,9 @@ from . import flatness, mnist, noise, saddle, training
 from . import plots as plotting
 from .record import ExperimentResult
 
-#: name → module with NAME, DESCRIPTION, Config, CONFIGS ("quick", "full") and run().
+#: name → module with NAME, DESCRIPTION, Config, CONFIGS ("quick", "full") and run(); optional
+#: check_config(config) refuses settings it cannot run with, check_requirements(config) missing
+#: extras or data (mnist), both before any training.
 EXPERIMENTS = {module.NAME: module for module in (training, saddle, flatness, noise, mnist)}
 MODES = ("quick", "full")
 
@@ -40,7 +44,8 @@ MODES = ("quick", "full")
 def experiment_config(name: str, mode: str = "quick", **overrides: Any) -> Any:
     """The configuration of experiment ``name`` in ``mode``, with fields overridden.
 
-    An unknown experiment, mode or field is an :class:`~relugeom.errors.InputError`.
+    An unknown experiment, mode or field, a value of the wrong type, and settings the
+    experiment cannot run with (its ``check_config``) are an :class:`~relugeom.errors.InputError`.
     """
     if name not in EXPERIMENTS:
         raise InputError(f"unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}")
@@ -52,8 +57,30 @@ def experiment_config(name: str, mode: str = "quick", **overrides: Any) -> Any:
     if unknown:
         raise InputError(f"experiment {name!r} has no setting {', '.join(unknown)}; its settings "
                          f"are {', '.join(sorted(known))}")
-    return replace(config, **{key: _coerce(name, key, value, getattr(config, key))
-                              for key, value in overrides.items()})
+    config = replace(config, **{key: _coerce(name, key, value, getattr(config, key))
+                                for key, value in overrides.items()})
+    check = getattr(EXPERIMENTS[name], "check_config", None)
+    if check is not None:
+        try:
+            check(config)
+        except InputError as exc:
+            raise InputError(f"experiment {name!r}: {exc}") from None
+    return config
+
+
+def check_requirements(name: str, config: Any) -> None:
+    """Refuse, before any training, an experiment whose optional extras or data are missing:
+    an :class:`~relugeom.errors.InputError` that says what to install (the pip command)."""
+    check = getattr(EXPERIMENTS[name], "check_requirements", None)
+    if check is not None:
+        check(config)
+
+
+def check_seed(seed: Any) -> int:
+    """The seed of an experiment: a whole number ≥ 0 (numpy's SeedSequence takes no other)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InputError(f"seed must be a whole number ≥ 0, got {seed!r}")
+    return int(seed)
 
 
 def _coerce(experiment: str, key: str, value: Any, default: Any) -> Any:
@@ -74,8 +101,8 @@ def _coerce(experiment: str, key: str, value: Any, default: Any) -> Any:
             raise refuse(f"an integer ≥ {least}")
         return value
     if isinstance(default, float):
-        if not isinstance(value, number):
-            raise refuse("a number")
+        if not isinstance(value, number) or not math.isfinite(value):
+            raise refuse("a finite number")
         return float(value)
     if isinstance(default, str):
         if key == "spacing" and value not in ("linear", "log"):
@@ -88,8 +115,9 @@ def _coerce(experiment: str, key: str, value: Any, default: Any) -> Any:
             raise refuse("a tuple such as (1, 2)")
         items = tuple(value)
         if default and all(isinstance(v, number) for v in default) and \
-                not all(isinstance(v, number) and not isinstance(v, bool) for v in items):
-            raise refuse("a tuple of numbers")
+                not all(isinstance(v, number) and not isinstance(v, bool) and math.isfinite(v)
+                        for v in items):
+            raise refuse("a tuple of finite numbers")
         return items
     return value
 
@@ -99,10 +127,11 @@ def run_experiment(name: str, mode: str = "quick", *, seed: int = 0, out: str | 
                    **overrides: Any) -> ExperimentResult:
     """Run experiment ``name`` ("quick" or "full" settings, fields overridable by keyword).
 
-    The same ``seed`` gives the same result. With ``out``, writes ``out/results.json`` (the
-    :meth:`~relugeom.experiments.record.ExperimentResult.to_dict` object) and, when matplotlib
-    is installed and ``plots`` is true, the figures ``out/*.png``.
+    The same ``seed`` (a whole number ≥ 0) gives the same result. With ``out``, writes
+    ``out/results.json`` (the :meth:`~relugeom.experiments.record.ExperimentResult.to_dict`
+    object) and, when matplotlib is installed and ``plots`` is true, the figures ``out/*.png``.
     """
+    seed = check_seed(seed)
     config = experiment_config(name, mode, **overrides)
     result = EXPERIMENTS[name].run(config, seed=seed, progress=progress,
                                    mode=mode if not overrides else f"{mode} (modified)")
@@ -127,5 +156,5 @@ def save_result(result: ExperimentResult, out: str, plots: bool = True) -> dict[
     return {"results": path, "figures": figures, "note": note}
 
 
-__all__ = ["EXPERIMENTS", "ExperimentResult", "MODES", "experiment_config", "run_experiment",
-           "save_result"]
+__all__ = ["EXPERIMENTS", "ExperimentResult", "MODES", "check_requirements", "check_seed",
+           "experiment_config", "run_experiment", "save_result"]

@@ -38,6 +38,9 @@ class Config(training.Config):
     checkpoints: int = 12
 
 
+#: The settings are training's, checked the same way.
+check_config = training.check_config
+
 CONFIGS = {
     "quick": Config(),
     "full": Config(steps=1000000, checkpoints=30),

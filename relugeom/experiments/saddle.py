@@ -27,6 +27,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..errors import InputError
 from ..progress import progress as progress_bar
 from . import descent
 from .record import (ExperimentResult, Run, Samples, dimension_summary, exact_network,
@@ -59,6 +60,18 @@ CONFIGS = {
     "quick": Config(),
     "full": Config(steps=1000000, checkpoints=120),
 }
+
+
+def check_config(config: Config) -> None:
+    """Refuse, before any training, settings that cannot work (the teacher, the learning
+    rate)."""
+    lengths = {len(config.teacher_w), len(config.teacher_b), len(config.teacher_v)}
+    if len(lengths) != 1 or 0 in lengths:
+        raise InputError(f"teacher_w, teacher_b and teacher_v must have the same length ≥ 1 (one "
+                         f"entry per teacher neuron); got {config.teacher_w}, {config.teacher_b} "
+                         f"and {config.teacher_v}")
+    if not config.learning_rate > 0:
+        raise InputError(f"learning_rate must be > 0, got {config.learning_rate}")
 
 
 def teacher(config: Config) -> descent.Layers:

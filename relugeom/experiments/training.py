@@ -54,6 +54,17 @@ CONFIGS = {
 }
 
 
+def check_config(config: Config) -> None:
+    """Refuse, before any training, settings that cannot work (the target, the learning rate);
+    shared by the experiments built on this one (flatness, noise)."""
+    knots, values = config.target_knots, config.target_values
+    if len(knots) < 2 or len(knots) != len(values) or list(knots) != sorted(set(knots)):
+        raise InputError(f"target_knots must be ≥ 2 increasing numbers with one target_value "
+                         f"each; got knots {knots} and values {values}")
+    if not config.learning_rate > 0:
+        raise InputError(f"learning_rate must be > 0, got {config.learning_rate}")
+
+
 def target(config: Config, X: np.ndarray) -> np.ndarray:
     """The piecewise-linear target through (target_knots, target_values), as an n × 1 array."""
     knots, values = config.target_knots, config.target_values

@@ -59,6 +59,7 @@ import numpy as np
 
 from .. import linalg
 from ..arrangement.cells import HyperplaneArrangement, enumerate_cells, hyperplane_arrangement
+from ..arrangement.regions import region_budget
 from ..errors import InputError
 from ..exact.numbers import common_denominator
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
@@ -276,12 +277,16 @@ class FunctionalDimension:
 
 
 def functional_dimension(network: ShallowNetwork, *, relu_prime_at_zero: ReluPrime = "error",
-                         backend: str = "auto") -> FunctionalDimension:
+                         backend: str = "auto",
+                         max_regions: int | None = None) -> FunctionalDimension:
     """The functional dimension max_X rank J(θ, X), exactly, as the rank on the decisive sample.
 
     ``relu_prime_at_zero`` matters only for neurons with w_j = 0 and b_j = 0 (pre-activation 0
     everywhere), for which it is required; the decisive sample lies off every hyperplane.
-    See the module docstring for why the decisive sample attains the maximum.
+    See the module docstring for why the decisive sample attains the maximum. With
+    ``max_regions``, an arrangement with (or that cannot cheaply be shown not to have) more
+    regions is refused with an :class:`~relugeom.errors.InputError` before any enumeration
+    (:func:`relugeom.arrangement.regions.region_budget`).
 
     Cost: cell enumeration, then one exact rank of an (R·(d+1)·m) × P matrix, R regions
     (R ≤ Σ_{i≤d} C(N, i)), plus a few ranks of at most 3P vectors for the gap explanation.
@@ -291,6 +296,10 @@ def functional_dimension(network: ShallowNetwork, *, relu_prime_at_zero: ReluPri
     2
     """
     network = as_shallow(network, "the functional dimension")
+    if max_regions is not None:
+        verdict = region_budget(hyperplane_arrangement(network.W, network.b), max_regions)
+        if verdict.over is not False:
+            raise InputError(verdict.refusal(limit_name=f"max_regions={max_regions}"))
     convention = _convention_for(network, relu_prime_at_zero)
     X = decisive_sample(network)
     fdim = local_dimension(network, X, relu_prime_at_zero=convention, backend=backend)

@@ -37,7 +37,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from ..errors import InputError
-from ..exact.numbers import to_json_number, to_rational
+from ..exact.numbers import int_to_text, to_json_number, to_rational
 from ..exact.realroots import RealAlgebraic, rational_between, real_roots, trim
 from ..model.deep import DeepNetwork, as_deep, symmetry_bound
 from ..model.network import Network
@@ -72,7 +72,7 @@ class Breakpoint:
     events: tuple[WalkEvent, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"t": self.t.to_json_value(), "t_text": str(self.t),
+        return {"t": json_value(self.t), "t_text": number_text(self.t),
                 "events": [e.to_dict() for e in self.events]}
 
 
@@ -92,7 +92,7 @@ class Piece:
     changed_samples: tuple[int, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start.to_json_value(), "end": self.end.to_json_value(),
+        return {"start": json_value(self.start), "end": json_value(self.end),
                 "point": to_json_number(self.point), "dimension": self.dimension,
                 "activation_regions_perceived": self.activation_regions_perceived,
                 "changed_samples": list(self.changed_samples)}
@@ -123,6 +123,104 @@ class Walk:
                 "dimensions": list(self.dimensions),
                 "breakpoints": [b.to_dict() for b in self.breakpoints],
                 "pieces": [p.to_dict() for p in self.pieces]}
+
+
+# -- exact numbers of any size as text and JSON ---------------------------------------------------
+# Python refuses str() of an int beyond 4300 digits and float() beyond 1.8e308; a walk to
+# t = 10^99999 meets both. These never do.
+
+def fraction_text(q: Any) -> str:
+    """The exact text "p/q" (or "p") of a rational of any size.
+
+    >>> fraction_text(Fraction(-3, 4)), len(fraction_text(Fraction(10 ** 5000, 3)))
+    ('-3/4', 5003)
+    """
+    q = Fraction(q)
+    return int_to_text(q.numerator) + ("" if q.denominator == 1 else
+                                       "/" + int_to_text(q.denominator))
+
+
+def decimal_text(q: Any, digits: int = 6) -> str:
+    """``q`` to ``digits`` significant digits, as ``format(float(q), ".6g")`` writes it inside
+    the float range, and as "1.41421e+350" beyond it.
+
+    >>> decimal_text(Fraction(1, 3)), decimal_text(Fraction(2 * 10 ** 400, 3))
+    ('0.333333', '6.66667e+399')
+    """
+    q = Fraction(q)
+    try:
+        return format(float(q), f".{digits}g")
+    except OverflowError:
+        pass
+    sign, a = ("-" if q < 0 else ""), abs(q)
+    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30102999566398120)
+    while Fraction(10) ** e > a:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= a:
+        e += 1
+    mantissa = round(a / Fraction(10) ** (e - digits + 1))   # digits significant digits
+    if mantissa >= 10 ** digits:
+        mantissa, e = round(Fraction(mantissa, 10)), e + 1
+    text = str(mantissa)
+    text = (text[0] + "." + text[1:]).rstrip("0").rstrip(".")
+    return f"{sign}{text}e{e:+03d}"
+
+
+def _approx(t: RealAlgebraic) -> Fraction:
+    """A rational within 2^-60 (relative) of t."""
+    if t.is_rational:
+        return t.low
+    scale = max(abs(t.low), abs(t.high), Fraction(1))
+    r = t.refined(scale / 2 ** 60)
+    return (r.low + r.high) / 2
+
+
+def approx_text(t: RealAlgebraic, digits: int = 6) -> str:
+    """A decimal approximation of t, of any size (NUMERIC: for reading only)."""
+    return decimal_text(_approx(t), digits)
+
+
+def number_text(t: RealAlgebraic) -> str:
+    """The exact text of t, as ``str(t)`` writes it when it can: "p/q" for a rational,
+    "root of 2t^2 - 1 in [lo, hi] (≈ 0.7071067812)" otherwise, also beyond 4300 digits and
+    the float range."""
+    if t.is_rational:
+        return fraction_text(t.low)
+    try:
+        return str(t)
+    except (ValueError, OverflowError):
+        terms = []
+        for k in range(len(t.polynomial) - 1, -1, -1):
+            c = t.polynomial[k]
+            if c:
+                body = ("" if abs(c) == 1 and k else int_to_text(abs(c))) + \
+                    ("t" + (f"^{k}" if k > 1 else "") if k else "")
+                terms.append(("-" if c < 0 else "+", body))
+        text = ("-" if terms[0][0] == "-" else "") + terms[0][1] + \
+            "".join(f" {sign} {body}" for sign, body in terms[1:])
+        return (f"root of {text} in [{fraction_text(t.low)}, {fraction_text(t.high)}] "
+                f"(≈ {approx_text(t, 10)})")
+
+
+def json_value(t: RealAlgebraic) -> Any:
+    """``t.to_json_value()``: a rational as an int or "p/q" (:func:`to_json_number`); an
+    irrational as {"polynomial", "interval", "approx"}, with "approx" null beyond the float
+    range and coefficients of thousands of digits as strings of digits."""
+    if t.is_rational:
+        return to_json_number(t.low)
+    try:
+        approx = float(_approx(t))
+    except OverflowError:
+        approx = None
+    return {"polynomial": [to_json_number(Fraction(c)) for c in t.polynomial],
+            "interval": [to_json_number(t.low), to_json_number(t.high)], "approx": approx}
+
+
+def _shown(t: Any, limit: int = 80) -> str:
+    """A number for an error message: exact, shortened when long."""
+    text = number_text(t) if isinstance(t, RealAlgebraic) else fraction_text(t)
+    return text if len(text) <= limit else \
+        f"{text[:40]}…{text[-20:]} ({len(text)} characters)"
 
 
 # -- the segment --------------------------------------------------------------------------------
@@ -168,8 +266,8 @@ def _add_into(acc: list, p: Sequence) -> None:
 def _identically_zero(sample: int, layer: int, neuron: int, start: RealAlgebraic) -> InputError:
     exc = LayerBoundaryError(sample, neuron, layer)
     exc.args = (f"along the walk, sample {sample}'s pre-activation at layer {layer}, neuron "
-                f"{neuron} is identically 0 for t just after {start}: the sample lies on that "
-                "neuron's boundary on a whole piece of the segment, where ReLU is not "
+                f"{neuron} is identically 0 for t just after {_shown(start)}: the sample lies "
+                "on that neuron's boundary on a whole piece of the segment, where ReLU is not "
                 "differentiable. Choose a one-sided convention with relu_prime_at_zero=0 or 1 "
                 "(--relu-prime-at-zero on the command line).",)
     return exc
@@ -274,7 +372,8 @@ def walk(network: Network, X: Any, direction: Any, t_from: Any = 0, t_to: Any = 
     deep, delta = _check_direction(network, direction)
     t0, t1 = to_rational(t_from, "t_from"), to_rational(t_to, "t_to")
     if not t0 < t1:
-        raise InputError(f"the walk needs t_from < t_to, got t_from = {t0} and t_to = {t1}")
+        raise InputError(f"the walk needs t_from < t_to, got t_from = {_shown(t0)} and "
+                         f"t_to = {_shown(t1)}")
     sample = as_sample(X, deep.input_dim)
     convention = check_relu_prime(relu_prime_at_zero)
     breakpoints = _merge([_sweep_sample(deep, delta, x, i, t0, t1, convention)

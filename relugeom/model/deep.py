@@ -325,10 +325,14 @@ class DeepNetwork:
 
 
 def as_deep(network: Any) -> DeepNetwork:
-    """``network`` itself if deep, its two-layer deep form if shallow."""
+    """``network`` itself if deep, its two-layer deep form if shallow; anything else is refused
+    with an :class:`~relugeom.errors.InputError`."""
     if isinstance(network, DeepNetwork):
         return network
-    return DeepNetwork.from_shallow(network)
+    if isinstance(network, ShallowNetwork) or all(hasattr(network, k) for k in "WbVc"):
+        return DeepNetwork.from_shallow(network)
+    raise InputError(f"expected a network (a ShallowNetwork or a DeepNetwork), got "
+                     f"{'None' if network is None else type(network).__name__}")
 
 
 def hidden_neuron_count(network: Any) -> int:
@@ -355,4 +359,5 @@ def symmetry_bound(network: Any) -> int:
     and these are independent of the r's (which vanish at b_ν = 0). Altogether
     dim ker J ≥ H − #K + Σ_K |K| ≥ H.
     """
-    return network.n_parameters - hidden_neuron_count(network)
+    deep = as_deep(network)
+    return deep.n_parameters - deep.n_hidden

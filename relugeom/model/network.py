@@ -13,8 +13,9 @@ False
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
+from ..errors import InputError
 from .deep import DeepNetwork, as_deep
 from .shallow import ShallowNetwork, as_shallow
 
@@ -22,7 +23,50 @@ from .shallow import ShallowNetwork, as_shallow
 #: "shallow only".
 Network = Union[ShallowNetwork, DeepNetwork]
 
-__all__ = ["Network", "as_deep", "as_shallow", "is_shallow"]
+__all__ = ["Network", "as_deep", "as_network", "as_shallow", "is_shallow", "network_from_data"]
+
+_FORMS = ('a ShallowNetwork, a DeepNetwork, or a dict in relugeom\'s JSON form, '
+          '{"W": [[..]], "b": [..], "V": [[..]], "c": [..]} or '
+          '{"layers": [{"W": [[..]], "b": [..]}, ...]}')
+
+
+def network_from_data(data: Any, source: str = "network") -> Network:
+    """Build a network from parsed JSON data: a ``"layers"`` key means a
+    :class:`~relugeom.model.deep.DeepNetwork`, otherwise a :class:`ShallowNetwork`; ``source``
+    names the data in messages."""
+    if isinstance(data, dict) and "layers" in data:
+        return DeepNetwork.from_dict(data, source)
+    return ShallowNetwork.from_dict(data, source)
+
+
+def as_network(obj: Any, argument: str = "network") -> Network:
+    """``obj`` as a network: a :class:`ShallowNetwork` or :class:`DeepNetwork` unchanged, a dict
+    in relugeom's JSON form converted (exactly), anything else refused with an
+    :class:`~relugeom.errors.InputError` naming ``argument``.
+
+    >>> as_network({"W": [[1]], "b": [0], "V": [[2]], "c": ["1/2"]}).widths
+    (1, 1, 1)
+    >>> as_network(None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relugeom.errors.InputError: network must be a ShallowNetwork, a DeepNetwork, or a dict ...
+    """
+    if isinstance(obj, (ShallowNetwork, DeepNetwork)):
+        return obj
+    if isinstance(obj, dict):
+        if not obj:
+            raise InputError(f"{argument} is an empty dict; it must be {_FORMS}")
+        return network_from_data(obj, argument)
+    hint = ("; to read a network file, use relugeom.read_network(path)"
+            if isinstance(obj, (str, bytes)) or hasattr(obj, "__fspath__") else "")
+    raise InputError(f"{argument} must be {_FORMS}; got {_kind(obj)}{hint}")
+
+
+def _kind(obj: Any) -> str:
+    if obj is None:
+        return "None"
+    name = type(obj).__name__
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
 
 
 def is_shallow(network: Network) -> bool:

@@ -24,10 +24,11 @@ from hypothesis import settings
 from hypothesis.errors import Unsatisfiable, UnsatisfiedAssumption
 
 from ..errors import InputError
+from ..model.patterns import check_relu_prime
 from ..model.shallow import ShallowNetwork
 from .conjectures import Conjecture, TrackedAnalysis, as_conjecture
 from .regression import loader_source
-from .results import ConjectureError, Counterexample, SearchResult, is_verdict
+from .results import ConjectureError, Counterexample, SearchResult, check_count, is_verdict
 from .shrinking import shrink
 from .strategies import network_and_sample
 
@@ -66,6 +67,8 @@ def find_counterexample(conjecture: Any, *, max_examples: int = 200, seed: int =
     Returns the shrunk :class:`Counterexample`, or None when none was found. Raises
     :class:`ConjectureError` if the conjecture raises or returns a non-bool on an example.
     ``relu_prime_at_zero`` is passed to each Analysis (for families with ``on_hyperplane``).
+    ``seed`` and ``max_shrinks`` are whole numbers ≥ 0 and ``max_examples`` ≥ 1; anything
+    else is an :class:`~relugeom.errors.InputError` naming the parameter.
 
     Cost: up to max_examples + max_shrinks + 300 evaluations of the conjecture.
 
@@ -99,6 +102,10 @@ def search(conjecture: Any, *, max_examples: int = 200, seed: int = 0, strategy:
     >>> result.found, result.examples_tried
     (False, 20)
     """
+    max_examples = check_count(max_examples, "max_examples", 1)
+    seed = check_count(seed, "seed", 0)
+    max_shrinks = check_count(max_shrinks, "max_shrinks", 0)
+    relu_prime_at_zero = check_relu_prime(relu_prime_at_zero)
     conj = as_conjecture(conjecture)
     options = {**DEFAULT_FAMILY, **conj.family, **family}
     custom_strategy = strategy
@@ -108,8 +115,6 @@ def search(conjecture: Any, *, max_examples: int = 200, seed: int = 0, strategy:
             raise InputError(f"unknown search option(s) {unknown}; the family takes "
                              f"{', '.join(FAMILY_OPTIONS)}")
         strategy = network_and_sample(**options)
-    if max_examples < 1:
-        raise InputError(f"max_examples must be at least 1, got {max_examples}")
     state: dict[str, Any] = {"tried": 0, "first": None, "failure": None, "error": None,
                              "skipped": 0, "failures": set()}
 

@@ -13,6 +13,7 @@ Nothing here needs hypothesis.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -46,6 +47,18 @@ class ConjectureError(InputError):
         super().__init__(f"conjecture {name!r} {problem}{where}. A conjecture must return True "
                          "or False on every example (use hypothesis.assume(...) or return True "
                          "to skip examples outside its hypothesis)")
+
+
+def check_count(value: Any, name: str, minimum: int = 0) -> int:
+    """``value`` as an int ≥ ``minimum`` (a bool, a float, a string are refused), or an
+    InputError naming the parameter ``name``.
+
+    >>> check_count(3, "seed"), check_count(1, "max_examples", 1)
+    (3, 1)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise InputError(f"{name} must be a whole number ≥ {minimum}, got {value!r}")
+    return int(value)
 
 
 def is_verdict(value: Any) -> bool:
@@ -95,16 +108,29 @@ class Counterexample:
         return json.dumps(sample_to_dict(self.X))
 
     def save(self, directory: str) -> dict[str, str]:
-        """Write network.json, sample.json and the regression test into ``directory``."""
-        os.makedirs(directory, exist_ok=True)
+        """Write network.json, sample.json and the regression test into ``directory`` (created
+        if missing; files of the same names are replaced). A ``directory`` that is a file, or
+        cannot be created or written, is an :class:`~relugeom.errors.InputError`."""
+        directory = os.fspath(directory)
+        if os.path.exists(directory) and not os.path.isdir(directory):
+            raise InputError(f"cannot save the counterexample: {directory!r} exists and is not "
+                             "a directory; name a new or an existing directory")
         paths = {"network": os.path.join(directory, "network.json"),
                  "sample": os.path.join(directory, "sample.json"),
                  "test": os.path.join(directory,
                                       f"{regression_test_name(self.conjecture)}.py")}
-        for key, text in (("network", self.network_json()), ("sample", self.sample_json()),
-                          ("test", self.regression_test())):
-            with open(paths[key], "w", encoding="utf-8") as handle:
-                handle.write(text + ("" if text.endswith("\n") else "\n"))
+        texts = {"network": self.network_json(), "sample": self.sample_json(),
+                 "test": self.regression_test()}
+        try:
+            os.makedirs(directory, exist_ok=True)
+            for key, text in texts.items():
+                with open(paths[key], "w", encoding="utf-8") as handle:
+                    handle.write(text + ("" if text.endswith("\n") else "\n"))
+        except OSError as exc:
+            raise InputError(f"cannot save the counterexample to {directory!r}: "
+                             f"{exc.strerror or exc}"
+                             + (f" ({exc.filename})" if exc.filename not in (None, directory)
+                                else "")) from None
         return paths
 
     def regression_test(self) -> str:

@@ -32,6 +32,16 @@ def run(capsys, *args):
     return code, out, err
 
 
+def refused(capsys, command, *args):
+    """``relugeom COMMAND ARGS`` in process must be refused: exit status 2, one message on
+    stderr naming the command, nothing on stdout, no traceback. The message."""
+    code, out, err = run(capsys, command, *args)
+    assert code == 2, (code, out, err)
+    assert out == ""
+    assert err.strip().splitlines()[-1].startswith(f"relugeom {command}: error:")
+    return err
+
+
 def strict_json(text):
     def refuse(constant):
         raise AssertionError(f"{constant} is not JSON")

@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from relugeom import DeepNetwork, ShallowNetwork, local_dimension, read_network
+from relugeom import DeepNetwork, InputError, ShallowNetwork, local_dimension, read_network
+from relugeom.analysis import Analysis
 from relugeom.cli import main
 from tests.cli.runner import relugeom, run
 from tests.reference import deep_finite_difference_jacobian, reference_rank
@@ -98,3 +99,75 @@ def test_analyze_text_of_a_shallow_network_is_unchanged(tmp_path, capsys):
     assert text.startswith("network: d = 1 input, N = 2 hidden neurons, m = 1 output, P = 7 "
                            "parameters; sample: n = 3\n")
     assert re.search(r"\n  bound P − N \(rescaling symmetries\)\s+5\n", text)
+
+
+# --- a sample on a hyperplane is refused first, and nothing is printed before the report is whole
+
+def _float_case(tmp_path, n=300, seed=0):
+    """A d = 5, N = 12 float network and a float CSV sample (shortest decimal literals)."""
+    rng = np.random.default_rng(seed)
+    W, b = rng.standard_normal((12, 5)), rng.standard_normal(12)
+    net = {"W": W.tolist(), "b": b.tolist(), "V": rng.standard_normal((1, 12)).tolist(),
+           "c": [0.5]}
+    (tmp_path / "net.json").write_text(json.dumps(net))
+    return tmp_path / "net.json", rng.standard_normal((n, 5))
+
+
+def _write_csv(path, rows):
+    path.write_text("\n".join(",".join(map(str, row)) for row in rows) + "\n")
+
+
+def test_a_sample_on_a_hyperplane_is_refused_first_with_empty_stdout(tmp_path, monkeypatch,
+                                                                       capsys):
+    net, X = _float_case(tmp_path)
+    rows = [[repr(float(v)) for v in x] for x in X]
+    # sample 217 exactly on neuron 7's hyperplane: x_0 solves w_7·x + b_7 = 0 exactly (the
+    # JSON decimals are read exactly)
+    network = read_network(str(net))
+    w7, b7 = network.W[7], network.b[7]
+    x = [Fraction(s) for s in rows[217]]
+    x[0] = -(b7 + sum(w * v for w, v in zip(w7[1:], x[1:]))) / w7[0]
+    rows[217] = [str(x[0])] + rows[217][1:]
+    _write_csv(tmp_path / "x.csv", rows)
+    for flag in ([], ["--json"]):
+        result = relugeom("analyze", net, tmp_path / "x.csv", *flag)
+        assert result.returncode == 2 and result.stdout == ""
+        assert "sample 217 lies on the hyperplane of neuron 7" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def no_rank(*args, **kwargs):
+        raise AssertionError("the rank was computed before the boundary sample was refused")
+    monkeypatch.setattr("relugeom.analysis.local_dimension_report", no_rank)
+    code, out, err = run(capsys, "analyze", net, tmp_path / "x.csv")
+    assert code == 2 and out == "" and "sample 217" in err
+
+
+def test_a_failure_halfway_through_the_report_leaves_stdout_empty(tmp_path, monkeypatch, capsys):
+    net, X = _float_case(tmp_path, n=20)
+    _write_csv(tmp_path / "x.csv", X.tolist())
+    code, out, _ = run(capsys, "analyze", net, tmp_path / "x.csv")
+    assert code == 0 and out.startswith("network: ")
+
+    def late_failure(self):
+        raise InputError("found late")
+    monkeypatch.setattr(Analysis, "local_dimension_report",
+                        property(late_failure))   # after the first line of the report is built
+    for flag in ([], ["--json"]):
+        code, out, err = run(capsys, "analyze", net, tmp_path / "x.csv", *flag)
+        assert code == 2 and out == "" and "found late" in err
+
+
+def test_float_sample_report_matches_the_straightforward_computation(tmp_path, capsys):
+    """The fast exact path (float filter, integer fallback, hashing) against Fractions."""
+    net, X = _float_case(tmp_path, n=200, seed=3)
+    _write_csv(tmp_path / "x.csv", X.tolist())
+    code, out, _ = run(capsys, "analyze", net, tmp_path / "x.csv", "--json")
+    report = json.loads(out)
+    network = read_network(str(net))
+    exact = [[Fraction(repr(v)) for v in x] for x in X.tolist()]   # the decimals, exactly
+    patterns = {tuple(int(sum(w * v for w, v in zip(row, x)) + bj > 0)
+                      for row, bj in zip(network.W, network.b)) for x in exact}
+    assert code == 0 and report["activation_regions_perceived"] == len(patterns)
+    assert report["linear_pieces_perceived"] == len(patterns)   # V has no zero: no merging
+    assert report["local_dimension_certificate"].startswith(("upper-bound", "exact"))
+    assert report["local_dimension"] == local_dimension(network, exact)

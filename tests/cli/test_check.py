@@ -186,3 +186,20 @@ def test_numeric_side_of_a_deep_network():
     assert "W_3[0][2] = 2^-45" in report.explanation
     assert report.monte_carlo.points == 50 and report.monte_carlo.exact_regions_in_box is None
     assert report.float_regions_perceived == a.activation_regions_perceived
+
+
+def test_boundary_first_and_no_partial_report(tmp_path, capsys, monkeypatch):
+    net, _ = _write(tmp_path, aligned())
+    on_line = tmp_path / "on.csv"
+    on_line.write_text("1,1\n0,0\n")
+    code, out, err = run(capsys, "check", net, on_line)
+    assert code == 2 and out == "" and "sample 1 lies on the hyperplane" in err
+    fine = tmp_path / "fine.csv"
+    fine.write_text("1,2\n-1,3\n2,-3\n3,3\n")
+
+    def late_failure(*args, **kwargs):
+        raise RuntimeError("failed after the first sections were printed")
+    monkeypatch.setattr("relugeom.cli.check._describe_regions", late_failure)
+    with pytest.raises(RuntimeError):
+        run(capsys, "check", net, fine, "--mc-points", "0")
+    assert capsys.readouterr().out == ""

@@ -148,3 +148,33 @@ def test_plot_format_error_and_strict_json_without_draws(capsys, plane_files, tm
                        "1", "--probability-draws", "0", "--json")
     regions = strict_json(out)["sampling"]["region_probabilities"]["regions"]
     assert code == 0 and all(r["probability_estimate"] is None for r in regions)
+
+
+@pytest.mark.parametrize("extra", [["--repeats", "3"], ["--max-points", "10"], ["--seed", "1"],
+                                   ["--probability-draws", "5"], ["--grid-bits", "8"],
+                                   ["--plot", "x.png"], ["--repeats", "3", "--seed", "2"]])
+def test_sampling_options_without_sampling_are_refused_not_ignored(net, capsys, extra):
+    """Issue 13: --repeats without --sampling was silently ignored while --plot was refused."""
+    code, out, err = run(capsys, "fdim", net, *extra)
+    assert code == 2 and out == ""
+    assert "without the matching --sampling" in err and "would be ignored" in err
+    for flag in extra[::2]:
+        assert flag in err
+
+
+def test_grid_bits_belongs_to_gaussian_and_uniform(net, tmp_path, capsys):
+    data = tmp_path / "data.csv"
+    data.write_text("1,2\n-1,3\n2,-3\n")
+    code, out, err = run(capsys, "fdim", net, "--sampling", "data", "--data", data,
+                         "--grid-bits", "8")
+    assert code == 2 and out == "" and "--grid-bits" in err
+    code, out, _ = run(capsys, "fdim", net, "--sampling", "uniform", "--grid-bits", "8",
+                       "--repeats", "2", "--probability-draws", "10", "--json")
+    assert code == 0 and strict_json(out)["sampling"]["distribution"]["grid_bits"] == 8
+
+
+def test_sampling_defaults_apply_with_sampling(net, capsys):
+    code, out, _ = run(capsys, "fdim", net, "--sampling", "gaussian", "--probability-draws", "10",
+                       "--json")
+    sampling = strict_json(out)["sampling"]
+    assert code == 0 and len(sampling["runs"]) == 20 and sampling["seed"] == 0

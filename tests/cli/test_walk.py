@@ -105,3 +105,87 @@ def test_walk_boundary_everywhere_exits_2_without_traceback(tmp_path):
                          "--direction", str(still), "--relu-prime-at-zero", "1", "--json"],
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and json.loads(ok.stdout)["relu_prime_convention"] == "1"
+
+
+# --- exact numbers of any size (issue 13) ------------------------------------------------
+# Python refuses str() of ints beyond 4300 digits: the expected texts are built as strings, and
+# the JSON read with parse_int=str, so the tests run under the default limit.
+
+def _walk(capsys, *args):
+    """(exit status, stdout, stderr) of ``relugeom walk ARGS`` in process (stderr may hold
+    notes, e.g. that the sample's header line was skipped)."""
+    try:
+        code = main(["walk", *map(str, args)])
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("to", ["1e99999", "1" + "0" * 5000])
+def test_a_huge_end_of_the_segment_is_printed_in_full(files, capsys, to):
+    _, net, sample, direction = files
+    exact = "1" + "0" * (99999 if "e" in to else 5000)
+    code, out, err = _walk(capsys, net, sample, "--direction", direction, "--to", to)
+    assert code == 0 and "error" not in err and "Traceback" not in err
+    assert f"for t in [0, {exact}]" in out and f"t in (1/3, {exact}): dimension 2" in out
+    code, out, err = _walk(capsys, net, sample, "--direction", direction, "--to", to, "--json")
+    assert code == 0 and "error" not in err and "Traceback" not in err
+    report = json.loads(out, parse_int=str)
+    # an int, or the string of its digits (Python's JSON reader refuses such an int)
+    assert report["t_to"] == exact and report["pieces"][1]["end"] == exact
+    assert report["dimensions"] == ["3", "2"]
+
+
+def test_a_direction_of_five_thousand_digits(files, capsys):
+    tmp, net, sample, _ = files
+    big = "1" + "0" * 5000
+    for text in (big, f'"{big}"'):  # as a JSON number and as a string
+        (tmp / "big.json").write_text(f'{{"W": [[0]], "b": [{text}], "V": [[0]], "c": [0]}}')
+        code, out, err = _walk(capsys, net, sample, "--direction", tmp / "big.json")
+        assert code == 0 and "error" not in err and "Traceback" not in err
+        # z_0 = x − 1 + 10^5000·t: sample 0 (x = 0) wakes up at t = 10^-5000
+        assert f"t = 1/{big}:" in out and "sample 0, layer 1, neuron 0" in out
+
+
+def test_a_breakpoint_beyond_the_float_range(tmp_path, capsys):
+    """t² = 2·10^700 at t ≈ 1.41421e+350: exact text, a decimal approximation, JSON approx
+    null (no float holds it)."""
+    net = DeepNetwork([([[0]], [0]), ([[0]], ["-2e700"]), ([[1]], [0])])
+    direction = DeepNetwork([([[1]], [0]), ([[1]], [0]), ([[0]], [0])])
+    (tmp_path / "n.json").write_text(net.to_json())
+    (tmp_path / "d.json").write_text(direction.to_json())
+    (tmp_path / "x.json").write_text('{"X": [[1]]}')
+    args = [tmp_path / "n.json", tmp_path / "x.json", "--direction", tmp_path / "d.json",
+            "--to", "1e351"]
+    code, out, err = _walk(capsys, *args)
+    assert code == 0 and "error" not in err and "Traceback" not in err
+    assert f"t = root of t^2 - {2 * 10 ** 700} in [" in out and "(≈ 1.414213562e+350)" in out
+    assert "t in (0, ≈1.41421e+350): dimension 1" in out
+    code, out, err = _walk(capsys, *args, "--json")
+    assert code == 0 and "error" not in err and "Traceback" not in err
+    t = json.loads(out)["breakpoints"][0]["t"]
+    assert t["approx"] is None and int(t["polynomial"][0]) == -2 * 10 ** 700
+
+
+def test_a_huge_reversed_segment_is_refused_with_a_short_message(files, capsys):
+    _, net, sample, direction = files
+    code, out, err = _walk(capsys, net, sample, "--direction", direction, "--from", "1e99999",
+                           "--to", "0")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "t_from < t_to" in err and "(100000 characters)" in err and len(err) < 400
+
+
+def test_nothing_is_printed_when_the_report_fails_halfway(files, capsys, monkeypatch):
+    """The report is built whole before it is printed: a failure after its first lines leaves
+    stdout empty (exit 2 with the message)."""
+    from relugeom.cli import walk as cli_walk
+    from relugeom.errors import InputError
+
+    def fails(t):
+        raise InputError("the breakpoint cannot be written (test)")
+
+    monkeypatch.setattr(cli_walk, "number_text", fails)
+    _, net, sample, direction = files
+    code, out, err = _walk(capsys, net, sample, "--direction", direction)
+    assert code == 2 and out == "" and "cannot be written (test)" in err

@@ -9,6 +9,7 @@ independently built Jacobian there.
 """
 
 import json
+import sys
 from fractions import Fraction
 
 import pytest
@@ -168,3 +169,60 @@ def test_walk_is_deterministic_and_serialisable():
     b = walk(net, X, direction, -2, 2, relu_prime_at_zero=0)
     assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())
     assert a.to_dict()["n_pieces"] == len(a.pieces) == len(a.breakpoints) + 1
+
+
+# -- exact numbers of any size (issue 13) --------------------------------------------------------
+# Python refuses str() of an int beyond 4300 digits and float() beyond 1.8e308: the walk's text
+# and JSON never call either on its exact numbers.
+
+@pytest.fixture
+def default_digit_limit():
+    """Python's default limit on int-to-text conversion (4300 digits), whatever ran before."""
+    if not hasattr(sys, "get_int_max_str_digits"):  # Python before the limit: nothing to do
+        yield
+        return
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(4300)
+    yield
+    sys.set_int_max_str_digits(old)
+
+
+def test_a_walk_to_ten_to_the_99999_has_its_text_and_json(default_digit_limit):
+    from relugeom.geometry.walk import fraction_text
+
+    net = ShallowNetwork([[1]], [-1], [[1]], [0])
+    push = ShallowNetwork([[0]], [3], [[0]], [0])
+    w = walk(net, [[0], [2], [3]], push, 0, "1e99999")
+    big = "1" + "0" * 99999
+    assert fraction_text(w.t_to) == big
+    assert fraction_text(Fraction(-1, 10 ** 5000)) == "-1/1" + "0" * 5000
+    data = w.to_dict()
+    text = json.dumps(data)  # no int of more than 4300 digits left for json to write
+    assert data["t_to"] == big and data["pieces"][1]["end"] == big
+    assert json.loads(text)["dimensions"] == [3, 2]
+
+
+def test_an_irrational_breakpoint_beyond_the_float_range(default_digit_limit):
+    from relugeom.geometry.walk import approx_text, decimal_text, json_value, number_text
+
+    net = DeepNetwork([([[0]], [0]), ([[0]], ["-2e700"]), ([[1]], [0])])
+    direction = DeepNetwork([([[1]], [0]), ([[1]], [0]), ([[0]], [0])])
+    (bp,) = walk(net, [[1]], direction, 0, "1e351").breakpoints
+    assert not bp.t.is_rational
+    assert approx_text(bp.t) == "1.41421e+350"
+    assert number_text(bp.t).startswith(f"root of t^2 - {2 * 10 ** 700} in [")
+    assert number_text(bp.t).endswith("(≈ 1.414213562e+350)")
+    value = json_value(bp.t)
+    assert value["approx"] is None and value["polynomial"] == [-2 * 10 ** 700, 0, 1]
+    lo, hi = (Fraction(v) for v in value["interval"])
+    assert lo ** 2 < 2 * 10 ** 700 < hi ** 2
+    # inside the float range the text is format(float, ".6g"), as before
+    assert decimal_text(Fraction(2, 3)) == "0.666667" and decimal_text(-10 ** 400) == "-1e+400"
+    assert decimal_text(Fraction(999999999, 10 ** 1000) * 10 ** 2000) == "1e+1009"
+
+
+def test_errors_name_huge_values_briefly(default_digit_limit):
+    net = ShallowNetwork([[1]], [-1], [[1]], [0])
+    with pytest.raises(InputError, match=r"t_from = 1000.*\(100000 characters\)") as info:
+        walk(net, [[0]], net, "1e99999", 0)
+    assert len(str(info.value)) < 300

@@ -64,7 +64,6 @@ def test_local_dimension_refuses_what_is_not_a_network(network):
         local_dimension(network, X)
 
 
-@pytest.mark.xfail(raises=AttributeError, reason="Analysis does not call as_network yet")
 def test_analyze_refuses_what_is_not_a_network():
     with pytest.raises(InputError, match="^network "):
         analyze(None, X)
