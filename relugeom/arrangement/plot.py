@@ -15,6 +15,7 @@ an unwritable path or an unknown image format are clear input errors.
 from __future__ import annotations
 
 import itertools
+import os
 from fractions import Fraction
 from typing import Any, Sequence
 
@@ -99,6 +100,24 @@ def new_figure(**options: Any) -> Any:
         raise InputError("plotting needs matplotlib, an optional extra: pip install "
                          "'relugeom[plot]' (or pip install matplotlib)") from None
     return Figure(**options)
+
+
+def check_plot_path(path: str) -> None:
+    """Refuse, before any work, a plot that could not be written: matplotlib missing, a format
+    matplotlib does not write (from the extension), or a folder that does not exist or is not
+    writable."""
+    supported = new_figure().canvas.get_supported_filetypes()
+    extension = os.path.splitext(path)[1].lstrip(".").lower()
+    if extension not in supported:
+        raise InputError(f"cannot write the plot to {path!r}: the format "
+                         f"{extension or '(no extension)'!r} is not one matplotlib writes "
+                         f"({', '.join(sorted(supported))})")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise InputError(f"cannot write the plot to {path!r}: the folder {folder!r} does not "
+                         "exist or is not writable")
+    if os.path.isdir(path):
+        raise InputError(f"cannot write the plot to {path!r}: it is a directory")
 
 
 def save_figure(fig: Any, path: str) -> str:

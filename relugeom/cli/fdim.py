@@ -6,6 +6,7 @@ import argparse
 import json
 import textwrap
 
+from ..arrangement.plot import check_plot_path
 from ..errors import InputError
 from ..exact.numbers import to_json_number
 from ..geometry.functional import FunctionalDimension, functional_dimension
@@ -198,6 +199,8 @@ def describe_sampling(result: SamplingConvergence) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _sampling_options(args)   # before reading anything
+    if args.plot:
+        check_plot_path(args.plot)
     network = shallow_network(read_network(args.network), "fdim")
     distribution = _distribution(args, network.input_dim)
     check_region_budget(network, args.max_regions)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ..arrangement.cells import hyperplane_arrangement, locate_sides
-from ..arrangement.plot import plot_regions
+from ..arrangement.plot import check_plot_path, plot_regions
 from ..arrangement.regions import (RegionReport, count_activation_regions, count_linear_pieces_of,
                                    region_report)
 from ..arrangement.zaslavsky import CountStopped, number_text, region_bounds
@@ -137,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--count-budget limits the exact count of --count-only; without "
                          "--count-only it would be ignored (--max-regions limits the "
                          "enumeration)")
+    if args.plot and not args.count_only:
+        check_plot_path(args.plot)
     network, X = load_inputs(args)
     network = shallow_network(network, "regions")
     if args.count_only:

@@ -143,7 +143,7 @@ def test_plot_format_error_and_strict_json_without_draws(capsys, plane_files, tm
     pytest.importorskip("matplotlib")
     code, _, err = run(capsys, "fdim", plane_files.net, "--sampling", "gaussian", "--repeats",
                        "1", "--probability-draws", "0", "--plot", tmp_path / "f.txt")
-    assert code == 2 and "not supported" in err
+    assert code == 2 and "is not one matplotlib writes" in err
     code, out, _ = run(capsys, "fdim", plane_files.net, "--sampling", "gaussian", "--repeats",
                        "1", "--probability-draws", "0", "--json")
     regions = strict_json(out)["sampling"]["region_probabilities"]["regions"]
@@ -178,3 +178,22 @@ def test_sampling_defaults_apply_with_sampling(net, capsys):
                        "--json")
     sampling = strict_json(out)["sampling"]
     assert code == 0 and len(sampling["runs"]) == 20 and sampling["seed"] == 0
+
+
+@pytest.mark.parametrize("command", [["fdim", "--sampling", "gaussian"], ["regions"]])
+@pytest.mark.parametrize("target", ["f.txt", "missing/f.png", "."])
+def test_an_unwritable_plot_is_refused_before_any_work(capsys, plane_files, tmp_path, monkeypatch,
+                                                      command, target):
+    """The plot's format and folder are checked first: the exact work never starts."""
+    pytest.importorskip("matplotlib")
+    import relugeom.cli.fdim as fdim_command
+    import relugeom.cli.regions as regions_command
+
+    def never(*args, **kwargs):
+        raise AssertionError("the exact work started before the plot path was checked")
+
+    monkeypatch.setattr(fdim_command, "functional_dimension", never)
+    monkeypatch.setattr(regions_command, "load_inputs", never)
+    path = tmp_path / target if target != "." else tmp_path
+    code, out, err = run(capsys, command[0], plane_files.net, *command[1:], "--plot", path)
+    assert code == 2 and out == "" and "cannot write the plot" in err

@@ -127,7 +127,7 @@ def test_plot_needs_two_inputs(tmp_path):
 def test_plot_errors_exit_2(capsys, plane_files, tmp_path):
     pytest.importorskip("matplotlib")
     code, _, err = run(capsys, "regions", plane_files.net, "--plot", tmp_path / "r.txt")
-    assert code == 2 and "not supported" in err
+    assert code == 2 and "is not one matplotlib writes" in err
     for box in (["-1e400", "1e400"], ["1", "1.00000000000000000001"]):
         code, _, err = run(capsys, "regions", plane_files.net, "--box", *box, "--plot",
                            tmp_path / "r.png")
