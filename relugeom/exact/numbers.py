@@ -280,7 +280,7 @@ def parse_json(text: str, source: str = "JSON") -> Any:
 
 
 def _parse_int(text: str) -> int:
-    if len(text) > MAX_DIGITS + 1:
+    if len(text.lstrip("-")) > MAX_DIGITS:
         raise _refuse(text, "a JSON integer", f"more than {MAX_DIGITS} digits")
     return -_digits_to_int(text[1:]) if text.startswith("-") else _digits_to_int(text)
 

@@ -136,11 +136,22 @@ def _open_regular(path: Any, what: str, max_bytes: int | None) -> Any:
     return os.fdopen(fd, "rb")
 
 
+_CHUNK = 1 << 24  # bytes read at a time
+
+
 def _read_bytes(path: Any, what: str, max_bytes: int | None) -> bytes:
     cap = max_input_bytes() if max_bytes is None else max_bytes
     with _open_regular(path, what, max_bytes) as handle:
-        try:
-            data = handle.read(cap + 1)   # a file may grow, or lie about its size (/proc)
+        try:   # in chunks: a file may grow or lie about its size (/proc), and one read of
+            # cap + 1 bytes would reserve the whole cap in memory up front
+            chunks, size = [], 0
+            while size <= cap:
+                chunk = handle.read(min(_CHUNK, cap + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            data = b"".join(chunks)
         except OSError as exc:
             raise InputError(f"cannot read {what} file {str(path)!r}: {exc.strerror or exc}") \
                 from None
