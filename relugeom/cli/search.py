@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+import sys
 from typing import Any
 
 from ..errors import InputError
@@ -128,21 +130,23 @@ def run(args: argparse.Namespace) -> int:
     if args.save is not None:  # before the search, which may be long
         check_output_directory(args.save, "--save")
     conj = load_conjecture(args.conjecture)
-    if args.exhaustive:
-        options: dict[str, Any] = {k: v for k, v in (
-            ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
-            ("output_dim", args.output_dim), ("n", args.samples)) if v is not None}
-        result = exhaustive_search(
-            conj, values=DEFAULT_VALUES if args.values is None else args.values,
-            grid=DEFAULT_GRID if args.grid is None else args.grid, progress=args.progress,
-            max_cases=MAX_CASES if args.max_cases is None else args.max_cases, **options)
-    else:
-        options = {k: v for k, v in (
-            ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
-            ("output_dim", args.output_dim), ("n", args.samples), ("features", args.features))
-            if v is not None}
-        result = search(conj, max_examples=200 if args.max_examples is None
-                        else args.max_examples, seed=args.seed or 0, **options)
+    # what a conjecture prints goes to stderr: stdout carries the report (JSON with --json)
+    with contextlib.redirect_stdout(sys.stderr):
+        if args.exhaustive:
+            options: dict[str, Any] = {k: v for k, v in (
+                ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
+                ("output_dim", args.output_dim), ("n", args.samples)) if v is not None}
+            result = exhaustive_search(
+                conj, values=DEFAULT_VALUES if args.values is None else args.values,
+                grid=DEFAULT_GRID if args.grid is None else args.grid, progress=args.progress,
+                max_cases=MAX_CASES if args.max_cases is None else args.max_cases, **options)
+        else:
+            options = {k: v for k, v in (
+                ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
+                ("output_dim", args.output_dim), ("n", args.samples), ("features", args.features))
+                if v is not None}
+            result = search(conj, max_examples=200 if args.max_examples is None
+                            else args.max_examples, seed=args.seed or 0, **options)
     saved = result.counterexample.save(args.save) if args.save and result.found else None
     if args.json:
         report = result.to_dict()

@@ -101,7 +101,7 @@ def exhaustive_search(conjecture: Any, *, values: Sequence[Any] = DEFAULT_VALUES
                 except UnsatisfiedAssumption:
                     skipped += 1
                     continue
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:  # sys.exit in a conjecture is a bug too
                     raise ConjectureError(conj.name, f"raised {type(exc).__name__}: {exc}",
                                           network, X) from exc
                 tried += 1

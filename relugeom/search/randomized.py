@@ -139,7 +139,7 @@ def search(conjecture: Any, *, max_examples: int = 200, seed: int = 0, strategy:
         except UnsatisfiedAssumption:
             state["skipped"] += 1
             raise
-        except Exception as exc:  # a bug in the conjecture: reported, never a counterexample
+        except (Exception, SystemExit) as exc:  # a bug in the conjecture, never a counterexample
             state["error"] = (f"raised {type(exc).__name__}: {exc}", network, X)
             raise _Raised() from exc
         state["tried"] += 1
@@ -185,7 +185,7 @@ def _confirm(conj: Conjecture, network: ShallowNetwork, X: tuple,
     analysis = TrackedAnalysis(network, X, relu_prime_at_zero=relu_prime_at_zero)
     try:
         verdict = conj(analysis)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise ConjectureError(conj.name, f"raised {type(exc).__name__}: {exc}", network,
                               X) from exc
     if verdict:

@@ -230,15 +230,10 @@ CASES = [
     # --- conjecture files that misbehave (search FILE.py:FUNCTION)
     Case("search-conjecture-raising-SystemExit-0",
          {"c.py": "def f(a):\n    raise SystemExit(0)\n"},
-         ("search", "c.py:f", "--max-examples", "5"), exits(2),
-         xfail="a conjecture that raises SystemExit(0) ends search with exit status 0, an "
-               "empty stdout and no message (other exceptions are refused with exit 2)"),
+         ("search", "c.py:f", "--max-examples", "5"), exits(2)),
     Case("search-conjecture-printing-with-json",
          {"c.py": "def f(a):\n    print('hello')\n    return True\n"},
-         ("search", "c.py:f", "--max-examples", "5", "--json"),
-         xfail="a conjecture that prints makes search --json write its lines into stdout "
-               "before the JSON: stdout is not JSON (the conjecture's stdout should go to "
-               "stderr)"),
+         ("search", "c.py:f", "--max-examples", "5", "--json")),
     # --- unbounded work: refuse from a cheap bound before counting (issue 13)
     *[Case(f"{command}-d{d}-N{N}-refused-or-answered-in-time", {"net.json": _big(d, N)},
            (command, "net.json"), thorough_only=(d == 784 or d == 8))
