@@ -48,17 +48,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 TIMEOUT = 120          # seconds, one example
 
 #: Examples known to fail today, keyed by their (last) command: the reason.
-XFAIL = {
-    "relugeom regions generic.json --sample grid.csv":
-        "README runs it before any example creates generic.json and grid.csv (they are "
-        "written by the walk example further down)",
-    "relugeom fdim aligned.json":
-        "no README example creates aligned.json",
-    "relugeom search mine.py:regions_at_most_two":
-        "the output shown lacks what the command prints: a first line 'conjecture "
-        "regions_at_most_two: X never sees more than two activation regions (false).' and the "
-        "blank lines after 'then shrunk' and after the sample",
-}
+XFAIL: dict[str, str] = {}
 
 #: Lines never run: (pattern, reason).
 NOT_RUNNABLE = [
