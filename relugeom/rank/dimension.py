@@ -61,9 +61,13 @@ LocalDimension = Rank
 
 
 def _fraction_sample(network: Network, X: Any) -> tuple:
+    """X as rows of Fractions: an array is converted; anything else the front door has already
+    made a checked sample."""
     if isinstance(X, RationalArray):
-        X = X.to_fractions()
-    return as_sample(X, network.input_dim)
+        return as_sample(X.to_fractions(), network.input_dim)
+    if isinstance(X, np.ndarray):
+        return as_sample(X, network.input_dim)
+    return X
 
 
 def _sizes(network: Network, X: Any) -> tuple[int, int, int]:
@@ -93,9 +97,8 @@ def _modular(network: Network, X: Any, convention: Any, seed: int, primes: int) 
     if is_shallow(network):
         return shallow_modular(as_shallow(network), X, relu_prime_at_zero=convention, seed=seed,
                                primes=primes)
-    if isinstance(X, RationalArray):
-        X = X.to_fractions()
-    return deep_modular(network, X, relu_prime_at_zero=convention, seed=seed, primes=primes)
+    return deep_modular(network, _fraction_sample(network, X), relu_prime_at_zero=convention,
+                        seed=seed, primes=primes)
 
 
 def _numeric(network: Network, X: Any, convention: Any) -> Rank:
@@ -104,7 +107,7 @@ def _numeric(network: Network, X: Any, convention: Any) -> Rank:
     elif isinstance(X, np.ndarray):
         Xf = np.asarray(X, dtype=float)
     else:
-        Xf = np.array(_fraction_sample(network, X), dtype=float)
+        Xf = np.array(X, dtype=float)
     J = numeric_jacobian(network, Xf)
     S = singular_values(J)
     tol = numpy_tolerance(S, J.shape)
@@ -146,7 +149,7 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     network = as_network(network)
-    if not isinstance(X, (RationalArray, np.ndarray)):
+    if not isinstance(X, (RationalArray, np.ndarray)):  # checked once, here
         X = as_sample(X, network.input_dim)
     convention = check_relu_prime(relu_prime_at_zero)
     linalg.choose_backend(backend)  # refuse an unknown backend early, whatever the method
