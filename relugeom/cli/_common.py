@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
+import tempfile
 from fractions import Fraction
 from typing import Any
 
@@ -200,3 +202,43 @@ def print_table(rows: list[tuple[str, Any]], indent: str = "  ") -> None:
     width = max((len(label) for label, _ in rows), default=0)
     for label, value in rows:
         print(f"{indent}{label.ljust(width)}  {value}")
+
+
+def check_output_directory(path: str, option: str) -> None:
+    """Refuse, before any work, an output directory that cannot be created or written: an
+    existing file, a device such as /dev/null, a place under /proc, a folder without write
+    permission. Nothing is left behind: folders created to try are removed again.
+
+    Raises :class:`~relugeom.errors.InputError` naming ``option`` and ``path``.
+    """
+    if not path or not path.strip():
+        raise InputError(f"{option} needs a directory name, got {path!r}")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise InputError(f"{option} {path!r} exists and is not a directory (a file or a "
+                         "device); name a new or an existing directory")
+    missing = []
+    head = os.path.abspath(path)
+    while not os.path.exists(head) and os.path.dirname(head) != head:
+        missing.append(head)
+        head = os.path.dirname(head)
+    if not os.path.isdir(head):
+        raise InputError(f"{option} {path!r} cannot be created: {head!r} is not a directory")
+    created = []
+    try:
+        for folder in reversed(missing):
+            os.mkdir(folder)
+            created.append(folder)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise InputError(f"{option} {path!r} cannot be created: {why}"
+                         if len(created) < len(missing) else
+                         f"{option} {path!r} cannot be written (creating a file in it failed: "
+                         f"{why})") from None
+    finally:
+        for folder in reversed(created):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass

@@ -13,8 +13,7 @@ from ..errors import InputError
 from ..exact.numbers import to_rational
 from ..search import MAX_CASES
 from ..search.conjectures import CATALOGUE
-from ._common import print_json, print_table, whole_number
-from .experiment import check_output_directory
+from ._common import check_output_directory, print_json, print_table, whole_number
 
 # The search runs on hypothesis, an optional dependency (relugeom[test]): imported in run().
 FEATURES = ("duplicate", "scaled", "opposite", "parallel", "concurrent", "dead", "always_active",

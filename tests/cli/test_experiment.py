@@ -121,7 +121,7 @@ def test_an_empty_out_is_refused_not_replaced_by_the_default(tmp_path, capsys, m
 
 
 def test_the_check_of_out_leaves_nothing_behind(tmp_path, capsys, monkeypatch, no_training):
-    from relugeom.cli.experiment import check_output_directory
+    from relugeom.cli._common import check_output_directory
 
     check_output_directory(str(tmp_path / "new" / "deeper"), "--out")
     assert not (tmp_path / "new").exists()  # created to try, then removed
