@@ -7,7 +7,9 @@ status 2 and a one-paragraph message.
 
 from __future__ import annotations
 
+import numbers
 from fractions import Fraction
+from typing import Any
 
 
 class InputError(ValueError):
@@ -34,3 +36,15 @@ class BoundaryError(InputError):
             "sample, or choose a one-sided convention with relu_prime_at_zero=0 or 1 "
             "(--relu-prime-at-zero on the command line)."
         )
+
+
+def check_count(value: Any, name: str, minimum: int = 0) -> int:
+    """``value`` as an int ≥ ``minimum`` (a bool, a float, a string are refused), or an
+    :class:`InputError` naming the parameter ``name``.
+
+    >>> check_count(3, "seed"), check_count(1, "max_examples", 1)
+    (3, 1)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise InputError(f"{name} must be a whole number ≥ {minimum}, got {value!r}")
+    return int(value)

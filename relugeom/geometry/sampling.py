@@ -54,7 +54,7 @@ import numpy as np
 from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
 from ..arrangement.plot import new_figure, save_figure
 from ..arrangement.restriction import evaluate, to_fractions
-from ..errors import InputError
+from ..errors import InputError, check_count
 from ..exact.numbers import common_denominator, to_json_number, to_rational
 from ..linalg import integer_rows
 from ..model.patterns import ReluPrime
@@ -362,12 +362,6 @@ def _bits_of(side: Sequence[int]) -> int:
     return sum(1 << h for h, s in enumerate(side) if s > 0)
 
 
-def _check_count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
-    return int(value)
-
-
 def _points(distribution: Distribution, rng: np.random.Generator, hyperplanes: Sequence,
             batch: int = 64):
     """Endless stream of (point, side bits) off every hyperplane, and rejections so far."""
@@ -433,10 +427,10 @@ def sampling_convergence(network: ShallowNetwork, distribution: Distribution, *,
     if distribution.input_dim != network.input_dim:
         raise InputError(f"the distribution draws points of dimension {distribution.input_dim} "
                          f"but the network's input dimension is {network.input_dim}")
-    repeats = _check_count(repeats, "repeats", 1)
-    max_points = _check_count(max_points, "max_points", 1)
-    probability_draws = _check_count(probability_draws, "probability_draws", 0)
-    seed = _check_count(seed, "seed", 0)
+    repeats = check_count(repeats, "repeats", 1)
+    max_points = check_count(max_points, "max_points", 1)
+    probability_draws = check_count(probability_draws, "probability_draws", 0)
+    seed = check_count(seed, "seed", 0)
     if functional is not None and functional.network != network:
         raise InputError("the functional dimension passed is for another network")
     result = functional or functional_dimension(network, relu_prime_at_zero=relu_prime_at_zero)

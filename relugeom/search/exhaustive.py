@@ -25,7 +25,7 @@ from typing import Any, Iterator, Sequence
 
 from hypothesis.errors import UnsatisfiedAssumption
 
-from ..errors import InputError
+from ..errors import InputError, check_count
 from ..exact.numbers import to_rational
 from ..model.patterns import check_relu_prime
 from ..model.shallow import ShallowNetwork
@@ -33,7 +33,7 @@ from ..progress import progress as progress_bar
 from . import MAX_CASES
 from .conjectures import TrackedAnalysis, as_conjecture
 from .regression import loader_source
-from .results import ConjectureError, Counterexample, SearchResult, check_count, is_verdict
+from .results import ConjectureError, Counterexample, SearchResult, is_verdict
 
 #: The entries of the networks of the default family.
 DEFAULT_VALUES = (-1, 0, 1)

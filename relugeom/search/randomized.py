@@ -23,12 +23,12 @@ from hypothesis import seed as _seed
 from hypothesis import settings
 from hypothesis.errors import Unsatisfiable, UnsatisfiedAssumption
 
-from ..errors import InputError
+from ..errors import InputError, check_count
 from ..model.patterns import check_relu_prime
 from ..model.shallow import ShallowNetwork
 from .conjectures import Conjecture, TrackedAnalysis, as_conjecture
 from .regression import loader_source
-from .results import ConjectureError, Counterexample, SearchResult, check_count, is_verdict
+from .results import ConjectureError, Counterexample, SearchResult, is_verdict
 from .shrinking import shrink
 from .strategies import network_and_sample
 

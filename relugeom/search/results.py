@@ -13,7 +13,6 @@ Nothing here needs hypothesis.
 from __future__ import annotations
 
 import json
-import numbers
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -24,7 +23,6 @@ from ..model.sample import sample_to_dict
 from ..model.shallow import ShallowNetwork
 from .conjectures import Conjecture
 from .regression import regression_test_name, regression_test_source, show_value
-
 
 # --- a faulty conjecture -------------------------------------------------------------------------
 
@@ -47,18 +45,6 @@ class ConjectureError(InputError):
         super().__init__(f"conjecture {name!r} {problem}{where}. A conjecture must return True "
                          "or False on every example (use hypothesis.assume(...) or return True "
                          "to skip examples outside its hypothesis)")
-
-
-def check_count(value: Any, name: str, minimum: int = 0) -> int:
-    """``value`` as an int ≥ ``minimum`` (a bool, a float, a string are refused), or an
-    InputError naming the parameter ``name``.
-
-    >>> check_count(3, "seed"), check_count(1, "max_examples", 1)
-    (3, 1)
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InputError(f"{name} must be a whole number ≥ {minimum}, got {value!r}")
-    return int(value)
 
 
 def is_verdict(value: Any) -> bool:
