@@ -323,19 +323,35 @@ def describe_value(q: Fraction) -> str:
             return f"{sign}2^{e}"
     if a.denominator < 1000 and a.numerator < 10 ** 6:
         return str(q)
-    return f"≈{sign}{_scientific(a)}"
+    return f"≈{sign}{scientific_text(a, 2)}"
 
 
-def _scientific(a: Fraction) -> str:
-    """A positive rational as "1.2e-07", also far outside the float64 range ("1e-400")."""
-    e = len(str(a.numerator)) - len(str(a.denominator)) if a.numerator.bit_length() < 12000 \
-        and a.denominator.bit_length() < 12000 else round((math.log2(a.numerator) - math.log2(a.denominator)) * 0.30102999566398120)
-    mantissa = a / Fraction(10) ** e    # in (0.1, 10) up to the rounding of e
-    while mantissa >= 10:
-        mantissa, e = mantissa / 10, e + 1
-    while mantissa < 1:
-        mantissa, e = mantissa * 10, e - 1
-    text = f"{float(mantissa):.1f}".rstrip("0").rstrip(".")
-    if text == "10":
-        text, e = "1", e + 1
-    return f"{text}e{e:+03d}" if not -5 < e < 5 else f"{float(a):.2g}"
+def scientific_text(q: Any, digits: int = 6) -> str:
+    """``q`` to ``digits`` significant digits as ``format(float(q), ".6g")`` writes it (for
+    ``digits`` = 6) inside the float64 range, and as "1.41421e+350" or "1e-400" outside it,
+    where float() would overflow or underflow to 0. NUMERIC text, for reading only.
+
+    >>> scientific_text(Fraction(1, 3)), scientific_text(Fraction(2 * 10 ** 400, 3))
+    ('0.333333', '6.66667e+399')
+    >>> scientific_text(Fraction(1, 10 ** 400), 2), scientific_text(Fraction(123456), 2)
+    ('1e-400', '1.2e+05')
+    """
+    q = Fraction(q)
+    try:
+        f = float(q)
+    except OverflowError:
+        f = math.inf
+    if math.isfinite(f) and (f != 0 or q == 0):
+        return format(f, f".{digits}g")
+    sign, a = ("-" if q < 0 else ""), abs(q)
+    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30102999566398120)
+    while Fraction(10) ** e > a:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= a:
+        e += 1
+    mantissa = round(a / Fraction(10) ** (e - digits + 1))   # digits significant digits
+    if mantissa >= 10 ** digits:
+        mantissa, e = round(Fraction(mantissa, 10)), e + 1
+    text = str(mantissa)
+    text = (text[0] + "." + text[1:]).rstrip("0").rstrip(".")
+    return f"{sign}{text}e{e:+03d}"

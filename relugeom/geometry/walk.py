@@ -37,7 +37,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from ..errors import InputError
-from ..exact.numbers import int_to_text, to_json_number, to_rational
+from ..exact.numbers import int_to_text, scientific_text, to_json_number, to_rational
 from ..exact.realroots import RealAlgebraic, rational_between, real_roots, trim
 from ..model.deep import DeepNetwork, as_deep, symmetry_bound
 from ..model.network import Network
@@ -140,32 +140,6 @@ def fraction_text(q: Any) -> str:
                                        "/" + int_to_text(q.denominator))
 
 
-def decimal_text(q: Any, digits: int = 6) -> str:
-    """``q`` to ``digits`` significant digits, as ``format(float(q), ".6g")`` writes it inside
-    the float range, and as "1.41421e+350" beyond it.
-
-    >>> decimal_text(Fraction(1, 3)), decimal_text(Fraction(2 * 10 ** 400, 3))
-    ('0.333333', '6.66667e+399')
-    """
-    q = Fraction(q)
-    try:
-        return format(float(q), f".{digits}g")
-    except OverflowError:
-        pass
-    sign, a = ("-" if q < 0 else ""), abs(q)
-    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30102999566398120)
-    while Fraction(10) ** e > a:
-        e -= 1
-    while Fraction(10) ** (e + 1) <= a:
-        e += 1
-    mantissa = round(a / Fraction(10) ** (e - digits + 1))   # digits significant digits
-    if mantissa >= 10 ** digits:
-        mantissa, e = round(Fraction(mantissa, 10)), e + 1
-    text = str(mantissa)
-    text = (text[0] + "." + text[1:]).rstrip("0").rstrip(".")
-    return f"{sign}{text}e{e:+03d}"
-
-
 def _approx(t: RealAlgebraic) -> Fraction:
     """A rational within 2^-60 (relative) of t."""
     if t.is_rational:
@@ -177,7 +151,7 @@ def _approx(t: RealAlgebraic) -> Fraction:
 
 def approx_text(t: RealAlgebraic, digits: int = 6) -> str:
     """A decimal approximation of t, of any size (NUMERIC: for reading only)."""
-    return decimal_text(_approx(t), digits)
+    return scientific_text(_approx(t), digits)
 
 
 def number_text(t: RealAlgebraic) -> str:
