@@ -14,7 +14,7 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parent.parent / "relugeom"
 
-LAYERS = (("errors", "progress"), ("exact",), ("linalg",), ("model",), ("rank",),
+LAYERS = (("errors", "progress", "parallel"), ("exact",), ("linalg",), ("model",), ("rank",),
           ("arrangement",), ("geometry",), ("checks",), ("analysis",), ("search",),
           ("experiments",), ("cli",))
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
@@ -22,7 +22,9 @@ TOP = len(LAYERS)  # relugeom/__init__.py and __main__.py re-export everything
 
 #: Imports allowed inside functions: optional extras, and sympy, which costs 0.4 s to import
 #: and serves three functions (the sympy backend, real roots, χ as a Poly).
-LAZY_LIBRARIES = ("matplotlib", "torch", "sklearn", "mlxtend", "hypothesis", "sympy")
+LAZY_LIBRARIES = ("matplotlib", "torch", "sklearn", "mlxtend", "hypothesis", "sympy", "onnx",
+                  "h5py", "safetensors", "joblib", "dask", "distributed", "cloudpickle",
+                  "threadpoolctl", "pandas")
 #: Package modules imported on first use: the experiments (training runs) and the search,
 #: which runs on hypothesis; only from the package's front doors.
 LAZY_MODULES = {"relugeom.experiments": ("relugeom", "relugeom.cli.experiment"),

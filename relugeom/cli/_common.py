@@ -18,6 +18,7 @@ from ..exact.jsonable import jsonable
 from ..exact.numbers import to_rational
 from ..model.io import read_network, read_sample
 from ..model.shallow import ShallowNetwork, as_shallow
+from ..parallel import BACKENDS
 
 #: What argparse should take for a (negative) number rather than an option: -3, -1/2, -.5,
 #: -1e-3, and -inf / -nan (so that they reach the exact parser and its clear refusal).
@@ -242,3 +243,21 @@ def check_output_directory(path: str, option: str) -> None:
                 os.rmdir(folder)
             except OSError:
                 pass
+
+
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """--jobs, --backend, --scheduler: where the independent tasks of a command run."""
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="worker processes (default 1: this process; -1: every core)")
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
+                        help="loky: processes on this machine (default with --jobs); dask: a "
+                             "Dask distributed cluster (see --scheduler)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="a Dask scheduler, e.g. tcp://host:8786 (implies --backend dask); "
+                             "without it, --backend dask starts a local cluster")
+
+
+def parallel_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`relugeom.parallel.parallel_map` the options ask for."""
+    backend = "dask" if args.scheduler else args.backend
+    return {"n_jobs": args.jobs, "backend": backend, "scheduler": args.scheduler}
