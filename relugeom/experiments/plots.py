@@ -45,15 +45,24 @@ def plot_results(results: dict, out_dir: str) -> tuple[list[str], str | None]:
     }
     if not results.get("checkpoints"):
         return [], "no checkpoints to plot"
+    return save_figures(plt, [draw(plt, results) for draw in
+                              drawers.get(results["experiment"], [_dynamics])], out_dir), None
+
+
+def save_figures(plt: Any, drawn: list, out_dir: str) -> list[str]:
+    """Save each (file name, figure) of ``drawn`` (None entries skipped) into ``out_dir``;
+    return the paths."""
     os.makedirs(out_dir, exist_ok=True)
     paths = []
-    for draw in drawers.get(results["experiment"], [_dynamics]):
-        name, figure = draw(plt, results)
+    for item in drawn:
+        if item is None:
+            continue
+        name, figure = item
         path = os.path.join(out_dir, name)
         figure.savefig(path, dpi=120, bbox_inches="tight")
         plt.close(figure)
         paths.append(path)
-    return paths, None
+    return paths
 
 
 def _steps(checkpoints: list) -> list[int]:
@@ -87,7 +96,7 @@ def _dimension_panel(ax: Any, results: dict, checkpoints: list, title: str = "",
     if checkpoints and checkpoints[0].get("aligned_hyperplanes_numeric") is not None:
         tol = results.get("config", {}).get("alignment_tolerance_degrees")
         ax.plot(steps, [c["aligned_hyperplanes_numeric"] for c in checkpoints], "x:",
-                color="C3", label=f"aligned hyperplanes (numeric, {tol}°)")
+                color="C3", label=f"clusters of neuron lines within {tol}° (numeric)")
     bound = run.get("sample_bounds", {}).get("train")
     if bound:
         ax.axhline(bound, color="grey", lw=0.8, ls="--", label=f"n·m = {bound}")
@@ -97,13 +106,27 @@ def _dimension_panel(ax: Any, results: dict, checkpoints: list, title: str = "",
                    label=f"target network's dimension = {reference}")
     if results.get("config", {}).get("spacing", "log") == "log":
         ax.set_xscale("log")
-        ax.set_xlabel("step + 1")
-    else:
-        ax.set_xlabel("step + 1")
-    ax.set_ylabel("count")
-    ax.legend(fontsize=7)
+    ax.set_xlabel("training step + 1")
+    values = [v for line in ax.get_lines() for v in line.get_ydata() if v > 0]
+    if values and max(values) > 30 * min(values):  # dimensions ~1000 beside ~30 regions
+        ax.set_yscale("log")
+    ax.set_ylabel("dimension or count" + (" (log scale)" if ax.get_yscale() == "log" else ""))
+    _legend_outside(ax)
     if title:
         ax.set_title(title)
+
+
+def _legend_outside(ax: Any, handles: Any = None, labels: Any = None,
+                    below: bool = False) -> None:
+    """The legend right of the axes (below them when a right-hand axis is in the way), never
+    over the curves."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if below:
+        ax.legend(handles, labels, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14))
+    else:
+        ax.legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1),
+                  borderaxespad=0)
 
 
 def _loss_panel(ax: Any, checkpoints: list, log_steps: bool = True) -> None:
@@ -144,14 +167,16 @@ def _fit(plt: Any, results: dict) -> tuple[str, Any]:
     values, kinks = _network_values(results["checkpoints"][-1]["network"], xs)
     ax.plot(xs, values, color="C0", label="trained network (final)")
     ax.plot(X, Y, "k.", label="training samples")
+    ax.set_xlabel("input x")
+    ax.set_ylabel("output f(x)")
     inside = kinks[(kinks >= xs[0]) & (kinks <= xs[-1])]
     for k in inside:
         ax.axvline(k, color="C3", lw=0.4, alpha=0.5)
     last = results["checkpoints"][-1]
     ax.set_title(f"final: exact local dimension {last['local_dimension']}, "
                  f"{last['activation_regions_perceived']} regions perceived "
-                 "(red lines: the neurons' kinks)")
-    ax.legend(fontsize=7)
+                 "(red lines: the neurons' kinks)", fontsize=9)
+    _legend_outside(ax)
     return "fit.png", figure
 
 
@@ -168,17 +193,21 @@ def _saddle(plt: Any, results: dict) -> tuple[str, Any]:
         ax.axvspan(plateau["first_step"] + 1, plateau["last_step"] + 1, color="grey", alpha=0.15)
     right = ax.twinx()
     right.step(steps, [c["local_dimension"] for c in checkpoints], where="post", color="C0",
-               label="local dimension (exact)")
+               label="local dimension, all neurons (exact)")
     if checkpoints and "local_dimension_significant" in checkpoints[0]:
         threshold = results.get("config", {}).get("significance")
         right.step(steps, [c["local_dimension_significant"] for c in checkpoints], where="post",
-                   color="C3", label=f"dimension of significant neurons (exact; size ≥ "
-                                     f"{threshold}·max)")
-    right.set_ylabel("dimension")
+                   color="C3", label=f"local dimension of the sub-network of neurons of size "
+                                     f"≥ {threshold}·max (THRESHOLDED: neurons chosen by a "
+                                     "float threshold, rank exact)")
+    right.set_ylabel("local dimension")
     lines = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
-    right.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="upper right")
-    ax.set_title("saddle-to-saddle: loss plateaus (shaded) and exact dimension")
+    _legend_outside(right, lines[0] + more[0], lines[1] + more[1], below=True)
+    span = results.get("config", {}).get("plateau_min_span")
+    ax.set_title("saddle-to-saddle: loss plateaus (shaded: loss falls < "
+                 f"{results.get('config', {}).get('plateau_tolerance', 0.05):.0%} per "
+                 f"e-fold of steps, over ≥ ×{span} steps) and local dimension", fontsize=9)
     return "saddle.png", figure
 
 
@@ -202,7 +231,8 @@ def _spectrum(plt: Any, results: dict) -> tuple[str, Any]:
     top = max(abs(v) for v in report["hessian_numeric"]["eigenvalues"])
     ax.set_ylim(1e-20, 10 * top)
     ax.set_xlabel("index (sorted by |eigenvalue|)")
-    ax.legend(fontsize=7)
+    ax.set_ylabel("|eigenvalue| (numeric, float64; log scale)")
+    _legend_outside(ax)
     ax.set_title("flat directions at the end of training")
     return "hessian_spectrum.png", figure
 
@@ -226,7 +256,7 @@ def _noise(plt: Any, results: dict) -> tuple[str, Any]:
         ax.axhline(bound, color="grey", ls="--", lw=0.8, label=f"n·m = {bound}")
     ax.set_xlabel("noise level σ")
     ax.set_ylabel("exact local dimension at the end of training")
-    ax.legend(fontsize=7)
+    _legend_outside(ax)
     ax.set_title("final local dimension against noise")
     return "noise.png", figure
 

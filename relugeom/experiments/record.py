@@ -7,8 +7,8 @@ on those exact objects:
 - ``local_dimension``: rank over Q of J(θ, X) on the training sample (and
   ``local_dimension_<name>`` on the other samples: held-out ``test``, ``gaussian``);
 - ``activation_regions_perceived``: distinct activation patterns on X;
-- ``linear_pieces_perceived``: pieces of f containing a sample (:mod:`relugeom.arrangement.regions`;
-  shallow networks only, else ``None`` with a note);
+- ``linear_pieces_perceived``: pieces of f containing a sample
+  (:mod:`relugeom.arrangement.regions`; shallow networks only, else ``None`` with a note);
 - alignment of the (first-layer) neurons active on X, three ways:
   ``distinct_hyperplanes_exact`` (hyperplanes equal up to a positive or negative factor,
   compared exactly — float training almost never makes two exactly equal),
@@ -127,8 +127,8 @@ def patterns_on(network: Any, X: tuple) -> tuple:
 
 
 def linear_pieces_perceived(network: Any, X: tuple) -> int | None:
-    """Number of linear pieces of f containing a sample (:mod:`relugeom.arrangement.regions`); None for a
-    deep network, or when a sample lies exactly on a hyperplane where f bends."""
+    """Number of linear pieces of f containing a sample (:mod:`relugeom.arrangement.regions`);
+    None for a deep network, or when a sample lies exactly on a hyperplane where f bends."""
     if not _is_shallow(network):
         return None
     try:
@@ -383,7 +383,8 @@ def standard_notes(runs: Sequence[Run]) -> list[str]:
                      "over Q except with probability at most dimension_max_epsilon.")
     if any(c.measurements.get("linear_pieces_perceived") is None for c in checkpoints):
         notes.append("linear_pieces_perceived is null for deep networks (not defined by "
-                     "relugeom.arrangement.regions, which handles one hidden layer), when a sample lies "
+                     "relugeom.arrangement.regions, which handles one hidden layer), when a "
+                     "sample lies "
                      "exactly on a hyperplane where f bends, and where it was not asked for "
                      "(mnist: relugeom.arrangement.regions costs O(n·N·d) Fraction operations).")
     return notes

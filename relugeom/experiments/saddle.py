@@ -16,12 +16,14 @@ Recorded at log-spaced checkpoints, besides the usual measurements
 - ``significant_neurons``: how many there are.
 
 The summary lists the loss plateaus (maximal runs of checkpoints where the loss drops by less
-than ``plateau_tolerance`` relative to the previous checkpoint) with the exact dimensions seen
-on each, so each plateau can be read against the dimension's steps.
+than ``plateau_tolerance`` per e-fold of steps, spanning a factor ``plateau_min_span`` in
+steps; see :func:`plateaus`) with the exact dimensions seen on each, so each plateau can be
+read against the dimension's steps.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Sequence
 
@@ -53,6 +55,7 @@ class Config:
     spacing: str = "log"
     significance: float = 1e-2
     plateau_tolerance: float = 0.05
+    plateau_min_span: float = 2.0
     alignment_tolerance_degrees: float = 0.5
 
 
@@ -89,11 +92,27 @@ def significant_subnetwork(layers: descent.Layers, significance: float) -> desce
     return [(W[keep], b[keep]), (V[:, keep], c)]
 
 
-def plateaus(run: Run, tolerance: float) -> list[dict[str, Any]]:
-    """Maximal runs of ≥ 2 checkpoints whose loss falls by less than ``tolerance`` (relative)
-    from one checkpoint to the next, with the exact dimensions seen on each."""
+def plateaus(run: Run, tolerance: float, min_span: float = 2.0) -> list[dict[str, Any]]:
+    """Maximal runs of ≥ 2 checkpoints along which the loss falls by less than ``tolerance``
+    (relative) per e-fold of steps, 1 − L_{i+1}/L_i < tolerance · ln((s_{i+1} + 1)/(s_i + 1)),
+    and that last long: (last step + 1) ≥ ``min_span`` · (first step + 1). With the exact
+    dimensions seen on each.
+
+    Both conditions are scale-free in time, as log-spaced checkpoints are: a rule per
+    checkpoint would call the first steps (one apart) plateaus whenever one step moves the
+    loss little.
+
+    >>> from relugeom.experiments.record import Checkpoint
+    >>> losses = {0: 3.0, 1: 2.7, 2: 2.6, 10: 1.0, 100: 0.99, 1000: 0.98}
+    >>> run = Run("r", None, None, (1, 2, 1), tuple(Checkpoint(
+    ...     s, l, 3, 2, None, {"local_dimension_significant": 1}) for s, l in losses.items()))
+    >>> [(p["first_step"], p["last_step"]) for p in plateaus(run, 0.05)]
+    [(10, 1000)]
+    """
     cps = run.checkpoints
-    flat = [cps[i + 1].loss >= (1 - tolerance) * cps[i].loss for i in range(len(cps) - 1)]
+    flat = [1 - cps[i + 1].loss / cps[i].loss
+            < tolerance * math.log((cps[i + 1].step + 1) / (cps[i].step + 1))
+            for i in range(len(cps) - 1)]
     out = []
     i = 0
     while i < len(flat):
@@ -104,6 +123,9 @@ def plateaus(run: Run, tolerance: float) -> list[dict[str, Any]]:
         while k < len(flat) and flat[k]:
             k += 1
         segment: Sequence = cps[i:k + 1]
+        i = k
+        if segment[-1].step + 1 < min_span * (segment[0].step + 1):
+            continue
         out.append({
             "first_step": segment[0].step, "last_step": segment[-1].step,
             "loss_first": segment[0].loss, "loss_last": segment[-1].loss,
@@ -112,7 +134,6 @@ def plateaus(run: Run, tolerance: float) -> list[dict[str, Any]]:
             "local_dimensions_significant": sorted(
                 {c.measurements["local_dimension_significant"] for c in segment}),
         })
-        i = k
     return out
 
 
@@ -145,13 +166,16 @@ def run(config: Config, seed: int = 0, progress: bool = False, mode: str = "cust
     summary = dimension_summary(result_run)
     summary["teacher_local_dimension"] = local_dimension_on(
         exact_network(teach), exact_sample(X))[0]
-    summary["plateaus"] = plateaus(result_run, config.plateau_tolerance)
+    summary["plateaus"] = plateaus(result_run, config.plateau_tolerance,
+                                   config.plateau_min_span)
     notes = standard_notes([result_run]) + [
         "local_dimension_significant: exact rank for the sub-network of neurons with "
         f"|v_j|*||(w_j, b_j)|| >= {config.significance} * max (the selection is a float "
         "judgement at that threshold; the rank is exact).",
         "plateaus: runs of checkpoints where the float loss falls by less than "
-        f"{config.plateau_tolerance:.0%} from one checkpoint to the next.",
+        f"{config.plateau_tolerance:.0%} per e-fold of steps, lasting at least "
+        f"a factor {config.plateau_min_span:g} in steps ((last + 1) >= "
+        f"{config.plateau_min_span:g} * (first + 1)).",
         "teacher_local_dimension: exact local dimension on X of the 3-neuron teacher.",
     ]
     return ExperimentResult(NAME, mode, seed, asdict(config),

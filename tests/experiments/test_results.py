@@ -3,12 +3,13 @@ independently from results.json; plots and the registry.
 
 The independent recomputation rebuilds each checkpoint's network from its JSON (exact strings),
 differentiates it by *forward mode* (one directional derivative per parameter, written here and
-sharing no code with relugeom.rank.jacobian or relugeom.rank.backprop) and takes the rank with sympy's
-DomainMatrix over QQ (not python-flint).
+sharing no code with relugeom.rank.jacobian or relugeom.rank.backprop) and takes the rank with
+sympy's DomainMatrix over QQ (not python-flint).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from fractions import Fraction
 
@@ -31,11 +32,7 @@ TINY = {
 
 
 def _sklearn_available() -> bool:
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("sklearn") is not None
 
 
 class _Results(dict):
