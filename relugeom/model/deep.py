@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import InputError
 from ..exact.numbers import (parse_json, rational_matrix, rational_vector, to_json_number,
                              to_rational)
+from .formats.pytorch import chain_from_module
 from .shallow import ShallowNetwork
 
 Layer = tuple  # (W: tuple of row tuples, b: tuple), exact Fractions
@@ -200,33 +201,13 @@ class DeepNetwork:
 
     @classmethod
     def from_torch(cls, model: Any) -> "DeepNetwork":
-        """From ``torch.nn.Sequential(Linear, ReLU, Linear, ReLU, …, Linear)`` (exact float
-        values; a Linear without bias gets b = 0)."""
-        try:
-            import torch.nn as nn
-        except ImportError:
-            raise InputError("torch is not installed: install it (pip install torch) to import "
-                             "PyTorch models") from None
-        if not isinstance(model, nn.Sequential):
-            raise InputError(f"expected nn.Sequential(Linear, ReLU, …, Linear), got "
-                             f"{type(model).__name__}")
-        modules = list(model.children())
-        if len(modules) % 2 == 0:
-            raise InputError(f"expected alternating Linear and ReLU modules ending with Linear, "
-                             f"got {len(modules)} modules: {model}")
-        pairs = []
-        for position, module in enumerate(modules):
-            expected = nn.Linear if position % 2 == 0 else nn.ReLU
-            if not isinstance(module, expected):
-                raise InputError(f"module {position} of the Sequential is "
-                                 f"{type(module).__name__}, expected {expected.__name__} "
-                                 "(Linear and ReLU must alternate, ending with Linear)")
-            if expected is nn.Linear:
-                weight = module.weight.detach().cpu().double().numpy()
-                bias = (module.bias.detach().cpu().double().numpy() if module.bias is not None
-                        else [0] * weight.shape[0])
-                pairs.append((weight, bias))
-        return cls.from_numpy(pairs)
+        """From a ``torch.nn.Module`` that is a ReLU MLP: Linear and ReLU layers, with Flatten,
+        Dropout, Identity and nested Sequential allowed (and dropped), traced with
+        ``torch.fx`` (:mod:`relugeom.model.formats.pytorch`); exact float values, and the
+        import checked against the module's own forward pass. A Linear without bias gets
+        b = 0; a final softmax / sigmoid is dropped (the network is the logits)."""
+        chain, _ = chain_from_module(model)
+        return cls.from_numpy(chain.pairs())
 
     # -- serialisation ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

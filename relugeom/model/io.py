@@ -2,6 +2,8 @@
 
 Networks: JSON ``{"W": [[..]], "b": [..], "V": [[..]], "c": [..]}`` (a shallow network) or
 ``{"layers": [{"W": [[..]], "b": [..]}, ...]}`` (a deep network); the format is detected.
+Model files of other frameworks (PyTorch, ONNX, Keras, safetensors, .npz) are read by
+:func:`relugeom.load_network` (:mod:`relugeom.model.formats`), which reads JSON through here.
 Samples: CSV (one sample a row; integers, decimals or p/q), JSON ``{"X": [[..]]}`` (or a bare
 list of rows), ``.npy``, or ``.npz`` (array ``X``, or the file's only array). Decimal literals
 are read exactly and binary floats as their exact binary value.

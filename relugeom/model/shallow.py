@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import InputError
 from ..exact.numbers import (parse_json, rational_matrix, rational_vector, to_json_number,
                              to_rational)
+from .formats.pytorch import chain_from_module
 
 
 @dataclass(frozen=True)
@@ -167,25 +168,18 @@ class ShallowNetwork:
 
     @classmethod
     def from_torch(cls, model: Any) -> "ShallowNetwork":
-        """From ``torch.nn.Sequential(Linear(d, N), ReLU(), Linear(N, m))`` (exact float values)."""
-        try:
-            import torch.nn as nn
-        except ImportError:
-            raise InputError("torch is not installed: install it (pip install torch) to import "
-                             "PyTorch models") from None
-        mods = list(model.children()) if isinstance(model, nn.Sequential) else []
-        if (len(mods) != 3 or not isinstance(mods[0], nn.Linear)
-                or not isinstance(mods[1], nn.ReLU) or not isinstance(mods[2], nn.Linear)):
-            raise InputError("expected nn.Sequential(Linear, ReLU, Linear), got "
-                             f"{type(model).__name__}: {model}")
-
-        def arrays(layer):
-            weight = layer.weight.detach().cpu().double().numpy()
-            bias = (layer.bias.detach().cpu().double().numpy() if layer.bias is not None
-                    else [0] * weight.shape[0])
-            return weight, bias
-
-        (W, b), (V, c) = arrays(mods[0]), arrays(mods[2])
+        """From a ``torch.nn.Module`` with one hidden layer, e.g. ``nn.Sequential(Linear(d, N),
+        ReLU(), Linear(N, m))`` (Flatten, Dropout, Identity allowed; exact float values; checked
+        against the module's forward, see :mod:`relugeom.model.formats.pytorch`). A deeper model
+        is refused, pointing to :meth:`DeepNetwork.from_torch
+        <relugeom.model.deep.DeepNetwork.from_torch>` and ``relugeom.load_network``."""
+        chain, _ = chain_from_module(model)
+        if len(chain.layers) != 2:
+            raise InputError(f"the PyTorch module has {len(chain.layers) - 1} hidden layers "
+                             f"(widths {chain.widths}); a ShallowNetwork has one: use "
+                             "DeepNetwork.from_torch(model), or relugeom.load_network(model), "
+                             "which returns a ShallowNetwork or a DeepNetwork as fits")
+        (W, b), (V, c) = chain.pairs()
         return cls.from_numpy(W, b, V, c)
 
     @classmethod

@@ -63,7 +63,7 @@ def test_from_torch():
     x = [Fraction(1, 2), Fraction(-1), Fraction(2)]
     expected = model(torch.tensor([[float(v) for v in x]], dtype=torch.float32)).item()
     assert abs(float(net(x)[0]) - expected) < 1e-5
-    with pytest.raises(InputError, match="module 1"):
+    with pytest.raises(InputError, match="module '1'"):
         DeepNetwork.from_torch(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1),
                                                    torch.nn.Linear(1, 1)))
 
