@@ -11,9 +11,11 @@ from typing import Any
 
 from ..errors import InputError
 from ..exact.numbers import to_rational
+from ..parallel import Interrupted
 from ..search import MAX_CASES
 from ..search.conjectures import CATALOGUE
-from ._common import check_output_directory, print_json, print_table, whole_number
+from ._common import (add_parallel_options, check_output_directory, parallel_options, print_json,
+                      print_table, whole_number)
 
 # The search runs on hypothesis, an optional dependency (relugeom[test]): imported in run().
 FEATURES = ("duplicate", "scaled", "opposite", "parallel", "concurrent", "dead", "always_active",
@@ -32,6 +34,13 @@ built-in catalogue. Values beginning with a minus sign need '=': --values=-1,0,1
 The exhaustive family is counted before the search starts: Σ over shapes of |values|^P
 networks, each with C(|grid|^d, n) samples. A family of more than --max-cases cases (default
 {max_cases:,}) is refused with its size; narrow it or raise --max-cases.
+
+--jobs N runs the search on N worker processes (-1: every core; --scheduler tcp://host:8786
+runs it on a Dask cluster). The exhaustive search gives the same answer and counts for every
+N; the random search with --jobs N runs N independent streams seeded from one SeedSequence,
+so its answer depends on --seed and N (the same for the same pair). --resume FILE keeps the
+covered ranges of an exhaustive search in FILE: run the same command again after a kill or
+Ctrl-C and only what is missing is searched.
 """
 
 
@@ -63,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exhaustive", action="store_true",
                         help="visit every case of a finite family instead of random examples")
     parser.add_argument("--values", metavar="Q,..", type=_rationals, default=None,
-                        help="exhaustive mode: the entries of W, b, V, c (default --values=-1,0,1)")
+                        help="exhaustive mode: the entries of W, b, V, c "
+                             "(default --values=-1,0,1)")
     parser.add_argument("--grid", metavar="Q,..", type=_rationals, default=None,
                         help="exhaustive mode: coordinates of the sample grid (default "
                              "--grid=-3/2,-1/2,1/2,3/2)")
@@ -72,6 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              f"cases or networks; it is counted first (default {MAX_CASES:,})")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="exhaustive mode: progress bar on stderr (default: on a terminal)")
+    parser.add_argument("--resume", metavar="FILE", default=None,
+                        help="exhaustive mode: checkpoint file of the covered cases (created if "
+                             "missing); the same command with the same FILE continues a "
+                             "killed or interrupted run")
+    add_parallel_options(parser)
     parser.add_argument("--save", metavar="DIR",
                         help="write network.json, sample.json and the regression test to DIR "
                              "(created if missing; must be a directory, checked before the "
@@ -126,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"relugeom search needs hypothesis ({exc}); install it with "
                          "pip install 'relugeom[test]' or pip install hypothesis") from None
     _check_mode_options(args)
+    where = parallel_options(args)
     if args.save is not None:  # before the search, which may be long
         check_output_directory(args.save, "--save")
     conj = load_conjecture(args.conjecture)
@@ -135,17 +151,23 @@ def run(args: argparse.Namespace) -> int:
             options: dict[str, Any] = {k: v for k, v in (
                 ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
                 ("output_dim", args.output_dim), ("n", args.samples)) if v is not None}
-            result = exhaustive_search(
-                conj, values=DEFAULT_VALUES if args.values is None else args.values,
-                grid=DEFAULT_GRID if args.grid is None else args.grid, progress=args.progress,
-                max_cases=MAX_CASES if args.max_cases is None else args.max_cases, **options)
+            try:
+                result = exhaustive_search(
+                    conj, values=DEFAULT_VALUES if args.values is None else args.values,
+                    grid=DEFAULT_GRID if args.grid is None else args.grid,
+                    progress=args.progress, resume=args.resume,
+                    max_cases=MAX_CASES if args.max_cases is None else args.max_cases,
+                    **options, **where)
+            except Interrupted as stop:   # what was covered, and what was not
+                print(f"relugeom search: {stop}", file=sys.stderr)
+                return 130
         else:
             options = {k: v for k, v in (
                 ("input_dim", args.input_dim), ("hidden_width", args.hidden_width),
                 ("output_dim", args.output_dim), ("n", args.samples), ("features", args.features))
                 if v is not None}
             result = search(conj, max_examples=200 if args.max_examples is None
-                            else args.max_examples, seed=args.seed or 0, **options)
+                            else args.max_examples, seed=args.seed or 0, **options, **where)
     saved = result.counterexample.save(args.save) if args.save and result.found else None
     if args.json:
         report = result.to_dict()
@@ -173,7 +195,8 @@ def _check_mode_options(args: argparse.Namespace) -> None:
                              "with --max-cases)")
     else:
         given = [name for name, value in (("--values", args.values), ("--grid", args.grid),
-                                          ("--max-cases", args.max_cases)) if value is not None]
+                                          ("--max-cases", args.max_cases),
+                                          ("--resume", args.resume)) if value is not None]
         if given:
             raise InputError(f"{', '.join(given)} describe{'s' * (len(given) == 1)} the "
                              "exhaustive search: add --exhaustive")

@@ -2,10 +2,11 @@
 
 For a distribution on inputs, draw x_1, x_2, … independently and follow the local dimension
 dim(θ, {x_1..x_n}) as n grows. It never decreases (J gains rows) and never exceeds the
-functional dimension (see :mod:`relugeom.geometry.functional`); :func:`sampling_convergence` records,
-for several independent repeats, the exact curve and the smallest n at which it reaches
-fdim, together with what explains that n: the regions the rank needs (exact) and their
-probabilities under the distribution (estimated by sampling, and labelled so).
+functional dimension (see :mod:`relugeom.geometry.functional`);
+:func:`sampling_convergence` records, for several independent repeats, the exact curve and
+the smallest n at which it reaches fdim, together with what explains that n: the regions the
+rank needs (exact) and their probabilities under the distribution (estimated by sampling,
+and labelled so).
 
 What explains a large n, per region and per neuron:
 
@@ -43,6 +44,7 @@ uses the r-th child of ``numpy.random.SeedSequence(seed)``, the probability esti
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from dataclasses import dataclass
@@ -60,6 +62,7 @@ from ..linalg import integer_rows
 from ..model.patterns import ReluPrime
 from ..model.sample import as_sample
 from ..model.shallow import ShallowNetwork, as_shallow
+from ..parallel import check_jobs, parallel_map
 from ..rank.dimension import local_dimension
 from ..rank.jacobian import jacobian
 from .functional import FunctionalDimension, functional_dimension, region_deficits
@@ -410,18 +413,24 @@ def _run(network: ShallowNetwork, distribution: Distribution, rng: np.random.Gen
 def sampling_convergence(network: ShallowNetwork, distribution: Distribution, *,
                          repeats: int = 20, max_points: int = 2000, seed: int = 0,
                          probability_draws: int = 10000, relu_prime_at_zero: ReluPrime = "error",
-                         functional: FunctionalDimension | None = None) -> SamplingConvergence:
+                         functional: FunctionalDimension | None = None, n_jobs: int = 1,
+                         backend: str | None = None,
+                         scheduler: str | None = None) -> SamplingConvergence:
     """Local dimension of growing random samples against the functional dimension.
 
     For each of ``repeats`` independent streams x_1, x_2, … from ``distribution`` the exact
     dimension dim(θ, {x_1..x_n}) is followed until it reaches fdim or n = ``max_points``.
     Region probabilities are estimated from ``probability_draws`` further draws; each region
-    also gets its exact deficit (:func:`relugeom.geometry.functional.region_deficits`): a region with
-    deficit δ > 0 must hold at least ⌈δ/m⌉ points of any sample reaching fdim, so rare
+    also gets its exact deficit (:func:`relugeom.geometry.functional.region_deficits`): a
+    region with deficit δ > 0 must hold at least ⌈δ/m⌉ points of any sample reaching fdim, so rare
     necessary regions are what make n large.
 
     Cost: per point, m rows reduced against at most fdim kept rows (O(m·fdim·P) integer
     operations); the estimate costs O(draws·H·d) integer operations (H hyperplanes).
+
+    The repeats run on ``n_jobs`` workers (or a Dask cluster, see
+    :func:`relugeom.parallel.parallel_map`); repeat r draws from its own stream, the r-th child
+    of ``SeedSequence(seed)``, so the result is the same for every ``n_jobs``.
     """
     network = as_shallow(network, "the sampling convergence")
     if distribution.input_dim != network.input_dim:
@@ -431,6 +440,7 @@ def sampling_convergence(network: ShallowNetwork, distribution: Distribution, *,
     max_points = check_count(max_points, "max_points", 1)
     probability_draws = check_count(probability_draws, "probability_draws", 0)
     seed = check_count(seed, "seed", 0)
+    check_jobs(n_jobs, "dask" if scheduler else backend)
     if functional is not None and functional.network != network:
         raise InputError("the functional dimension passed is for another network")
     result = functional or functional_dimension(network, relu_prime_at_zero=relu_prime_at_zero)
@@ -454,9 +464,11 @@ def sampling_convergence(network: ShallowNetwork, distribution: Distribution, *,
                                        relu_prime_at_zero=convention)
 
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(repeats + 1)]
-    runs = tuple(_run(network, distribution, streams[r], hyperplanes, pattern_of,
-                      result.functional_dimension, max_points, convention)
-                 for r in range(repeats))
+    repeat = functools.partial(_run, network, distribution, hyperplanes=hyperplanes,
+                               pattern_of=pattern_of, target=result.functional_dimension,
+                               max_points=max_points, convention=convention)
+    runs = tuple(parallel_map(repeat, streams[:repeats], n_jobs=n_jobs, backend=backend,
+                              scheduler=scheduler))
 
     counts: dict[int, int] = {}
     drawn, rejected = 0, 0

@@ -13,9 +13,11 @@
 - :mod:`~relugeom.search.regression`: the pytest regression test of a counterexample;
 - :mod:`~relugeom.search.testing`: ``assert_conjecture`` for a user's own test suite.
 
-Strategies, the two searches, shrinking and testing need hypothesis
-(``pip install relugeom[test]``); the names of the search are imported on first use, so
-``import relugeom.search`` works without it.
+Both searches run on several workers or a Dask cluster (``n_jobs=``, ``scheduler=``; see
+:mod:`relugeom.parallel`) with the serial answer (exhaustive) or an answer fixed by the seed
+and the number of streams (random). Strategies, the two searches, shrinking and testing need
+hypothesis (``pip install relugeom[test]``); the names of the search are imported on first
+use, so ``import relugeom.search`` works without it.
 """
 
 import importlib

@@ -34,6 +34,7 @@ from ..analysis import Analysis
 from ..arrangement.cells import enumerate_cells, hyperplane_arrangement
 from ..arrangement.zaslavsky import region_counts
 from ..errors import InputError
+from ..geometry.deep_functional import deep_functional_dimension
 from ..model.network import Network
 from ..rank.dimension import local_dimension
 
@@ -337,6 +338,14 @@ def _rescaling_direction(network: Network, j: int) -> list[Fraction]:
     return rho
 
 
+def _fdim_regions(a: Analysis) -> bool:
+    # docs/theory.md#deep-fdim: fdim ≤ min(P − Σ hidden widths, m·(d+1)·R), and dim ≤ fdim
+    result = deep_functional_dimension(a.network, relu_prime_at_zero=0)
+    fdim, R = result.functional_dimension, result.activation_regions
+    return (a.local_dimension <= fdim <= result.symmetry_bound
+            and fdim <= a.output_dim * (a.input_dim + 1) * R)
+
+
 def _theorem_checks(a: Analysis) -> bool:
     return all(v.status != "fails" for v in a.theorems.values())
 
@@ -400,6 +409,11 @@ _ENTRIES = [
            "the square-loss Hessian JᵀJ at interpolation has P − dim flat directions, among "
            "them the rescaling directions", "proved",
            "rank JᵀJ = rank J over Q, and J·ρ_j = 0 for each rescaling direction ρ_j",
+           output_dim=(1, 2), n=(1, 6)),
+    _entry("TD", "fdim_regions", _fdim_regions,
+           "dim ≤ fdim ≤ min(P − Σ hidden widths, m·(d+1)·R), R the activation regions",
+           "proved", "every Jacobian row is affine in x on an activation region, at any "
+           "depth, so d+1 points per region decide fdim (docs/theory.md#deep-fdim)",
            output_dim=(1, 2), n=(1, 6)),
     _entry("TC", "theorem_checks", _theorem_checks,
            "no theorem check of relugeom.checks (Analysis.theorems) fails", "proved",

@@ -16,8 +16,11 @@ for a given seed. For a proof on a finite family, see :mod:`relugeom.search.exha
 
 from __future__ import annotations
 
+import functools
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given
 from hypothesis import seed as _seed
 from hypothesis import settings
@@ -26,7 +29,9 @@ from hypothesis.errors import Unsatisfiable, UnsatisfiedAssumption
 from ..errors import InputError, check_count
 from ..model.patterns import check_relu_prime
 from ..model.shallow import ShallowNetwork
+from ..parallel import check_jobs, imap, workers
 from .conjectures import Conjecture, TrackedAnalysis, as_conjecture
+from .loading import portable
 from .regression import loader_source
 from .results import ConjectureError, Counterexample, SearchResult, is_verdict
 from .shrinking import shrink
@@ -90,13 +95,25 @@ class _Raised(Exception):
 
 
 def search(conjecture: Any, *, max_examples: int = 200, seed: int = 0, strategy: Any = None,
-           max_shrinks: int = 50, relu_prime_at_zero: Any = "error",
+           max_shrinks: int = 50, relu_prime_at_zero: Any = "error", n_jobs: int = 1,
+           backend: str | None = None, scheduler: str | None = None, streams: int | None = None,
            **family: Any) -> SearchResult:
     """Random search for a counterexample with hypothesis; see :func:`find_counterexample`.
 
     Returns the full :class:`~relugeom.search.results.SearchResult` (counterexample or None,
     examples tried, the first failure, examples skipped by ``hypothesis.assume``). Cost: as
     :func:`find_counterexample`.
+
+    In parallel (``n_jobs`` workers, or a Dask cluster: see
+    :func:`relugeom.parallel.parallel_map`) the search is split into ``streams`` independent
+    searches (default: one per worker, so ``n_jobs=1`` is the plain search above). Stream s
+    has the seed :func:`stream_seeds` (seed, streams)[s] — the s-th child of
+    ``numpy.random.SeedSequence(seed)`` — and max_examples // streams examples (one more for
+    the first max_examples mod streams streams). The answer is the counterexample of the
+    first stream, in stream order, that found one, and the counts add up the streams up to
+    it; the streams after it are cancelled. So the result depends on ``seed`` and ``streams``
+    only, not on timing or on where the streams ran: ``streams=2, n_jobs=1`` gives exactly
+    the answer of ``n_jobs=2``.
 
     >>> result = search("symmetry_bound", max_examples=20)
     >>> result.found, result.examples_tried
@@ -106,7 +123,15 @@ def search(conjecture: Any, *, max_examples: int = 200, seed: int = 0, strategy:
     seed = check_count(seed, "seed", 0)
     max_shrinks = check_count(max_shrinks, "max_shrinks", 0)
     relu_prime_at_zero = check_relu_prime(relu_prime_at_zero)
+    n_jobs = check_jobs(n_jobs, "dask" if scheduler else backend)
+    streams = check_count(streams, "streams", 1) if streams is not None else \
+        1 if n_jobs == 1 else workers(n_jobs)
     conj = as_conjecture(conjecture)
+    if streams > 1 and max_examples > 1:
+        return _in_streams(conj, min(streams, max_examples), max_examples, seed,
+                           {"strategy": strategy, "max_shrinks": max_shrinks,
+                            "relu_prime_at_zero": relu_prime_at_zero, **family},
+                           {"n_jobs": n_jobs, "backend": backend, "scheduler": scheduler})
     options = {**DEFAULT_FAMILY, **conj.family, **family}
     custom_strategy = strategy
     if strategy is None:
@@ -193,3 +218,64 @@ def _confirm(conj: Conjecture, network: ShallowNetwork, X: tuple,
                               "True", network, X)
     return Counterexample(conj.name, network, analysis.X, analysis.reads,
                           loader_source(conj), relu_prime_at_zero)
+
+
+def stream_seeds(seed: int, streams: int) -> list[int]:
+    """The hypothesis seeds of the ``streams`` streams of a parallel search with ``seed``: the
+    first 32-bit word of each child of ``numpy.random.SeedSequence(seed)``.
+
+    >>> stream_seeds(0, 2) == stream_seeds(0, 3)[:2]
+    True
+    """
+    return [int(child.generate_state(1)[0])
+            for child in np.random.SeedSequence(seed).spawn(streams)]
+
+
+def _in_streams(conj: Conjecture, streams: int, max_examples: int, seed: int,
+                options: dict, where: dict) -> SearchResult:
+    """The search split into independent streams (see :func:`search`), run where ``where``
+    says; the first stream, in order, that finds a counterexample answers."""
+    budgets = [max_examples // streams + (s < max_examples % streams) for s in range(streams)]
+    tasks = list(zip(stream_seeds(seed, streams), budgets))
+    results = imap(functools.partial(_stream, portable(conj), options), tasks, batch_size=1,
+                   **where)
+    tried = skipped = 0
+    try:
+        for result in results:
+            if isinstance(result, _StreamFailure):
+                raise result.error()
+            if result.found:
+                counterexample = replace(result.counterexample, loader=loader_source(conj))
+                return SearchResult(conj, counterexample, tried + result.examples_tried,
+                                    "random", seed, result.family,
+                                    tried + result.first_failure, skipped + result.skipped)
+            tried += result.examples_tried
+            skipped += result.skipped
+            family = result.family
+    finally:
+        results.close()
+    return SearchResult(conj, None, tried, "random", seed, family, None, skipped)
+
+
+def _stream(conj: Conjecture, options: dict,
+            task: tuple[int, int]) -> SearchResult | _StreamFailure:
+    seed, budget = task
+    try:
+        return search(conj, max_examples=budget, seed=seed, streams=1, **options)
+    except ConjectureError as exc:
+        return _StreamFailure(exc)
+
+
+class _StreamFailure:
+    """A :class:`ConjectureError` of a stream, as plain data: the exception is built from the
+    parts of its message, so it cannot be unpickled, and a worker's would break the pool."""
+
+    def __init__(self, exc: ConjectureError):
+        self.message, self.name = str(exc), exc.conjecture
+        self.network, self.X = exc.network, exc.X
+
+    def error(self) -> ConjectureError:
+        exc = ConjectureError.__new__(ConjectureError)
+        InputError.__init__(exc, self.message)
+        exc.conjecture, exc.network, exc.X = self.name, self.network, self.X
+        return exc

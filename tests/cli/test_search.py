@@ -46,7 +46,8 @@ def test_exhaustive_json(capsys):
     assert report["counterexample"] is None and report["proved_on_family"]
     report = run_json(capsys, "F1", "--exhaustive", "--hidden-width", "1", "--samples", "1",
                       "--values=-1,0,1", "--grid=1/2,3/2")
-    assert report["counterexample"]["network"] == {"W": [[0]], "b": [1], "V": [[0]], "c": [0]}
+    assert report["counterexample"]["network"] == {"W": [["0"]], "b": ["1"], "V": [["0"]],
+                                                   "c": ["0"]}
     assert report["counterexample"]["X"] == [["1/2"]]
 
 
