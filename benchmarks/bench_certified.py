@@ -1,20 +1,25 @@
 """Certified exact rank on trained-like float weights: the front door against numpy, same process.
 
-Cases are what users bring: float64 or float32 He-initialised weights (their exact binary
-values), shallow and deep, on Gaussian data, duplicated samples, samples on a low-dimensional
-subspace, half-dead networks and near-duplicate neurons.
+The grid is what users bring: float64 and float32 He-initialised weights (their exact binary
+values), shallow (d = 20, 43, 64, 784) and deep ([20,30,30,1], [10,10,10,10,1], [64,32,32,10],
+[784,30,30,30,10]); data: Gaussian, sklearn digits (d = 64), an MNIST subset (d = 784, pixels/255
+as floats), duplicated samples, samples on a low-dimensional subspace; networks: plain,
+half-dead, near-duplicate neurons, large biases (most neurons active on almost every sample or
+almost none); several weight seeds.
 
-- exact: ``local_dimension_report(net, X, method="modular")`` — the certified modular path that
-  ``method="auto"`` tries first. When it is certified (``exact``), that is what auto returns;
-  when it is not, the row shows the certified interval [lower, upper] and auto would fall back
-  to exact elimination (not run here: on float weights it can take hours).
-- numpy: the float Jacobian (:func:`relugeom.numeric_jacobian`) and ``np.linalg.matrix_rank``
-  (numpy's rule S.max()·max(shape)·eps), with the singular-value gap σ_r/σ_{r+1} at its rank.
+- relugeom: ``local_dimension_report(net, X, fallback="interval")`` (``method="auto"``):
+  structural certificates, then the verified kernel, else a certified interval with ``exact``
+  False (never an elimination of unbounded cost). The seconds include reading the float
+  arrays exactly.
+- numpy: the float Jacobian (:func:`relugeom.numeric_jacobian`) and its singular values, numpy's
+  rule S.max()·max(shape)·eps (``matrix_rank``), with the singular-value gap σ_r/σ_{r+1}.
 
-The ratio is exact seconds / numpy seconds (lower is better). Pin BLAS threads alike on both
-sides with OPENBLAS_NUM_THREADS=1 in the environment.
+ratio = relugeom seconds / numpy seconds (lower is better), both in this process, BLAS pinned
+alike (``--threads 1`` pins it before numpy loads). ``--memory`` adds the peak RSS growth of a
+second, untimed relugeom run. Each case is run once after one warm-up case.
 
-    python benchmarks/bench_certified.py [--quick] [--json PATH]
+    python benchmarks/bench_certified.py --threads 1 [--quick] [--seeds 0,1,2] [--memory]
+        [--json PATH]
 """
 
 from __future__ import annotations
@@ -22,22 +27,30 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 
-import numpy as np
+from threads import set_threads
 
-from relugeom import DeepNetwork, ShallowNetwork, local_dimension_report, numeric_jacobian
+if __name__ == "__main__":
+    set_threads(sys.argv)
+
+import numpy as np  # noqa: E402
+
+from relugeom import (DeepNetwork, ShallowNetwork, local_dimension_report,  # noqa: E402
+                      numeric_jacobian)
 
 
-def he_layers(widths: list[int], rng: np.random.Generator, dtype: type) -> list[tuple]:
+def he_layers(widths: list[int], rng: np.random.Generator, dtype: type,
+              bias_scale: float = 0.1) -> list[tuple]:
     return [(rng.normal(0.0, np.sqrt(2.0 / a), (b, a)).astype(dtype).astype(float),
-             rng.normal(0.0, 0.1, b).astype(dtype).astype(float))
+             rng.normal(0.0, bias_scale, b).astype(dtype).astype(float))
             for a, b in zip(widths, widths[1:])]
 
 
 def network(widths: list[int], seed: int, dtype: type, kind: str) -> ShallowNetwork | DeepNetwork:
     rng = np.random.default_rng(seed)
-    layers = he_layers(widths, rng, dtype)
+    layers = he_layers(widths, rng, dtype, 3.0 if kind == "large biases" else 0.1)
     W, b = layers[0]
     if kind == "half dead":  # half the first-layer neurons inactive on every sample
         b[: len(b) // 2] = -1e3
@@ -49,29 +62,45 @@ def network(widths: list[int], seed: int, dtype: type, kind: str) -> ShallowNetw
     return DeepNetwork.from_numpy(layers)
 
 
-def sample(d: int, n: int, seed: int, kind: str) -> np.ndarray:
+def sample(d: int, n: int, seed: int, data: str) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
-    if kind == "duplicates":  # 10% distinct samples
+    if data == "duplicates":  # 10% distinct samples
         return np.repeat(rng.normal(size=(max(n // 10, 1), d)), 10, axis=0)[:n]
-    if kind == "subspace":  # samples exactly on a 3-dimensional subspace (small integers: a
+    if data == "subspace":  # samples exactly on a 3-dimensional subspace (small integers: a
         # float product Z·A of normal draws has rank 3 only up to rounding, exactly full rank)
         return (rng.integers(-3, 4, (n, 3)) @ rng.integers(-3, 4, (3, d))).astype(float)
+    if data == "digits":
+        from sklearn.datasets import load_digits
+        X = load_digits().data
+        return X[rng.permutation(len(X))[:n]] / 16.0
+    if data == "mnist":
+        from relugeom.model.datasets import load_mnist
+        return load_mnist(n, seed=seed).floats
     return rng.normal(size=(n, d))
 
 
-QUICK = [([20, 8, 1], 50), ([20, 32, 3], 200), ([64, 32, 10], 200), ([20, 30, 30, 1], 100),
-         ([10, 10, 10, 10, 1], 50)]
-FULL = QUICK + [([64, 100, 3], 1000), ([784, 8, 10], 200), ([20, 100, 1], 2000),
-                ([64, 32, 32, 10], 200), ([784, 30, 30, 30, 10], 200)]
-KINDS = [("gaussian", "plain"), ("duplicates", "plain"), ("subspace", "plain"),
-         ("gaussian", "half dead"), ("gaussian", "near duplicates")]
+# (widths, n, [(data, kind), ...]) — every dtype and seed runs each pair
+VARIED = [("gaussian", "plain"), ("duplicates", "plain"), ("subspace", "plain"),
+          ("gaussian", "half dead"), ("gaussian", "near duplicates")]
+QUICK = [([20, 8, 1], 50, VARIED), ([20, 32, 3], 200, VARIED), ([64, 8, 3], 50, VARIED),
+         ([64, 32, 10], 200, [("digits", "plain"), ("digits", "half dead")]),
+         ([43, 24, 3], 320, [("gaussian", "large biases")]),
+         ([20, 30, 30, 1], 100, VARIED), ([10, 10, 10, 10, 1], 50, VARIED)]
+FULL = QUICK + [
+    ([20, 100, 1], 2000, [("gaussian", "plain"), ("duplicates", "plain")]),
+    ([64, 100, 3], 1000, [("digits", "plain"), ("gaussian", "large biases")]),
+    ([784, 8, 10], 200, [("mnist", "plain"), ("mnist", "half dead")]),
+    ([20, 30, 30, 1], 2000, [("gaussian", "plain")]),
+    ([64, 32, 32, 10], 200, [("digits", "plain"), ("gaussian", "half dead")]),
+    ([784, 30, 30, 30, 10], 200, [("mnist", "plain")])]
 
 
-def run_case(widths: list[int], n: int, dtype: type, data: str, kind: str, seed: int) -> dict:
+def run_case(widths: list[int], n: int, dtype: type, data: str, kind: str, seed: int,
+             memory: bool) -> dict:
     net = network(widths, seed, dtype, kind)
     X = sample(widths[0], n, seed, data)
     start = time.perf_counter()
-    report = local_dimension_report(net, X, method="modular")
+    report = local_dimension_report(net, X, fallback="interval")
     exact_s = time.perf_counter() - start
     start = time.perf_counter()
     J = numeric_jacobian(net, X)
@@ -80,32 +109,49 @@ def run_case(widths: list[int], n: int, dtype: type, data: str, kind: str, seed:
     numpy_s = time.perf_counter() - start
     gap = (float(S[numpy_rank - 1] / S[numpy_rank]) if 0 < numpy_rank < len(S) and S[numpy_rank]
            else None)
+    peak = None
+    if memory:
+        from bench_scale import PeakMemory
+        with PeakMemory() as mem:
+            local_dimension_report(net, X, fallback="interval")
+        peak = mem.mib
     return {"widths": widths, "n": n, "dtype": np.dtype(dtype).name, "data": data, "kind": kind,
-            "rank": report.value, "exact": report.exact, "certificate": report.certificate,
-            "lower": report.lower_bound, "upper": report.upper_bound,
-            "exact_seconds": exact_s, "numpy_rank": numpy_rank, "numpy_seconds": numpy_s,
-            "ratio": exact_s / numpy_s, "gap": gap}
+            "seed": seed, "rank": report.value, "exact": report.exact,
+            "certificate": report.certificate, "lower": report.lower_bound,
+            "upper": report.upper_bound, "exact_seconds": exact_s, "numpy_rank": numpy_rank,
+            "numpy_seconds": numpy_s, "ratio": exact_s / numpy_s, "gap": gap,
+            "peak_mib": peak}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the small architectures only")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0", help="weight seeds, comma-separated")
+    parser.add_argument("--memory", action="store_true", help="also the peak RSS growth")
+    parser.add_argument("--threads", help="BLAS threads (set before numpy loads)")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    run_case([20, 8, 1], 50, np.float64, "gaussian", "plain", 99, False)  # warm-up: imports
     rows = []
-    print(f"{'architecture':>22} {'n':>5} {'dtype':>7} {'data / kind':>26} {'rank':>6} "
-          f"{'numpy':>6} {'exact s':>8} {'numpy s':>8} {'ratio':>7}  certificate")
-    for widths, n in (QUICK if args.quick else FULL):
-        for dtype in (np.float64, np.float32):
-            for data, kind in KINDS:
-                row = run_case(widths, n, dtype, data, kind, args.seed)
-                rows.append(row)
-                shown = (row["certificate"] if row["exact"] else
-                         f"NOT CERTIFIED: {row['lower']} ≤ rank ≤ {row['upper']}")
-                print(f"{str(widths):>22} {n:>5} {row['dtype']:>7} {data + ' / ' + kind:>26} "
-                      f"{row['rank']:>6} {row['numpy_rank']:>6} {row['exact_seconds']:>8.3f} "
-                      f"{row['numpy_seconds']:>8.3f} {row['ratio']:>7.2f}  {shown}", flush=True)
+    print(f"{'architecture':>22} {'n':>5} {'dtype':>7} {'data / kind':>27} {'seed':>4} "
+          f"{'rank':>6} {'numpy':>6} {'gap':>8} {'relugeom s':>10} {'numpy s':>8} {'ratio':>7} "
+          f"{'MiB':>5}  certificate")
+    for widths, n, pairs in (QUICK if args.quick else FULL):
+        for data, kind in pairs:
+            for dtype in (np.float64, np.float32):
+                for seed in seeds:
+                    row = run_case(widths, n, dtype, data, kind, seed, args.memory)
+                    rows.append(row)
+                    shown = (row["certificate"] if row["exact"] else
+                             f"NOT CERTIFIED: {row['lower']} ≤ rank ≤ {row['upper']}")
+                    gap = f"{row['gap']:.2g}" if row["gap"] is not None else "—"
+                    mib = f"{row['peak_mib']:.0f}" if row["peak_mib"] is not None else "—"
+                    print(f"{str(widths):>22} {n:>5} {row['dtype']:>7} "
+                          f"{data + ' / ' + kind:>27} {seed:>4} {row['rank']:>6} "
+                          f"{row['numpy_rank']:>6} {gap:>8} {row['exact_seconds']:>10.4f} "
+                          f"{row['numpy_seconds']:>8.4f} {row['ratio']:>7.2f} {mib:>5}  {shown}",
+                          flush=True)
     ratios = [r["ratio"] for r in rows]
     certified = sum(r["exact"] for r in rows)
     print(f"{certified}/{len(rows)} certified; ratio median {statistics.median(ratios):.2f}, "

@@ -6,9 +6,11 @@ from fractions import Fraction
 
 import flint
 
+from .integer import full_or_exact_rank
+
 
 def rank(rows: list[list[int]], nrows: int, ncols: int) -> int:
-    return flint.fmpz_mat(rows).rank()
+    return full_or_exact_rank(flint.fmpz_mat(rows))
 
 
 def nullspace(rows: list[list[int]], nrows: int, ncols: int) -> list[tuple[Fraction, ...]]:

@@ -8,6 +8,10 @@ it is proved equal to the rank over Q (``exact``), and its ``certificate``:
   named in parentheses; the numbers behind it are in ``bounds``;
 - ``"factorization"``: a rank mod p proved exact by an exact factorization identity (every
   column an exact combination of the pivot columns);
+- ``"verified kernel"``: a rank mod p proved exact by as many independent kernel vectors as
+  it leaves, checked exactly (:mod:`relugeom.linalg.verified`);
+- ``"interval"``: no certificate within the budget: ``lower_bound`` ≤ rank ≤ ``upper_bound``,
+  both proven, ``exact`` False;
 - ``"probabilistic"``: a certified lower bound only, below the true rank with probability at
   most ``epsilon``;
 - ``"numeric"``: a float estimate under the stated ``tolerance`` rule, never exact.

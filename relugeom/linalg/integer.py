@@ -27,8 +27,28 @@ def _lists(M: Any) -> list[list[int]]:
 
 
 def rank(A: Any) -> int:
-    """Rank over Q of an integer matrix (fraction-free elimination)."""
-    return flint.fmpz_mat(_rows(A)).rank()
+    """Rank over Q of an integer matrix (fraction-free elimination).
+
+    A rank mod p equal to the smaller side is already exact (it is a lower bound, and the rank
+    cannot exceed the smaller side); otherwise the matrix is eliminated with its longer side
+    as rows: python-flint's elimination of a wide matrix can be a thousand times slower than of
+    its transpose.
+    """
+    return full_or_exact_rank(flint.fmpz_mat(_rows(A)))
+
+
+#: The prime of the full-rank shortcut (any prime gives a lower bound).
+_SHORTCUT_PRIME = 2_147_483_629
+
+
+def full_or_exact_rank(M: "flint.fmpz_mat") -> int:
+    """rank_Q of an fmpz_mat: min(shape) if a rank mod a prime says so, else eliminated tall."""
+    r, c = M.nrows(), M.ncols()
+    if r == 0 or c == 0:
+        return 0
+    if flint.nmod_mat(M, _SHORTCUT_PRIME).rank() == min(r, c):
+        return min(r, c)
+    return (M.transpose() if r < c else M).rank()
 
 
 def rank_mod(A: Any, p: int) -> int:

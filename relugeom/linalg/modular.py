@@ -44,6 +44,7 @@ denominators, built from floats (their exact binary values: mantissa·2^e, so a 
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from typing import Any, Iterable, Sequence
@@ -71,13 +72,19 @@ def random_primes(count: int, seed: int = 0, bits: int = PRIME_BITS) -> list[int
     >>> len(set(ps)) == 3 and all(2**20 < p < 2**21 for p in ps)
     True
     """
+    return list(_primes(count, seed, bits))
+
+
+@functools.lru_cache(maxsize=256)
+def _primes(count: int, seed: int, bits: int) -> tuple[int, ...]:
+    # drawn once per (count, seed, bits): the search costs about 50 primality tests a prime
     rng = random.Random(f"relugeom-primes-{seed}-{bits}")
     found: list[int] = []
     while len(found) < count:
         candidate = rng.randrange(2 ** (bits - 1) + 1, 2 ** bits, 2)
         if flint.fmpz(candidate).is_prime() and candidate not in found:
             found.append(candidate)
-    return found
+    return tuple(found)
 
 
 def prime_count(bits: int = PRIME_BITS) -> int:

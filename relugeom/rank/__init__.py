@@ -5,7 +5,7 @@
   shallow and deep networks alike;
 - :mod:`~relugeom.rank.shallow` and :mod:`~relugeom.rank.deep`: the certified modular engines,
   with their proven upper bounds; :mod:`~relugeom.rank.relations`: the local relations that
-  sharpen them;
+  sharpen them; :mod:`~relugeom.rank.verified`: the verified-kernel certificate of J;
 - :mod:`~relugeom.rank.explain`: why the rank is what it is (rank structure, kernel split).
 """
 

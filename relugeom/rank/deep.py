@@ -43,7 +43,7 @@ from ..model.patterns import ReluPrime
 from ..model.sample import as_sample
 from .backprop import (integer_pass, scaled_jacobian, scaled_jacobian_blocks,
                        scaled_jacobian_columns)
-from .relations import choose_samples, exact_rank, local_columns
+from .relations import BudgetExceeded, WorkBudget, choose_samples, exact_rank, local_columns
 
 #: Largest Jacobian (entries) for which a rank below the upper bound is certified exactly.
 CERTIFY_LIMIT = 4_000_000
@@ -210,8 +210,8 @@ def _layer_blocks(deep: Any, exact: Any) -> Iterator[tuple]:
 
 def _local_gain(deep: Any, exact: Any, p: int, meeting: dict) -> int:
     """How much the structural bound is lowered by exact arguments on a set T of samples (chosen
-    as in :func:`relugeom.rank.relations.choose_samples`, over all layers). ``meeting``: l → (Y_l mod p,
-    the rank the structural bound subtracted).
+    as in :func:`relugeom.rank.relations.choose_samples`, over all layers). ``meeting``:
+    l → (Y_l mod p, the rank the structural bound subtracted).
 
     With Φ_lj(u) = Σ_i u_i e_i ⊗ g_ilj (g_ilj ∈ Q^m the block of G_l[:, j] at sample i),
     C_l = Σ_j Φ_lj(U_lj), U_lj = colspace h̃_{l−1}[S_lj]. Let A_l = Σ_j Φ_lj(U_lj ∩ E_T) ⊆ C_l
@@ -237,14 +237,23 @@ def _local_gain(deep: Any, exact: Any, p: int, meeting: dict) -> int:
     T = np.zeros(n, bool)
     for _, H_tilde, families in data:
         T |= choose_samples(H_tilde, [act for act, _ in families], m, p)
-    columns = {l: local_columns(H_tilde, families, T, p) for l, H_tilde, families in data}
-    dims = {l: exact_rank(cols, m) for l, cols in columns.items()}
+    budget = WorkBudget()
+    try:
+        columns = {l: local_columns(H_tilde, families, T, p, budget)
+                   for l, H_tilde, families in data}
+        dims = {l: exact_rank(cols, m, budget, p) for l, cols in columns.items()}
+    except BudgetExceeded:  # the exact local terms would take too long: no gain claimed
+        return 0
     gain = sum(len(columns[l]) - dims[l] for l in columns)
     for l, (Y, rank_Y) in meeting.items():
         later = [c for k in range(l + 1, deep.depth + 1) for c in columns[k]]
         if not columns[l] or not later:
             continue
-        meet = dims[l] + exact_rank(later, m) - exact_rank(columns[l] + later, m)
+        try:
+            meet = dims[l] + exact_rank(later, m, budget, p) - \
+                exact_rank(columns[l] + later, m, budget, p)
+        except BudgetExceeded:
+            continue
         if meet:
             outside = rank_mod_p(Y[:, np.repeat(~T, m)], p)
             gain += max(0, meet + outside - rank_Y)

@@ -14,10 +14,14 @@ Four methods, each saying what it proves (:func:`local_dimension_report`):
   ``"probabilistic"`` with an explicit error probability ε.
 - ``"numeric"``: numpy's float rank of the float64 Jacobian, σ > S.max()·max(shape)·eps, with
   the singular-value gap; NUMERIC, never exact.
-- ``"auto"`` (default): the fastest path that still yields a certified exact answer: exact
-  elimination for small Jacobians; for large ones (shallow or deep) the modular path, falling
-  back to exact elimination when the modular rank is not certified. Never numeric, never
-  probabilistic.
+- ``"auto"`` (default): the fastest path that yields a certified answer: exact elimination
+  for small Jacobians; for large ones (shallow or deep) the modular path, then, when no
+  structural bound certifies it, the *verified kernel* (:mod:`relugeom.rank.verified`:
+  kernel vectors lifted from a prime and checked exactly, certificate ``"verified kernel"``).
+  When that too exceeds its budget: with ``fallback="exact"`` (the default, so that every
+  caller reading ``value`` gets the exact rank) exact elimination, whose cost is not bounded;
+  with ``fallback="interval"`` the certified interval [lower, upper] with ``exact`` False and
+  certificate ``"interval"``, in bounded time. Never numeric, never probabilistic.
 
 Every method returns the same type, a :class:`~relugeom.linalg.certified.Rank` (also named
 :data:`LocalDimension`); the certificates are stated and proved in docs/theory.md.
@@ -47,8 +51,10 @@ from .deep import modular_local_dimension as deep_modular
 from .jacobian import jacobian, numeric_jacobian
 from .shallow import compressed_jacobian
 from .shallow import modular_local_dimension as shallow_modular
+from .verified import VERIFY_ENTRIES, jacobian_kernel
 
 METHODS = ("auto", "exact", "modular", "numeric")
+FALLBACKS = ("exact", "interval")
 #: "auto" uses exact elimination while J has at most this many entries (n·m·P); above, the
 #: network (shallow or deep) goes through the modular path first.
 AUTO_EXACT_ENTRIES = 1_000
@@ -121,12 +127,14 @@ def _numeric(network: Network, X: Any, convention: Any) -> Rank:
 
 def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
                            relu_prime_at_zero: ReluPrime = "error", backend: str = "auto",
-                           seed: int = 0, primes: int = 1) -> Rank:
+                           seed: int = 0, primes: int = 1, fallback: str = "exact") -> Rank:
     """The local dimension with the method and certificate that produced it.
 
     ``method``: "auto" (certified exact, fastest path), "exact", "modular" or "numeric" (see the
     module docstring). ``backend`` picks the exact linear algebra ("flint", "sympy", "auto");
     ``seed`` and ``primes`` the random primes of the modular path (results are reproducible).
+    ``fallback``: what "auto" does when no certificate is found within the budgets, "exact"
+    (elimination) or "interval" (the certified interval, ``exact`` False).
     Cost: exact elimination is polynomial in n·m and P with growing integers; the modular path
     is about n·m·rank·min(n·m, P)/2 float multiply–adds on the BLAS, plus O(n·N·d) for the
     exact patterns.
@@ -148,6 +156,8 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if fallback not in FALLBACKS:
+        raise InputError(f"unknown fallback {fallback!r}; choose one of {', '.join(FALLBACKS)}")
     network = as_network(network)
     if not isinstance(X, (RationalArray, np.ndarray)):  # checked once, here
         X = as_sample(X, network.input_dim)
@@ -162,14 +172,35 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
         result = _modular(network, X, convention, seed, primes)
     else:
         n, m, P = _sizes(network, X)
-        result = None
-        if n * m * P > AUTO_EXACT_ENTRIES:
-            modular = _modular(network, X, convention, seed, primes)
-            if modular.exact:
-                result = modular
-        if result is None:
+        if n * m * P <= AUTO_EXACT_ENTRIES:
             result = _exact(network, X, convention, backend)
+        else:
+            result = _modular(network, X, convention, seed, primes)
+            if not result.exact:
+                result = _verified(network, X, convention, seed, result)
+            if not result.exact and fallback == "exact":
+                result = _exact(network, X, convention, backend)
     return replace(result, seconds=time.perf_counter() - start)
+
+
+def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Rank) -> Rank:
+    """The verified-kernel certificate (:mod:`relugeom.rank.verified`) after an uncertified
+    modular rank; failing it within its budget, the certified interval, ``exact`` False."""
+    bounds = tuple(b for b in modular.bounds)
+    kernel = jacobian_kernel(network, _fraction_sample(network, X), convention, seed)
+    lower = max(modular.value, kernel.rank if kernel is not None else 0)
+    upper = modular.upper_bound if modular.upper_bound is not None else lower
+    if kernel is not None and kernel.exact:
+        return replace(kernel.to_rank(bounds), relu_prime_at_zero=str(convention),
+                       primes=modular.primes + kernel.primes,
+                       jacobian_shape=modular.jacobian_shape)
+    why = kernel.detail if kernel is not None else \
+        f"the Jacobian has more than {VERIFY_ENTRIES} entries for a verified kernel"
+    return replace(modular, value=lower, exact=False, certificate="interval",
+                   lower_bound=lower, upper_bound=max(upper, lower), epsilon=None,
+                   detail=f"certified {lower} ≤ rank ≤ {max(upper, lower)}: no certificate "
+                          f"within the budget ({why}); fallback='exact' or method='exact' "
+                          "eliminates")
 
 
 def local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
@@ -187,5 +218,6 @@ def local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime =
     >>> local_dimension(net, [[1], [2], [3]])   # two neurons on one hyperplane
     2
     """
-    return local_dimension_report(network, X, method=method, relu_prime_at_zero=relu_prime_at_zero,
-                                  backend=backend, seed=seed).value
+    return local_dimension_report(network, X, method=method,
+                                  relu_prime_at_zero=relu_prime_at_zero, backend=backend,
+                                  seed=seed).value

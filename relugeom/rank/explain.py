@@ -252,7 +252,8 @@ def incidence_matrix(patterns: Sequence[Sequence[int]]) -> tuple[tuple[int, ...]
     return tuple(tuple(s) for s in distinct_patterns(tuple(tuple(s) for s in patterns)))
 
 
-def affine_map_jacobian(network: Network, incidence: Sequence[Sequence[int]]) -> list[list[Fraction]]:
+def affine_map_jacobian(network: Network,
+                        incidence: Sequence[Sequence[int]]) -> list[list[Fraction]]:
     """Φ, the Jacobian of θ ↦ (A_r^k) (the affine maps of f on the perceived regions).
 
     Row (r·m + k)·(d+1) + l is ∂A_r^k[l]/∂θ (l = d is the constant term). Cost O(R·m·(d+1)·P).

@@ -23,7 +23,8 @@ from ..model.sample import as_sample
 from .backprop import deep_jacobian, numeric_deep_jacobian
 
 
-def jacobian(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error") -> list[list[Fraction]]:
+def jacobian(network: Network, X: Any,
+             relu_prime_at_zero: ReluPrime = "error") -> list[list[Fraction]]:
     """Exact Jacobian J(θ, X) as a list of n·m rows of P Fractions.
 
     Cost: O(n·m·P) exact entries.
@@ -41,7 +42,7 @@ def jacobian(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error") 
     X = as_sample(X, network.input_dim)  # floats at their exact binary values, not multiplied
     Z = preactivations(network, X)
     S = patterns_from_preactivations(Z, relu_prime_at_zero)
-    d, N, m = network.input_dim, network.hidden_width, network.output_dim
+    N, m = network.hidden_width, network.output_dim
     zero, one = Fraction(0), Fraction(1)
     rows = []
     for x, z, s in zip(X, Z, S):

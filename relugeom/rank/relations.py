@@ -59,9 +59,49 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Column = tuple  # (sparse integer vector y over the samples, direction)
 
+#: Estimated word operations the exact eliminations of one bound may take (about seconds).
+WORK_BUDGET = 1e10
 RARE_SAMPLES = 6   # a column of X̃ nonzero on at most this many samples puts them in T
 FREE_GROUPS = 2    # a sample in U_g's "free" coordinates for more groups than this is in T
 SMALL_ROWS = 1000  # below this many rows n·m, T is every sample
+
+
+class BudgetExceeded(ArithmeticError):
+    """The exact eliminations of a bound would exceed its :class:`WorkBudget`."""
+
+
+class WorkBudget:
+    """Word operations allowed to the exact eliminations of one bound. An elimination of an
+    r × c integer matrix with b-bit entries is estimated at r·c·k·max(1, k·b/64) operations
+    (k = min(r, c): fraction-free entries grow to k·b bits); a rank mod p equal to k costs
+    nothing (it is already exact)."""
+
+    def __init__(self, operations: float | None = None):
+        self.left = WORK_BUDGET if operations is None else operations
+
+    def spend(self, M: Any, echelon: bool = False) -> None:
+        """Charge an elimination of M (``echelon``: a full reduced echelon form, whose cost
+        grows with the longer side too)."""
+        rows = M.tolist() if hasattr(M, "tolist") else M
+        r, c = len(rows), len(rows[0]) if rows else 0
+        k = max(r, c) if echelon else min(r, c)
+        bits = max((abs(int(v)).bit_length() for row in rows for v in row), default=0)
+        self.left -= r * c * k * max(1.0, k * bits / 64)
+        if self.left < 0:
+            raise BudgetExceeded(f"an exact elimination of {r} × {c} integers of {bits} bits "
+                                 "exceeds the work budget")
+
+    def rank(self, M: Any, p: int) -> int:
+        """rank_Q M: by a rank mod p when it is full, else eliminated within the budget."""
+        rows = M.tolist() if hasattr(M, "tolist") else M
+        if not rows or not rows[0]:
+            return 0
+        residues = np.remainder(np.array(rows, dtype=object), p).astype(np.int64)
+        k = integer.rank_mod(residues, p)
+        if k == min(len(rows), len(rows[0])):
+            return k
+        self.spend(rows)
+        return integer.rank(rows)
 
 
 def _groups(case: "ShallowModular") -> list[list[int]]:
@@ -129,8 +169,8 @@ def choose_samples(A: np.ndarray, actives: list[np.ndarray], m: int, p: int) -> 
     return (counts > FREE_GROUPS) | nonzero[:, rare].any(1)
 
 
-def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray,
-                        p: int) -> list[dict[int, int]]:
+def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray, p: int,
+                        budget: WorkBudget) -> list[dict[int, int]]:
     """A basis of U ∩ E_T (U = colspace of A's rows ``act``) as sparse integer vectors."""
     cols = np.flatnonzero((A[act] != 0).any(0))
     inside = act & T
@@ -142,12 +182,14 @@ def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray,
     if full_rank:
         return [{int(i): 1} for i in rows]
     if rest.any():
+        budget.spend(A[np.ix_(rest, cols)], echelon=True)
         kernel = integer.kernel(A[np.ix_(rest, cols)])
         if not kernel or not kernel[0]:
             return []
         Y = integer.product(A_in, kernel)
     else:
         Y = A_in.tolist()
+    budget.spend(Y, echelon=True)
     R, rank = integer.echelon([list(column) for column in zip(*Y)])
     return [{int(i): R[a][b] for b, i in enumerate(rows) if R[a][b] != 0} for a in range(rank)]
 
@@ -175,9 +217,11 @@ def _peel(columns: list[Column], m: int) -> tuple[int, set]:
     return m * len(removed), removed
 
 
-def exact_rank(columns: list[Column], m: int) -> int:
+def exact_rank(columns: list[Column], m: int, budget: WorkBudget | None = None,
+               p: int = 2_147_483_629) -> int:
     """rank of the matrix with these columns, exactly: peeling, then the connected
-    components, each with an exact integer rank."""
+    components, each with an exact integer rank (within ``budget``, when given: else
+    :class:`BudgetExceeded`; ``p`` is the prime of its full-rank shortcut)."""
     rank, removed = _peel(columns, m)
     G = nx.Graph()
     for c, (support, _) in enumerate(columns):
@@ -196,32 +240,35 @@ def exact_rank(columns: list[Column], m: int) -> int:
                 if i in where:
                     for k, v in enumerate(_at(direction, i)):
                         M[where[i] * m + k][b] = y * v
-        rank += integer.rank(M)
+        rank += integer.rank(M) if budget is None else budget.rank(M, p)
     return rank
 
 
 Family = tuple  # (samples of the group: bool array, its directions: list of arrays)
 
 
-def local_columns(A: np.ndarray, families: list[Family], T: np.ndarray, p: int) -> list[Column]:
+def local_columns(A: np.ndarray, families: list[Family], T: np.ndarray, p: int,
+                  budget: WorkBudget | None = None) -> list[Column]:
     """The columns Φ_g(y) of M_T: y over an exact basis of U_g ∩ E_T, one per direction.
 
     ``families``: (act, directions) per group, U_g = colspace of the rows ``act`` of the integer
     matrix A; a direction is an m-vector (the same at every sample: v_j for a shallow network)
     or an n × m array (a deep network's ∂f/∂z_lj), and Φ_g(u) = Σ_i u_i e_i ⊗ direction_i.
-    ``p``: a prime, for the certified full-rank shortcut.
+    ``p``: a prime, for the certified full-rank shortcut; ``budget``: for the exact kernels
+    (:class:`BudgetExceeded` beyond it; unlimited by default).
     """
+    budget = budget or WorkBudget(float("inf"))
     columns: list[Column] = []
     for act, directions in families:
         if not (act & T).any() or not directions:
             continue
-        for y in _intersection_basis(A, act, T, p):
+        for y in _intersection_basis(A, act, T, p, budget):
             columns.extend((y, direction) for direction in directions)
     return columns
 
 
 def count_relations(A: np.ndarray, families: list[Family], m: int, p: int,
-                    samples: Any = None) -> dict[str, int]:
+                    samples: Any = None, budget: WorkBudget | None = None) -> dict[str, int]:
     """dim R_T exactly for the spaces Φ_g(U_g) of :func:`local_columns`, on the samples T
     (a boolean mask or indices; default: the heuristic :func:`choose_samples`).
 
@@ -232,17 +279,18 @@ def count_relations(A: np.ndarray, families: list[Family], m: int, p: int,
     else:
         T = np.zeros(A.shape[0], bool)
         T[np.asarray(samples)] = True
-    columns = local_columns(A, families, T, p)
-    rank = exact_rank(columns, m)
+    columns = local_columns(A, families, T, p, budget)
+    rank = exact_rank(columns, m, budget, p)
     return {"samples": int(T.sum()), "columns": len(columns), "rank": rank,
             "relations": len(columns) - rank}
 
 
-def relation_count(case: "ShallowModular", p: int, samples: Any = None) -> dict[str, int]:
+def relation_count(case: "ShallowModular", p: int, samples: Any = None,
+                   budget: WorkBudget | None = None) -> dict[str, int]:
     """dim R_T exactly (module docstring) for a shallow case, on the samples T (a boolean mask
     or indices; default: the heuristic :func:`choose_samples`). ``p``: a prime dividing no
     denominator of X. See :func:`count_relations` for the result."""
     A = np.asarray(case.X.with_ones_column().integer_rows())
     families = [(case.S[:, g[0]], [np.array(v, dtype=object) for v in _v_basis(case, g)])
                 for g in _groups(case)]
-    return count_relations(A, families, case.m, p, samples)
+    return count_relations(A, families, case.m, p, samples, budget)

@@ -47,6 +47,10 @@ exact rank is the local dimension (:func:`structured_rank`).
   active neurons (best t), and with the samples that own a private column of X̃ (nonzero on
   no other sample) and have more than m active neurons: the columns of their private pixels
   lie in e_i ⊗ Q^m, so more than m active neurons overcount them.
+- complement bound: U_j = colspace(D_j X̃) ⊆ U + E_{Z_j} (U = colspace X̃, Z_j the samples
+  where j is inactive) and U_j ⊆ E_{S_j}; groups counted through U ⊗ V_A plus, per sample,
+  the directions of the neurons of A inactive there (and of B active there) — neurons active
+  on almost every sample (large biases) then cost little (docs/theory.md, "complements").
 - local relations (:mod:`relugeom.rank.relations`): the neuron-group bound counts the W-columns as
   if Σ_g U_g ⊗ span V_g were direct; exact relations among them on a set of samples are
   subtracted.
@@ -78,15 +82,15 @@ from networkx.algorithms import bipartite
 from .. import linalg
 from ..errors import BoundaryError, InputError
 from ..exact.arrays import PrimeDividesDenominator, RationalArray
-from ..linalg import integer
 from ..linalg.certified import Bound, Rank
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
-                              log2_hadamard, matmul_mod, random_primes, reduce_residues)
+                              log2_hadamard, matmul_mod, random_primes, reduce_residues,
+                              rref_mod_p)
 from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
 from .jacobian import jacobian
-from .relations import relation_count
+from .relations import BudgetExceeded, WorkBudget, relation_count
 
 # --- exact helpers ---------------------------------------------------------------------------
 
@@ -379,11 +383,10 @@ class ShallowModular:
             return min(simple, _term_rank(mask))
         return simple
 
-    def _group_bound(self, rows: np.ndarray, refine: bool) -> int:
-        """Neuron-group bound of the sub-sample ``rows`` (module docstring)."""
+    def _group_terms(self, rows: np.ndarray, refine: bool) -> list[tuple]:
+        """Per group of neurons active on the same samples of ``rows``: (members, q_g, ρ_g,
+        η_g without the all-active +1, active on every sample of ``rows``)."""
         m = self.m
-        if not rows.any():
-            return 0
         S, positive = self.S[rows], self.positive[rows]
         mask = self.Xt_nonzero[rows]
         if self.data_basis is not None:
@@ -394,7 +397,7 @@ class ShallowModular:
         groups: dict = {}
         for j in np.flatnonzero(S.any(0)):
             groups.setdefault(S[:, j].tobytes(), []).append(int(j))
-        total, absorbed = 0, False
+        terms = []
         for members in groups.values():
             j0 = members[0]
             q = min(int(S[:, j0].sum()), int(nonzero_columns[j0]), q_data)
@@ -405,25 +408,110 @@ class ShallowModular:
             else:
                 rho = linalg.rank([[self.network.V[k][j] for j in members] for k in range(m)])
             eta = int(positive[:, members].any(0).sum())
-            if S[:, j0].all():
+            terms.append((members, q, rho, eta, bool(S[:, j0].all())))
+        return terms
+
+    def _group_bound(self, rows: np.ndarray, refine: bool) -> int:
+        """Neuron-group bound of the sub-sample ``rows`` (module docstring)."""
+        if not rows.any():
+            return 0
+        total, absorbed = 0, False
+        for _, q, rho, eta, everywhere in self._group_terms(rows, refine):
+            if everywhere:
                 eta += 1
                 absorbed = True
-            eta = min(eta, q)
-            total += q * rho + eta * (m - rho)
-        return total + (0 if absorbed else m)
+            total += q * rho + min(eta, q) * (self.m - rho)
+        return total + (0 if absorbed else self.m)
+
+    def _complement_bound(self, refine: bool, rows: np.ndarray | None = None
+                          ) -> tuple[int, int, int]:
+        """The complement bound (module docstring) of the sub-sample ``rows`` (all samples by
+        default): each group of neurons is counted on its own (q_g·ρ_g), in A (through
+        U + E_{Z_g}) or in B (through E_{S_g}); the assignment is improved greedily from the
+        neuron-group bound. Returns (bound, |A|, |B|) in neurons."""
+        m = self.m
+        everything = np.ones(self.n, bool) if rows is None else rows
+        if not everything.any():
+            return 0, 0, 0
+        terms = self._group_terms(everything, refine)
+        if not terms:
+            return self._group_bound(everything, refine), 0, 0
+        S = self.S[everything]
+        q = self._data_rank_bound(everything, refine)
+        rank_V = linalg.rank([list(row) for row in self.network.V], self.N)
+        own = np.array([qg * rho + min(eta, qg) * (m - rho) for _, qg, rho, eta, _ in terms])
+        extra = np.array([min(eta, qg) * (m - rho) for _, qg, rho, eta, _ in terms])
+        # per group: its live neurons' activity (n × groups): inactive and active counts
+        live = [[j for j in g if self.v_nonzero[j]] for g, *_ in terms]
+        active = np.stack([S[:, g].sum(1) for g in live], axis=1)
+        inactive = np.stack([len(g) - S[:, g].sum(1) for g in live], axis=1)
+        size = np.array([len(g) for g in live])
+        everywhere = [g for g, t in enumerate(terms) if t[4]]
+        c_own = min((m - terms[g][2] for g in everywhere), default=m)
+
+        off = np.stack([~S[:, g[0]] for g, *_ in terms], axis=1)  # Z_g: inactive
+
+        def value(state: np.ndarray, rho: Any = None) -> int:
+            A, B = state == 1, state == 2
+            rho_A, rho_B = rho or (min(rank_V, m, int(size[A].sum())),
+                                   min(rank_V, m, int(size[B].sum())))
+            total = int(own[state == 0].sum() + extra[B].sum())
+            total += int(np.minimum(active[:, B].sum(1), rho_B).sum())
+            c = m - rho_A
+            if any(state[g] == 0 for g in everywhere):
+                c = min(c, c_own)
+            # A through U ⊗ V_A and Σ E_{Z_g} ⊗ v_j, or wholly (V-columns and c too) through
+            # U ⊗ Q^m + E_{∪ Z_g} ⊗ Q^m
+            through_v = q * rho_A + int(np.minimum(inactive[:, A].sum(1), rho_A).sum()) \
+                + int(extra[A].sum()) + c
+            whole = q * m + m * int(off[:, A].any(1).sum())
+            return total + min(through_v, whole)
+
+        # start from the best prefix of the groups by number of inactive samples in A (one
+        # group alone never pays for q·ρ_A), then move single groups while the bound drops
+        state = np.zeros(len(terms), np.int64)
+        best, start = value(state), 0
+        for k, g in enumerate(np.argsort(inactive.sum(0), kind="stable"), start=1):
+            state[g] = 1
+            v = value(state)
+            if v < best:
+                best, start = v, k
+        state[:] = 0
+        state[np.argsort(inactive.sum(0), kind="stable")[:start]] = 1
+        improved = True
+        while improved:  # each pass moves a group to its best place; the bound only drops
+            improved = False
+            for g in np.argsort(-own, kind="stable"):
+                for target in (0, 1, 2):
+                    if target == state[g]:
+                        continue
+                    old, state[g] = state[g], target
+                    v = value(state)
+                    if v < best:
+                        best, improved = v, True
+                    else:
+                        state[g] = old
+
+        def exact_rho(which: int) -> int:
+            cols = [j for g in np.flatnonzero(state == which) for j in live[g]]
+            return linalg.rank([[self.network.V[k][j] for j in cols] for k in range(m)]) \
+                if cols else 0
+
+        best = min(best, value(state, (exact_rho(1), exact_rho(2))))
+        return best, int(size[state == 1].sum()), int(size[state == 2].sum())
 
     def bounds(self, level: int = 1) -> list[Bound]:
         """Proven upper bounds of the local dimension (module docstring).
 
-        Level 0: n·m, m·(distinct samples), P − N and the kept columns (free); level 1: also the neuron-group, split
-        and region bounds with data ranks bounded by counts; level 2: with term ranks (a
-        maximum matching per group and region); level 3: also the local-relations bound
-        (exact kernels and ranks).
+        Level 0: n·m, m·(distinct samples), P − N and the kept columns (free); level 1: also
+        the neuron-group, complement, split and region bounds with data ranks bounded by
+        counts; level 2: with term ranks (a maximum matching per group and region); level 3:
+        also the local-relations bound (exact kernels and ranks, within a work budget).
         """
         if level >= 3:
             return self._relation_bounds()
         refine = level >= 2
-        n, N, m, d = self.n, self.N, self.m, self.d
+        n, N, m = self.n, self.N, self.m
         P = self.network.n_parameters
         out = [Bound("rows n·m", n * m), Bound("symmetries P − N (T1)", P - N)]
         distinct = self.X.distinct_rows()
@@ -440,6 +528,12 @@ class ShallowModular:
         out.append(Bound("neuron groups", group_value,
                              "Σ_g q_g·ρ_g + η_g·(m − ρ_g) over groups of neurons active on the "
                              "same samples" + (" (term ranks)" if refine else "")))
+        complement, in_A, in_B = self._complement_bound(refine)
+        out.append(Bound("complements", complement,
+                             f"q·ρ_A + Σ_i ρ(A inactive on x_i) + Σ_i ρ(B active on x_i) + the "
+                             f"other groups, with {in_A} neurons in A (counted through their "
+                             f"inactive samples) and {in_B} in B (through their active samples)"
+                             + (" (term ranks)" if refine else "")))
         # split: rank J ≤ rank J[T] + rank J[T^c] ≤ m·|T| + group bound of the sub-sample T^c
         active_counts = self.S.sum(1)
         best = None
@@ -489,7 +583,11 @@ class ShallowModular:
         if self._level3 is not None:
             return self._level3
         out = list(self._level2 or self.bounds(2))
-        count = relation_count(self, self._usable_prime())
+        try:
+            count = relation_count(self, self._usable_prime(), budget=WorkBudget())
+        except BudgetExceeded:  # the exact kernels would take too long: no level-3 bound
+            self._level3 = out
+            return out
         out.append(Bound("local relations", self._group_value - count["relations"],
                              f"neuron-group bound (term ranks) {self._group_value} less "
                              f"{count['relations']} exact relations among the groups' "
@@ -574,9 +672,10 @@ class ShallowModular:
         ncols = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
         nrows = self.n * self.m
         rng = np.random.default_rng(self.seed)
-        if nrows * ncols <= SMALL_ENTRIES:  # tiny: one exact call beats streaming
-            A = np.remainder(self._row_vectors(p, cols, np.arange(self.n)), p)
-            return integer.rank_mod(A.astype(np.int64), p), (nrows, ncols)
+        if nrows * ncols <= SMALL_ENTRIES:  # tiny: one elimination of the shorter side's
+            # vectors beats streaming (and converting to python-flint)
+            A = self._row_vectors(p, cols, np.arange(self.n))
+            return len(rref_mod_p(A if nrows <= ncols else A.T.copy(), p)[1]), (nrows, ncols)
         if ncols >= nrows:  # vectors are columns of J, of length n·m
             kind = np.concatenate([np.zeros(len(cols["wj"]), int), np.ones(len(cols["vj"]), int),
                                    np.full(self.m, 2)])
