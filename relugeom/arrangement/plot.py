@@ -7,9 +7,9 @@ linear piece; hyperplanes where f bends are solid, those where it does not bend 
 samples are black dots. Needs matplotlib (the optional extra ``relugeom[plot]``).
 
 :func:`new_figure` and :func:`save_figure` are the two places relugeom talks to matplotlib
-(also for :func:`relugeom.geometry.sampling.plot_convergence`): figures are built without pyplot, so
-plotting never switches the caller's backend or leaves figures open, and a missing matplotlib,
-an unwritable path or an unknown image format are clear input errors.
+(also for :func:`relugeom.geometry.sampling.plot_convergence`): figures are built without
+pyplot, so plotting never switches the caller's backend or leaves figures open, and a missing
+matplotlib, an unwritable path or an unknown image format are clear input errors.
 """
 
 from __future__ import annotations
@@ -74,14 +74,19 @@ def _check_drawable(x0: Fraction, x1: Fraction, y0: Fraction, y1: Fraction) -> N
 
 
 def _piece_colouring(report, colours: int) -> list[int]:
-    """A colour per piece: piece p gets colour p mod ``colours`` unless an adjacent piece
-    already has it, then the next free one."""
+    """A colour per piece of a shallow network's report (:func:`_colouring`)."""
     cells, cell_piece = report.regions.cells, report.pieces.cell_piece
     neighbours: list[set[int]] = [set() for _ in range(report.pieces.count)]
     for i, k in adjacency_graph(report.regions.arrangement, cells).edges:
         if cell_piece[i] != cell_piece[k]:
             neighbours[cell_piece[i]].add(cell_piece[k])
             neighbours[cell_piece[k]].add(cell_piece[i])
+    return _colouring(neighbours, colours)
+
+
+def _colouring(neighbours: list, colours: int) -> list[int]:
+    """Piece p gets colour p mod ``colours`` unless an adjacent piece already has it, then the
+    next free one."""
     colour: list[int] = []
     for p, near in enumerate(neighbours):
         taken = {colour[q] for q in near if q < p}
@@ -132,24 +137,18 @@ def save_figure(fig: Any, path: str) -> str:
 
 
 def plot_regions(report, path: str, box: Sequence | None = None) -> str:
-    """Draw the regions and pieces of a :class:`~relugeom.arrangement.regions.RegionReport` with d = 2.
+    """Draw the regions and pieces of a :class:`~relugeom.arrangement.regions.RegionReport`
+    with d = 2.
 
     Returns ``path``. Raises InputError when d ≠ 2, matplotlib is missing, or the file cannot
     be written.
     """
     arrangement = report.regions.arrangement
-    if arrangement.dimension != 2:
-        raise InputError(f"--plot draws networks with 2 inputs; this one has "
-                         f"{arrangement.dimension}")
-    fig = new_figure(figsize=(6.4, 6.4), layout="tight")
+    fig, ax, square = _canvas(arrangement.dimension, lambda: _window(report, box))
     from matplotlib import colormaps
 
-    x0, x1, y0, y1 = _window(report, box)
-    _check_drawable(x0, x1, y0, y1)
-    square = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
     colours = colormaps["tab20"].colors
     colour_of = _piece_colouring(report, len(colours))
-    ax = fig.subplots()
     for cell, piece in zip(report.regions.cells, report.pieces.cell_piece):
         polygon = square
         for (normal, offset), side in zip(arrangement.hyperplanes, cell.side):
@@ -174,14 +173,100 @@ def plot_regions(report, path: str, box: Sequence | None = None) -> str:
                 dict(color="dimgray", linewidth=0.9, linestyle="--")
             ax.plot([float(ends[0][0]), float(ends[-1][0])],
                     [float(ends[0][1]), float(ends[-1][1])], **style)
-    if report.X:
-        ax.scatter([float(x[0]) for x in report.X], [float(x[1]) for x in report.X], s=14,
-                   color="black", zorder=3, label="samples")
+    title = (f"{report.regions.count} activation regions, {report.pieces.count} linear pieces"
+             "\n(colour = linear piece; solid: f bends, dashed: f does not bend)")
+    return _finish(fig, ax, square, report.X, title, path)
+
+
+def _canvas(dimension: int, window: Any) -> tuple[Any, Any, list]:
+    """(figure, axes, the corners of ``window()``) for a picture on R², or InputError when
+    d ≠ 2, matplotlib is missing or floats cannot show the window."""
+    if dimension != 2:
+        raise InputError(f"--plot draws networks with 2 inputs; this one has {dimension}")
+    fig = new_figure(figsize=(6.4, 6.4), layout="tight")
+    x0, x1, y0, y1 = window()
+    _check_drawable(x0, x1, y0, y1)
+    return fig, fig.subplots(), [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+
+def _finish(fig: Any, ax: Any, square: list, X: Any, title: str, path: str) -> str:
+    """Samples on top, the window, the title; then the file."""
+    if X:
+        ax.scatter([float(x[0]) for x in X], [float(x[1]) for x in X], s=14, color="black",
+                   zorder=3, label="samples")
+    (x0, y0), (x1, y1) = square[0], square[2]
     ax.set_xlim(float(x0), float(x1))
     ax.set_ylim(float(y0), float(y1))
     ax.set_aspect("equal")
-    title = (f"{report.regions.count} activation regions, {report.pieces.count} linear pieces"
-             "\n(colour = linear piece; solid: f bends, dashed: f does not bend)")
     ax.set_title(title, fontsize=10)
     return save_figure(fig, path)
 
+
+
+def _deep_window(report, box) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """The box, or a square around every region point, facet witness and sample."""
+    if box is not None:
+        lo, hi = box
+        return lo, hi, lo, hi
+    points = [r.point for r in report.regions.regions]
+    points += [f.witness for r in report.regions.regions for f in r.facets]
+    points += list(report.X or ())
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), Fraction(2))
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    half = span / 2 + span / 5
+    return cx - half, cx + half, cy - half, cy + half
+
+
+def plot_deep_regions(report, path: str, box: Sequence | None = None) -> str:
+    """Draw the regions and pieces of a deep network with d = 2
+    (:class:`~relugeom.arrangement.deep.DeepRegionReport`): each region is its exact polygon
+    (the window clipped by its facets), coloured by linear piece; each facet is drawn where it
+    bounds a region, so the zero set of a deeper neuron appears as the bent line it is, in the
+    colour of its layer (solid where f bends, dashed where it does not); samples are black dots.
+    """
+    regions = report.regions
+    fig, ax, square = _canvas(regions.network.input_dim, lambda: _deep_window(report, box))
+    from matplotlib import colormaps
+
+    fills = colormaps["tab20"].colors
+    layers = colormaps["Dark2"].colors
+    cell_piece = report.pieces.cell_piece
+    neighbours = [set() for _ in range(report.pieces.count)]
+    for i, k in regions.graph.edges:
+        if cell_piece[i] != cell_piece[k]:
+            neighbours[cell_piece[i]].add(cell_piece[k])
+            neighbours[cell_piece[k]].add(cell_piece[i])
+    colour_of = _colouring(neighbours, len(fills))
+    bends = {(i, neurons) for i, k, neurons in regions.graph.edges(data="hyperplane")
+             if cell_piece[i] != cell_piece[k]}
+    bends |= {(k, neurons) for i, k, neurons in regions.graph.edges(data="hyperplane")
+              if cell_piece[i] != cell_piece[k]}
+    drawn = set()
+    for i, region in enumerate(regions.regions):
+        polygon = square
+        for f in region.facets:
+            polygon = _clip(polygon, f.normal, f.offset, 1)
+            if not polygon:
+                break
+        if len(polygon) < 3:
+            continue
+        ax.fill([float(p[0]) for p in polygon], [float(p[1]) for p in polygon],
+                color=fills[colour_of[cell_piece[i]]], alpha=0.55, linewidth=0)
+        for f in region.facets:
+            if not f.neurons:
+                continue
+            for P, Q in zip(polygon, polygon[1:] + polygon[:1]):
+                if _value(f.normal, f.offset, P) == 0 == _value(f.normal, f.offset, Q):
+                    key = frozenset((P, Q))
+                    if key in drawn:
+                        continue
+                    drawn.add(key)
+                    layer = min(l for l, _ in f.neurons)
+                    ax.plot([float(P[0]), float(Q[0])], [float(P[1]), float(Q[1])],
+                            color=layers[(layer - 1) % len(layers)], linewidth=1.2,
+                            linestyle="-" if (i, f.neurons) in bends else "--")
+    return _finish(fig, ax, square, report.X,
+                   f"{regions.count} activation regions, {report.pieces.count} linear pieces\n"
+                   "(colour = linear piece; lines coloured by layer; dashed: f does not bend)",
+                   path)

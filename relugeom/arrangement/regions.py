@@ -25,7 +25,8 @@ from typing import Any
 
 import networkx as nx
 
-from ..exact.numbers import to_json_number, to_rational
+from ..exact.numbers import polynomial_text, to_json_number, to_rational
+from ..exact.tables import Tabular
 from ..model.network import Network
 from ..model.sample import as_sample
 from ..model.shallow import as_shallow
@@ -191,8 +192,9 @@ def count_pieces_perceived(network: Network, X: Any) -> int:
 
 
 @dataclass(frozen=True)
-class RegionReport:
-    """Everything ``relugeom regions`` prints: regions, pieces, and optionally a sample's view."""
+class RegionReport(Tabular):
+    """Everything ``relugeom regions`` prints: regions, pieces, and optionally a sample's view.
+    In a notebook it shows as that table; :meth:`to_pandas` gives one row per region."""
 
     regions: ActivationRegions
     pieces: LinearPieces
@@ -218,6 +220,37 @@ class RegionReport:
             out["cells"] = [{**cell.to_dict(), "piece": piece}
                             for cell, piece in zip(self.regions.cells, self.pieces.cell_piece)]
         return out
+
+    def _table(self) -> tuple[str, list[tuple[str, Any]]]:
+        regions, arrangement = self.regions, self.regions.arrangement
+        rows = [("activation regions", regions.count), ("bounded", regions.bounded),
+                ("relatively bounded", regions.relatively_bounded),
+                ("characteristic polynomial",
+                 polynomial_text(regions.counts.characteristic_polynomial)),
+                ("linear pieces", self.pieces.count)]
+        if regions.box is not None:
+            lo, hi = (to_json_number(q) for q in regions.box)
+            rows += [(f"regions meeting ({lo}, {hi})^{arrangement.dimension}",
+                      len(regions.in_box)),
+                     (f"pieces meeting ({lo}, {hi})^{arrangement.dimension}", self.pieces_in_box)]
+        if self.perceived is not None:
+            rows += [(f"regions perceived by the {len(self.X)} samples",
+                      self.perceived.activation_regions_perceived),
+                     ("pieces perceived by the samples", self.perceived.linear_pieces_perceived)]
+        return (f"d = {arrangement.dimension} inputs, N = {arrangement.n_neurons} hidden neurons "
+                f"on {len(arrangement.hyperplanes)} distinct hyperplanes", rows)
+
+    def _records(self) -> list[dict]:
+        """One record per activation region: its pattern, an interior point, boundedness, its
+        linear piece and (with a sample) how many samples it holds."""
+        held = ([self.perceived.sample_region.count(i) for i in range(self.regions.count)]
+                if self.perceived is not None else None)
+        return [{"region": i, "pattern": "".join(map(str, cell.pattern)),
+                 "point": tuple(to_json_number(q) for q in cell.point),
+                 "bounded": cell.bounded, "relatively_bounded": cell.relatively_bounded,
+                 "piece": self.pieces.cell_piece[i],
+                 **({"samples": held[i]} if held is not None else {})}
+                for i, cell in enumerate(self.regions.cells)]
 
 
 def region_report(network: Network, X: Any = None, box: tuple | None = None) -> RegionReport:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 
 from ..arrangement.cells import hyperplane_arrangement, locate_sides
-from ..arrangement.plot import check_plot_path, plot_regions
+from ..arrangement.deep import (DeepRegionReport, RegionLimit, deep_region_bounds,
+                                deep_region_report)
+from ..arrangement.plot import check_plot_path, plot_deep_regions, plot_regions
 from ..arrangement.regions import (RegionReport, count_activation_regions, count_linear_pieces_of,
                                    region_report)
 from ..arrangement.zaslavsky import CountStopped, number_text, region_bounds
 from ..errors import BoundaryError, InputError
 from ..exact.numbers import polynomial_text, to_json_number
+from ..model.deep import DeepNetwork
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
                       add_sample_argument, check_region_budget, load_inputs, parse_box, print_json,
                       print_table, shallow_network, whole_number)
@@ -25,9 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "regions", help="exact activation regions and linear pieces of a network (and those a "
                         "sample perceives)",
-        description="Enumerate, exactly, the activation regions of a shallow network (the cells "
-                    "of the arrangement of its hidden hyperplanes), with bounded and relatively "
-                    "bounded counts checked by Zaslavsky's theorem, and its linear pieces "
+        description="Enumerate, exactly, the activation regions of a network (for one hidden "
+                    "layer, the cells of the arrangement of its hidden hyperplanes, with bounded "
+                    "and relatively bounded counts checked by Zaslavsky's theorem; at any depth, "
+                    "layer by layer, each region with its facets), and its linear pieces "
                     "(adjacent regions with the same affine map, merged).")
     add_network_argument(parser)
     add_sample_argument(parser, flag=True)
@@ -140,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
     if args.plot and not args.count_only:
         check_plot_path(args.plot)
     network, X = load_inputs(args)
+    if isinstance(network, DeepNetwork) and network.depth > 2:
+        return _run_deep(args, network, X)
     network = shallow_network(network, "regions")
     if args.count_only:
         return _count_only(args, network)
@@ -155,6 +161,11 @@ def run(args: argparse.Namespace) -> int:
                          "hyperplane") from None
     if args.plot:
         plot_regions(report, args.plot, box)
+    return _print_report(args, report, describe)
+
+
+def _print_report(args: argparse.Namespace, report, describe_report) -> int:
+    """The report as JSON or text (``describe_report``), naming the plot when one was drawn."""
     with whole_report():
         if args.json:
             result = report.to_dict(cells=args.cells)
@@ -162,7 +173,77 @@ def run(args: argparse.Namespace) -> int:
                 result["plot"] = args.plot
             print_json(result)
         else:
-            describe(report)
+            describe_report(report)
             if args.plot:
                 print(f"plot written to {args.plot}")
     return 0
+
+
+# --- deep networks -------------------------------------------------------------------------------
+
+def describe_deep(report: DeepRegionReport) -> None:
+    """The human-readable report of ``relugeom regions`` for a network with several hidden
+    layers."""
+    regions, net = report.regions, report.regions.network
+    print(f"network: d = {net.input_dim} inputs, hidden widths "
+          f"{', '.join(map(str, net.hidden_widths))} ({net.depth - 1} hidden layers)")
+    rows = [("activation regions (exact)", regions.count), ("bounded", regions.bounded),
+            ("adjacencies (shared facets)", regions.graph.number_of_edges()),
+            ("linear pieces", report.pieces.count),
+            ("upper bound (Serra et al. 2018)", report.to_dict()["upper_bound"])]
+    if report.in_box is not None:
+        lo, hi = (to_json_number(q) for q in report.in_box.box)
+        rows += [(f"regions meeting ({lo}, {hi})^{net.input_dim}", report.in_box.count),
+                 (f"pieces meeting ({lo}, {hi})^{net.input_dim}", report.pieces_in_box)]
+    if report.sample_region is not None:
+        rows += [(f"regions perceived by the {len(report.X)} samples", report.regions_perceived),
+                 ("pieces perceived by the samples", report.pieces_perceived)]
+    print_table(rows)
+
+
+def _deep_count_only(args: argparse.Namespace, network: DeepNetwork) -> int:
+    if args.sample or args.box or args.plot or args.cells:
+        raise InputError("--count-only does not enumerate regions, so it cannot be combined "
+                         "with --sample, --box, --plot or --cells")
+    lower, upper, how = deep_region_bounds(network, args.count_budget or COUNT_BUDGET)
+    result = {"input_dim": network.input_dim, "widths": list(network.widths),
+              "activation_regions_at_least": lower, "activation_regions_at_most": upper,
+              "lower_bound": how, "upper_bound": "Serra, Tjandraatmadja and Ramalingam (2018)"}
+    with whole_report():
+        if args.json:
+            print_json(result)
+        else:
+            print(f"network: d = {network.input_dim} inputs, hidden widths "
+                  f"{', '.join(map(str, network.hidden_widths))}: no exact count without "
+                  "enumerating at this depth; proven bounds")
+            print_table([("activation regions at least", lower), ("  from", how),
+                         ("activation regions at most", upper),
+                         ("  from", "Serra, Tjandraatmadja and Ramalingam (2018), Theorem 1")])
+    return 0
+
+
+def _run_deep(args: argparse.Namespace, network: DeepNetwork, X) -> int:
+    if args.count_only:
+        return _deep_count_only(args, network)
+    box = parse_box(args)
+    limit = args.max_regions
+    lower, upper, how = deep_region_bounds(network, 50 * limit + 1_000_000)
+    if lower > limit:
+        raise InputError(f"the network has at least {number_text(lower)} activation regions "
+                         f"({how}), more than --max-regions {limit}: enumerating them would "
+                         "take very long. Raise --max-regions, or run `relugeom regions NETWORK "
+                         "--count-only` for proven bounds alone.")
+    try:
+        report = deep_region_report(network, X, box, None if upper <= limit else limit)
+    except RegionLimit as stop:
+        raise InputError(f"the network has more than --max-regions {limit} activation regions: "
+                         f"its first {stop.layer} hidden layer(s) already make at least "
+                         f"{number_text(stop.found)} (enumerated exactly, each later layer only "
+                         "subdivides). Raise --max-regions if you mean it.") from None
+    except BoundaryError as exc:
+        raise InputError(f"sample {exc.sample} lies on the bent hyperplane of neuron "
+                         f"{exc.neuron} of layer {exc.layer}, so it is in no activation region "
+                         "(regions are open); move it off the boundary") from None
+    if args.plot:
+        plot_deep_regions(report, args.plot, box)
+    return _print_report(args, report, describe_deep)

@@ -23,7 +23,8 @@ from tests.reference import (deep_finite_difference_jacobian, reference_preactiv
 from tests.strategies import deep_cases, replace_layer, samples_for
 
 GENERAL = ("T1", "T2", "T3", "T8")
-SHALLOW_ONLY = ("T4", "T5", "T6", "T7", "T9")
+SHALLOW_ONLY = ("T5", "T6", "T7")
+AT_DEPTH = ("T4", "T9")   # through the deep activation regions (relugeom.checks.depth)
 
 
 def _gram(J):
@@ -64,6 +65,8 @@ def test_every_applicable_theorem_holds_at_depth(case):
     for name in SHALLOW_ONLY:
         assert verdicts[name].status == NOT_APPLICABLE
         assert verdicts[name].detail.startswith("shallow networks only (one hidden layer)")
+    for name in AT_DEPTH:
+        assert verdicts[name].status in (HOLDS, NOT_APPLICABLE), verdicts[name]
     # the inequalities, recomputed from scratch
     hidden = sum(net.widths[1:-1])
     assert dim <= net.n_parameters - hidden and dim <= len(X) * net.output_dim

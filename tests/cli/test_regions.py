@@ -34,7 +34,7 @@ def test_regions_json(files):
     assert report["activation_regions_perceived"] == 3     # quadrants I, II, I, IV
     assert report["linear_pieces_perceived"] == 2          # y > 0 and y < 0
     assert report["activation_regions_in_box"] == 4 and report["linear_pieces_in_box"] == 2
-    assert report["box"] == ["-1/2", 2]
+    assert report["box"] == ["-1/2", "2"]
     assert len(report["sample_region"]) == len(report["sample_piece"]) == 4
 
 
@@ -89,7 +89,7 @@ def test_bad_options_exit_2(files, extra, message):
     ('{"W": [[1, 0]], "b": [0, 1], "V": [[1]], "c": [0]}', None, "b has 2 entries"),
     ('{"W": [[1]], "b": [0], "V": [[1]]}', None, "missing key"),
     ('{"layers": [{"W": [[1]], "b": [0]}, {"W": [[1]], "b": [0]}, {"W": [[1]], "b": [0]}]}',
-     None, "shallow"),
+     "0\n", "bent hyperplane of neuron 0 of layer 1"),
 ])
 def test_bad_inputs_exit_2(tmp_path, network, sample, message):
     path = tmp_path / "net.json"

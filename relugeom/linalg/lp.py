@@ -1,0 +1,121 @@
+"""Exact linear feasibility over Q: a two-phase simplex in Fractions, Bland's rule.
+
+The deep region enumeration (:mod:`relugeom.arrangement.deep`) decides nonemptiness without
+LP; this module serves the questions it leaves to linear programming, where there is no
+tolerance to choose: is an open polyhedron {x : A x + c > 0} nonempty (and a point inside),
+and do vectors have a strictly positive linear relation (the test of boundedness). Bland's
+rule (smallest index enters and leaves) cannot cycle, so the simplex terminates on every input.
+Cost: O(r·n) Fraction operations per pivot for r equations in n unknowns; meant for small
+systems (tens of rows).
+
+>>> nonnegative_solution([[1, 1]], [2])
+(Fraction(2, 1), Fraction(0, 1))
+>>> interior_point([[1, 0], [-1, 0], [0, 1]], [0, 1, 0])        # 0 < x < 1, y > 0
+(Fraction(1, 2), Fraction(1, 2))
+>>> interior_point([[1], [-1]], [0, 0]) is None                  # x > 0 and x < 0
+True
+>>> positive_relation([[1, 0], [-1, 0], [0, 1], [0, -1]]), positive_relation([[1, 0], [0, 1]])
+(True, False)
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any, Sequence
+
+from ..exact.numbers import to_rational
+
+
+def nonnegative_solution(M: Sequence[Sequence[Any]], q: Sequence[Any]
+                         ) -> tuple[Fraction, ...] | None:
+    """A vertex z ≥ 0 of {M z = q, z ≥ 0} (M: r × n), or ``None`` when there is none.
+
+    Phase one of the simplex: minimise the sum of r artificial variables from the basis they
+    form; the system is feasible iff the minimum is 0. Exact and fraction-free: each equation
+    is scaled to integers, and the tableau is kept as integers over one positive denominator
+    (the basis determinant), updated by Bareiss' exact division
+    T'[i][j] = (T[r][e]·T[i][j] − T[i][e]·T[r][j]) / D. Bland's rule.
+    """
+    r = len(M)
+    n = len(M[0]) if r else 0
+    rows = []
+    for i in range(r):
+        entries = [to_rational(v) for v in M[i]] + [to_rational(q[i])]
+        scale = math.lcm(*(v.denominator for v in entries))
+        if entries[-1] < 0:
+            scale = -scale
+        row = [int(v * scale) for v in entries]
+        rows.append(row[:-1] + [int(k == i) for k in range(r)] + row[-1:])
+    basis = [n + i for i in range(r)]
+    # the cost row of "minimise the artificials' sum", last entry minus its value, over D
+    cost = [-sum(row[j] for row in rows) for j in range(n)] + [0] * r
+    cost.append(-sum(row[-1] for row in rows))
+    D = 1
+    while True:
+        entering = next((j for j in range(n + r) if cost[j] < 0), None)
+        if entering is None:
+            break
+        leaving = None
+        for i, row in enumerate(rows):
+            if row[entering] > 0:
+                if leaving is None:
+                    leaving = i
+                    continue
+                best = rows[leaving]
+                left, right = row[-1] * best[entering], best[-1] * row[entering]
+                if left < right or (left == right and basis[i] < basis[leaving]):
+                    leaving = i
+        pivot_row = rows[leaving]
+        p = pivot_row[entering]
+        for i, row in enumerate(rows):
+            if i != leaving:
+                f = row[entering]
+                rows[i] = [(p * v - f * w) // D for v, w in zip(row, pivot_row)]
+        f = cost[entering]
+        cost = [(p * v - f * w) // D for v, w in zip(cost, pivot_row)]
+        D = p
+        basis[leaving] = entering
+    if cost[-1] != 0:
+        return None
+    z = [Fraction(0)] * n
+    for i, j in enumerate(basis):
+        if j < n:
+            z[j] = Fraction(rows[i][-1], D)
+    return tuple(z)
+
+
+def interior_point(A: Sequence[Sequence[Any]], c: Sequence[Any]) -> tuple[Fraction, ...] | None:
+    """A point x with A x + c > 0 (every row strictly), or ``None`` when there is none.
+
+    {A x + c > 0} is nonempty iff some (y, τ) with τ ≥ 1 has A y + c τ ≥ 1 (scale a solution x
+    by 1/min(Ax + c); conversely x = y/τ): one phase-one simplex on
+    A y⁺ − A y⁻ + c τ' − s = 1 − c, all unknowns ≥ 0, τ = 1 + τ'.
+    """
+    m = len(A)
+    d = len(A[0]) if m else 0
+    if m == 0:
+        return tuple(Fraction(0) for _ in range(d))
+    A = [[to_rational(v) for v in row] for row in A]
+    c = [to_rational(v) for v in c]
+    M = [row + [-v for v in row] + [ci] + [Fraction(-int(k == i)) for k in range(m)]
+         for i, (row, ci) in enumerate(zip(A, c))]
+    z = nonnegative_solution(M, [1 - ci for ci in c])
+    if z is None:
+        return None
+    tau = 1 + z[2 * d]
+    return tuple((z[k] - z[d + k]) / tau for k in range(d))
+
+
+def positive_relation(vectors: Sequence[Sequence[Any]]) -> bool:
+    """Is there y > 0 (every entry) with Σ y_i a_i = 0? (y = 1 + u, u ≥ 0: one phase one.)
+
+    With rank d, this says the vectors positively span R^d: the cone {v : a_i·v ≥ 0 ∀i} is
+    {0}, so the polyhedron {a_i·x + c_i > 0} is bounded.
+    """
+    if not vectors:
+        return False
+    d = len(vectors[0])
+    M = [[to_rational(a[k]) for a in vectors] for k in range(d)]
+    q = [-sum(row, Fraction(0)) for row in M]
+    return nonnegative_solution(M, q) is not None
