@@ -46,6 +46,22 @@ from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
 #: Largest P for which the exact finite-difference Hessian (P(P+1)/2 entries, 8 loss values
 #: each) is computed by the T8 check.
 HESSIAN_LIMIT = 60
+#: Largest P²·n·m (Hessian entries times residuals per loss value) the T8 check takes on: the
+#: loss values and the Gram matrix JᵀJ cost that many exact operations.
+HESSIAN_WORK = 2_000_000
+
+
+def _too_large(a: Any) -> Outcome | None:
+    """"not applicable" when the exact Hessian is over the limits, else None."""
+    P, work = a.n_parameters, a.n_parameters ** 2 * a.n_samples * a.output_dim
+    if P > HESSIAN_LIMIT:
+        return not_applicable(f"P = {P} > {HESSIAN_LIMIT}: the exact finite-difference Hessian "
+                              "is not computed (raise relugeom.checks.flatness.HESSIAN_LIMIT)")
+    if work > HESSIAN_WORK:
+        return not_applicable(f"P²·n·m = {work} > {HESSIAN_WORK}: the exact finite-difference "
+                              "Hessian is not computed (raise relugeom.checks.flatness."
+                              "HESSIAN_WORK)")
+    return None
 
 
 def _scaled_residuals(network: Network, X: Sequence, Y: Sequence, step: Fraction):
@@ -347,9 +363,9 @@ def _compare_with_gram(a: Any, H: list[list[Fraction]], directions: list) -> tup
          "region, so P − dim flat directions: N rescalings and P − N − dim geometry-induced")
 def flatness(a: Any) -> Outcome:
     P, N = a.n_parameters, a.hidden_width
-    if P > HESSIAN_LIMIT:
-        return not_applicable(f"P = {P} > {HESSIAN_LIMIT}: the exact finite-difference Hessian "
-                              "is not computed (raise relugeom.checks.flatness.HESSIAN_LIMIT)")
+    refusal = _too_large(a)
+    if refusal:
+        return refusal
     for i, row in enumerate(preactivations(a.network, a.X)):
         if 0 in row:
             return not_applicable(f"sample {i} lies on the hyperplane of neuron {row.index(0)}: "
@@ -373,9 +389,9 @@ def flatness(a: Any) -> Outcome:
 def layer_flatness(a: Any) -> Outcome:
     net, P = a.network, a.n_parameters
     N = net.n_hidden
-    if P > HESSIAN_LIMIT:
-        return not_applicable(f"P = {P} > {HESSIAN_LIMIT}: the exact finite-difference Hessian "
-                              "is not computed (raise relugeom.checks.flatness.HESSIAN_LIMIT)")
+    refusal = _too_large(a)
+    if refusal:
+        return refusal
     for l, layer in enumerate(layer_preactivations(net, a.X)[:-1], start=1):
         for i, row in enumerate(layer):
             if 0 in row:

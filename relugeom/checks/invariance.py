@@ -17,7 +17,8 @@ from fractions import Fraction
 from typing import Any
 
 from ..exact.numbers import to_json_number
-from ..model.deep import DeepNetwork
+from ..model.deep import DeepNetwork, as_deep
+from ..model.shallow import ShallowNetwork
 from ..rank.backprop import layer_preactivations
 from ..rank.dimension import local_dimension
 from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
@@ -38,16 +39,20 @@ def symmetry_moves(N: int, seed: int = 0) -> tuple[list[int], list[Fraction]]:
 def invariance(a: Any) -> Outcome:
     net, dim = a.network, a.local_dimension
     perm, factors = symmetry_moves(net.hidden_width)
-    rescaled = net
-    for j, lam in enumerate(factors):
-        rescaled = rescaled.rescale(j, lam)
+    # every neuron at once (as ShallowNetwork.rescale does one neuron): one network, not N
+    rescaled = ShallowNetwork([tuple(q * lam for q in row) for row, lam in zip(net.W, factors)],
+                              [q * lam for q, lam in zip(net.b, factors)],
+                              [[q / lam for q, lam in zip(row, factors)] for row in net.V], net.c)
     moves = [("permutation", net.permute(perm), {"permutation": perm}),
              ("rescaling", rescaled, {"factors": [to_json_number(q) for q in factors]})]
+    outputs = layer_preactivations(as_deep(net), a.X)[-1]   # f_θ(X), one exact pass
     for name, other, move in moves:
-        for i, x in enumerate(a.X):
-            if other(x) != net(x):
-                return fails(f"the {name} changed f at sample {i}: a bug in the symmetry action",
-                             sample=i, **move)
+        changed = [i for i, (y, z) in enumerate(zip(layer_preactivations(as_deep(other),
+                                                                         a.X)[-1], outputs))
+                   if y != z]
+        if changed:
+            return fails(f"the {name} changed f at sample {changed[0]}: a bug in the symmetry "
+                         "action", sample=changed[0], **move)
         other_dim = local_dimension(other, a.X, relu_prime_at_zero=a.relu_prime_at_zero,
                                     backend=a.backend)
         if other_dim != dim:

@@ -15,12 +15,13 @@ import argparse
 from typing import Any
 
 from ..analysis import Analysis, analyze
-from ..checks import FAILS
+from ..checks import FAILS, with_quantities
 from ..checks.bounds import rescaling_rank
 from ..checks.numeric import (DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison,
                               compare_numeric, compare_numeric_deep)
 from ..errors import InputError
 from ..exact.numbers import to_rational
+from ..geometry.functional import certified_kernel_split
 from ..model.deep import DeepNetwork
 from ._common import (add_box_option, add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, parse_box, print_json,
@@ -160,13 +161,17 @@ def _describe_structure(a: Analysis, max_rows: int = 12) -> None:
     for neuron in s.neurons:
         if neuron.notes():
             print(f"  neuron {neuron.neuron}: {'; '.join(neuron.notes())}")
+    unlisted = getattr(k, "unlisted", 0)
     print(f"  kernel of J: dimension {k.dimension} = {len(k.rescaling)} rescaling direction(s) "
-          f"+ {len(k.extra)} more")
+          f"+ {len(k.extra) + unlisted} more")
     groups: dict[tuple, int] = {}
     for u in k.extra:
         groups[(u.kind, u.reason)] = groups.get((u.kind, u.reason), 0) + 1
     for (kind, reason), count in groups.items():
         print(f"    {count} × {kind}: {reason}")
+    if unlisted:
+        print(f"    {unlisted} × region: change the affine map of f only on regions that are not "
+              f"rich (rank Φ − rank J, counted exactly; not listed: {k.why})")
     print()
 
 
@@ -212,6 +217,11 @@ def run(args: argparse.Namespace) -> int:
         network = network.to_shallow()
     a = analyze(network, X, relu_prime_at_zero=relu_prime(args))
     a.pattern_matrix   # a sample on a hyperplane is refused first, before any other work
+    if not _is_deep(a) and a.local_dimension_report.exact:
+        # the kernel split with its greedy choice made mod p (and proven), not over Q
+        a = with_quantities(a, kernel=certified_kernel_split(
+            a.network, a.X, structure=a.structure, rank=a.local_dimension, J=a.jacobian,
+            relu_prime_at_zero=a.relu_prime_at_zero))
     if _is_deep(a):
         numeric = compare_numeric_deep(a, rtol=args.rtol, monte_carlo_points=args.mc_points,
                                        box=parse_box(args), seed=args.seed)

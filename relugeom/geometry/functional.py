@@ -50,6 +50,7 @@ closed form (T6 on X*, every region rich): gap = (d + 1)·(N − rank M) + [1 �
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -62,10 +63,15 @@ from ..arrangement.cells import HyperplaneArrangement, enumerate_cells, hyperpla
 from ..arrangement.regions import region_budget
 from ..errors import InputError
 from ..exact.numbers import common_denominator
+from ..linalg import integer
+from ..linalg.kernel import ColumnKernel, FullKernel, GivenVectors, ModularMatrix, greedy_basis
+from ..linalg.modular import EchelonModP, modular_rank, random_primes
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.shallow import ShallowNetwork, as_shallow
 from ..rank.dimension import local_dimension
-from ..rank.explain import kernel_split, rank_structure
+from ..rank.explain import (KernelDirection, KernelSplit, RankStructure, _diagnosed_families,
+                            _touched_neurons, affine_map_jacobian, kernel_split, rank_structure,
+                            representative_regions, rescaling_direction)
 from ..rank.jacobian import jacobian
 
 # --- the decisive sample -------------------------------------------------------------------------
@@ -137,6 +143,215 @@ def decisive_sample(network: ShallowNetwork) -> tuple:
                  for x in _region_points(arrangement, point))
 
 
+# --- the kernel split, chosen mod p ----------------------------------------------------------
+
+#: Budget of :func:`certified_kernel_split`: total bits of the exact region directions
+#: (2^24 bits = 2 MiB of integers), predicted by Hadamard's bound before computing them.
+KERNEL_BITS = 2 ** 24
+
+
+@dataclass(frozen=True)
+class PartialKernelSplit(KernelSplit):
+    """A kernel split whose last ``unlisted`` directions (region directions: ker J outside
+    ker Φ) are counted exactly but not listed, because ``why`` (their size)."""
+
+    unlisted: int = 0
+    why: str = ""
+
+    @property
+    def dimension(self) -> int:
+        return len(self.rescaling) + len(self.extra) + self.unlisted
+
+    def counts(self) -> dict[str, int]:
+        return {**super().counts(), "region (not listed)": self.unlisted}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "dimension": self.dimension,
+                "extra": len(self.extra) + self.unlisted, "extra_by_kind": self.counts(),
+                "unlisted_region_directions": self.unlisted, "unlisted_because": self.why}
+
+
+def _kernel_bits(rows: list, wanted: int) -> float:
+    """Hadamard's bound on the bits of ``wanted`` canonical kernel vectors of the rows: each
+    entry is a ratio of minors of the integer-scaled rows, each minor at most the product of
+    the row norms."""
+    log2_det = 0.0
+    for row in linalg.integer_rows(rows):
+        top = max((abs(v) for v in row), default=0)
+        if top:
+            log2_det += top.bit_length() + 0.5 * math.log2(len(row))
+    return wanted * (len(rows) + 1) * (log2_det + 1)
+
+
+def _row_basis(J: list, rank: int, seed: int) -> list:
+    """Rows of J spanning its row space: ``rank`` rows independent mod p when a prime finds
+    them (independent over Q, and as many as rank_Q J, so ker J is their kernel), else J."""
+    if not J or len(J) <= rank:
+        return J
+    for p in random_primes(2, seed=seed + 17):
+        E = EchelonModP(p, len(J[0]))
+        try:
+            residues = ModularMatrix(J).residues(p)
+        except ArithmeticError:
+            continue
+        for s in range(0, len(J), 1024):
+            E.add(residues[s:s + 1024])
+            if E.rank == rank:
+                return [J[i] for i in E.independent]
+    return J
+
+
+def _representatives(structure: RankStructure, seed: int) -> list[int]:
+    """Regions whose rows of [M | 1] are a basis of its row space, as
+    :func:`~relugeom.rank.explain.representative_regions` (Φ on them has the same row space,
+    hence the same canonical kernel basis): rows independent mod p (so over Q) and as many as
+    rank [M | 1] = rank M + [1 ∉ col M], known exactly; else the exact choice."""
+    M = structure.incidence
+    rows = [tuple(row) + (1,) for row in M]
+    wanted = structure.incidence_rank + (not structure.ones_in_column_space)
+    for p in random_primes(2, seed=seed + 13):
+        E = EchelonModP(p, len(rows[0]))
+        E.add(np.array(rows, dtype=float))
+        if E.rank == wanted:
+            return list(E.independent)
+    return representative_regions(M)
+
+
+def _needed_families(network: ShallowNetwork, structure: RankStructure) -> list:
+    """The diagnosed families of :func:`~relugeom.rank.explain.kernel_split`, less those whose
+    vectors the greedy basis provably never keeps.
+
+    For one output, call neurons equivalent when every sample activates both or neither (a
+    same-activation group A). For i ~ i' in A with v_i, v_i' ≠ 0, the maps
+    g_k(δw̃_k, δv_k) = v_k·δw̃_k + δv_k·w̃_k, through which neuron k's coordinates enter Φ on
+    the regions of A, are both onto Q^{d+1}; so any kernel vector u' on the coordinates of
+    i' (and j', c) equals a kernel vector on those of i (and j, c) plus vectors of
+    K_A = ker Φ ∩ Q^{coords(A)} (and K_B). K_A is the same-activation family of A, which comes
+    earlier. Hence an always-active family {i'} adds nothing after {i}, nor a complementary
+    pair (i', j') after (i, j) with j ~ j', when all those v are nonzero: they are dropped.
+    """
+    families = _diagnosed_families(network, structure)
+    if network.output_dim != 1:
+        return families
+    v = network.V[0]
+    group = {n.neuron: min((n.neuron,) + n.same_activation) for n in structure.neurons}
+    seen: set = set()
+    out = []
+    for family in families:
+        kind, neurons = family[0], family[1]
+        if kind in ("always_active", "complementary") and all(v[j] for j in neurons):
+            key = (kind,) + tuple(group[j] for j in neurons)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(family)
+    return out
+
+
+def _moved_regions(network: ShallowNetwork, incidence: tuple, vectors: list) -> list[tuple]:
+    """For each vector u, the perceived regions whose affine map moves along u: the regions r
+    with δA_r = (Φ·u)_r ≠ 0 (Φ on every region). One exact integer product Φ·[u…] (rows of Φ
+    and each u scaled to integers: the zero pattern is unchanged)."""
+    if not vectors:
+        return []
+    Phi = linalg.integer_rows(affine_map_jacobian(network, incidence))
+    K = linalg.integer_rows(vectors)
+    product = np.array(integer.product(Phi, [list(col) for col in zip(*K)]), dtype=object)
+    block = network.output_dim * (network.input_dim + 1)
+    moved = product.reshape(len(incidence), block, len(vectors)).any(axis=1)
+    return [tuple(int(r) for r in np.flatnonzero(moved[:, i])) for i in range(len(vectors))]
+
+
+def certified_kernel_split(network: ShallowNetwork, X: tuple, *, structure: RankStructure,
+                           rank: int, J: list | None = None,
+                           relu_prime_at_zero: ReluPrime = "error", seed: int = 0,
+                           max_bits: int = KERNEL_BITS) -> KernelSplit:
+    """The kernel split of :func:`relugeom.rank.explain.kernel_split` (same candidates, same
+    order, same labels), with the greedy choice made mod p and proven by its count.
+
+    ``rank`` must be the exact rank of J = J(θ, X) (pass ``J`` when at hand; it is computed
+    only when rank J < rank Φ, i.e. when the kernel of J itself is needed). The candidates, in
+    order: the rescalings ρ_j, the kernel of Φ on each diagnosed family's coordinates, ker Φ,
+    then (when rank J < rank Φ) ker J — all exact kernel vectors of J (ker Φ ⊆ ker J, since
+    J = E ∘ Φ).
+    The first three lie in ker Φ, of dimension P − rank Φ, the last in ker J, of dimension
+    P − rank J: those caps stop each stage early. The kept vectors are independent (a nonzero
+    minor mod p of their exact values) and P − rank J in number, so they are an exact basis of
+    ker J (:func:`relugeom.linalg.kernel.greedy_basis`). Should no prime prove it, the exact
+    elimination of :func:`~relugeom.rank.explain.kernel_split` runs instead.
+
+    Work bound: the region directions are built exactly only when Hadamard's bound on their
+    total size (:func:`_kernel_bits`) is at most ``max_bits``; otherwise they are counted
+    (rank Φ − rank J of them, exactly) but not listed, in a :class:`PartialKernelSplit`.
+
+    Cost: each candidate reduced mod p against the basis (BLAS, O(P²) each, but only until a
+    cap is reached), exact kernels only for the families and kernels that keep a vector, and
+    the kernel of at most rank J rows of J (within the budget).
+
+    >>> net = ShallowNetwork(W=[[1], [1]], b=[0, -10], V=[[1, 1]], c=[0])
+    >>> X = ((Fraction(1),), (Fraction(2),), (Fraction(-1),))
+    >>> s = rank_structure(net, X)
+    >>> split = certified_kernel_split(net, X, structure=s, rank=3)
+    >>> len(split.rescaling), [(u.kind, u.neurons) for u in split.extra]
+    (2, [('dead', (1,)), ('dead', (1,))])
+    """
+    P, N, d = network.n_parameters, network.hidden_width, network.input_dim
+    M = structure.incidence
+    Phi = ModularMatrix(affine_map_jacobian(network,
+                                            [M[r] for r in _representatives(structure, seed)]))
+    rescalings = [rescaling_direction(network, j) for j in range(N)]
+    nonzero = [j for j in range(N) if any(rescalings[j])]
+    families = _needed_families(network, structure)
+    first = ([GivenVectors([rescalings[j] for j in nonzero])]
+             + [ColumnKernel(Phi, columns) for _, _, columns, _ in families]
+             + [FullKernel(Phi)])
+    stages = [(first, P - structure.affine_map_rank)]
+    unlisted = ""
+    if rank < structure.affine_map_rank:
+        J = jacobian(network, X, relu_prime_at_zero) if J is None else J
+        rows = _row_basis(J, rank, seed)
+        bits = _kernel_bits(rows, structure.affine_map_rank - rank)
+        if bits <= max_bits:
+            stages.append(([FullKernel(ModularMatrix(rows))], P - rank))
+        else:
+            unlisted = (f"their exact vectors would take about {bits:.3g} bits (Hadamard's "
+                        f"bound), above the budget of {max_bits}")
+    basis = greedy_basis(stages, P, seed=seed)
+    if basis is None:  # pragma: no cover - every prime tried divides a minor
+        return kernel_split(network, X, relu_prime_at_zero=relu_prime_at_zero,
+                            structure=structure, jacobian=J, rank=rank)
+    rescaling, extra = [], []
+    moved = _moved_regions(network, M, [u for stage, *_, u in basis.kept if stage == 1])
+    for stage, g, i, u in basis.kept:
+        if stage == 0 and g == 0:
+            j = nonzero[i]
+            rescaling.append(KernelDirection(
+                u, "rescaling", (j,), (), f"rescaling neuron {j}: (w_{j}, b_{j}, v_{j}) → "
+                f"(λw_{j}, λb_{j}, v_{j}/λ) leaves f unchanged"))
+        elif stage == 0 and g <= len(families):
+            kind, neurons, _, reason = families[g - 1]
+            extra.append(KernelDirection(u, kind, neurons, (), reason))
+        elif stage == 0:
+            neurons = _touched_neurons(network, u)
+            extra.append(KernelDirection(
+                u, "incidence", neurons, (),
+                f"moves neuron(s) {', '.join(map(str, neurons)) or 'none'} (and c) without "
+                "changing the affine map of f on any perceived region: a linear dependency "
+                "among the columns of M and 1 not covered by the diagnoses above"))
+        else:
+            regions = moved.pop(0)
+            thin = [r for r in regions if not structure.regions[r].rich]
+            extra.append(KernelDirection(
+                u, "region", _touched_neurons(network, u), regions,
+                f"changes the affine map of f only on region(s) {', '.join(map(str, thin))}, "
+                f"which {'is' if len(thin) == 1 else 'are'} not rich (rank X̃_r < d + 1 = "
+                f"{d + 1}), along a direction their samples cannot see"))
+    if unlisted:
+        return PartialKernelSplit(tuple(rescaling), tuple(extra),
+                                  structure.affine_map_rank - rank, unlisted)
+    return KernelSplit(tuple(rescaling), tuple(extra))
+
+
 # --- why the gap ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -192,10 +407,15 @@ class GapExplanation:
                         "'on X' / 'no sample' in a description means anywhere in input space"}
 
 
-def _explain(network: ShallowNetwork, X: tuple, convention: ReluPrime) -> GapExplanation:
-    """Group the extra kernel directions of J(θ, X*) by diagnosis (kernel_split), exactly."""
-    structure = rank_structure(network, X, relu_prime_at_zero=convention)
-    split = kernel_split(network, X, relu_prime_at_zero=convention, structure=structure)
+def _explain(network: ShallowNetwork, X: tuple, convention: ReluPrime, rank: int,
+             region_patterns: tuple) -> GapExplanation:
+    """Group the extra kernel directions of J(θ, X*) (of exact rank ``rank``; region r's d+1
+    points have pattern ``region_patterns[r]``) by diagnosis (the kernel split,
+    :func:`certified_kernel_split`), exactly."""
+    patterns = [s for s in region_patterns for _ in range(network.input_dim + 1)]
+    structure = rank_structure(network, X, relu_prime_at_zero=convention, patterns=patterns)
+    split = certified_kernel_split(network, X, structure=structure, rank=rank,
+                                   relu_prime_at_zero=convention)
     groups: dict[tuple, int] = {}
     for u in split.extra:
         key = (u.kind, u.neurons, u.reason)
@@ -231,7 +451,8 @@ class FunctionalDimension:
     @cached_property
     def explanation(self) -> GapExplanation:
         """Why fdim is below P − N (computed on first access: two exact kernels on X*)."""
-        return _explain(self.network, self.decisive_sample, self.relu_prime_at_zero)
+        return _explain(self.network, self.decisive_sample, self.relu_prime_at_zero,
+                        self.functional_dimension, self.region_patterns)
 
     @property
     def n_parameters(self) -> int:
@@ -302,9 +523,38 @@ def functional_dimension(network: ShallowNetwork, *, relu_prime_at_zero: ReluPri
             raise InputError(verdict.refusal(limit_name=f"max_regions={max_regions}"))
     convention = _convention_for(network, relu_prime_at_zero)
     X = decisive_sample(network)
-    fdim = local_dimension(network, X, relu_prime_at_zero=convention, backend=backend)
     patterns = activation_patterns(network, X[::network.input_dim + 1], convention)
+    fdim = _rank_on_regions(network, patterns, backend)
+    if fdim is None:
+        fdim = local_dimension(network, X, relu_prime_at_zero=convention, backend=backend)
     return FunctionalDimension(network, fdim, X, patterns, convention)
+
+
+def _rank_on_regions(network: ShallowNetwork, patterns: tuple, backend: str) -> int | None:
+    """rank J(θ, X*) as the rank of Φ on representative regions, or None if their choice is
+    not proven.
+
+    Every region of the decisive sample is rich (d + 1 affinely independent points), so E is
+    injective and rank J = rank Φ (:mod:`relugeom.rank.explain`: J = E ∘ Φ). Region r's rows
+    of Φ are one fixed linear map of [M_r | 1], so regions whose rows of [M | 1] span its row
+    space give Φ's whole row space: at most (N + 1)·m·(d + 1) rows instead of R·m·(d + 1).
+    Those regions are rows independent mod p (so over Q), as many as rank [M | 1] certified
+    exact (:func:`relugeom.linalg.modular.modular_rank`). Taken only when there are more than
+    2(N + 1) regions, where it saves at least half the rows.
+    """
+    if len(patterns) <= 2 * (network.hidden_width + 1):
+        return None   # rank [M | 1] ≤ N + 1: too few regions to gain from representatives
+    rows = [tuple(s) + (1,) for s in patterns]
+    whole = modular_rank(rows)
+    if not whole.exact:
+        return None
+    for p in random_primes(2, seed=29):
+        E = EchelonModP(p, len(rows[0]))
+        E.add(np.array(rows, dtype=float))
+        if E.rank == whole.value:
+            Phi = affine_map_jacobian(network, [patterns[r] for r in E.independent])
+            return linalg.rank(Phi, network.n_parameters, backend=backend)
+    return None
 
 
 def region_deficits(result: FunctionalDimension, backend: str = "auto") -> tuple[int, ...]:
