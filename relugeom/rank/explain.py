@@ -45,6 +45,7 @@ basis has exactly P − rank J vectors.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
@@ -296,26 +297,35 @@ def _hyperplane_key(w: tuple, b: Fraction) -> tuple | None:
 
 def diagnose_neurons(network: Network,
                      patterns: Sequence[Sequence[int]]) -> tuple[NeuronDiagnosis, ...]:
-    """Per-neuron diagnosis (see :class:`NeuronDiagnosis`). Cost O(N·(n + d) + N²·n)."""
+    """Per-neuron diagnosis (see :class:`NeuronDiagnosis`). Cost O(N·(n + d)) plus the output:
+    neurons are grouped by hyperplane and by activation column in dictionaries."""
     N, n = network.hidden_width, len(patterns)
     columns = [tuple(s[j] for s in patterns) for j in range(N)]
     keys = [_hyperplane_key(network.W[j], network.b[j]) for j in range(N)]
-    negate = lambda key: tuple(-q for q in key)  # noqa: E731
+    by_key, by_column = defaultdict(list), defaultdict(list)
+    for j in range(N):
+        if keys[j] is not None:
+            by_key[keys[j]].append(j)
+        if any(columns[j]):  # a live neuron
+            by_column[columns[j]].append(j)
+
+    def others(group: list[int], j: int) -> tuple[int, ...]:
+        return tuple(i for i in group if i != j)
+
     out = []
     for j in range(N):
         active = sum(columns[j])
-        others = [i for i in range(N) if i != j]
-        live = [i for i in others if any(columns[i])]
+        key = keys[j]
         out.append(NeuronDiagnosis(
             neuron=j, active_samples=active, dead=active == 0, always_active=active == n,
             zero_output_weight=all(row[j] == 0 for row in network.V),
-            constant=keys[j] is None,
-            same_hyperplane=tuple(i for i in others if keys[j] and keys[i] == keys[j]),
-            opposite_hyperplane=tuple(i for i in others
-                                      if keys[j] and keys[i] == negate(keys[j])),
-            same_activation=tuple(i for i in live if active and columns[i] == columns[j]),
-            complementary_activation=tuple(
-                i for i in live if all(a + b == 1 for a, b in zip(columns[i], columns[j])))))
+            constant=key is None,
+            same_hyperplane=others(by_key.get(key, []), j) if key else (),
+            opposite_hyperplane=(others(by_key.get(tuple(-q for q in key), []), j)
+                                 if key else ()),
+            same_activation=others(by_column.get(columns[j], []), j) if active else (),
+            complementary_activation=others(by_column.get(tuple(1 - a for a in columns[j]), []),
+                                            j)))
     return tuple(out)
 
 
@@ -341,9 +351,12 @@ def rank_structure(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = 
     M = incidence_matrix(patterns)
     rank_M = linalg.rank(M, N, backend=backend)
     ones_in = linalg.rank([row + (1,) for row in M], N + 1, backend=backend) == rank_M
+    samples_of = defaultdict(list)
+    for i, s in enumerate(patterns):
+        samples_of[tuple(s)].append(i)
     regions = []
     for r, pattern in enumerate(M):
-        members = tuple(i for i, s in enumerate(patterns) if tuple(s) == pattern)
+        members = tuple(samples_of[tuple(pattern)])
         affine = linalg.rank([X[i] + (1,) for i in members], d + 1, backend=backend)
         regions.append(RegionBlock(r, pattern, members, affine, affine == d + 1))
     Phi = affine_map_jacobian(network, [M[r] for r in representative_regions(M, backend)])

@@ -115,7 +115,7 @@ def test_negative_exact_numbers_as_option_values(capsys, plane_files):
     net, sample = plane_files.net, plane_files.sample
     code, out, _ = run(capsys, "check", net, sample, "--box", "-1/2", "1e1", "--mc-points", "50",
                        "--json")
-    assert code == 0 and strict_json(out)["numeric"]["monte_carlo"]["box"] == ["-1/2", 10]
+    assert code == 0 and strict_json(out)["numeric"]["monte_carlo"]["box"] == ["-1/2", "10"]
     code, _, err = run(capsys, "check", net, sample, "--box", "-1e400", "1e400")
     assert code == 2 and "float64" in err
     code, _, err = run(capsys, "regions", net, "--box", "-inf", "1")
@@ -136,8 +136,12 @@ def test_shallow_commands_accept_one_hidden_layer_in_deep_form(capsys, plane_fil
         assert code == 0
         code, shallow, _ = run(capsys, *(a.format(plane_files.net) for a in command))
         assert strict_json(deep) == strict_json(shallow)
-        code, _, err = run(capsys, *(a.format(three) for a in command))
-        assert code == 2 and "one-hidden-layer" in err
+    # two hidden layers go to the deep path: relu(x₁) + relu(x₂) ≥ 0 never bends, so the regions
+    # are the 4 quadrants, and layer 2 is identically 0 on the third one, where fdim is undefined
+    code, out, _ = run(capsys, "regions", three, "--json")
+    assert code == 0 and strict_json(out)["activation_regions"] == 4
+    code, _, err = run(capsys, "fdim", three, "--json")
+    assert code == 2 and "layer 2" in err and "identically 0" in err
 
 
 def test_entry_point_in_a_subprocess(plane_files):

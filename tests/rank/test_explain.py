@@ -8,8 +8,8 @@ from relugeom import ShallowNetwork, analyze
 from relugeom import jacobian
 from relugeom.model.examples import aligned, dead, generic, opposite
 from relugeom.search.strategies import network_and_sample
-from relugeom.rank.explain import (affine_map_jacobian, kernel_split, neuron_coordinates,
-                                   rank_structure, rescaling_direction)
+from relugeom.rank.explain import (affine_map_jacobian, diagnose_neurons, kernel_split,
+                                   neuron_coordinates, rank_structure, rescaling_direction)
 from tests.reference import finite_difference_jacobian, reference_rank
 
 DEGENERATE = network_and_sample(input_dim=(1, 3), hidden_width=(1, 4), output_dim=(1, 2),
@@ -23,6 +23,32 @@ def _patterns_by_hand(net, X):
 
 def _times(A, u):
     return [sum(a * b for a, b in zip(row, u)) for row in A]
+
+
+@given(DEGENERATE)
+def test_neuron_diagnosis_against_all_pairs(pair):
+    """The grouped diagnosis names exactly the pairs a comparison of every pair finds."""
+    net, X = pair
+    S = _patterns_by_hand(net, X)
+    columns = [tuple(s[j] for s in S) for j in range(net.hidden_width)]
+
+    def proportional(j, i, sign):  # (w_i, b_i) = λ·(w_j, b_j) with sign(λ) = sign, both ≠ 0
+        u, v = list(net.W[j]) + [net.b[j]], list(net.W[i]) + [net.b[i]]
+        if not any(u[:-1]) or not any(v[:-1]):
+            return False
+        k = next(t for t, a in enumerate(u) if a)
+        lam = Fraction(v[k]) / u[k]
+        return lam * sign > 0 and all(lam * a == b for a, b in zip(u, v))
+
+    for j, diag in enumerate(diagnose_neurons(net, S)):
+        others = [i for i in range(net.hidden_width) if i != j]
+        live = [i for i in others if any(columns[i])]
+        assert diag.same_hyperplane == tuple(i for i in others if proportional(j, i, 1))
+        assert diag.opposite_hyperplane == tuple(i for i in others if proportional(j, i, -1))
+        assert diag.same_activation == tuple(i for i in live if any(columns[j])
+                                             and columns[i] == columns[j])
+        assert diag.complementary_activation == tuple(
+            i for i in live if all(a + b == 1 for a, b in zip(columns[i], columns[j])))
 
 
 @given(DEGENERATE)
