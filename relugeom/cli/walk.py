@@ -1,4 +1,4 @@
-"""relugeom walk NETWORK SAMPLE --direction FILE [--from T0 --to T1] [--json]
+"""relugeom walk NETWORK SAMPLE --direction FILE [--from T0 --to T1] [--max-pieces K] [--json]
 
 Exact numbers of any size are printed in full (a walk to t = 10^99999 has them), and the whole
 report is built before anything is printed: a failure leaves stdout empty.
@@ -12,10 +12,10 @@ import io
 import sys
 
 from ..errors import InputError
-from ..geometry.walk import Walk, approx_text, fraction_text, number_text, walk
+from ..geometry.walk import MAX_PIECES, Walk, approx_text, fraction_text, number_text, walk
 from ..model.io import read_network
 from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
-                      add_sample_argument, load_inputs, print_json, relu_prime)
+                      add_sample_argument, load_inputs, print_json, relu_prime, whole_number)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "(default 0; write --from=-1/2 for a negative fraction)")
     parser.add_argument("--to", dest="t_to", default="1", metavar="T1",
                         help="end of the segment (default 1)")
+    parser.add_argument("--max-pieces", type=whole_number(1), default=MAX_PIECES, metavar="K",
+                        help="refuse, before any rank, a walk of more than K pieces (each costs "
+                             f"an exact rank; default {MAX_PIECES:,})")
     add_json_flag(parser)
     add_relu_prime_option(parser)
     parser.set_defaults(run=run)
@@ -78,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise InputError(f"--direction: {exc}") from None
     result = walk(network, X, direction, args.t_from, args.t_to,
-                  relu_prime_at_zero=relu_prime(args))
+                  relu_prime_at_zero=relu_prime(args), max_pieces=args.max_pieces)
     report = io.StringIO()  # the whole report first: a failure must not leave half of it
     with contextlib.redirect_stdout(report):
         if args.json:

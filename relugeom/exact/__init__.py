@@ -9,6 +9,7 @@
 
 from .arrays import RationalArray
 from .jsonable import jsonable
-from .numbers import parse_json, to_json_number, to_rational
+from .numbers import exact_text, parse_json, to_json_number, to_rational
 
-__all__ = ["RationalArray", "jsonable", "parse_json", "to_json_number", "to_rational"]
+__all__ = ["RationalArray", "exact_text", "jsonable", "parse_json", "to_json_number",
+           "to_rational"]

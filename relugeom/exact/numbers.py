@@ -162,8 +162,30 @@ def to_rational(value: Any, where: str = "") -> Fraction:
 JSON_INT_DIGITS = getattr(sys.int_info, "default_max_str_digits", 4300) or 4300
 
 
+class ExactInteger(int):
+    """A whole exact rational as :func:`to_json_number` returns it: an ``int`` for every use
+    (arithmetic, comparison, network files), marked as exact so that a ``--json`` report,
+    built by :func:`relugeom.exact.jsonable.jsonable`, writes it as a string like every other
+    exact value ("3", never 3; see the README, *JSON output*)."""
+
+    __slots__ = ()
+
+
+def exact_text(q: Any) -> str:
+    """The exact text of a rational of any size: "p/q" in lowest terms with q > 0, or "p"
+    when whole. This is how every exact value appears in a ``--json`` report.
+
+    >>> exact_text(Fraction(-6, 4)), exact_text(3), len(exact_text(Fraction(10 ** 5000, 3)))
+    ('-3/2', '3', 5003)
+    """
+    q = Fraction(q)
+    text = int_to_text(q.numerator)
+    return text if q.denominator == 1 else f"{text}/{int_to_text(q.denominator)}"
+
+
 def to_json_number(q: Fraction) -> int | str:
-    """JSON form of an exact rational: an int when integral, else the string ``"p/q"``.
+    """JSON form of an exact rational: an int when integral (an :class:`ExactInteger`, which
+    ``--json`` reports write as a string), else the string ``"p/q"``.
 
     An integer of more than :data:`JSON_INT_DIGITS` (4300) digits, which Python's json module
     neither writes nor reads under its default int-to-text limit, is written as the string of
@@ -184,10 +206,10 @@ def to_json_number(q: Fraction) -> int | str:
         digits = min(limit, JSON_INT_DIGITS) if limit else JSON_INT_DIGITS
         # 2^(3k) < 10^k: at most 3·digits bits means at most that many decimal digits
         if abs(n).bit_length() <= 3 * digits:
-            return n
+            return ExactInteger(n)
         text = int_to_text(n)
-        return n if len(text.lstrip("-")) <= digits else text
-    return f"{int_to_text(q.numerator)}/{int_to_text(q.denominator)}"
+        return ExactInteger(n) if len(text.lstrip("-")) <= digits else text
+    return exact_text(q)
 
 
 def rational_vector(values: Any, name: str, length: int | None = None) -> tuple:

@@ -9,6 +9,7 @@ import pytest
 from relugeom import DeepNetwork, ShallowNetwork
 from relugeom import walk
 from relugeom.cli import main
+from relugeom.exact.jsonable import jsonable
 
 
 @pytest.fixture
@@ -31,8 +32,8 @@ def test_walk_json(files, capsys):
         {"sample": 0, "layer": 1, "neuron": 0, "before": 0, "after": 1}]
     assert report["dimensions"] == [3, 2]
     assert [(p["start"], p["end"], p["point"]) for p in report["pieces"]] == [
-        (0, "1/3", "1/6"), ("1/3", 1, "2/3")]
-    assert report["t_from"] == 0 and report["t_to"] == 1 and report["n_parameters"] == 4
+        ("0", "1/3", "1/6"), ("1/3", "1", "2/3")]   # exact values: strings, whole or not
+    assert report["t_from"] == "0" and report["t_to"] == "1" and report["n_parameters"] == 4
 
 
 def test_walk_range_options_read_exactly(files, capsys):
@@ -61,7 +62,7 @@ def test_walk_text_of_a_deep_network(tmp_path, capsys):
     assert "root of 2t^2 - 1" in text and "layer 2, neuron 0: inactive → active" in text
     assert main(["walk", *args, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report == json.loads(json.dumps(walk(net, [[1]], direction).to_dict()))
+    assert report == json.loads(json.dumps(jsonable(walk(net, [[1]], direction).to_dict())))
 
 
 @pytest.mark.parametrize("change, message", [
@@ -189,3 +190,10 @@ def test_nothing_is_printed_when_the_report_fails_halfway(files, capsys, monkeyp
     _, net, sample, direction = files
     code, out, err = _walk(capsys, net, sample, "--direction", direction)
     assert code == 2 and out == "" and "cannot be written (test)" in err
+
+
+def test_walk_max_pieces_refuses_at_once(files, capsys):
+    _, net, sample, direction = files
+    code = main(["walk", net, sample, "--direction", direction, "--max-pieces", "1"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "2 pieces" in err and "--max-pieces" in err
