@@ -180,6 +180,23 @@ def _exact_regions_in_box(network: Network, lo: Fraction, hi: Fraction) -> tuple
     return len(cells_meeting_box(arrangement, lo, hi)), "relugeom.arrangement.cells_meeting_box"
 
 
+#: Floats the Monte-Carlo count may hold at once (points × (d + hidden neurons)): 2 GiB.
+MONTE_CARLO_FLOATS = 2**28
+
+
+def check_monte_carlo_size(network: Network, points: int) -> None:
+    """Refuse a Monte-Carlo count whose points would not fit in :data:`MONTE_CARLO_FLOATS`
+    floats (a point and its pre-activations are held at once), before any work."""
+    hidden = sum(getattr(network, "hidden_widths", None) or (network.hidden_width,))
+    floats = points * (network.input_dim + hidden)
+    if floats > MONTE_CARLO_FLOATS:
+        most = MONTE_CARLO_FLOATS // (network.input_dim + hidden)
+        raise InputError(f"{points} Monte-Carlo points would hold {floats} floats "
+                         f"({floats * 8 / 2**30:.3g} GiB) at once for d = {network.input_dim} "
+                         f"and {hidden} hidden neurons; at most {most} points fit the "
+                         f"{MONTE_CARLO_FLOATS * 8 // 2**30} GiB budget (--mc-points)")
+
+
 def monte_carlo_regions(network: Network, lo: Any, hi: Any, points: int = DEFAULT_MONTE_CARLO_POINTS,
                         seed: int = 0, exact: bool = True) -> MonteCarloRegions:
     """NUMERIC: count distinct float patterns of ``points`` seeded uniform points in [lo, hi]^d.
@@ -192,6 +209,7 @@ def monte_carlo_regions(network: Network, lo: Any, hi: Any, points: int = DEFAUL
     if _beyond_float64([("box", lo), ("box", hi), ("box width", hi - lo)]):
         raise InputError(f"the Monte-Carlo box ({describe_value(lo)}, {describe_value(hi)}) is "
                          "beyond float64's range (about ±1.8e308): no float sampling is possible")
+    check_monte_carlo_size(network, points)
     rng = np.random.default_rng(seed)
     P = rng.uniform(float(lo), float(hi), size=(points, network.input_dim))
     found = len(np.unique(float_patterns(network, P), axis=0)) if points else 0
@@ -573,6 +591,7 @@ def compare_numeric_deep(a: Any, *, rtol: float = DEFAULT_RTOL,
                       rule_causes))
     monte_carlo = None
     if monte_carlo_points:
+        check_monte_carlo_size(network, monte_carlo_points)
         lo, hi = box if box is not None else default_box(X)
         if _beyond_float64([("box", lo), ("box", hi), ("box width", hi - lo)]) is None:
             points = np.random.default_rng(seed).uniform(float(lo), float(hi), size=(

@@ -18,7 +18,7 @@ from ..analysis import Analysis, analyze
 from ..checks import FAILS, with_quantities
 from ..checks.bounds import rescaling_rank
 from ..checks.numeric import (DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison,
-                              compare_numeric, compare_numeric_deep)
+                              check_monte_carlo_size, compare_numeric, compare_numeric_deep)
 from ..errors import InputError
 from ..exact.numbers import to_rational
 from ..geometry.functional import certified_kernel_split
@@ -26,7 +26,7 @@ from ..model.deep import DeepNetwork
 from ._common import (add_box_option, add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, parse_box, print_json,
                       print_table, relu_prime, whole_number)
-from .analyze import whole_report
+from .analyze import add_method_option, whole_report
 
 
 def _rtol(text: str) -> float:
@@ -59,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_sample_argument(parser)
     add_json_flag(parser)
     add_relu_prime_option(parser)
+    add_method_option(parser)
     parser.add_argument("--rtol", type=_rtol, default=DEFAULT_RTOL, metavar="R",
                         help="relative tolerance of the second numeric rank rule, σ > R·σ_max "
                              f"(default √eps ≈ {DEFAULT_RTOL:.2g})")
@@ -81,26 +82,31 @@ def deep_structure(a: Analysis) -> dict[str, Any]:
     those active on every sample, and ker J counted (dimension P − dim; the independent
     rescaling directions; the rest, not classified at depth)."""
     rescaling, _ = rescaling_rank(a.network)
-    kernel = a.n_parameters - a.local_dimension
+    kernel = a.n_parameters - a.local_dimension if a.local_dimension_exact else None
     return {"widths": list(a.network.widths),
             "activation_regions_perceived": a.activation_regions_perceived,
             "layers": a.layer_diagnosis,
-            "kernel": {"dimension": kernel, "rescaling": rescaling,
-                       "extra": kernel - rescaling}}
+            "kernel": None if kernel is None else {"dimension": kernel, "rescaling": rescaling,
+                                                   "extra": kernel - rescaling}}
 
 
-def report(a: Analysis, numeric: NumericComparison) -> dict[str, Any]:
-    """The JSON object of ``relugeom check --json``."""
+def report(a: Analysis, numeric: NumericComparison | None) -> dict[str, Any]:
+    """The JSON object of ``relugeom check --json``. When the local dimension is only known in
+    its certified interval, ``local_dimension`` is null (the interval in
+    ``local_dimension_lower`` / ``_upper``) and the parts that need the exact rank (numeric
+    comparison, kernel split) are null."""
+    exact = a.local_dimension_exact
     return {
         **a.to_dict(["input_dim", "hidden_width", "output_dim", "n_samples", "n_parameters",
-                     "activation_regions_perceived", "relu_prime_convention"]),
-        "local_dimension": a.local_dimension,
-        "numeric_rank": numeric.numeric_rank,
-        "agreement": numeric.agreement,
+                     "activation_regions_perceived", "relu_prime_convention",
+                     "local_dimension", "local_dimension_exact", "local_dimension_lower",
+                     "local_dimension_upper", "local_dimension_certificate"]),
+        "numeric_rank": numeric.numeric_rank if numeric else None,
+        "agreement": numeric.agreement if numeric else None,
         "theorems": {name: v.to_dict() for name, v in a.theorems.items()},
         "structure": (deep_structure(a) if _is_deep(a) else
-                      {**a.structure.to_dict(), "kernel": a.kernel.to_dict()}),
-        "numeric": numeric.to_dict(),
+                      {**a.structure.to_dict(), "kernel": a.kernel.to_dict() if exact else None}),
+        "numeric": numeric.to_dict() if numeric else None,
     }
 
 
@@ -137,6 +143,10 @@ def _describe_deep_structure(a: Analysis) -> None:
         print(f"  layer {layer['layer']} ({layer['width']} neuron{'s' * (layer['width'] != 1)}): "
               + ("; ".join(notes) if notes else "no neuron dead or always active on X"))
     k = s["kernel"]
+    if k is None:
+        print(f"  kernel of J: {_NEEDS_EXACT}")
+        print()
+        return
     print(f"  kernel of J: dimension {k['dimension']} = {k['rescaling']} rescaling direction(s) "
           f"+ {k['extra']} more (not classified at depth)")
     print()
@@ -146,7 +156,7 @@ def _describe_structure(a: Analysis, max_rows: int = 12) -> None:
     if _is_deep(a):
         _describe_deep_structure(a)
         return
-    s, k = a.structure, a.kernel
+    s = a.structure
     print("Rank structure (exact)")
     print(f"  R = {len(s.regions)} perceived regions; incidence matrix M has rank "
           f"{s.incidence_rank}; 1 ∈ col(M): {'yes' if s.ones_in_column_space else 'no'}; "
@@ -161,6 +171,11 @@ def _describe_structure(a: Analysis, max_rows: int = 12) -> None:
     for neuron in s.neurons:
         if neuron.notes():
             print(f"  neuron {neuron.neuron}: {'; '.join(neuron.notes())}")
+    if not a.local_dimension_exact:
+        print(f"  kernel of J: {_NEEDS_EXACT}")
+        print()
+        return
+    k = a.kernel
     unlisted = getattr(k, "unlisted", 0)
     print(f"  kernel of J: dimension {k.dimension} = {len(k.rescaling)} rescaling direction(s) "
           f"+ {len(k.extra) + unlisted} more")
@@ -198,34 +213,46 @@ def _describe_regions(n: NumericComparison, d: int) -> None:
               f"points in [{mc.lo}, {mc.hi}]^{d} (seed {mc.seed}; {exact})")
 
 
-def describe(a: Analysis, numeric: NumericComparison) -> None:
+#: What the report says in place of the parts that need the exact rank.
+_NEEDS_EXACT = "not computed: it needs the exact rank (--method exact forces exact elimination)"
+
+
+def describe(a: Analysis, numeric: NumericComparison | None) -> None:
     """The human-readable report of ``relugeom check``."""
     sizes = (architecture(a.network) if _is_deep(a) else
              f"d = {a.input_dim}, N = {a.hidden_width}, m = {a.output_dim}")
     print(f"relugeom check: {sizes}, P = {a.n_parameters} parameters; n = {a.n_samples} samples"
           + (f"; relu'(0) = {a.relu_prime_at_zero}" if a.relu_prime_at_zero != "error" else "")
           + "\n")
-    _describe_numeric(numeric)
+    if numeric is None:   # the rank is only known in its certified interval
+        print_table([a.local_dimension_row()])
+        print(f"  NUMERIC comparison {_NEEDS_EXACT}\n")
+    else:
+        _describe_numeric(numeric)
     _describe_structure(a)
     _describe_theorems(a.theorems)
-    _describe_regions(numeric, a.input_dim)
+    if numeric is not None:
+        _describe_regions(numeric, a.input_dim)
 
 
 def run(args: argparse.Namespace) -> int:
     network, X = load_inputs(args)
+    check_monte_carlo_size(network, args.mc_points)   # every option before any work
     if isinstance(network, DeepNetwork) and network.depth == 2:
         network = network.to_shallow()
-    a = analyze(network, X, relu_prime_at_zero=relu_prime(args))
+    a = analyze(network, X, relu_prime_at_zero=relu_prime(args), method=args.method)
     a.pattern_matrix   # a sample on a hyperplane is refused first, before any other work
-    if not _is_deep(a) and a.local_dimension_report.exact:
+    numeric = None
+    if not _is_deep(a) and a.local_dimension_exact:
         # the kernel split with its greedy choice made mod p (and proven), not over Q
         a = with_quantities(a, kernel=certified_kernel_split(
             a.network, a.X, structure=a.structure, rank=a.local_dimension, J=a.jacobian,
             relu_prime_at_zero=a.relu_prime_at_zero))
-    if _is_deep(a):
+    # the numeric comparison is against the exact rank: none when only an interval is proven
+    if a.local_dimension_exact and _is_deep(a):
         numeric = compare_numeric_deep(a, rtol=args.rtol, monte_carlo_points=args.mc_points,
                                        box=parse_box(args), seed=args.seed)
-    else:
+    elif a.local_dimension_exact:
         numeric = compare_numeric(
             a.network, a.X, a.local_dimension, relu_prime_at_zero=a.relu_prime_at_zero,
             exact_patterns=a.patterns, structure=a.structure, exact_jacobian=a.jacobian,

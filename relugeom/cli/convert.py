@@ -10,7 +10,6 @@ how the import was checked against the framework's own forward pass.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -50,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = {**report.to_dict(), "n_parameters": network.n_parameters, "out": args.out}
         if args.out is None:
-            out["network"] = json.loads(text)
+            out["network"] = network.to_dict()
         print_json(out)
         return 0
     if args.out is None:

@@ -47,6 +47,29 @@ FAMILY_OPTIONS = ("input_dim", "hidden_width", "output_dim", "n", "entries", "fe
 DEFAULT_FAMILY = {"input_dim": (1, 3), "hidden_width": (1, 4), "output_dim": 1, "n": (1, 8),
                   "random_features": True}
 
+#: Entries (weights and sample coordinates) of the largest example a random family may ask for:
+#: hypothesis draws every entry, so a larger example only hangs or overruns its buffer.
+MAX_EXAMPLE_ENTRIES = 10_000
+
+
+def check_family_size(family: dict) -> None:
+    """Refuse a family whose largest example has more than :data:`MAX_EXAMPLE_ENTRIES` entries
+    ((d + 1)·N + (N + 1)·m weights and n·d coordinates), before any example is drawn."""
+    def largest(name: str) -> int | None:
+        value = family.get(name)
+        value = value[-1] if isinstance(value, (tuple, list)) and value else value
+        return value if isinstance(value, int) and value > 0 else None
+
+    d, N, m, n = (largest(name) for name in ("input_dim", "hidden_width", "output_dim", "n"))
+    if None in (d, N, m, n):
+        return   # malformed sizes are refused, with their name, by the strategy
+    entries = (d + 1) * N + (N + 1) * m + n * d
+    if entries > MAX_EXAMPLE_ENTRIES:
+        raise InputError(f"the family's largest example (d = {d}, N = {N}, m = {m}, n = {n}) "
+                         f"has {entries} entries; a random search draws at most "
+                         f"{MAX_EXAMPLE_ENTRIES} per example — lower --input-dim, "
+                         "--hidden-width, --output-dim or --samples")
+
 
 def find_counterexample(conjecture: Any, *, max_examples: int = 200, seed: int = 0,
                         strategy: Any = None, max_shrinks: int = 50,
@@ -127,6 +150,8 @@ def search(conjecture: Any, *, max_examples: int = 200, seed: int = 0, strategy:
     streams = check_count(streams, "streams", 1) if streams is not None else \
         1 if n_jobs == 1 else workers(n_jobs)
     conj = as_conjecture(conjecture)
+    if strategy is None:
+        check_family_size({**DEFAULT_FAMILY, **conj.family, **family})
     if streams > 1 and max_examples > 1:
         return _in_streams(conj, min(streams, max_examples), max_examples, seed,
                            {"strategy": strategy, "max_shrinks": max_shrinks,

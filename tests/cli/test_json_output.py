@@ -126,9 +126,7 @@ RUNS = {
     "convert": [("generic.json",), ("deep.json",)],
 }
 #: Known to break the rule, with the reason (the test runs and is expected to fail).
-KNOWN = {"convert": "relugeom/cli/convert.py puts json.loads(network.to_json()) in the report, "
-                    "so whole weights lose their mark as exact values and are written as JSON "
-                    "integers; out['network'] = network.to_dict() would follow the rule"}
+KNOWN: dict[str, str] = {}
 
 
 def test_the_readme_documents_every_command_with_json():

@@ -185,6 +185,13 @@ CASES = [
     # 12-byte file died with a MemoryError under `ulimit -v 1048576`
     Case("small-file-under-ulimit-v-1GiB", {"absval.json": ABSVAL, "x.csv": "1\n2\n-1\n-3\n"},
          ("analyze", "absval.json", "x.csv", "--json"), answers(4, 4), memory=1 << 30),
+    # found by the final probe of the session: a traceback (7 TiB array) and a 20 s hang
+    Case("check-monte-carlo-beyond-memory", {"absval.json": ABSVAL, "x.csv": "1\n2\n-1\n-3\n"},
+         ("check", "absval.json", "x.csv", "--mc-points", "1000000000000"),
+         refuses("Monte-Carlo points", "GiB", "--mc-points")),
+    Case("search-family-beyond-hypothesis", {},
+         ("search", "F1", "--input-dim", "1000000", "--max-examples", "2"),
+         refuses("1000000", "entries", "--input-dim")),
     Case("empty-network-file", {"net.json": "", "x.csv": _SAMPLE},
          ("analyze", "net.json", "x.csv"), exits(2),
          thorough_only=True),
@@ -306,7 +313,7 @@ def _write(folder, name, content):
 def results(tmp_path_factory):
     """Every case that runs in this profile, run at once: name -> Run."""
     chosen = [case for case in CASES if case.runs]
-    commands, folders = [], []
+    folders = []
     for case in chosen:
         folder = str(tmp_path_factory.mktemp(re.sub(r"\W", "_", case.name)[:40]))
         for name, content in case.files.items():
