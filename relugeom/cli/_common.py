@@ -16,9 +16,11 @@ from ..arrangement.regions import region_budget
 from ..errors import InputError
 from ..exact.jsonable import jsonable
 from ..exact.numbers import to_rational
-from ..model.io import read_network, read_sample
+from ..model.formats.loading import load_network
+from ..model.io import read_sample
+from ..model.sample import sample_to_dict
 from ..model.shallow import ShallowNetwork, as_shallow
-from ..parallel import BACKENDS
+from ..parallel import BACKENDS, check_jobs
 
 #: What argparse should take for a (negative) number rather than an option: -3, -1/2, -.5,
 #: -1e-3, and -inf / -nan (so that they reach the exact parser and its clear refusal).
@@ -26,12 +28,25 @@ _NEGATIVE_NUMBER = re.compile(r"^-(\d+/\d+|\d*\.?\d+([eE][-+]?\d+)?|\d+\.([eE][-
                               r"[iI][nN][fF]([iI][nN][iI][tT][yY])?|[nN][aA][nN])$")
 
 
-NETWORK_HELP = ('network JSON: one hidden layer {"W": [[..]], "b": [..], "V": [[..]], "c": [..]}, '
-                'or any depth {"layers": [{"W": [[..]], "b": [..]}, ...]}')
+NETWORK_HELP = ('network: relugeom JSON (one hidden layer {"W": [[..]], "b": [..], "V": [[..]], '
+                '"c": [..]}, or any depth {"layers": [{"W": [[..]], "b": [..]}, ...]}), or a '
+                'model file: ONNX, PyTorch (.pt/.pth), Keras (.h5, .weights.h5, .keras), '
+                'safetensors, .npz (format detected from the content)')
 
 
 def add_network_argument(parser: argparse.ArgumentParser, help_text: str = NETWORK_HELP) -> None:
     parser.add_argument("network", metavar="NETWORK", help=help_text)
+    parser.add_argument("--widths", metavar="N0,N1,...,NL", default=None,
+                        help="the architecture, input first (e.g. 784,30,30,10): checked "
+                             "against the layers read, e.g. of a state_dict or weights-only file")
+
+
+def load_network_argument(args: argparse.Namespace, notes: list | None = None) -> Any:
+    """The network named on the command line (any format, :func:`relugeom.load_network`),
+    checked against ``--widths``; how it was read goes to ``notes`` (default: the notes
+    printed after the report)."""
+    return load_network(args.network, widths=getattr(args, "widths", None),
+                        notes=pending_notes(args) if notes is None else notes)
 
 
 def architecture(network: Any) -> str:
@@ -172,7 +187,7 @@ def load_inputs(args: argparse.Namespace, notes: list | None = None) -> tuple[An
     """
     if notes is None:
         notes = pending_notes(args)
-    network = read_network(args.network)
+    network = load_network_argument(args, notes)
     path = getattr(args, "sample", None)
     X = read_sample(path, network.input_dim, notes=notes) if path else None
     return network, X
@@ -191,6 +206,15 @@ def print_notes(notes: list, indent: str = "") -> None:
     """The notes as ``note: ...`` lines of a text report, on stdout."""
     for note in notes:
         print(f"{indent}note: {note}")
+
+
+def save_sample(X: Any, path: str, what: str) -> None:
+    """Write the sample X as JSON {"X": [[..]]} (exact values) to ``path``."""
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(sample_to_dict(X), handle)
+    except OSError as exc:
+        raise InputError(f"cannot write {what} to {path!r}: {exc.strerror}") from None
 
 
 def print_json(obj: Any) -> None:
@@ -258,6 +282,16 @@ def add_parallel_options(parser: argparse.ArgumentParser) -> None:
 
 
 def parallel_options(args: argparse.Namespace) -> dict:
-    """The keyword arguments of :func:`relugeom.parallel.parallel_map` the options ask for."""
+    """The keyword arguments of :func:`relugeom.parallel.parallel_map` the options ask for,
+    checked (before any work): --jobs a whole number ≥ 1 or -1, --scheduler an address that
+    goes with the dask backend."""
+    if args.scheduler is not None:
+        if not args.scheduler.strip():
+            raise InputError("--scheduler needs the address of a Dask scheduler, e.g. "
+                             "tcp://host:8786 (or --backend dask for a local cluster)")
+        if args.backend == "loky":
+            raise InputError("--scheduler names a Dask cluster, so it goes with --backend dask, "
+                             "not --backend loky")
     backend = "dask" if args.scheduler else args.backend
-    return {"n_jobs": args.jobs, "backend": backend, "scheduler": args.scheduler}
+    return {"n_jobs": check_jobs(args.jobs, backend), "backend": backend,
+            "scheduler": args.scheduler}

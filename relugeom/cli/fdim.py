@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import textwrap
 
 from ..arrangement.plot import check_plot_path
@@ -12,12 +11,14 @@ from ..exact.numbers import to_json_number
 from ..geometry.functional import FunctionalDimension, functional_dimension
 from ..geometry.sampling import (DEFAULT_GRID_BITS, SamplingConvergence, gaussian,
                                  plot_convergence, resampling, sampling_convergence, uniform)
-from ..model.io import read_network, read_sample
-from ..model.sample import sample_to_dict
+from ..model.deep import DeepNetwork
+from ..model.io import read_sample
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
-                      add_relu_prime_option, check_region_budget, parse_box, print_json,
-                      print_table, relu_prime, shallow_network, whole_number)
+                      add_parallel_options, add_relu_prime_option, check_region_budget,
+                      load_network_argument, parallel_options, parse_box, print_json, print_table,
+                      relu_prime, save_sample, shallow_network, whole_number)
 from .analyze import whole_report
+from .fdim_deep import run_deep
 
 #: Regions listed in the text report (necessary ones first, then the rarest).
 _REGION_ROWS = 15
@@ -65,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "are the midpoints of 2^BITS bins per coordinate (1 to 64; "
                             f"default {DEFAULT_GRID_BITS})")
     group.add_argument("--plot", metavar="PNG", help="save a figure (needs matplotlib)")
+    add_parallel_options(group)   # the repeats run on the workers; the result does not change
     add_max_regions_option(parser)
     parser.set_defaults(run=run)
 
@@ -83,12 +85,16 @@ def _sampling_options(args: argparse.Namespace) -> None:
                                                ("--seed", args.seed),
                                                ("--probability-draws", args.probability_draws),
                                                ("--plot", args.plot)) if value is not None]
+        misplaced += [flag for flag, given in (("--jobs", args.jobs != 1),
+                                               ("--backend", args.backend is not None),
+                                               ("--scheduler", args.scheduler is not None))
+                      if given]
     if misplaced:
         raise InputError(f"{', '.join(misplaced)} given without the matching --sampling, so "
                          f"{'it' if len(misplaced) == 1 else 'they'} would be ignored (--scale "
                          "goes with gaussian, --box with uniform, --data with data, --grid-bits "
                          "with gaussian or uniform; --repeats, --max-points, --seed, "
-                         "--probability-draws and --plot with any)")
+                         "--probability-draws, --plot and --jobs with any)")
     for name, value in SAMPLING_DEFAULTS.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -199,9 +205,13 @@ def describe_sampling(result: SamplingConvergence) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _sampling_options(args)   # before reading anything
+    where = parallel_options(args)
     if args.plot:
         check_plot_path(args.plot)
-    network = shallow_network(read_network(args.network), "fdim")
+    network = load_network_argument(args)
+    if isinstance(network, DeepNetwork) and network.depth > 2:
+        return run_deep(args, network, _distribution(args, network.input_dim))
+    network = shallow_network(network, "fdim")
     distribution = _distribution(args, network.input_dim)
     check_region_budget(network, args.max_regions)
     result = functional_dimension(network, relu_prime_at_zero=relu_prime(args))
@@ -209,16 +219,12 @@ def run(args: argparse.Namespace) -> int:
     if distribution is not None:
         convergence = sampling_convergence(
             network, distribution, repeats=args.repeats, max_points=args.max_points,
-            seed=args.seed, probability_draws=args.probability_draws, functional=result)
+            seed=args.seed, probability_draws=args.probability_draws, functional=result,
+            **where)
         if args.plot:
             plot_convergence(convergence, args.plot)
     if args.save_sample:
-        try:
-            with open(args.save_sample, "w", encoding="utf-8") as handle:
-                json.dump(sample_to_dict(result.decisive_sample), handle)
-        except OSError as exc:
-            raise InputError(f"cannot write the decisive sample to {args.save_sample!r}: "
-                             f"{exc.strerror}") from None
+        save_sample(result.decisive_sample, args.save_sample, "the decisive sample")
     with whole_report():
         if args.json:
             report = result.to_dict()

@@ -4,7 +4,6 @@ from the decisive sample of the deep regions (:mod:`relugeom.geometry.deep_funct
 from __future__ import annotations
 
 import argparse
-import json
 import textwrap
 
 from ..arrangement.deep import RegionLimit, deep_region_bounds
@@ -14,8 +13,7 @@ from ..exact.numbers import to_json_number
 from ..geometry.deep_functional import (DeepFunctionalDimension, DeepSampling,
                                         deep_functional_dimension, deep_sampling_convergence)
 from ..model.deep import DeepNetwork
-from ..model.sample import sample_to_dict
-from ._common import print_json, print_table, relu_prime
+from ._common import print_json, print_table, relu_prime, save_sample
 from .analyze import whole_report
 
 #: Options of ``fdim`` that only the one-hidden-layer path implements.
@@ -102,12 +100,7 @@ def run_deep(args: argparse.Namespace, network: DeepNetwork, distribution) -> in
         sampling = deep_sampling_convergence(result, distribution, repeats=args.repeats,
                                              max_points=args.max_points, seed=args.seed)
     if args.save_sample:
-        try:
-            with open(args.save_sample, "w", encoding="utf-8") as handle:
-                json.dump(sample_to_dict(result.decisive_sample), handle)
-        except OSError as exc:
-            raise InputError(f"cannot write the decisive sample to {args.save_sample!r}: "
-                             f"{exc.strerror}") from None
+        save_sample(result.decisive_sample, args.save_sample, "the decisive sample")
     with whole_report():
         if args.json:
             report = result.to_dict()
