@@ -17,6 +17,8 @@ import importlib  # noqa: E402  (the version comes first, for tools that read it
 from .analysis import Analysis, analyze
 from .arrangement.cells import (Cell, HyperplaneArrangement, cells_meeting_box, enumerate_cells,
                                 hyperplane_arrangement, locate)
+from .arrangement.deep import (DeepRegionReport, DeepRegions, deep_activation_regions,
+                               deep_linear_pieces, deep_region_report, region_upper_bound)
 from .arrangement.pieces import (LinearPieces, adjacency_graph, count_linear_pieces,
                                  merge_linear_pieces)
 from .arrangement.regions import (ActivationRegions, PerceivedRegions, RegionReport,
@@ -28,17 +30,21 @@ from .checks import Verdict, run_checks
 from .checks.numeric import NumericComparison, compare_numeric
 from .errors import BoundaryError, InputError
 from .exact.numbers import parse_json, to_rational
+from .geometry.deep_functional import DeepFunctionalDimension, deep_functional_dimension
 from .geometry.functional import FunctionalDimension, decisive_sample, functional_dimension
 from .geometry.sampling import SamplingConvergence, sampling_convergence
 from .geometry.walk import Walk, walk
-from .linalg.certified import Rank
+from .linalg.certified import Rank, RankNotCertified
 from .linalg.floating import numeric_rank
+from .linalg.verified import VerifiedKernel, verified_kernel
 from .model.deep import DeepNetwork, symmetry_bound
+from .model.formats.loading import ImportReport, import_network, load_network
 from .model.io import read_network, read_sample
 from .model.network import Network, as_network, is_shallow
 from .model.patterns import activation_patterns, preactivations
 from .model.sample import as_sample
 from .model.shallow import ShallowNetwork
+from .parallel import Interrupted, parallel_map
 from .rank.backprop import deep_jacobian, layer_diagnosis, layer_patterns, layer_preactivations
 from .rank.dimension import LocalDimension, local_dimension, local_dimension_report
 from .rank.explain import KernelSplit, RankStructure, kernel_split, rank_structure
@@ -48,9 +54,10 @@ from .search.conjectures import CATALOGUE, Conjecture, conjecture, get_conjectur
 # Names imported on first use, so that `import relugeom` stays light: the counterexample search
 # runs on hypothesis (an optional dependency, relugeom[test]), and the experiments train networks.
 _LAZY = {"Counterexample": "search.results", "SearchResult": "search.results",
-         "exhaustive_search": "search.exhaustive",
+         "exhaustive_search": "search.exhaustive", "exhaustive_case": "search.exhaustive",
          "find_counterexample": "search.randomized",
-         "ExperimentResult": "experiments", "run_experiment": "experiments"}
+         "ExperimentResult": "experiments", "run_experiment": "experiments",
+         "run_sweep": "experiments"}
 
 
 def __getattr__(name: str):
@@ -94,13 +101,19 @@ __all__ = [
     "ExperimentResult",
     "FunctionalDimension",
     "HyperplaneArrangement",
+    "DeepFunctionalDimension",
+    "DeepRegionReport",
+    "DeepRegions",
+    "ImportReport",
     "InputError",
+    "Interrupted",
     "KernelSplit",
     "LinearPieces",
     "Network",
     "NumericComparison",
     "PerceivedRegions",
     "Rank",
+    "RankNotCertified",
     "RankStructure",
     "RegionCounts",
     "RegionReport",
@@ -108,6 +121,7 @@ __all__ = [
     "SearchResult",
     "ShallowNetwork",
     "Verdict",
+    "VerifiedKernel",
     "Walk",
     "activation_patterns",
     "activation_regions",
@@ -123,13 +137,19 @@ __all__ = [
     "count_linear_pieces",
     "count_pieces_perceived",
     "decisive_sample",
+    "deep_activation_regions",
+    "deep_functional_dimension",
     "deep_jacobian",
+    "deep_linear_pieces",
+    "deep_region_report",
     "enumerate_cells",
+    "exhaustive_case",
     "exhaustive_search",
     "find_counterexample",
     "functional_dimension",
     "get_conjecture",
     "hyperplane_arrangement",
+    "import_network",
     "jacobian",
     "kernel_split",
     "layer_diagnosis",
@@ -137,6 +157,7 @@ __all__ = [
     "layer_preactivations",
     "linear_pieces",
     "local_dimension",
+    "load_network",
     "local_dimension_report",
     "LocalDimension",
     "locate",
@@ -144,6 +165,7 @@ __all__ = [
     "numeric_jacobian",
     "is_shallow",
     "numeric_rank",
+    "parallel_map",
     "parse_json",
     "perceived_regions",
     "preactivations",
@@ -153,10 +175,13 @@ __all__ = [
     "region_counts",
     "region_graph",
     "region_report",
+    "region_upper_bound",
     "run_checks",
     "run_experiment",
+    "run_sweep",
     "sampling_convergence",
     "symmetry_bound",
     "to_rational",
+    "verified_kernel",
     "walk",
 ]

@@ -3,6 +3,17 @@
 An :class:`Analysis` holds the network and the sample; each quantity is computed the first
 time it is asked for and then kept, so a question that needs only the perceived regions never
 pays for a rank. Attribute names equal the JSON keys of ``relugeom analyze --json``.
+
+The local dimension is a number only when it is proven: ``method="auto"`` (default) returns
+the certified interval [lower, upper] when no certificate is found within its budget (see
+:func:`relugeom.rank.dimension.local_dimension_report`), and then ``local_dimension`` raises
+:class:`~relugeom.linalg.certified.RankNotCertified` (naming the interval) instead of
+returning a bound; ``local_dimension_report`` always answers, and the report keys
+``local_dimension_exact``, ``local_dimension_lower``, ``local_dimension_upper`` say which case
+holds (``to_dict`` writes ``local_dimension`` null in the interval case). The quantities built
+on the exact rank (``kernel``, ``numeric``) raise the same error; ``theorems`` says
+"undecided" where the interval does not decide a theorem. ``method="exact"`` forces
+elimination, whatever it costs.
 """
 
 from __future__ import annotations
@@ -17,8 +28,9 @@ from .arrangement.cells import hyperplane_arrangement
 from .arrangement.pieces import bending_sides_from_signs, count_pieces_from_sides
 from .checks import run_checks
 from .checks.numeric import compare_numeric, compare_numeric_deep
-from .errors import BoundaryError
+from .errors import BoundaryError, InputError
 from .exact.arrays import RationalArray
+from .exact.tables import Tabular
 from .linalg.certified import Rank
 from .model.deep import DeepNetwork, symmetry_bound
 from .model.network import Network, as_network
@@ -26,7 +38,7 @@ from .model.patterns import (ReluPrime, as_tuples, check_relu_prime, distinct_ro
                              patterns_from_signs, preactivation_signs)
 from .model.shallow import as_shallow
 from .rank.backprop import LayerDiagnosis, full_patterns, layer_diagnosis
-from .rank.dimension import local_dimension_report
+from .rank.dimension import AUTO_EXACT_ENTRIES, local_dimension_report
 from .rank.explain import kernel_split, rank_structure
 from .rank.jacobian import jacobian
 
@@ -67,15 +79,24 @@ def sample_array(X: tuple) -> RationalArray:
                          _int_array(odd))
 
 
-class Analysis:
-    """The analysis of a network on a sample (see :func:`analyze`)."""
+#: The rank methods an analysis takes (:func:`relugeom.rank.dimension.local_dimension_report`).
+METHODS = ("auto", "modular", "exact")
+
+
+class Analysis(Tabular):
+    """The analysis of a network on a sample (see :func:`analyze`). In a notebook it shows as
+    the table ``relugeom analyze`` prints; :meth:`to_pandas` gives one row per hidden neuron."""
 
     def __init__(self, network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
-                 backend: str = "auto"):
+                 backend: str = "auto", method: str = "auto"):
+        if method not in METHODS:
+            raise InputError(f"unknown method {method!r} for the local dimension; choose one "
+                             f"of {', '.join(METHODS)} (the numeric rank is in .numeric)")
         self.network = network = as_network(network)
         self.X = exact_rows(X, network.input_dim)
         self.relu_prime_at_zero = check_relu_prime(relu_prime_at_zero)
         self.backend = backend
+        self.method = method
 
     def __repr__(self) -> str:
         return (f"Analysis(d={self.input_dim}, N={self.hidden_width}, m={self.output_dim}, "
@@ -189,9 +210,13 @@ class Analysis:
     @cached_property
     def local_dimension_report(self) -> Rank:
         """The local dimension with the method and certificate that produced it
-        (:func:`relugeom.rank.dimension.local_dimension_report`, method "auto": always
-        certified exact)."""
-        if "jacobian" in self.__dict__:  # J is already built (kernel, checks): rank it, not again
+        (:func:`relugeom.rank.dimension.local_dimension_report` with this analysis' ``method``):
+        certified exact, or (``exact`` False) the certified interval [``lower_bound``,
+        ``upper_bound``]."""
+        small = self.n_samples * self.output_dim * self.n_parameters <= AUTO_EXACT_ENTRIES
+        if "jacobian" in self.__dict__ and (self.method == "exact" or
+                                             self.method == "auto" and small):
+            # J is already built (kernel, checks) and would be eliminated: rank it, not again
             value = linalg.rank(self.jacobian, self.n_parameters, backend=self.backend)
             chosen = linalg.choose_backend(self.backend)
             shape = (self.n_samples * self.output_dim, self.n_parameters)
@@ -200,18 +225,37 @@ class Analysis:
                         shape, relu_prime_at_zero=str(self.relu_prime_at_zero))
         X = self.X if isinstance(self.network, DeepNetwork) else sample_array(self.X)
         return local_dimension_report(self.network, X, relu_prime_at_zero=self.relu_prime_at_zero,
-                                      backend=self.backend)
+                                      backend=self.backend, method=self.method)
 
     @report_key
     def local_dimension(self) -> int:
-        """rank_Q J(θ, X), exact."""
-        return self.local_dimension_report.value
+        """rank_Q J(θ, X), exact; :class:`~relugeom.linalg.certified.RankNotCertified` when
+        only an interval is proven (read it from :attr:`local_dimension_report`)."""
+        return self.local_dimension_report.exact_value("the local dimension")
+
+    @report_key
+    def local_dimension_exact(self) -> bool:
+        """Whether the local dimension is proven exact (else only the interval is)."""
+        return self.local_dimension_report.exact
+
+    @report_key
+    def local_dimension_lower(self) -> int:
+        """A proven lower bound of rank_Q J (the value itself when exact)."""
+        report = self.local_dimension_report
+        return report.value if report.exact else report.lower_bound
+
+    @report_key
+    def local_dimension_upper(self) -> int | None:
+        """A proven upper bound of rank_Q J (the value itself when exact)."""
+        report = self.local_dimension_report
+        return report.value if report.exact else report.upper_bound
 
     @report_key
     def local_dimension_certificate(self) -> str:
         """What proves the local dimension exact: "exact elimination (flint)", or
         "upper-bound (<bound>)" when a modular rank meets a proven upper bound, or
-        "factorization" (see docs/theory.md, Certificates)."""
+        "factorization", or "verified kernel" (see docs/theory.md, Certificates); "interval"
+        (or "probabilistic" under method "modular") when it is not proven exact."""
         return self.local_dimension_report.certificate
 
     @report_key
@@ -246,14 +290,14 @@ class Analysis:
         """:class:`~relugeom.rank.explain.KernelSplit`: exact basis of ker J, rescalings first,
         each extra direction explained."""
 
-        return kernel_split(as_shallow(self.network, "the kernel split"), self.X, structure=self.structure,
-                            jacobian=self.jacobian, rank=self.local_dimension,
-                            backend=self.backend)
+        return kernel_split(as_shallow(self.network, "the kernel split"), self.X,
+                            structure=self.structure, jacobian=self.jacobian,
+                            rank=self.local_dimension, backend=self.backend)
 
     @cached_property
     def numeric(self) -> Any:
-        """NUMERIC :class:`~relugeom.checks.numeric.NumericComparison` (float Jacobian, singular values,
-        numpy-rule rank, gap, explanation of any disagreement), default tolerances."""
+        """NUMERIC :class:`~relugeom.checks.numeric.NumericComparison` (float Jacobian, singular
+        values, numpy-rule rank, gap, explanation of any disagreement), default tolerances."""
 
         if getattr(self.network, "depth", 2) > 2:
             return compare_numeric_deep(self)
@@ -276,13 +320,49 @@ class Analysis:
         return list(dict.fromkeys(names))
 
     def to_dict(self, keys: list[str] | None = None) -> dict[str, Any]:
-        """JSON-ready dict of the report keys (all, or those named)."""
-        return {key: getattr(self, key) for key in (self.keys() if keys is None else keys)}
+        """JSON-ready dict of the report keys (all, or those named); ``local_dimension`` is
+        null when it is not proven exact (``local_dimension_exact`` false; the interval in
+        ``local_dimension_lower`` and ``local_dimension_upper``)."""
+        return {key: None if key == "local_dimension" and not self.local_dimension_exact
+                else getattr(self, key) for key in (self.keys() if keys is None else keys)}
+
+    def local_dimension_row(self) -> tuple[str, str | int]:
+        """(label, value) of the local dimension in a text report: the exact rank, or the
+        certified interval and how to force the exact value."""
+        report = self.local_dimension_report
+        if report.exact:
+            return "local dimension (exact rank of J)", report.value
+        return "local dimension", report.text()
+
+    def _table(self) -> tuple[str, list[tuple[str, Any]]]:
+        deep = isinstance(self.network, DeepNetwork) and self.network.depth > 2
+        rows = [("activation regions perceived by X", self.activation_regions_perceived)]
+        if self.linear_pieces_perceived is not None:
+            rows.append(("linear pieces perceived by X", self.linear_pieces_perceived))
+        rows += [self.local_dimension_row(),
+                 (f"bound P − {'(hidden neurons)' if deep else 'N'} (rescaling symmetries)",
+                  self.symmetry_bound),
+                 ("bound n·m (rows of J)", self.sample_bound)]
+        if self.relu_prime_at_zero != "error":
+            rows.append(("relu'(0) convention used", self.relu_prime_at_zero))
+        return (f"network widths {self.widths}, P = {self.n_parameters} parameters; sample: "
+                f"n = {self.n_samples}", rows)
+
+    def _records(self) -> list[dict]:
+        """One record per hidden neuron: layer, neuron, samples where it is active, dead,
+        always active."""
+        return [{"layer": d["layer"], "neuron": j, "active_samples": count,
+                 "dead": count == 0, "always_active": count == self.n_samples}
+                for d in self.layer_diagnosis for j, count in enumerate(d["active_counts"])]
 
 
 def analyze(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
-            backend: str = "auto") -> Analysis:
+            backend: str = "auto", method: str = "auto") -> Analysis:
     """Analyse ``network`` on the sample ``X``; quantities are computed when first read.
+
+    ``method`` ("auto", "modular", "exact"): how the local dimension is ranked (module
+    docstring: with "auto" it may end as a certified interval, and ``local_dimension`` then
+    raises rather than return a bound; "exact" always eliminates).
 
     >>> from relugeom import ShallowNetwork
     >>> net = ShallowNetwork(W=[[1], [-1]], b=[0, 0], V=[[1, 1]], c=[0])
@@ -290,4 +370,5 @@ def analyze(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error"
     >>> a.local_dimension, a.activation_regions_perceived, a.symmetry_bound
     (4, 2, 5)
     """
-    return Analysis(network, X, relu_prime_at_zero=relu_prime_at_zero, backend=backend)
+    return Analysis(network, X, relu_prime_at_zero=relu_prime_at_zero, backend=backend,
+                    method=method)

@@ -18,8 +18,9 @@ are proved, so a "fails" on a valid input is a bug in relugeom.
 
 At any depth (a :class:`~relugeom.model.deep.DeepNetwork` with more than one hidden layer) T1, T2,
 T3 and T8 are checked in their general form (hidden neurons n_1 + … + n_{L−1} in place of N,
-per-layer symmetries; :func:`~relugeom.checks.verdict.deep_form`); T4–T7 and T9 are "not
-applicable: shallow networks only (one hidden layer)". A two-layer DeepNetwork is checked as
+per-layer symmetries; :func:`~relugeom.checks.verdict.deep_form`), and T4 and T9 through the
+deep activation regions (:mod:`relugeom.checks.depth`); T5–T7 are "not applicable: shallow
+networks only (one hidden layer)". A two-layer DeepNetwork is checked as
 the equal ShallowNetwork.
 
 Checks read their quantities as attributes of the analysis (``local_dimension``,
@@ -40,22 +41,37 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable
 
+from ..exact.tables import Tabular
 # importing the check modules registers their theorems in the catalogue
-from . import bounds, counting, flatness, functional, invariance  # noqa: F401
+from . import bounds, counting, depth, flatness, functional, invariance  # noqa: F401
 from .verdict import CATALOGUE, FAILS, HOLDS, NOT_APPLICABLE, Verdict, shallow_form
 
-__all__ = ["CATALOGUE", "FAILS", "HOLDS", "NOT_APPLICABLE", "Verdict", "run_checks",
-           "with_quantities"]
+__all__ = ["CATALOGUE", "CheckReport", "FAILS", "HOLDS", "NOT_APPLICABLE", "Verdict",
+           "run_checks", "with_quantities"]
 
 
-def run_checks(analysis: Any, names: Iterable[str] | None = None) -> dict[str, Verdict]:
-    """Run the named theorems (all, in catalogue order, by default) on ``analysis``."""
+class CheckReport(dict, Tabular):
+    """{theorem name: :class:`Verdict`}, as :func:`run_checks` returns it; in a notebook, the
+    table of verdicts ``relugeom check`` prints, and :meth:`to_pandas` one row per theorem."""
+
+    def _table(self) -> tuple[str, list[tuple[str, Any]]]:
+        return "theorems (docs/theory.md)", [(f"{name} {v.title}", f"{v.status.upper()}: "
+                                              f"{v.detail}") for name, v in self.items()]
+
+    def _records(self) -> list[dict]:
+        return [{"theorem": name, "title": v.title, "status": v.status, "detail": v.detail}
+                for name, v in self.items()]
+
+
+def run_checks(analysis: Any, names: Iterable[str] | None = None) -> CheckReport:
+    """Run the named theorems (all, in catalogue order, by default) on ``analysis``: a dict
+    {name: :class:`Verdict`} (a :class:`CheckReport`)."""
     names = sorted(CATALOGUE, key=lambda n: int(n[1:])) if names is None else list(names)
     unknown = [n for n in names if n not in CATALOGUE]
     if unknown:
         raise ValueError(f"unknown theorem(s) {unknown}; the catalogue has {list(CATALOGUE)}")
     analysis = shallow_form(analysis)  # once, so the shallow form's quantities are shared
-    return {name: CATALOGUE[name](analysis) for name in names}
+    return CheckReport((name, CATALOGUE[name](analysis)) for name in names)
 
 
 def with_quantities(analysis: Any, **values: Any) -> Any:

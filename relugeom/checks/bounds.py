@@ -19,7 +19,8 @@ from .. import linalg
 from ..exact.numbers import to_json_number
 from ..model.network import Network
 from ..rank.explain import neuron_coordinates, rescaling_direction
-from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
+from .verdict import (HOLDS, Outcome, deep_form, dimension_at_most, fails, holds, not_applicable,
+                      theorem)
 
 
 def _sum_text(terms: list[int], limit: int = 8) -> str:
@@ -42,7 +43,7 @@ def rescaling_kernel_vector(network: Network, j: int) -> tuple[Fraction, ...]:
 @theorem("T1", "symmetry bound", "dim ≤ P − N (each rescaling direction (w_j, b_j, −v_j) lies in "
          "ker J)")
 def symmetry_bound(a: Any) -> Outcome:
-    P, N, dim, J = a.n_parameters, a.hidden_width, a.local_dimension, a.jacobian
+    P, N, J = a.n_parameters, a.hidden_width, a.jacobian
     for j in range(N):
         u = rescaling_kernel_vector(a.network, j)
         support = [p for p in neuron_coordinates(a.network, j) if u[p]]
@@ -51,13 +52,12 @@ def symmetry_bound(a: Any) -> Outcome:
             if value:
                 return fails(f"the rescaling direction of neuron {j} is not in ker J: row {i} of "
                              f"J·ρ_{j} is {value}", neuron=j, row=i, value=to_json_number(value))
-    if dim > P - N:
-        return fails(f"dim = {dim} > P − N = {P} − {N} = {P - N}", local_dimension=dim,
-                     bound=P - N)
+    verdict = dimension_at_most(a, P - N, f"P − N = {P} − {N} = {P - N}", bound=P - N)
+    if verdict.status != HOLDS:
+        return verdict
     directions = ("the rescaling direction lies" if N == 1 else f"the {N} rescaling directions, "
                   "independent (disjoint supports), lie")
-    return holds(f"dim = {dim} ≤ P − N = {P} − {N} = {P - N}; {directions} in ker J (checked "
-                 "exactly)")
+    return holds(f"{verdict.detail}; {directions} in ker J (checked exactly)")
 
 
 def layer_neuron_coordinates(network: Network, l: int, j: int) -> list[int]:
@@ -115,7 +115,7 @@ def rescaling_rank(network: Network) -> tuple[int, str]:
 @deep_form("T1", "dim ≤ P − (n_1 + … + n_{L−1}) (each hidden neuron's rescaling direction "
            "(row j of W_l, b_l[j], −column j of W_{l+1}) lies in ker J)")
 def layer_symmetry_bound(a: Any) -> Outcome:
-    net, P, dim, J = a.network, a.n_parameters, a.local_dimension, a.jacobian
+    net, P, J = a.network, a.n_parameters, a.jacobian
     N = net.n_hidden
     for (l, j), u in rescaling_directions(net):
         support = [p for p in layer_neuron_coordinates(net, l, j) if u[p]]
@@ -127,45 +127,47 @@ def layer_symmetry_bound(a: Any) -> Outcome:
                              value=to_json_number(value))
     widths = " + ".join(map(str, net.hidden_widths)) or "0"
     bound = f"P − (n_1 + … + n_{{L−1}}) = {P} − ({widths}) = {P - N}"
-    if dim > P - N:
-        return fails(f"dim = {dim} > {bound}", local_dimension=dim, bound=P - N)
+    verdict = dimension_at_most(a, P - N, bound, bound=P - N)
+    if verdict.status != HOLDS:
+        return verdict
     if N == 0:
-        return holds(f"dim = {dim} ≤ {bound} (no hidden layer, no rescaling symmetry)")
+        return holds(f"{verdict.detail} (no hidden layer, no rescaling symmetry)")
     if N == 1:
-        return holds(f"dim = {dim} ≤ {bound}; the rescaling direction lies in ker J (checked "
+        return holds(f"{verdict.detail}; the rescaling direction lies in ker J (checked "
                      "exactly)")
     _, independence = rescaling_rank(net)
-    return holds(f"dim = {dim} ≤ {bound}; the {N} rescaling directions lie in ker J (checked "
+    return holds(f"{verdict.detail}; the {N} rescaling directions lie in ker J (checked "
                  f"exactly) and are {independence}")
 
 
 @theorem("T2", "sample bound", "dim ≤ n·m", shallow_only=False)
 def sample_bound(a: Any) -> Outcome:
-    n, m, dim = a.n_samples, a.output_dim, a.local_dimension
+    n, m = a.n_samples, a.output_dim
     rows = len(a.jacobian)
     if rows != n * m:
         return fails(f"J has {rows} rows, expected n·m = {n}·{m} = {n * m}", rows=rows,
                      expected=n * m)
-    if dim > n * m:
-        return fails(f"dim = {dim} > n·m = {n}·{m} = {n * m}", local_dimension=dim, bound=n * m)
-    return holds(f"dim = {dim} ≤ n·m = {n}·{m} = {n * m} (the number of rows of J)")
+    verdict = dimension_at_most(a, n * m, f"n·m = {n}·{m} = {n * m}", bound=n * m)
+    if verdict.status != HOLDS:
+        return verdict
+    return holds(f"{verdict.detail} (the number of rows of J)")
 
 
 @theorem("T4", "region bound", "dim ≤ m·Σ_r rank(X̃_r) ≤ m·(d+1)·R")
 def region_bound(a: Any) -> Outcome:
-    s, m, d, dim = a.structure, a.output_dim, a.input_dim, a.local_dimension
+    s, m, d = a.structure, a.output_dim, a.input_dim
     ranks = [r.affine_rank for r in s.regions]
     R, middle = len(ranks), m * sum(ranks)
-    witness = {"local_dimension": dim, "region_ranks": ranks, "output_dim": m}
-    if dim > middle:
-        return fails(f"dim = {dim} > m·Σ_r rank X̃_r = {m}·({_sum_text(ranks)}) = {middle}",
-                     **witness)
+    witness = {"region_ranks": ranks, "output_dim": m}
+    verdict = dimension_at_most(a, middle, f"m·Σ_r rank X̃_r = {m}·({_sum_text(ranks)}) = "
+                                           f"{middle}", **witness)
+    if verdict.status != HOLDS:
+        return verdict
     if middle > m * (d + 1) * R:
         big = next(r for r in s.regions if r.affine_rank > d + 1)
         return fails(f"rank X̃_{big.index} = {big.affine_rank} > d + 1 = {d + 1}",
-                     region=big.index, **witness)
-    return holds(f"dim = {dim} ≤ m·Σ_r rank X̃_r = {m}·({_sum_text(ranks)}) = {middle} ≤ "
-                 f"m·(d+1)·R = {m}·{d + 1}·{R} = {m * (d + 1) * R}")
+                     region=big.index, local_dimension=a.local_dimension, **witness)
+    return holds(f"{verdict.detail} ≤ m·(d+1)·R = {m}·{d + 1}·{R} = {m * (d + 1) * R}")
 
 
 def _incidence_formula(a: Any) -> tuple[int, str]:
@@ -180,13 +182,10 @@ def _incidence_formula(a: Any) -> tuple[int, str]:
 
 @theorem("T5", "incidence bound", "dim ≤ m·((d+1)·rank M + [1 ∉ col M])")
 def incidence_bound(a: Any) -> Outcome:
-    dim = a.local_dimension
     bound, text = _incidence_formula(a)
-    if dim > bound:
-        return fails(f"dim = {dim} > {text}", local_dimension=dim, bound=bound,
-                     incidence_rank=a.structure.incidence_rank,
-                     ones_in_column_space=a.structure.ones_in_column_space)
-    return holds(f"dim = {dim} ≤ {text}")
+    return dimension_at_most(a, bound, text, bound=bound,
+                             incidence_rank=a.structure.incidence_rank,
+                             ones_in_column_space=a.structure.ones_in_column_space)
 
 
 @theorem("T6", "exact formula", "m = 1, every v_j ≠ 0, every perceived region rich "

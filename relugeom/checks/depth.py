@@ -22,7 +22,8 @@ from .. import linalg
 from ..arrangement.deep import RegionLimit, region_upper_bound
 from ..geometry.deep_functional import deep_functional_dimension
 from .bounds import _sum_text
-from .verdict import Outcome, deep_form, fails, holds, not_applicable
+from .verdict import (HOLDS, Outcome, deep_form, dim_text, dimension_at_most, dimension_bounds,
+                      fails, holds, not_applicable, undecided)
 
 #: T9 at depth enumerates every region; beyond this many it is "not applicable".
 DEEP_T9_REGION_LIMIT = 2000
@@ -60,14 +61,14 @@ def deep_region_bound(a: Any) -> Outcome:
     groups, refusal = _off_boundary(a)
     if refusal is not None:
         return refusal
-    m, d, dim = a.output_dim, a.input_dim, a.local_dimension
+    m, d = a.output_dim, a.input_dim
     ranks = [linalg.rank(rows, d + 1) for rows in groups.values()]
     middle = m * sum(ranks)
-    if dim > middle:
-        return fails(f"dim = {dim} > m·Σ_r rank X̃_r = {m}·({_sum_text(ranks)}) = {middle}",
-                     local_dimension=dim, region_ranks=ranks, output_dim=m)
-    return holds(f"dim = {dim} ≤ m·Σ_r rank X̃_r = {m}·({_sum_text(ranks)}) = {middle} over the "
-                 f"{len(ranks)} activation region(s) X perceives")
+    verdict = dimension_at_most(a, middle, f"m·Σ_r rank X̃_r = {m}·({_sum_text(ranks)}) = "
+                                           f"{middle}", region_ranks=ranks, output_dim=m)
+    if verdict.status != HOLDS:
+        return verdict
+    return holds(f"{verdict.detail} over the {len(ranks)} activation region(s) X perceives")
 
 
 @deep_form("T9", "dim(θ, X) ≤ fdim(θ) (the rank on d+1 affinely independent points in every "
@@ -77,7 +78,7 @@ def deep_functional_dimension_check(a: Any) -> Outcome:
     if refusal is not None:
         return refusal
     fdim = getattr(a, "functional_dimension", None)
-    dim, d = a.local_dimension, a.input_dim
+    d = a.input_dim
     regions = None
     if fdim is None:
         limit = None if region_upper_bound(a.network) <= DEEP_T9_REGION_LIMIT \
@@ -89,14 +90,18 @@ def deep_functional_dimension_check(a: Any) -> Outcome:
                                   "activation regions; the exact functional dimension needs "
                                   "them all (relugeom fdim computes it with --max-regions)")
         fdim, regions = result.functional_dimension, result.regions.count
-    if dim > fdim:
-        return fails(f"dim = {dim} > fdim = {fdim}", local_dimension=dim,
-                     functional_dimension=fdim)
+    verdict = dimension_at_most(a, fdim, f"fdim = {fdim}", functional_dimension=fdim)
+    if verdict.status != HOLDS:
+        return verdict
+    lower, upper = dimension_bounds(a)
     rich = sum(1 for rows in groups.values() if linalg.rank(rows, d + 1) == d + 1)
-    if regions is not None and rich == regions and dim != fdim:
-        return fails(f"X holds d+1 affinely independent points in all {regions} regions, but "
-                     f"dim = {dim} ≠ fdim = {fdim}", local_dimension=dim,
-                     functional_dimension=fdim)
+    if regions is not None and rich == regions and fdim != lower:
+        if upper < fdim:
+            return fails(f"X holds d+1 affinely independent points in all {regions} regions, "
+                         f"but {dim_text(lower, upper)} ≠ fdim = {fdim}",
+                         local_dimension=lower if lower == upper else [lower, upper],
+                         functional_dimension=fdim)
+        return undecided(lower, upper, f": equality with fdim = {fdim} (X rich in every region)")
     where = "" if regions is None else f" ({rich} of the {regions} regions hold d+1 affinely " \
         "independent samples)"
-    return holds(f"dim = {dim} ≤ fdim = {fdim}{where}")
+    return holds(f"{verdict.detail}{where}")

@@ -14,7 +14,9 @@ from .. import linalg
 from ..arrangement.cells import HyperplaneArrangement, enumerate_cells, hyperplane_arrangement
 from ..errors import InputError
 from ..geometry.functional import functional_dimension
-from .verdict import Outcome, fails, holds, not_applicable, theorem
+from ..linalg.certified import RankNotCertified
+from .verdict import (HOLDS, Outcome, dim_text, dimension_at_most, dimension_bounds, fails, holds,
+                      not_applicable, theorem, undecided)
 
 #: T9 computes every region of the arrangement; beyond this many (by the bound Σ_{i≤r} C(H, i))
 #: it is reported "not applicable" instead of taking very long.
@@ -64,19 +66,25 @@ def functional_dimension_check(a: Any) -> Outcome:
         try:
             fdim = functional_dimension(net, relu_prime_at_zero=a.relu_prime_at_zero,
                                         backend=a.backend).functional_dimension
+        except RankNotCertified:
+            raise  # undecided (the theorem decorator says so), not "not applicable"
         except InputError as exc:
             return not_applicable(str(exc))
-    dim = a.local_dimension
-    if dim > fdim:
-        return fails(f"dim = {dim} > fdim = {fdim}", local_dimension=dim,
-                     functional_dimension=fdim)
+    verdict = dimension_at_most(a, fdim, f"fdim = {fdim}", functional_dimension=fdim)
+    if verdict.status != HOLDS:
+        return verdict
     regions, rich = _region_richness(arrangement, a.X)
     if rich < regions:
-        return holds(f"dim = {dim} ≤ fdim = {fdim}; equality not applicable: X holds d+1 = "
+        return holds(f"{verdict.detail}; equality not applicable: X holds d+1 = "
                      f"{net.input_dim + 1} affinely independent points in {rich} of the "
                      f"{regions} activation regions")
-    if dim != fdim:
-        return fails(f"X is rich in all {regions} activation regions but dim = {dim} ≠ fdim = "
-                     f"{fdim}", local_dimension=dim, functional_dimension=fdim, regions=regions)
+    lower, upper = dimension_bounds(a)
+    if lower != fdim and upper < fdim:   # dim ≤ upper < fdim: the equality fails
+        return fails(f"X is rich in all {regions} activation regions but "
+                     f"{dim_text(lower, upper)} ≠ fdim = {fdim}",
+                     local_dimension=lower if lower == upper else [lower, upper],
+                     functional_dimension=fdim, regions=regions)
+    if lower != fdim:
+        return undecided(lower, upper, f": equality with fdim = {fdim} (X rich in every region)")
     where = "the only activation region" if regions == 1 else f"all {regions} activation regions"
     return holds(f"dim = fdim = {fdim}: X holds d+1 affinely independent points in {where}")

@@ -34,6 +34,12 @@ def symmetry_moves(N: int, seed: int = 0) -> tuple[list[int], list[Fraction]]:
     return perm, factors
 
 
+
+def _exact_method(a: Any) -> str:
+    """The rank method for the transformed network: "exact" if the analysis forces
+    elimination, else "auto" (certified exact or refused: never a bare modular bound)."""
+    return "exact" if getattr(a, "method", "auto") == "exact" else "auto"
+
 @theorem("T3", "invariance", "dim is unchanged by permuting hidden neurons and by positive "
          "rescaling (w_j, b_j, v_j) → (λw_j, λb_j, v_j/λ)")
 def invariance(a: Any) -> Outcome:
@@ -54,7 +60,7 @@ def invariance(a: Any) -> Outcome:
             return fails(f"the {name} changed f at sample {changed[0]}: a bug in the symmetry "
                          "action", sample=changed[0], **move)
         other_dim = local_dimension(other, a.X, relu_prime_at_zero=a.relu_prime_at_zero,
-                                    backend=a.backend)
+                                    backend=a.backend, method=_exact_method(a))
         if other_dim != dim:
             return fails(f"dim = {dim} for θ but {other_dim} after the {name} {move}",
                          local_dimension=dim, transformed_dimension=other_dim, move=name, **move)
@@ -118,7 +124,7 @@ def layer_invariance(a: Any) -> Outcome:
             return fails(f"the {name} changed f at sample {changed[0]}: a bug in the symmetry "
                          "action", sample=changed[0], **move)
         other_dim = local_dimension(other, a.X, relu_prime_at_zero=a.relu_prime_at_zero,
-                                    backend=a.backend)
+                                    backend=a.backend, method=_exact_method(a))
         if other_dim != dim:
             return fails(f"dim = {dim} for θ but {other_dim} after the per-layer {name}",
                          local_dimension=dim, transformed_dimension=other_dim, move=name, **move)

@@ -11,6 +11,12 @@ Depth. A theorem is stated for shallow networks (one hidden layer); a two-layer
 see :func:`shallow_form`). For deeper networks a theorem that holds at any depth registers its
 general form with :func:`deep_form` (its own statement and check); the others are "not
 applicable: shallow networks only (one hidden layer)".
+
+Uncertified ranks. When the local dimension is only known in a certified interval [L, U]
+(``method="auto"`` out of its budget), a check that reads it exactly gets
+:class:`~relugeom.linalg.certified.RankNotCertified` and its verdict is "undecided: rank only
+known in [L, U]"; a bound dim ≤ B is decided by the interval where it can be
+(:func:`dimension_at_most`: U ≤ B proves it, L > B refutes it).
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
+from ..linalg.certified import FORCE_EXACT, RankNotCertified
 from ..model.deep import DeepNetwork
 from ..model.shallow import ShallowNetwork
 
 HOLDS = "holds"
 NOT_APPLICABLE = "not applicable"
 FAILS = "fails"
+UNDECIDED = "undecided"
 
 #: name → check function, in the order of docs/theory.md (filled by the :func:`theorem` decorator).
 CATALOGUE: dict[str, Callable[[Any], "Verdict"]] = {}
@@ -57,13 +65,48 @@ def fails(detail: str, **witness: Any) -> Outcome:
     return Outcome(FAILS, detail, witness)
 
 
+def undecided(lower: int, upper: int | None, what: str = "") -> Outcome:
+    """Neither holds nor fails: the verdict needs the rank, only known in [lower, upper]."""
+    return Outcome(UNDECIDED, f"rank only known in [{lower}, {upper}]{what} ({FORCE_EXACT}, "
+                              "which decides)")
+
+
+def dimension_bounds(a: Any) -> tuple[int, int | None]:
+    """(L, U) proven for dim = rank J of the analysis: (dim, dim) when it is exact."""
+    try:
+        dim = a.local_dimension
+    except RankNotCertified as error:
+        return error.report.lower_bound, error.report.upper_bound
+    return dim, dim
+
+
+def dim_text(lower: int, upper: int | None) -> str:
+    """ "dim = 5", or "dim ∈ [4, 6]" when only the interval is known."""
+    return f"dim = {lower}" if lower == upper else f"dim ∈ [{lower}, {upper}]"
+
+
+def dimension_at_most(a: Any, limit: int, text: str, /, **witness: Any) -> Outcome:
+    """The verdict of dim ≤ ``limit`` (``text`` shows it), decided by the certified interval
+    [L, U] of dim when the rank is not exact: holds if U ≤ limit, fails if L > limit (with
+    ``witness``), undecided otherwise. Exact ranks give the usual "dim = …" sentences."""
+    lower, upper = dimension_bounds(a)
+    dim = {"local_dimension": lower} if lower == upper else \
+        {"local_dimension_interval": [lower, upper]}
+    if lower > limit:
+        return fails(f"{dim_text(lower, upper)} > {text}", **dim, **witness)
+    if upper is not None and upper <= limit:
+        return holds(f"{dim_text(lower, upper)} ≤ {text}")
+    return undecided(lower, upper, f": cannot tell whether dim ≤ {text}")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The verdict of one theorem on one case.
 
-    ``status`` is "holds", "not applicable" (``detail`` gives the reason) or "fails" (``detail``
-    says what went wrong and ``witness`` holds the numbers that show it). The statements are
-    proved, so "fails" on a valid input means a bug in relugeom.
+    ``status`` is "holds", "not applicable" (``detail`` gives the reason), "undecided" (the
+    verdict needs a rank only known in a certified interval, see the module docstring) or
+    "fails" (``detail`` says what went wrong and ``witness`` holds the numbers that show it).
+    The statements are proved, so "fails" on a valid input means a bug in relugeom.
     """
 
     theorem: str
@@ -114,16 +157,19 @@ def theorem(name: str, title: str, statement: str, shallow_only: bool = True):
         def run(analysis: Any) -> Verdict:
             analysis = shallow_form(analysis)
             text = statement
-            if isinstance(analysis.network, ShallowNetwork):
-                outcome = check(analysis)
-            elif name in DEEP_FORMS:
-                text, deep_check = DEEP_FORMS[name]
-                outcome = deep_check(analysis)
-            elif shallow_only:
-                outcome = not_applicable(f"{SHALLOW_ONLY}; this network has widths "
-                                         f"{analysis.network.widths}")
-            else:
-                outcome = check(analysis)
+            try:
+                if isinstance(analysis.network, ShallowNetwork):
+                    outcome = check(analysis)
+                elif name in DEEP_FORMS:
+                    text, deep_check = DEEP_FORMS[name]
+                    outcome = deep_check(analysis)
+                elif shallow_only:
+                    outcome = not_applicable(f"{SHALLOW_ONLY}; this network has widths "
+                                             f"{analysis.network.widths}")
+                else:
+                    outcome = check(analysis)
+            except RankNotCertified as error:  # the verdict needs a rank only known in [L, U]
+                outcome = undecided(error.report.lower_bound, error.report.upper_bound)
             return Verdict(name, title, text, outcome.status, outcome.detail, outcome.witness)
 
         run.theorem = name

@@ -21,6 +21,7 @@ from ..model.io import ENV_MAX_INPUT_BYTES, MAX_INPUT_BYTES
 COMMANDS = [
     "analyze",
     "check",
+    "convert",
     "demo",
     "experiment",
     "fdim",

@@ -1,4 +1,4 @@
-"""relugeom analyze NETWORK SAMPLE [--json]"""
+"""relugeom analyze NETWORK SAMPLE [--json] [--method auto|modular|exact]"""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import io
 import sys
 from typing import Iterator
 
-from ..analysis import Analysis, analyze
-from ..model.shallow import ShallowNetwork
+from ..analysis import METHODS, Analysis, analyze
 from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, print_json, print_table,
                       relu_prime)
@@ -24,27 +23,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_sample_argument(parser)
     add_json_flag(parser)
     add_relu_prime_option(parser)
+    add_method_option(parser)
     parser.set_defaults(run=run)
+
+
+def add_method_option(parser: argparse.ArgumentParser) -> None:
+    """--method: how the local dimension is ranked (:func:`relugeom.analyze`)."""
+    parser.add_argument(
+        "--method", choices=METHODS, default="auto",
+        help="how the local dimension is ranked: auto (default: the fastest certified path; "
+             "when no certificate is found within its budget, the certified interval "
+             "[lower, upper], reported as not exact), modular (rank mod random primes: a "
+             "certified lower bound, exact when its certificate says so), exact (fraction-free "
+             "elimination, always exact, cost not bounded)")
 
 
 def describe(analysis: Analysis) -> None:
     """The human-readable report of ``relugeom analyze``."""
     a = analysis
-    shallow = isinstance(a.network, ShallowNetwork)
     print(f"network: {architecture(a.network)}, P = {a.n_parameters} parameters; sample: "
           f"n = {a.n_samples}")
-    rows = [("activation regions perceived by X", a.activation_regions_perceived)]
-    if a.linear_pieces_perceived is not None:
-        rows.append(("linear pieces perceived by X", a.linear_pieces_perceived))
-    rows += [
-        ("local dimension (exact rank of J)", a.local_dimension),
-        (f"bound P − {'N' if shallow else '(hidden neurons)'} (rescaling symmetries)",
-         a.symmetry_bound),
-        ("bound n·m (rows of J)", a.sample_bound),
-    ]
-    if a.relu_prime_at_zero != "error":
-        rows.append(("relu'(0) convention used", a.relu_prime_at_zero))
-    print_table(rows)
+    print_table(a._table()[1])  # the rows of the notebook table
 
 
 @contextlib.contextmanager
@@ -60,7 +59,7 @@ def whole_report() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     network, X = load_inputs(args)
-    analysis = analyze(network, X, relu_prime_at_zero=relu_prime(args))
+    analysis = analyze(network, X, relu_prime_at_zero=relu_prime(args), method=args.method)
     # a sample on a hyperplane is refused first, before any other work (one exact product)
     analysis.pattern_matrix
     with whole_report():

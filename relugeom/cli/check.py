@@ -7,6 +7,11 @@ Deep networks (more than one hidden layer) get the theorems that hold at any dep
 T3, T8 in their general form; the others are "not applicable"), the per-layer diagnosis as
 their structure, and a NUMERIC side built on the float deep Jacobian. A two-layer network in
 the deep format is checked as the shallow network it is.
+
+With the default ``--method auto`` the local dimension may be only a certified interval
+[L, U] (no certificate within the budget): the report says so, theorems the interval does not
+decide are "undecided", and the parts built on the exact rank (numeric comparison, kernel
+split) are not computed; ``--method exact`` forces exact elimination.
 """
 
 from __future__ import annotations

@@ -94,11 +94,12 @@ def local_dimension_on(network: Any, X: tuple, method: str = "auto",
     otherwise "error" (no sample on any hyperplane: J is the true derivative).
     """
     try:
-        report = local_dimension_report(network, X, method=method, primes=primes)
+        report = local_dimension_report(network, X, method=method, primes=primes,
+                                        fallback="exact")
         convention = "error"
     except BoundaryError:
         report = local_dimension_report(network, X, method=method, primes=primes,
-                                        relu_prime_at_zero=0)
+                                        relu_prime_at_zero=0, fallback="exact")
         convention = "0"
     if method == "auto" and not report.exact:  # "auto" promises a certified exact value
         raise RuntimeError(f"local dimension not certified exact: {report.certificate}")

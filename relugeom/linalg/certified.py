@@ -29,9 +29,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import InputError
 from ..exact.jsonable import float_json
 
 METHODS = ("exact", "modular", "numeric")
+
+#: What forces a certified exact rank, said wherever a rank is only known in an interval.
+FORCE_EXACT = "method='exact' / --method exact forces exact elimination"
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,33 @@ class Rank:
         """The smallest proven upper bound compared (None if none was)."""
         return min(self.bounds, key=lambda b: b.value) if self.bounds else None
 
+    def text(self) -> str:
+        """The rank as a report prints it: the value when it is proven exact, otherwise the
+        proven interval and why it is not a value.
+
+        >>> print(Rank(7, "modular", False, "interval", lower_bound=7, upper_bound=9).text())
+        between 7 and 9 (certified interval; not certified exact within the budget — \
+method='exact' / --method exact forces exact elimination)
+        """
+        if self.exact:
+            return str(self.value)
+        if self.method == "numeric":
+            return f"{self.value} (NUMERIC estimate, not exact)"
+        upper = "?" if self.upper_bound is None else self.upper_bound
+        if self.certificate == "probabilistic":
+            how = (f"certified interval; {self.lower_bound} unless the random primes were "
+                   f"unlucky, probability ≤ {self.epsilon:.3g}")
+        else:
+            how = "certified interval; not certified exact within the budget"
+        return f"between {self.lower_bound} and {upper} ({how} — {FORCE_EXACT})"
+
+    def exact_value(self, what: str = "the rank") -> int:
+        """The value, when proven exact; otherwise :class:`RankNotCertified` (``what`` names
+        the quantity in its message)."""
+        if not self.exact:
+            raise RankNotCertified(self, what)
+        return self.value
+
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "method": self.method, "exact": self.exact,
                 "certificate": self.certificate, "detail": self.detail,
@@ -90,3 +121,18 @@ class Rank:
                 "epsilon": self.epsilon, "tolerance": self.tolerance,
                 "singular_value_gap": float_json(self.singular_value_gap),
                 "relu_prime_at_zero": self.relu_prime_at_zero, "seconds": self.seconds}
+
+
+class RankNotCertified(InputError):
+    """A rank was asked for as a number, but only an interval is proven (the budget of the
+    certified path ran out, or the method gives a lower bound only). ``report`` is the
+    :class:`Rank` with the interval; the command line prints the message (exit status 2)."""
+
+    def __init__(self, report: Rank, what: str = "the rank"):
+        self.report = report
+        super().__init__(
+            f"{what} is not certified exact: it is only known to lie between "
+            f"{report.lower_bound} and {report.upper_bound} ({report.certificate}: "
+            f"{report.detail}). Read the interval from local_dimension_report (or the "
+            "analysis' local_dimension_report), or ask for method='exact' (--method exact on "
+            "the command line), whose cost is not bounded.")

@@ -18,10 +18,11 @@ Four methods, each saying what it proves (:func:`local_dimension_report`):
   for small Jacobians; for large ones (shallow or deep) the modular path, then, when no
   structural bound certifies it, the *verified kernel* (:mod:`relugeom.rank.verified`:
   kernel vectors lifted from a prime and checked exactly, certificate ``"verified kernel"``).
-  When that too exceeds its budget: with ``fallback="exact"`` (the default, so that every
-  caller reading ``value`` gets the exact rank) exact elimination, whose cost is not bounded;
-  with ``fallback="interval"`` the certified interval [lower, upper] with ``exact`` False and
-  certificate ``"interval"``, in bounded time. Never numeric, never probabilistic.
+  When that too exceeds its budget (``kernel_bits``, :data:`VERIFY_ENTRIES`): with
+  ``fallback="interval"`` (the default) the certified interval [lower, upper], ``exact``
+  False and certificate ``"interval"``, in bounded time rather than an elimination of unbounded
+  cost; with ``fallback="exact"`` exact elimination. Never numeric, never probabilistic.
+  ``method="exact"`` always eliminates.
 
 Every method returns the same type, a :class:`~relugeom.linalg.certified.Rank` (also named
 :data:`LocalDimension`); the certificates are stated and proved in docs/theory.md.
@@ -51,13 +52,16 @@ from .deep import modular_local_dimension as deep_modular
 from .jacobian import jacobian, numeric_jacobian
 from .shallow import compressed_jacobian
 from .shallow import modular_local_dimension as shallow_modular
-from .verified import VERIFY_ENTRIES, jacobian_kernel
+from .verified import MAX_BITS, VERIFY_ENTRIES, jacobian_kernel
 
 METHODS = ("auto", "exact", "modular", "numeric")
 FALLBACKS = ("exact", "interval")
 #: "auto" uses exact elimination while J has at most this many entries (n·m·P); above, the
 #: network (shallow or deep) goes through the modular path first.
 AUTO_EXACT_ENTRIES = 1_000
+#: The budget of the verified kernel under "auto": total bits of the kernel vectors to lift,
+#: predicted by Hadamard's bound before any exact solve (``kernel_bits`` overrides it).
+KERNEL_BITS = MAX_BITS
 #: "exact" eliminates the compressed Jacobian of a shallow network above this many entries of J.
 COMPRESS_ENTRIES = 200_000
 
@@ -127,14 +131,17 @@ def _numeric(network: Network, X: Any, convention: Any) -> Rank:
 
 def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
                            relu_prime_at_zero: ReluPrime = "error", backend: str = "auto",
-                           seed: int = 0, primes: int = 1, fallback: str = "exact") -> Rank:
+                           seed: int = 0, primes: int = 1, fallback: str = "interval",
+                           kernel_bits: int | None = None) -> Rank:
     """The local dimension with the method and certificate that produced it.
 
     ``method``: "auto" (certified exact, fastest path), "exact", "modular" or "numeric" (see the
     module docstring). ``backend`` picks the exact linear algebra ("flint", "sympy", "auto");
     ``seed`` and ``primes`` the random primes of the modular path (results are reproducible).
-    ``fallback``: what "auto" does when no certificate is found within the budgets, "exact"
-    (elimination) or "interval" (the certified interval, ``exact`` False).
+    ``fallback``: what "auto" does when no certificate is found within the budgets, "interval"
+    (default: the certified interval, ``exact`` False; read ``lower_bound``, ``upper_bound``)
+    or "exact" (elimination, cost not bounded). ``kernel_bits``: the verified kernel's budget
+    (default :data:`KERNEL_BITS`).
     Cost: exact elimination is polynomial in n·m and P with growing integers; the modular path
     is about n·m·rank·min(n·m, P)/2 float multiply–adds on the BLAS, plus O(n·N·d) for the
     exact patterns.
@@ -158,6 +165,7 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if fallback not in FALLBACKS:
         raise InputError(f"unknown fallback {fallback!r}; choose one of {', '.join(FALLBACKS)}")
+    kernel_bits = KERNEL_BITS if kernel_bits is None else kernel_bits
     network = as_network(network)
     if not isinstance(X, (RationalArray, np.ndarray)):  # checked once, here
         X = as_sample(X, network.input_dim)
@@ -177,17 +185,19 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
         else:
             result = _modular(network, X, convention, seed, primes)
             if not result.exact:
-                result = _verified(network, X, convention, seed, result)
+                result = _verified(network, X, convention, seed, result, kernel_bits)
             if not result.exact and fallback == "exact":
                 result = _exact(network, X, convention, backend)
     return replace(result, seconds=time.perf_counter() - start)
 
 
-def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Rank) -> Rank:
+def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Rank,
+              kernel_bits: int) -> Rank:
     """The verified-kernel certificate (:mod:`relugeom.rank.verified`) after an uncertified
     modular rank; failing it within its budget, the certified interval, ``exact`` False."""
     bounds = tuple(b for b in modular.bounds)
-    kernel = jacobian_kernel(network, _fraction_sample(network, X), convention, seed)
+    kernel = jacobian_kernel(network, _fraction_sample(network, X), convention, seed,
+                             max_bits=kernel_bits)
     lower = max(modular.value, kernel.rank if kernel is not None else 0)
     upper = modular.upper_bound if modular.upper_bound is not None else lower
     if kernel is not None and kernel.exact:
@@ -199,25 +209,33 @@ def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Ran
     return replace(modular, value=lower, exact=False, certificate="interval",
                    lower_bound=lower, upper_bound=max(upper, lower), epsilon=None,
                    detail=f"certified {lower} ≤ rank ≤ {max(upper, lower)}: no certificate "
-                          f"within the budget ({why}); fallback='exact' or method='exact' "
+                          f"within the budget ({why}); method='exact' (or fallback='exact') "
                           "eliminates")
 
 
 def local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
-                    backend: str = "auto", method: str = "auto", seed: int = 0) -> int:
+                    backend: str = "auto", method: str = "auto", seed: int = 0,
+                    fallback: str = "exact") -> int:
     """Exact rank over Q of the Jacobian of θ ↦ f_θ(X) (the batch functional dimension).
 
-    With the default ``method="auto"`` the value is always certified exact (see
-    :func:`local_dimension_report`, which also says how). ``backend`` picks the exact linear
-    algebra ("flint", "sympy" or "auto"); the answer does not depend on it. ``method="modular"``
-    may return a certified lower bound only, and ``method="numeric"`` a float estimate: use
-    :func:`local_dimension_report` to see which.
+    With ``method="auto"`` (default) or ``"exact"`` the value returned is always certified
+    exact (see :func:`local_dimension_report`, which also says how). An int is promised, so
+    when "auto" finds no certificate within its budgets it eliminates (``fallback="exact"``,
+    whose cost is not bounded); with ``fallback="interval"`` it raises
+    :class:`~relugeom.linalg.certified.RankNotCertified` instead (an InputError carrying the
+    certified interval as ``report``). :func:`local_dimension_report` returns the interval
+    itself. ``backend`` picks the exact linear algebra ("flint", "sympy" or "auto"); the
+    answer does not depend on it. ``method="modular"`` may return a certified lower bound only,
+    and ``method="numeric"`` a float estimate: use :func:`local_dimension_report` to see which.
 
     >>> from relugeom import ShallowNetwork
     >>> net = ShallowNetwork(W=[[1], [1]], b=[0, 0], V=[[1, 1]], c=[0])
     >>> local_dimension(net, [[1], [2], [3]])   # two neurons on one hyperplane
     2
     """
-    return local_dimension_report(network, X, method=method,
-                                  relu_prime_at_zero=relu_prime_at_zero, backend=backend,
-                                  seed=seed).value
+    report = local_dimension_report(network, X, method=method,
+                                    relu_prime_at_zero=relu_prime_at_zero, backend=backend,
+                                    seed=seed, fallback=fallback)
+    if method in ("auto", "exact"):
+        return report.exact_value("the local dimension")
+    return report.value

@@ -171,3 +171,53 @@ def test_float_sample_report_matches_the_straightforward_computation(tmp_path, c
     assert report["linear_pieces_perceived"] == len(patterns)   # V has no zero: no merging
     assert report["local_dimension_certificate"].startswith(("upper-bound", "exact"))
     assert report["local_dimension"] == local_dimension(network, exact)
+
+
+def test_analyze_and_check_report_a_rank_only_known_in_an_interval(monkeypatch, capsys, tmp_path):
+    """End to end, in process with the budget shrunk: analyze prints "between L and U", its
+    JSON has exact false with the interval, check says which theorems the interval decides,
+    and --method exact gives an exact rank inside the interval."""
+    from tests.rank.test_interval import interval_case, over_budget
+    net, X = interval_case()
+    over_budget(monkeypatch)
+    net_path, x_path = tmp_path / "net.json", tmp_path / "x.npy"
+    net_path.write_text(net.to_json())
+    np.save(x_path, X)
+    code, out, _ = run(capsys, "analyze", net_path, x_path)
+    assert code == 0
+    assert re.search(r"local dimension\s+between 19 and 20 \(certified interval; not certified "
+                     r"exact within the budget — method='exact' / --method exact forces exact "
+                     r"elimination\)", out), out
+    code, out, _ = run(capsys, "analyze", net_path, x_path, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["local_dimension"] is None
+    assert (report["local_dimension_exact"], report["local_dimension_lower"],
+            report["local_dimension_upper"]) == (False, 19, 20)
+    code, out, _ = run(capsys, "analyze", net_path, x_path, "--json", "--method", "exact")
+    exact = json.loads(out)
+    assert code == 0 and exact["local_dimension_exact"] is True
+    assert 19 <= exact["local_dimension"] <= 20
+    assert exact["local_dimension"] == local_dimension(net, X, method="exact")
+    code, out, _ = run(capsys, "check", net_path, x_path, "--json", "--mc-points", "0")
+    checked = json.loads(out)
+    assert code == 0 and checked["local_dimension"] is None
+    assert checked["local_dimension_lower"] == 19 and checked["local_dimension_upper"] == 20
+    assert checked["numeric"] is None and checked["structure"]["kernel"] is None
+    statuses = {name: v["status"] for name, v in checked["theorems"].items()}
+    assert statuses["T1"] == statuses["T2"] == "holds" and statuses["T3"] == "undecided"
+    assert checked["theorems"]["T3"]["detail"].startswith("rank only known in [19, 20]")
+    code, out, _ = run(capsys, "check", net_path, x_path, "--mc-points", "0")
+    assert code == 0 and "UNDECIDED" in out and "between 19 and 20" in out
+    assert "NUMERIC comparison not computed: it needs the exact rank" in out
+    code, out, _ = run(capsys, "check", net_path, x_path, "--json", "--mc-points", "0",
+                       "--method", "exact")
+    checked = json.loads(out)
+    assert code == 0 and checked["local_dimension"] == exact["local_dimension"]
+    assert "undecided" not in {v["status"] for v in checked["theorems"].values()}
+    assert checked["numeric"] is not None
+
+
+def test_method_is_checked(capsys, line_files):
+    _, net, sample = line_files
+    code, _, err = run(capsys, "analyze", net, sample, "--method", "numeric")
+    assert code == 2 and "invalid choice" in err

@@ -88,9 +88,9 @@ def test_over_budget_auto_returns_the_certified_interval(monkeypatch):
     assert not report.exact and report.certificate == "interval"
     assert report.lower_bound <= exact <= report.upper_bound
     assert "method='exact'" in report.detail
-    # the default falls back to elimination: whoever reads the value gets the exact rank
-    default = local_dimension_report(net, X)
-    assert default.exact and default.value == exact == local_dimension(net, X)
+    # the elimination fallback, on request: whoever asks for it gets the exact rank
+    forced = local_dimension_report(net, X, fallback="exact")
+    assert forced.exact and forced.value == exact == local_dimension(net, X, fallback="exact")
 
 
 @given(st.integers(0, 10_000), st.sampled_from([1, 2, 3]))
