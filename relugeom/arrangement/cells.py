@@ -366,14 +366,15 @@ def _rank_mod_p(rows: list) -> int:
     return rank_mod_p(np.array([[u % p for u in row] for row in rows], dtype=float), p)
 
 
-def _side_masks(mapping: list[tuple[int | None, int]], n_restricted: int
-                ) -> tuple[int, list[int], list[int]]:
+def _side_masks(mapping: list[tuple[int | None, int]], n_restricted: int,
+                positions: Sequence[int] | None = None) -> tuple[int, list[int], list[int]]:
     """Bit masks translating a side vector of a restriction into one of the full arrangement.
 
-    Bit K of a side vector is set when the point is on the positive side of hyperplane K.
+    Bit K of a side vector is set when the point is on the positive side of hyperplane K;
+    ``mapping[i]`` is hyperplane ``positions[i]``'s (default: i's) restriction.
     """
     const, pos, neg = 0, [0] * n_restricted, [0] * n_restricted
-    for K, (idx, o) in enumerate(mapping):
+    for K, (idx, o) in zip(range(len(mapping)) if positions is None else positions, mapping):
         if idx is None:
             if o > 0:
                 const |= 1 << K

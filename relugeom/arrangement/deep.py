@@ -17,10 +17,13 @@ these n_l hyperplanes inside the open polyhedron R. They are enumerated by the p
 incremental restriction of :mod:`relugeom.arrangement.within`, with R's facets as walls, in
 integer arithmetic — no LP, no tolerance. Each new region then gets its *facets*, its
 H-representation with redundant inequalities removed: hyperplane K (a wall of R or a cut) is a
-facet of the cell C iff C ∩ K has a nonempty relative interior, found by one pruned enumeration
-inside K of the other hyperplanes (walls required, cuts free): each of its cells lies on the
-boundary of exactly the cell(s) whose side vector it extends. Those facets are the walls of
-the next layer, and a point in each facet's relative interior is kept as its witness.
+facet of the cell C iff C ∩ K has a nonempty relative interior. For a cut, iff flipping C's side
+on K gives another cell; for a wall, found by one pruned enumeration inside R's facet on K of
+the cuts that meet R (the others miss the facet too), started from the facet's witness: each
+of its cells lies on the boundary of exactly the cell(s) whose side vector it extends. That
+facet is also the facet of the region across it, and the new layer's pre-activations agree on
+it, so its cells are enumerated once for both. Those facets are the walls of the next layer,
+and a point in each facet's relative interior is kept as its witness.
 
 Adjacency (edges = shared facets): at a facet witness q on K, every neuron not vanishing on K
 is nonzero at q, so the region just across K is the one containing q + t·v (v the outward
@@ -30,7 +33,8 @@ derivative along v when the value is 0 (lexicographic signs, exact integers).
 
 Boundedness: the open polyhedron {a_i·x + c_i > 0} (facets i) is bounded iff its recession cone
 {v : a_i·v ≥ 0} is {0}, iff the a_i span R^d and have a strictly positive linear relation
-(one exact phase-one simplex, :func:`relugeom.linalg.lp.positive_relation`).
+(one exact phase-one simplex, :func:`relugeom.linalg.lp.positive_relation`); a region inside
+a bounded region of the earlier layers is bounded without it.
 
 Linear pieces merge adjacent regions with the same affine map (A, a) of f
 (:func:`relugeom.arrangement.pieces.merge_linear_pieces`).
@@ -65,9 +69,8 @@ from ..model.deep import DeepNetwork, as_deep
 from ..model.sample import as_sample
 from .cells import _lifted_side, _side_masks, hyperplane_arrangement
 from .pieces import LinearPieces, merge_linear_pieces
-from .restriction import (Hyperplane, evaluate, lift, pivot, primitive, reduce_point, restrict,
-                          to_fractions)
-from .within import cells_within, restricted_requirements
+from .restriction import Hyperplane, evaluate, lift, pivot, primitive, restrict, to_fractions
+from .within import cells_within, crossing, restricted_requirements
 from .zaslavsky import count_within
 
 # --- results -----------------------------------------------------------------------------------
@@ -165,6 +168,7 @@ class _Region:
     M: list
     m: list
     D: int
+    bounded: bool | None = None   # None: not decided yet
 
 
 def _forms(region: _Region, layer: tuple) -> tuple[list, list, int]:
@@ -186,8 +190,10 @@ def _forms(region: _Region, layer: tuple) -> tuple[list, list, int]:
     return rows, offsets, DW * D
 
 
-def _cut(region: _Region, layer: tuple, l: int, dim: int) -> list[_Region]:
-    """The regions of layer ``l`` inside ``region``, each with its facets."""
+def _cut(region: _Region, layer: tuple, l: int, dim: int, shared: dict | None = None
+         ) -> list[_Region]:
+    """The regions of layer ``l`` inside ``region``, each with its facets. ``shared``: the
+    cells of facets already cut by layer ``l`` (:func:`_facets`), for the neighbours."""
     rows, offsets, D = _forms(region, layer)
     hyperplanes = [w[0] for w in region.walls]
     required = [w[1] for w in region.walls]
@@ -207,8 +213,11 @@ def _cut(region: _Region, layer: tuple, l: int, dim: int) -> list[_Region]:
             neurons.append([])
         neurons[K].append((l, j))
         where.append((K, o))
-    cells = dict(cells_within(hyperplanes, required, dim, region.point))
-    witnesses = _facets(hyperplanes, required, cells, dim, [w[3] for w in region.walls])
+    known = [w[3] for w in region.walls]
+    cells = dict(cells_within(hyperplanes, required, dim, region.point,
+                              boundary=[q for q in known if q is not None]))
+    witnesses = _facets(hyperplanes, required, cells, dim, known, where,
+                        {} if shared is None else shared)
     out = []
     for bits, point in cells.items():
         active = tuple(o if K is None else int((bits >> K & 1) == (o > 0)) for K, o in where)
@@ -218,11 +227,14 @@ def _cut(region: _Region, layer: tuple, l: int, dim: int) -> list[_Region]:
             walls.append((hyperplanes[K], side, tuple(neurons[K]), q))
         M = [row if s else [0] * dim for row, s in zip(rows, active)]
         m = [off if s else 0 for off, s in zip(offsets, active)]
-        out.append(_Region(region.pattern + (active,), point, walls, M, m, D))
+        # a region inside a bounded one is bounded
+        out.append(_Region(region.pattern + (active,), point, walls, M, m, D,
+                           True if region.bounded else None))
     return out
 
 
-def _facets(hyperplanes: list, required: list, cells: dict, dim: int, known: list) -> dict:
+def _facets(hyperplanes: list, required: list, cells: dict, dim: int, known: list,
+            where: list, shared: dict) -> dict:
     """{cell bits: {hyperplane index: witness point}} — the facets of every cell, each with a
     point of its relative interior.
 
@@ -232,9 +244,34 @@ def _facets(hyperplanes: list, required: list, cells: dict, dim: int, known: lis
     other hyperplane, a witness. A wall K is a facet of C iff one of the cells of the pruned
     enumeration inside K (the other walls required, the cuts free) extends C's side vector;
     it starts from ``known[K]``, a point in the relative interior of the parent's facet on K.
+    Only the cuts meeting the parent take part: one that misses the open parent R (every cell
+    on one side) misses the relative interior of each facet F of R too — F lies on its closed
+    side, and a point of relint F on it would put F, hence K, inside it — so it splits nothing
+    there, and its side is the cells' common side.
+
+    The cells of a facet F are shared with the region R' across it: F is also R''s facet on K
+    (a point y of relint F is off every other neuron of the first layers, whose signs there
+    are R's, and R''s with K's neurons flipped, so relint F lies in the closure of R' and, by
+    symmetry, F = cl R ∩ K = cl R' ∩ K), and each neuron of the new layer has one affine
+    pre-activation on K seen from either side (K's neurons vanish there). So they are
+    computed once, as (the new layer's signs, a point), keyed by K and F's witness, and
+    ``shared`` holds them until R' asks.
     """
     out: dict[int, dict[int, tuple]] = {bits: {} for bits in cells}
+    if not cells:
+        return out
     walls = sum(1 for r in required if r)
+    union = intersection = None
+    for bits in cells:
+        union = bits if union is None else union | bits
+        intersection = bits if intersection is None else intersection & bits
+    meeting = [K for K in range(walls, len(hyperplanes)) if (union ^ intersection) >> K & 1]
+    fixed = intersection & ~((1 << walls) - 1)    # the sides of the cuts missing the parent
+    base = sum(1 << K for K in range(walls) if required[K] > 0)
+    representative = {}    # cut index: (a neuron on it, its orientation)
+    for j, (c, o) in enumerate(where):
+        if c is not None and c >= walls and c not in representative:
+            representative[c] = (j, o)
     for K, H in enumerate(hyperplanes):
         bit = 1 << K
         if K >= walls:
@@ -244,34 +281,52 @@ def _facets(hyperplanes: list, required: list, cells: dict, dim: int, known: lis
                     q = _crossing(H, point, cells[other])
                     out[bits][K] = out[other][K] = q
             continue
-        others = hyperplanes[:K] + hyperplanes[K + 1:]
-        restricted, mapping = restrict(others, H)
-        sub_required = restricted_requirements(mapping, required[:K] + required[K + 1:])
-        if sub_required is None:
-            continue
-        mapping = mapping[:K] + [(None, 1)] + mapping[K:]
-        masks = _side_masks(mapping, len(restricted))
         q = known[K]
-        start = None if q is None else (tuple(x for i, x in enumerate(q[0]) if i != pivot(H)),
-                                        q[1])
-        for bits, point in cells_within(restricted, sub_required, dim - 1, start):
-            up = _lifted_side(bits, masks)
+        key = None if q is None else (H, q)
+        face = shared.pop(key, None)
+        if face is None or any(signs[j] is None for signs, _ in face[:1]
+                               for j, _ in representative.values()):
+            face = _face_cells(hyperplanes, required, K, walls, meeting, fixed, q, where)
+            if key is not None:
+                shared[key] = face
+        for signs, point in face:
+            up = base | bit
+            for c, (j, o) in representative.items():
+                if signs[j] == (o > 0):
+                    up |= 1 << c
             for side in (up, up ^ bit):
                 facets = out.get(side)
                 if facets is not None and K not in facets:
-                    facets[K] = lift(point, H)
+                    facets[K] = point
     return out
 
 
+def _face_cells(hyperplanes: list, required: list, K: int, walls: int, meeting: list,
+                fixed: int, q: tuple | None, where: list) -> list:
+    """The cells of the parent's facet on wall K cut by the ``meeting`` cuts, as (the new
+    layer's activity per neuron, None on K; a point of the cell), from the witness q."""
+    H = hyperplanes[K]
+    positions = [i for i in range(walls) if i != K] + meeting
+    restricted, mapping = restrict([hyperplanes[i] for i in positions], H)
+    sub_required = restricted_requirements(mapping, [required[i] for i in positions])
+    if sub_required is None:
+        return []
+    masks = _side_masks(mapping, len(restricted), positions)
+    start = None if q is None else (tuple(x for i, x in enumerate(q[0]) if i != pivot(H)),
+                                    q[1])
+    face = []
+    for bits, point in cells_within(restricted, sub_required, len(H[0]) - 1, start):
+        up = _lifted_side(bits, masks) | fixed
+        face.append((tuple(None if c == K else o if c is None else
+                           int((required[c] > 0 if c < walls else up >> c & 1) == (o > 0))
+                           for c, o in where), lift(point, H)))
+    return face
+
+
 def _crossing(H: Hyperplane, p: tuple, q: tuple) -> tuple:
-    """The point where the segment from p to q (integer points on opposite sides) meets H."""
-    (X, D), (Y, E) = p, q
-    fp, fq = evaluate(H, p) * E, evaluate(H, q) * D    # H at p and q, times D·E
-    # y = p + t (q − p), t = fp / (fp − fq); over the denominator D·E·(fp − fq)
-    den = fp - fq
-    coords = [x * E * den + fp * (y * D - x * E) for x, y in zip(X, Y)]
-    return reduce_point(coords, D * E * den) if den > 0 else \
-        reduce_point([-v for v in coords], -D * E * den)
+    """The point where the segment from p to q (integer points on the positive and negative
+    sides) meets H."""
+    return crossing(p, evaluate(H, p), q, evaluate(H, q))
 
 
 # --- the enumeration ---------------------------------------------------------------------------
@@ -298,16 +353,20 @@ def _hidden_regions(network: DeepNetwork, box: tuple | None = None,
         centre = (box[0] + box[1]) / 2
         start.point = ((centre.numerator,) * dim, centre.denominator)
         cut = _cut(start, ((), (), 1), 0, dim)[0]
-        start.point, start.walls = cut.point, cut.walls
+        start.point, start.walls, start.bounded = cut.point, cut.walls, True
     regions = [start]
     for l, (W, b) in enumerate(network.layers[:-1], start=1):
         layer = _integer_layer(W, b)
-        grown = []
+        grown, shared = [], {}
         for region in regions:
-            grown.extend(_cut(region, layer, l, dim))
+            grown.extend(_cut(region, layer, l, dim, shared))
             if limit is not None and len(grown) > limit:
                 raise RegionLimit(limit, l, len(grown))
         regions = grown
+        if l < network.depth - 1:      # decided here, it spares the test to their subregions
+            for region in regions:
+                if region.bounded is None:
+                    region.bounded = _bounded(region.walls, dim)
     return regions
 
 
@@ -336,8 +395,8 @@ def deep_activation_regions(network: Any, box: tuple | None = None,
     (its point, facets and boundedness are those of region ∩ box; the box walls are facets with
     no neurons). ``limit``: :class:`RegionLimit` rather than more than that many regions.
     Cost: per region of layer l−1, one pruned enumeration of layer l inside it and one per
-    facet candidate one dimension down (integer arithmetic), and one small exact simplex per
-    final region for boundedness.
+    facet one dimension down, shared with the neighbour across it (integer arithmetic), and
+    one small exact simplex per final region not inside a bounded one, for boundedness.
     """
     network = as_deep(network)
     if box is not None:
@@ -359,8 +418,8 @@ def deep_activation_regions(network: Any, box: tuple | None = None,
                                      to_fractions(q) if q is not None else None)
                                for h, s, n, q in region.walls),
                               key=lambda f: (f.neurons, f.normal, f.offset)))
-        out.append(DeepRegion(region.pattern, to_fractions(region.point), facets,
-                              _bounded(region.walls, dim), A, a))
+        bounded = region.bounded if region.bounded is not None else _bounded(region.walls, dim)
+        out.append(DeepRegion(region.pattern, to_fractions(region.point), facets, bounded, A, a))
     out.sort(key=lambda r: r.pattern, reverse=True)
     return DeepRegions(network, tuple(out), box, {r.pattern: i for i, r in enumerate(out)})
 

@@ -10,10 +10,15 @@ cell K of the first k hyperplanes that lies inside the first walls meets H exact
 is a cell of the restriction lying inside the restricted walls (restriction keeps the sides);
 a wall parallel to H with H on its wrong side leaves nothing to split.
 
-Walls are inserted first, so the enumeration narrows to C at once; a wall costs one pruned
-enumeration one dimension down, which finds at most one cell. The cost is about that of the
-shallow enumeration of the cells *inside* C, O(d²·H) integer operations per cell, plus
-O(W^d/d!) for W walls. Everything is integer: hyperplanes are primitive integer pairs and
+Walls are inserted first, so the enumeration narrows to C at once; a wall every current point
+already satisfies costs one evaluation, another one pruned enumeration one dimension down,
+which finds at most one cell. Given a point of C the walls are not inserted at all, and the
+restriction to a cut H starts from a point of C ∩ H whenever the cells' points (or known points
+of C's boundary) lie on both sides of H — where a segment between them crosses it — so its
+walls cost nothing either; only a cut missing C, or cutting off a corner no known point sees,
+is enumerated from scratch (walls inserted, up to O(W^(d−1)) for W walls). Otherwise the cost
+is about that of the shallow enumeration of the cells *inside* C, O(d²·H) integer operations
+per cell. Everything is integer: hyperplanes are primitive integer pairs and
 points ``(X, D)`` (:mod:`relugeom.arrangement.restriction`).
 
 >>> square = [((1, 0), 0), ((1, 0), -2), ((0, 1), 0), ((0, 1), -2)]   # 0 < x, y < 2
@@ -29,7 +34,7 @@ from operator import mul
 from typing import Sequence
 
 from .cells import _lifted_side, _push_off, _side_masks
-from .restriction import Hyperplane, Point, evaluate, lift, reduce_point, restrict
+from .restriction import Hyperplane, Point, evaluate, lift, pivot, reduce_point, restrict
 
 
 def restricted_requirements(mapping: list, required: Sequence[int]) -> list[int] | None:
@@ -53,58 +58,121 @@ def restricted_requirements(mapping: list, required: Sequence[int]) -> list[int]
 
 
 def cells_within(hyperplanes: Sequence[Hyperplane], required: Sequence[int], dim: int,
-                 start: Point | None = None) -> list[tuple[int, Point]]:
+                 start: Point | None = None, hint: Point | None = None,
+                 boundary: Sequence[Point] = ()) -> list[tuple[int, Point]]:
     """Every cell of the distinct ``hyperplanes`` (in R^dim) on the required sides, as
     ``(side bits, interior point)``.
 
     ``required[K]`` is +1 or −1 for a wall (the cell must lie on that side of hyperplane K) and
     0 for a cut. Bit K of the side bits is set when the cell is on the positive side of K.
-    Walls should come first (any order is correct; walls first is fast). ``start``, a point
-    strictly on the required side of every wall, with the walls first: the enumeration starts
-    from the open polyhedron the walls cut out, and only the cuts are inserted.
+    ``start``, a point strictly on the required side of every wall: the enumeration starts from
+    the open polyhedron the walls cut out, and only the cuts are inserted. Without it the walls
+    are inserted too (walls first is fast), from ``hint`` (any point; the origin by default).
+    ``boundary``: points of the closed polyhedron (say on its facets), which help find where a
+    cut meets it.
     """
     if dim == 0:
         return [(0, ((), 1))]
     if dim == 1:
         return _line(hyperplanes, required)
-    cells: dict[int, Point] = {0: ((0,) * dim, 1)}
-    first = 0
     if start is not None:
-        first = next((K for K, r in enumerate(required) if not r), len(required))
-        cells = {sum(1 << K for K in range(first) if required[K] > 0): start}
-    for k, H in enumerate(hyperplanes):
-        if k < first:
-            continue
+        inserted = [K for K, r in enumerate(required) if r]
+        cells = {sum(1 << K for K in inserted if required[K] > 0): start}
+        order = [K for K, r in enumerate(required) if not r]
+    else:
+        inserted, order = [], range(len(hyperplanes))
+        cells = {0: hint if hint is not None else ((0,) * dim, 1)}
+    for k in order:
         if not cells:
             return []
-        bit, w, r = 1 << k, H[0], required[k]
-        previous = hyperplanes[:k]
-        restricted, mapping = restrict(previous, H)
-        sub_required = restricted_requirements(mapping, required[:k])
-        split: dict[int, tuple[Point, Point]] = {}
-        if sub_required is not None:
-            masks = _side_masks(mapping, len(restricted))
-            crossing = []
-            for u, c in previous:
-                slope = sum(map(mul, u, w))
-                if slope:
-                    crossing.append((u, c, slope))
-            for bits, point in cells_within(restricted, sub_required, dim - 1):
-                split[_lifted_side(bits, masks)] = _push_off(lift(point, H), w, crossing)
-        grown: dict[int, Point] = {}
-        for bits, point in cells.items():
-            halves = split.get(bits)
-            if halves is not None:
-                if r >= 0:
-                    grown[bits | bit] = halves[0]
-                if r <= 0:
-                    grown[bits] = halves[1]
-            else:
-                positive = evaluate(H, point) > 0
-                if not r or positive == (r > 0):
-                    grown[bits | bit if positive else bits] = point
-        cells = grown
+        cells = _insert(hyperplanes, required, inserted, k, cells, boundary)
+        inserted.append(k)
     return list(cells.items())
+
+
+def _insert(hyperplanes: Sequence[Hyperplane], required: Sequence[int], inserted: list[int],
+            k: int, cells: dict[int, Point], boundary: Sequence[Point] = ()
+            ) -> dict[int, Point]:
+    """The cells after inserting hyperplane k into ``cells``, those of the ``inserted`` ones.
+
+    The cells H = hyperplanes[k] splits are those of the restriction to H. That enumeration
+    starts from a known point of the polyhedron's trace on H when the cells' points give one —
+    a point on H, or where the segment between two points on opposite sides crosses H (the
+    polyhedron is convex; one point may be on its boundary, the crossing is still inside) —
+    so its walls cost nothing; otherwise it inserts them from the
+    projection of a cell's point. A wall every cell's point already satisfies changes no cell.
+    """
+    H, r = hyperplanes[k], required[k]
+    bit, w = 1 << k, H[0]
+    values = {bits: evaluate(H, point) for bits, point in cells.items()}
+    if r and all((v > 0) == (r > 0) and v for v in values.values()):
+        return {bits | bit if r > 0 else bits: point for bits, point in cells.items()}
+    previous = [hyperplanes[K] for K in inserted]
+    restricted, mapping = restrict(previous, H)
+    sub_required = restricted_requirements(mapping, [required[K] for K in inserted])
+    split: dict[int, tuple[Point, Point]] = {}
+    if sub_required is not None:
+        masks = _side_masks(mapping, len(restricted), inserted)
+        crossing = []
+        for u, c in previous:
+            slope = sum(map(mul, u, w))
+            if slope:
+                crossing.append((u, c, slope))
+        start, hint = _trace_point(H, cells, values, boundary)
+        for bits, point in cells_within(restricted, sub_required, len(w) - 1, start, hint):
+            split[_lifted_side(bits, masks)] = _push_off(lift(point, H), w, crossing)
+    grown: dict[int, Point] = {}
+    for bits, point in cells.items():
+        halves = split.get(bits)
+        if halves is not None:
+            if r >= 0:
+                grown[bits | bit] = halves[0]
+            if r <= 0:
+                grown[bits] = halves[1]
+        else:
+            positive = values[bits] > 0
+            if not r or positive == (r > 0):
+                grown[bits | bit if positive else bits] = point
+    return grown
+
+
+def _trace_point(H: Hyperplane, cells: dict[int, Point], values: dict[int, int],
+                 boundary: Sequence[Point] = ()) -> tuple[Point | None, Point]:
+    """(a point of H strictly inside the polyhedron P the cells tile, or None; a hint), both in
+    the coordinates of H (its pivot coordinate dropped). A segment from a point inside P (a
+    cell's) to one of its closure (a ``boundary`` point) crosses H inside P."""
+    i = pivot(H)
+    above = below = None
+    for bits, v in values.items():
+        if v == 0:
+            return _drop(cells[bits], i), None
+        if v > 0 and above is None:
+            above = cells[bits], v
+        elif v < 0 and below is None:
+            below = cells[bits], v
+        if above is not None and below is not None:
+            return _drop(crossing(*above, *below), i), None
+    inside = above or below
+    for point in boundary:
+        v = evaluate(H, point)
+        if v and (v > 0) != (inside[1] > 0):
+            return _drop(crossing(point, v, *inside) if v > 0 else
+                         crossing(*inside, point, v), i), None
+    return None, _drop(inside[0], i)
+
+
+def _drop(point: Point, i: int) -> Point:
+    X, D = point
+    return reduce_point(X[:i] + X[i + 1:], D)
+
+
+def crossing(p: Point, fp: int, q: Point, fq: int) -> Point:
+    """The point where the segment from p = X/D to q = Y/E meets H, given fp = D·H(p) > 0 and
+    fq = E·H(q) < 0: p + t (q − p) with t = H(p) / (H(p) − H(q))."""
+    (X, D), (Y, E) = p, q
+    a, b = fp * E, -fq * D            # D·E·H(p) > 0 and −D·E·H(q) > 0
+    # (b·p + a·q) / (a + b), over the denominator D·E·(a + b)
+    return reduce_point([b * x * E + a * y * D for x, y in zip(X, Y)], D * E * (a + b))
 
 
 def _line(hyperplanes: Sequence[Hyperplane], required: Sequence[int]

@@ -37,16 +37,21 @@ def nonnegative_solution(M: Sequence[Sequence[Any]], q: Sequence[Any]
     (the basis determinant), updated by Bareiss' exact division
     T'[i][j] = (T[r][e]·T[i][j] − T[i][e]·T[r][j]) / D. Bland's rule.
     """
-    r = len(M)
-    n = len(M[0]) if r else 0
     rows = []
-    for i in range(r):
-        entries = [to_rational(v) for v in M[i]] + [to_rational(q[i])]
+    for row, qi in zip(M, q):
+        entries = [to_rational(v) for v in row] + [to_rational(qi)]
         scale = math.lcm(*(v.denominator for v in entries))
-        if entries[-1] < 0:
-            scale = -scale
-        row = [int(v * scale) for v in entries]
-        rows.append(row[:-1] + [int(k == i) for k in range(r)] + row[-1:])
+        rows.append([int(v * scale) for v in entries])
+    z = _integer_phase_one(rows, len(M[0]) if M else 0)
+    return None if z is None else tuple(Fraction(v, D) for v, D in z)
+
+
+def _integer_phase_one(rows: list[list[int]], n: int) -> list[tuple[int, int]] | None:
+    """:func:`nonnegative_solution` of integer rows [M_i | q_i], each z_j as (numerator,
+    denominator)."""
+    r = len(rows)
+    rows = [[-v for v in row] if row[-1] < 0 else list(row) for row in rows]
+    rows = [row[:-1] + [int(k == i) for k in range(r)] + row[-1:] for i, row in enumerate(rows)]
     basis = [n + i for i in range(r)]
     # the cost row of "minimise the artificials' sum", last entry minus its value, over D
     cost = [-sum(row[j] for row in rows) for j in range(n)] + [0] * r
@@ -78,11 +83,11 @@ def nonnegative_solution(M: Sequence[Sequence[Any]], q: Sequence[Any]
         basis[leaving] = entering
     if cost[-1] != 0:
         return None
-    z = [Fraction(0)] * n
+    z = [(0, 1)] * n
     for i, j in enumerate(basis):
         if j < n:
-            z[j] = Fraction(rows[i][-1], D)
-    return tuple(z)
+            z[j] = (rows[i][-1], D)
+    return z
 
 
 def interior_point(A: Sequence[Sequence[Any]], c: Sequence[Any]) -> tuple[Fraction, ...] | None:
@@ -116,6 +121,9 @@ def positive_relation(vectors: Sequence[Sequence[Any]]) -> bool:
     if not vectors:
         return False
     d = len(vectors[0])
+    if all(type(v) is int for a in vectors for v in a):   # integer normals: no conversion
+        M = [[a[k] for a in vectors] for k in range(d)]
+        return _integer_phase_one([row + [-sum(row)] for row in M], len(vectors)) is not None
     M = [[to_rational(a[k]) for a in vectors] for k in range(d)]
     q = [-sum(row, Fraction(0)) for row in M]
     return nonnegative_solution(M, q) is not None
