@@ -57,7 +57,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import networkx as nx
 
@@ -603,13 +603,6 @@ def region_upper_bound(network: Any) -> int:
                 grown[key] = grown.get(key, 0) + ways * math.comb(n, j)
         states = grown
     return sum(states.values())
-
-
-def hidden_neuron_names(network: DeepNetwork) -> Iterator[tuple[int, int]]:
-    """(layer, j) for every hidden neuron, layers from 1."""
-    for l, n in enumerate(network.hidden_widths, start=1):
-        for j in range(n):
-            yield l, j
 
 
 # --- refusing unbounded work -------------------------------------------------------------------

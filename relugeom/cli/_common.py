@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import re
 import sys
 import tempfile
 from fractions import Fraction
-from typing import Any
+from typing import Any, Iterator
 
 from ..arrangement.cells import hyperplane_arrangement, with_box_walls
+from ..arrangement.deep import deep_region_bounds
 from ..arrangement.regions import region_budget
+from ..arrangement.zaslavsky import number_text
 from ..errors import InputError
 from ..exact.jsonable import jsonable
 from ..exact.numbers import to_rational
@@ -155,6 +159,17 @@ def check_region_budget(network: ShallowNetwork, limit: int,
                          "counts alone (with its own work budget, --count-budget).")
 
 
+def deep_region_limit(network: Any, limit: int, why: str) -> int | None:
+    """The limit to pass to a deep enumeration: refuse at once when a proven lower bound on the
+    number of activation regions exceeds ``limit`` (``why``: what the command would do with
+    them), None when the proven upper bound is within it (no need to watch), else ``limit``."""
+    lower, upper, how = deep_region_bounds(network, 50 * limit + 1_000_000)
+    if lower > limit:
+        raise InputError(f"the network has at least {number_text(lower)} activation regions "
+                         f"({how}), more than --max-regions {limit}{why}")
+    return None if upper <= limit else limit
+
+
 def shallow_network(network: Any, command: str) -> ShallowNetwork:
     """The network as a shallow one (a two-layer deep network is one); deeper ones refused."""
     return as_shallow(network, f"relugeom {command}")
@@ -215,6 +230,17 @@ def save_sample(X: Any, path: str, what: str) -> None:
             json.dump(sample_to_dict(X), handle)
     except OSError as exc:
         raise InputError(f"cannot write {what} to {path!r}: {exc.strerror}") from None
+
+
+@contextlib.contextmanager
+def whole_report() -> Iterator[None]:
+    """Collect what the block prints and write it to stdout only when the block completes: a
+    report that fails halfway (bad input found late, an interruption) leaves stdout empty."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        yield
+    sys.stdout.write(buffer.getvalue())
+    sys.stdout.flush()
 
 
 def print_json(obj: Any) -> None:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import sys
-from typing import Iterator
 
 from ..analysis import METHODS, Analysis, analyze
 from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, print_json, print_table,
-                      relu_prime)
+                      relu_prime, whole_report)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,17 +40,6 @@ def describe(analysis: Analysis) -> None:
     print(f"network: {architecture(a.network)}, P = {a.n_parameters} parameters; sample: "
           f"n = {a.n_samples}")
     print_table(a._table()[1])  # the rows of the notebook table
-
-
-@contextlib.contextmanager
-def whole_report() -> Iterator[None]:
-    """Collect what the block prints and write it to stdout only when the block completes: a
-    report that fails halfway (bad input found late, an interruption) leaves stdout empty."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        yield
-    sys.stdout.write(buffer.getvalue())
-    sys.stdout.flush()
 
 
 def run(args: argparse.Namespace) -> int:

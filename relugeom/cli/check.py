@@ -30,8 +30,8 @@ from ..geometry.functional import certified_kernel_split
 from ..model.deep import DeepNetwork
 from ._common import (add_box_option, add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, parse_box, print_json,
-                      print_table, relu_prime, whole_number)
-from .analyze import add_method_option, whole_report
+                      print_table, relu_prime, whole_number, whole_report)
+from .analyze import add_method_option
 
 
 def _rtol(text: str) -> float:

@@ -15,7 +15,8 @@ import sys
 
 from ..errors import InputError
 from ..model.formats.loading import import_network
-from ._common import add_json_flag, add_network_argument, architecture, print_json, print_table
+from ._common import (add_json_flag, add_network_argument, architecture, print_json, print_notes,
+                      print_table)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,6 +65,5 @@ def run(args: argparse.Namespace) -> int:
                                  "logits)" if report.final_activation else "none"),
             ("forward check", report.check or "none (weights only: no model to run)")]
     print_table(rows)
-    for note in report.notes:
-        print(f"  note: {note}")
+    print_notes(report.notes, "  ")
     return 0

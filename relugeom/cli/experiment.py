@@ -13,7 +13,6 @@ from typing import Any
 
 from ..errors import InputError
 from ..exact.jsonable import jsonable
-from ..parallel import check_jobs
 from ._common import (add_parallel_options, check_output_directory, parallel_options, print_json,
                       print_table, whole_number)
 
@@ -115,9 +114,9 @@ def run(args: argparse.Namespace) -> int:
     # every option is checked before any training: settings, data and extras, output folders
     if args.out is not None and not args.out.strip():
         raise InputError(f"--out needs a directory name, got {args.out!r}")
-    outs = {}
+    outs, configs = {}, {}
     for name in names:
-        config = experiment_config(name, args.mode, **overrides)
+        config = configs[name] = experiment_config(name, args.mode, **overrides)
         try:
             check_requirements(name, config)
         except InputError as exc:
@@ -134,8 +133,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_directory(outs[name], "the output directory" if args.out is None
                                else "--out")
     for name in names:
-        out = outs[name]
-        config = experiment_config(name, args.mode, **overrides)
+        out, config = outs[name], configs[name]
         start = time.perf_counter()
         result = EXPERIMENTS[name].run(config, seed=args.seed, progress=not args.no_progress,
                                        mode=args.mode)
@@ -160,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_sweep_command(args: argparse.Namespace) -> int:
     """``relugeom experiment sweep``: every option checked, the budget too, before any run."""
-    from ..experiments import check_sweep, load_sweep, prepare, preset, run_sweep
+    from ..experiments import check_sweep, load_sweep, preset, run_sweep
 
     if (args.config is None) == (args.preset is None):
         raise InputError("experiment sweep needs either CONFIG.toml or --preset NAME (one "
@@ -181,11 +179,10 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             config["name"] += f" (reduced: {args.seeds} of {len(config['seeds'])} seeds)"
         config["seeds"] = list(range(args.seeds))
     options = parallel_options(args)
-    check_jobs(options["n_jobs"], options["backend"])
     out = args.out if args.out is not None else "relugeom-sweep-" + (
         args.preset or os.path.splitext(os.path.basename(args.config))[0])
     check_output_directory(out, "the output directory" if args.out is None else "--out")
-    prepare(config, None, args.max_hours)  # the budget and the data, before any run
+    # run_sweep checks the budget and the data (prepare) before any run
     result = run_sweep(config, out, max_hours=args.max_hours, plots=not args.no_plots,
                        progress=not args.no_progress, **options)
     if args.json:

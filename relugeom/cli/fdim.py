@@ -16,8 +16,7 @@ from ..model.io import read_sample
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
                       add_parallel_options, add_relu_prime_option, check_region_budget,
                       load_network_argument, parallel_options, parse_box, print_json, print_table,
-                      relu_prime, save_sample, shallow_network, whole_number)
-from .analyze import whole_report
+                      relu_prime, save_sample, shallow_network, whole_number, whole_report)
 from .fdim_deep import run_deep
 
 #: Regions listed in the text report (necessary ones first, then the rarest).

@@ -6,15 +6,15 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from ..arrangement.deep import RegionLimit, deep_region_bounds
+from ..arrangement.deep import RegionLimit
 from ..arrangement.zaslavsky import number_text
 from ..errors import InputError
 from ..exact.numbers import to_json_number
 from ..geometry.deep_functional import (DeepFunctionalDimension, DeepSampling,
                                         deep_functional_dimension, deep_sampling_convergence)
 from ..model.deep import DeepNetwork
-from ._common import print_json, print_table, relu_prime, save_sample
-from .analyze import whole_report
+from ._common import (deep_region_limit, print_json, print_table, relu_prime, save_sample,
+                      whole_report)
 
 #: Options of ``fdim`` that only the one-hidden-layer path implements.
 SHALLOW_ONLY = ("plot",)
@@ -82,14 +82,11 @@ def run_deep(args: argparse.Namespace, network: DeepNetwork, distribution) -> in
                          "layer only; for this deeper network, leave it out (the sampling "
                          "convergence itself is reported)")
     limit = args.max_regions
-    lower, upper, how = deep_region_bounds(network, 50 * limit + 1_000_000)
-    if lower > limit:
-        raise InputError(f"the network has at least {number_text(lower)} activation regions "
-                         f"({how}), more than --max-regions {limit}; the decisive sample needs "
-                         "d+1 points in each. Raise --max-regions if you mean it.")
+    watch = deep_region_limit(network, limit, "; the decisive sample needs d+1 points in each. "
+                                              "Raise --max-regions if you mean it.")
     try:
         result = deep_functional_dimension(network, relu_prime_at_zero=relu_prime(args),
-                                           limit=None if upper <= limit else limit)
+                                           limit=watch)
     except RegionLimit as stop:
         raise InputError(f"the network has more than --max-regions {limit} activation regions "
                          f"(its first {stop.layer} hidden layer(s) already make at least "

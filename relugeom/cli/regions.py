@@ -7,7 +7,7 @@ import argparse
 
 from ..arrangement.cells import hyperplane_arrangement, locate_sides
 from ..arrangement.deep import (DeepRegionReport, RegionLimit, deep_region_bounds,
-                                deep_region_report)
+                                deep_region_report, region_upper_bound)
 from ..arrangement.plot import check_plot_path, plot_deep_regions, plot_regions
 from ..arrangement.regions import (RegionReport, count_activation_regions, count_linear_pieces_of,
                                    region_report)
@@ -16,9 +16,9 @@ from ..errors import BoundaryError, InputError
 from ..exact.numbers import polynomial_text, to_json_number
 from ..model.deep import DeepNetwork
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
-                      add_sample_argument, check_region_budget, load_inputs, parse_box, print_json,
-                      print_table, shallow_network, whole_number)
-from .analyze import whole_report
+                      add_sample_argument, check_region_budget, deep_region_limit, load_inputs,
+                      parse_box, print_json, print_table, shallow_network, whole_number,
+                      whole_report)
 
 #: Default work budget of ``--count-only`` (integer operations; tens of seconds at most).
 COUNT_BUDGET = 20_000_000
@@ -190,7 +190,7 @@ def describe_deep(report: DeepRegionReport) -> None:
     rows = [("activation regions (exact)", regions.count), ("bounded", regions.bounded),
             ("adjacencies (shared facets)", regions.graph.number_of_edges()),
             ("linear pieces", report.pieces.count),
-            ("upper bound (Serra et al. 2018)", report.to_dict()["upper_bound"])]
+            ("upper bound (Serra et al. 2018)", region_upper_bound(net))]
     if report.in_box is not None:
         lo, hi = (to_json_number(q) for q in report.in_box.box)
         rows += [(f"regions meeting ({lo}, {hi})^{net.input_dim}", report.in_box.count),
@@ -227,14 +227,11 @@ def _run_deep(args: argparse.Namespace, network: DeepNetwork, X) -> int:
         return _deep_count_only(args, network)
     box = parse_box(args)
     limit = args.max_regions
-    lower, upper, how = deep_region_bounds(network, 50 * limit + 1_000_000)
-    if lower > limit:
-        raise InputError(f"the network has at least {number_text(lower)} activation regions "
-                         f"({how}), more than --max-regions {limit}: enumerating them would "
-                         "take very long. Raise --max-regions, or run `relugeom regions NETWORK "
-                         "--count-only` for proven bounds alone.")
+    watch = deep_region_limit(network, limit, ": enumerating them would take very long. Raise "
+                                              "--max-regions, or run `relugeom regions NETWORK "
+                                              "--count-only` for proven bounds alone.")
     try:
-        report = deep_region_report(network, X, box, None if upper <= limit else limit)
+        report = deep_region_report(network, X, box, watch)
     except RegionLimit as stop:
         raise InputError(f"the network has more than --max-regions {limit} activation regions: "
                          f"its first {stop.layer} hidden layer(s) already make at least "

@@ -12,7 +12,8 @@ import io
 import sys
 
 from ..errors import InputError
-from ..geometry.walk import MAX_PIECES, Walk, approx_text, fraction_text, number_text, walk
+from ..exact.numbers import exact_text
+from ..geometry.walk import MAX_PIECES, Walk, approx_text, number_text, walk
 from ..model.io import read_network
 from ._common import (add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, load_inputs, print_json, relu_prime, whole_number)
@@ -50,13 +51,13 @@ def _activation(value: int) -> str:
 def _short(t) -> str:
     """A piece end: exact when rational, else ≈ a decimal (its exact form is printed at the
     breakpoint line)."""
-    return fraction_text(t.low) if t.is_rational else f"≈{approx_text(t)}"
+    return exact_text(t.low) if t.is_rational else f"≈{approx_text(t)}"
 
 
 def describe(result: Walk, widths: tuple) -> None:
     """The human-readable report of ``relugeom walk``."""
-    print(f"walk θ(t) = θ_0 + t·δ for t in [{fraction_text(result.t_from)}, "
-          f"{fraction_text(result.t_to)}]; widths {tuple(widths)}, P = {result.n_parameters}, "
+    print(f"walk θ(t) = θ_0 + t·δ for t in [{exact_text(result.t_from)}, "
+          f"{exact_text(result.t_to)}]; widths {tuple(widths)}, P = {result.n_parameters}, "
           f"bound P − (hidden neurons) = {result.symmetry_bound}")
     k = len(result.breakpoints)
     print(f"{k} breakpoint{'s' * (k != 1)}, {len(result.pieces)} "
@@ -64,7 +65,7 @@ def describe(result: Walk, widths: tuple) -> None:
     for index, piece in enumerate(result.pieces):
         print(f"  t in ({_short(piece.start)}, {_short(piece.end)}): dimension "
               f"{piece.dimension}, {piece.activation_regions_perceived} activation regions "
-              f"perceived (at t = {fraction_text(piece.point)})")
+              f"perceived (at t = {exact_text(piece.point)})")
         if index < k:
             bp = result.breakpoints[index]
             print(f"  t = {number_text(bp.t)}:")

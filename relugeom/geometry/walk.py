@@ -144,15 +144,6 @@ class Walk:
 # Python refuses str() of an int beyond 4300 digits and float() beyond 1.8e308; a walk to
 # t = 10^99999 meets both. These never do.
 
-def fraction_text(q: Any) -> str:
-    """The exact text "p/q" (or "p") of a rational of any size.
-
-    >>> fraction_text(Fraction(-3, 4)), len(fraction_text(Fraction(10 ** 5000, 3)))
-    ('-3/4', 5003)
-    """
-    return exact_text(q)
-
-
 def _approx(t: RealAlgebraic) -> Fraction:
     """A rational within 2^-60 (relative) of t."""
     if t.is_rational:
@@ -172,7 +163,7 @@ def number_text(t: RealAlgebraic) -> str:
     "root of 2t^2 - 1 in [lo, hi] (≈ 0.7071067812)" otherwise, also beyond 4300 digits and
     the float range."""
     if t.is_rational:
-        return fraction_text(t.low)
+        return exact_text(t.low)
     try:
         return str(t)
     except (ValueError, OverflowError):
@@ -185,7 +176,7 @@ def number_text(t: RealAlgebraic) -> str:
                 terms.append(("-" if c < 0 else "+", body))
         text = ("-" if terms[0][0] == "-" else "") + terms[0][1] + \
             "".join(f" {sign} {body}" for sign, body in terms[1:])
-        return (f"root of {text} in [{fraction_text(t.low)}, {fraction_text(t.high)}] "
+        return (f"root of {text} in [{exact_text(t.low)}, {exact_text(t.high)}] "
                 f"(≈ {approx_text(t, 10)})")
 
 
@@ -205,7 +196,7 @@ def json_value(t: RealAlgebraic) -> Any:
 
 def _shown(t: Any, limit: int = 80) -> str:
     """A number for an error message: exact, shortened when long."""
-    text = number_text(t) if isinstance(t, RealAlgebraic) else fraction_text(t)
+    text = number_text(t) if isinstance(t, RealAlgebraic) else exact_text(t)
     return text if len(text) <= limit else \
         f"{text[:40]}…{text[-20:]} ({len(text)} characters)"
 

@@ -73,8 +73,7 @@ class Interrupted(KeyboardInterrupt):
         self.coverage = coverage
         self.total = total
         self.checkpoint = checkpoint
-        tried = sum(r[2] for r in coverage.ranges)
-        skipped = sum(r[3] for r in coverage.ranges)
+        tried, skipped = coverage.counts_below(total)
         resume = (f"; resume with --resume {checkpoint}" if checkpoint else
                   "; to keep the work of a long run, give it a checkpoint (--resume FILE)")
         super().__init__(f"{label} interrupted: {coverage.size:,} of {total:,} cases covered "
@@ -127,8 +126,7 @@ def scan_in_order(scan_chunk: Callable[[int, int], ChunkResult], total: int, *,
             results.close()
             if checkpoint is not None:
                 checkpoint.save(coverage, force=True)
-    tried = sum(r[2] for r in coverage.ranges)
-    skipped = sum(r[3] for r in coverage.ranges)
+    tried, skipped = coverage.counts_below(total)
     return ScanOutcome(None, tried, skipped, coverage, total)
 
 

@@ -326,9 +326,9 @@ def exhaustive_cases(values: Sequence[Any] = DEFAULT_VALUES, input_dim: Any = 1,
     >>> network.to_dict(), X
     ({'W': [[0]], 'b': [1], 'V': [[0]], 'c': [0]}, ((Fraction(1, 2),),))
     """
-    for network, k, off, _ in _exhaustive_networks(canonical_order(values), input_dim,
-                                                    hidden_width, output_dim, n,
-                                                    canonical_order(grid)):
+    for network, k, off in _exhaustive_networks(canonical_order(values), input_dim,
+                                                 hidden_width, output_dim, n,
+                                                 canonical_order(grid)):
         for X in itertools.combinations(off, k):
             yield network, X
 
@@ -493,14 +493,14 @@ def _range(value: int | tuple[int, int], name: str) -> range:
 
 def _exhaustive_networks(values: Sequence[Fraction], input_dim: Any, hidden_width: Any,
                          output_dim: Any, n: Any, grid: Sequence[Fraction]
-                         ) -> Iterator[tuple[ShallowNetwork, int, list, int]]:
-    """(network, n, grid points off its hyperplanes, number of grid points) in order."""
+                         ) -> Iterator[tuple[ShallowNetwork, int, list]]:
+    """(network, n, grid points off its hyperplanes) in order."""
     for d, N, m, k in _shapes(input_dim, hidden_width, output_dim, n):
         points = list(itertools.product(grid, repeat=d))
         for theta in itertools.product(values, repeat=N * d + N + m * N + m):
             network = ShallowNetwork.from_theta(theta, d, N, m)
             off = [x for x in points if _off_hyperplanes(network, x)]
-            yield network, k, off, len(points)
+            yield network, k, off
 
 
 def _shapes(input_dim: Any, hidden_width: Any, output_dim: Any, n: Any) -> list[tuple]:

@@ -150,14 +150,14 @@ def search(conjecture: Any, *, max_examples: int = 200, seed: int = 0, strategy:
     streams = check_count(streams, "streams", 1) if streams is not None else \
         1 if n_jobs == 1 else workers(n_jobs)
     conj = as_conjecture(conjecture)
+    options = {**DEFAULT_FAMILY, **conj.family, **family}
     if strategy is None:
-        check_family_size({**DEFAULT_FAMILY, **conj.family, **family})
+        check_family_size(options)
     if streams > 1 and max_examples > 1:
         return _in_streams(conj, min(streams, max_examples), max_examples, seed,
                            {"strategy": strategy, "max_shrinks": max_shrinks,
                             "relu_prime_at_zero": relu_prime_at_zero, **family},
                            {"n_jobs": n_jobs, "backend": backend, "scheduler": scheduler})
-    options = {**DEFAULT_FAMILY, **conj.family, **family}
     custom_strategy = strategy
     if strategy is None:
         unknown = sorted(set(options) - set(FAMILY_OPTIONS))

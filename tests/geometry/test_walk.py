@@ -188,14 +188,14 @@ def default_digit_limit():
 
 
 def test_a_walk_to_ten_to_the_99999_has_its_text_and_json(default_digit_limit):
-    from relugeom.geometry.walk import fraction_text
+    from relugeom.exact.numbers import exact_text
 
     net = ShallowNetwork([[1]], [-1], [[1]], [0])
     push = ShallowNetwork([[0]], [3], [[0]], [0])
     w = walk(net, [[0], [2], [3]], push, 0, "1e99999")
     big = "1" + "0" * 99999
-    assert fraction_text(w.t_to) == big
-    assert fraction_text(Fraction(-1, 10 ** 5000)) == "-1/1" + "0" * 5000
+    assert exact_text(w.t_to) == big
+    assert exact_text(Fraction(-1, 10 ** 5000)) == "-1/1" + "0" * 5000
     data = w.to_dict()
     text = json.dumps(data)  # no int of more than 4300 digits left for json to write
     assert data["t_to"] == big and data["pieces"][1]["end"] == big

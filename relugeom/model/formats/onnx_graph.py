@@ -70,8 +70,7 @@ def _attributes(node: Any) -> dict:
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
-def chain_from_onnx(model: Any, source: str = "the ONNX model",
-                    check: bool = True) -> tuple[Chain, str | None]:
+def chain_from_onnx(model: Any, source: str = "the ONNX model") -> tuple[Chain, str]:
     """The chain of an ONNX ReLU MLP and the forward-check sentence."""
     onnx = _onnx()
     from onnx import numpy_helper
@@ -105,8 +104,6 @@ def chain_from_onnx(model: Any, source: str = "the ONNX model",
         raise InputError(f"{source}: the graph's outputs {outputs} are not the chain's last "
                          f"tensor {current!r}")
     chain = builder.finish()
-    if not check:
-        return chain, None
     from onnx.reference import ReferenceEvaluator
 
     elem = graph.input[[i.name for i in graph.input].index(inputs[0])].type.tensor_type.elem_type

@@ -62,10 +62,8 @@ _DROPPED = ("Dropout", "Dropout1d", "AlphaDropout", "FeatureAlphaDropout", "Iden
 _SHAPE_METHODS = ("view", "reshape", "flatten")
 
 
-def chain_from_module(model: Any, source: str = "the PyTorch module",
-                      check: bool = True) -> tuple[Chain, str | None]:
-    """The chain of a ReLU-MLP ``nn.Module`` and the forward-check sentence (None when
-    ``check`` is False)."""
+def chain_from_module(model: Any, source: str = "the PyTorch module") -> tuple[Chain, str]:
+    """The chain of a ReLU-MLP ``nn.Module`` and the forward-check sentence."""
     torch = _torch()
     import torch.fx as fx
 
@@ -107,8 +105,6 @@ def chain_from_module(model: Any, source: str = "the PyTorch module",
         _read_node(node, model, builder, torch)
         current = node
     chain = builder.finish()
-    if not check:
-        return chain, None
     run, dtype = _forward(model, torch)
     return chain, check_forward(chain, run, str(dtype).replace("torch.", ""),
                                 "the module's own forward (torch, eval mode)", source,
