@@ -195,11 +195,7 @@ class Analysis(Tabular):
             return [d.to_dict() for d in layer_diagnosis(self.network, self.X,
                                                          self.relu_prime_at_zero)]
         counts = tuple(int(c) for c in self.pattern_matrix.sum(axis=0, dtype=np.int64))
-        n = self.n_samples
-        return [LayerDiagnosis(layer=1, width=len(counts),
-                               dead=tuple(j for j, c in enumerate(counts) if c == 0),
-                               always_active=tuple(j for j, c in enumerate(counts) if c == n),
-                               active_counts=counts).to_dict()]
+        return [LayerDiagnosis.from_counts(1, counts, self.n_samples).to_dict()]
 
     # -- dimension --------------------------------------------------------------------------
     @cached_property

@@ -18,7 +18,6 @@ from typing import Any
 
 from ..exact.numbers import to_json_number
 from ..model.deep import DeepNetwork, as_deep
-from ..model.shallow import ShallowNetwork
 from ..rank.backprop import layer_preactivations
 from ..rank.dimension import local_dimension
 from .verdict import Outcome, deep_form, fails, holds, not_applicable, theorem
@@ -34,24 +33,20 @@ def symmetry_moves(N: int, seed: int = 0) -> tuple[list[int], list[Fraction]]:
     return perm, factors
 
 
-
 def _exact_method(a: Any) -> str:
     """The rank method for the transformed network: "exact" if the analysis forces
     elimination, else "auto" (certified exact or refused: never a bare modular bound)."""
     return "exact" if getattr(a, "method", "auto") == "exact" else "auto"
 
-@theorem("T3", "invariance", "dim is unchanged by permuting hidden neurons and by positive "
-         "rescaling (w_j, b_j, v_j) → (λw_j, λb_j, v_j/λ)")
-def invariance(a: Any) -> Outcome:
-    net, dim = a.network, a.local_dimension
-    perm, factors = symmetry_moves(net.hidden_width)
-    # every neuron at once (as ShallowNetwork.rescale does one neuron): one network, not N
-    rescaled = ShallowNetwork([tuple(q * lam for q in row) for row, lam in zip(net.W, factors)],
-                              [q * lam for q, lam in zip(net.b, factors)],
-                              [[q / lam for q, lam in zip(row, factors)] for row in net.V], net.c)
-    moves = [("permutation", net.permute(perm), {"permutation": perm}),
-             ("rescaling", rescaled, {"factors": [to_json_number(q) for q in factors]})]
-    outputs = layer_preactivations(as_deep(net), a.X)[-1]   # f_θ(X), one exact pass
+
+def _first_difference(a: Any, moves: list, what: Any) -> Outcome | None:
+    """The first move (name, transformed network, description) that changes f_θ(X) or the
+    dimension, as a failure (``what(name, move)`` names it in the message); None if none.
+
+    The transformed network's rank is refused rather than eliminated when "auto" finds no
+    certificate (the verdict is then undecided), as for θ itself."""
+    dim = a.local_dimension
+    outputs = layer_preactivations(as_deep(a.network), a.X)[-1]   # f_θ(X), one exact pass
     for name, other, move in moves:
         changed = [i for i, (y, z) in enumerate(zip(layer_preactivations(as_deep(other),
                                                                          a.X)[-1], outputs))
@@ -60,10 +55,26 @@ def invariance(a: Any) -> Outcome:
             return fails(f"the {name} changed f at sample {changed[0]}: a bug in the symmetry "
                          "action", sample=changed[0], **move)
         other_dim = local_dimension(other, a.X, relu_prime_at_zero=a.relu_prime_at_zero,
-                                    backend=a.backend, method=_exact_method(a))
+                                    backend=a.backend, method=_exact_method(a),
+                                    fallback="interval")
         if other_dim != dim:
-            return fails(f"dim = {dim} for θ but {other_dim} after the {name} {move}",
+            return fails(f"dim = {dim} for θ but {other_dim} after the {what(name, move)}",
                          local_dimension=dim, transformed_dimension=other_dim, move=name, **move)
+    return None
+
+
+@theorem("T3", "invariance", "dim is unchanged by permuting hidden neurons and by positive "
+         "rescaling (w_j, b_j, v_j) → (λw_j, λb_j, v_j/λ)")
+def invariance(a: Any) -> Outcome:
+    net, dim = a.network, a.local_dimension
+    perm, factors = symmetry_moves(net.hidden_width)
+    # every neuron at once (as ShallowNetwork.rescale does one neuron): one network, not N
+    rescaled = rescale_layers(as_deep(net), [factors]).to_shallow()
+    moves = [("permutation", net.permute(perm), {"permutation": perm}),
+             ("rescaling", rescaled, {"factors": [to_json_number(q) for q in factors]})]
+    failure = _first_difference(a, moves, lambda name, move: f"{name} {move}")
+    if failure is not None:
+        return failure
     return holds(f"dim = {dim} for θ, for θ with neurons permuted by {perm}, and for θ with every "
                  "neuron rescaled (λ_j = " + ", ".join(str(q) for q in factors[:6])
                  + (", …" if len(factors) > 6 else "") + "); f_θ(X) unchanged exactly")
@@ -112,22 +123,13 @@ def layer_invariance(a: Any) -> Outcome:
     for l in hidden:
         permuted = permuted.permute(l, moves[l][0])
     rescaled = rescale_layers(net, [factors[l] for l in hidden])
-    outputs = layer_preactivations(net, a.X)[-1]
     described = [
         ("permutation", permuted, {"permutations": [moves[l][0] for l in hidden]}),
         ("rescaling", rescaled, {"factors": [[to_json_number(q) for q in moves[l][1]]
                                              for l in hidden]})]
-    for name, other, move in described:
-        changed = [i for i, (y, z) in enumerate(zip(layer_preactivations(other, a.X)[-1],
-                                                      outputs)) if y != z]
-        if changed:
-            return fails(f"the {name} changed f at sample {changed[0]}: a bug in the symmetry "
-                         "action", sample=changed[0], **move)
-        other_dim = local_dimension(other, a.X, relu_prime_at_zero=a.relu_prime_at_zero,
-                                    backend=a.backend, method=_exact_method(a))
-        if other_dim != dim:
-            return fails(f"dim = {dim} for θ but {other_dim} after the per-layer {name}",
-                         local_dimension=dim, transformed_dimension=other_dim, move=name, **move)
+    failure = _first_difference(a, described, lambda name, move: f"per-layer {name}")
+    if failure is not None:
+        return failure
     permutations = "; ".join(f"layer {l} by [{_shown(moves[l][0])}]" for l in hidden)
     scaled = "; ".join(f"layer {l}: {_shown(factors[l])}" for l in hidden)
     return holds(f"dim = {dim} for θ, for θ with the neurons of each hidden layer permuted "

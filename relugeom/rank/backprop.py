@@ -415,6 +415,14 @@ class LayerDiagnosis:
     always_active: tuple[int, ...]
     active_counts: tuple[int, ...]
 
+    @classmethod
+    def from_counts(cls, layer: int, counts: tuple[int, ...], n: int) -> "LayerDiagnosis":
+        """The diagnosis of a layer whose neuron j is active on ``counts[j]`` of n samples."""
+        return cls(layer=layer, width=len(counts),
+                   dead=tuple(j for j, c in enumerate(counts) if c == 0),
+                   always_active=tuple(j for j, c in enumerate(counts) if c == n),
+                   active_counts=counts)
+
     def to_dict(self) -> dict[str, Any]:
         return {"layer": self.layer, "width": self.width, "dead": list(self.dead),
                 "always_active": list(self.always_active),
@@ -434,10 +442,5 @@ def layer_diagnosis(network: Network, X: Any,
     out = []
     for l, pattern in enumerate(layer_patterns(network, X, relu_prime_at_zero), start=1):
         counts = tuple(int(c) for c in np.array(pattern, dtype=np.int64).sum(axis=0))
-        n = len(pattern)
-        out.append(LayerDiagnosis(
-            layer=l, width=len(counts),
-            dead=tuple(j for j, c in enumerate(counts) if c == 0),
-            always_active=tuple(j for j, c in enumerate(counts) if c == n),
-            active_counts=counts))
+        out.append(LayerDiagnosis.from_counts(l, counts, len(pattern)))
     return tuple(out)
