@@ -75,7 +75,7 @@ def sample(d: int, n: int, seed: int, data: str) -> np.ndarray:
         return X[rng.permutation(len(X))[:n]] / 16.0
     if data == "mnist":
         from relugeom.model.datasets import load_mnist
-        return load_mnist(n, seed=seed).floats
+        return load_mnist(n, seed=seed).floats()
     return rng.normal(size=(n, d))
 
 

@@ -41,6 +41,7 @@ import numpy as np
 
 from .. import linalg
 from ..arrangement.cells import cells_meeting_box, hyperplane_arrangement
+from ..arrangement.deep import deep_activation_regions, region_upper_bound
 from ..errors import InputError
 from ..exact.jsonable import float_json
 from ..exact.numbers import describe_value, to_json_number
@@ -52,6 +53,7 @@ from ..model.sample import as_sample
 from ..rank.explain import neuron_coordinates, rank_structure
 from ..rank.jacobian import jacobian, numeric_jacobian
 from .counting import REGION_LIMIT, region_bound
+from .depth import DEEP_T9_REGION_LIMIT
 
 LABEL = "numeric (float64): estimates, not exact"
 #: Default relative tolerance for the rtol rule: √eps, the usual "half the digits" choice.
@@ -178,6 +180,18 @@ def _exact_regions_in_box(network: Network, lo: Fraction, hi: Fraction) -> tuple
     if most > REGION_LIMIT:
         return None, f"not enumerated: up to {most} regions (limit {REGION_LIMIT})"
     return len(cells_meeting_box(arrangement, lo, hi)), "relugeom.arrangement.cells_meeting_box"
+
+
+def _exact_deep_regions_in_box(network: Network, lo: Fraction, hi: Fraction
+                               ) -> tuple[int | None, str]:
+    """Exact number of activation regions of a deep network meeting the box, when
+    :func:`~relugeom.arrangement.deep.region_upper_bound` (which bounds them: each is a region
+    of the network) is within the limit T9 at depth enumerates."""
+    most = region_upper_bound(network)
+    if most > DEEP_T9_REGION_LIMIT:
+        return None, f"not enumerated: up to {most} regions (limit {DEEP_T9_REGION_LIMIT})"
+    return (deep_activation_regions(network, box=(lo, hi)).count,
+            "relugeom.arrangement.deep_activation_regions")
 
 
 #: Floats the Monte-Carlo count may hold at once (points × (d + hidden neurons)): 2 GiB.
@@ -540,7 +554,8 @@ def compare_numeric_deep(a: Any, *, rtol: float = DEFAULT_RTOL,
     :func:`relugeom.rank.jacobian.numeric_jacobian`, its singular values and ranks under numpy's
     rule and the rtol rule, the gap at the exact rank, the float patterns on X (a mismatch is
     reported as (sample, index in the concatenated hidden pattern)) and a Monte-Carlo count of
-    distinct float patterns in a box (no exact count at depth). A disagreement is explained by
+    distinct float patterns in a box, beside the exact count of the regions meeting it when they
+    are few enough to enumerate. A disagreement is explained by
     float patterns that differ from the exact ones, or by entries float64 rounds."""
     network, X, exact_rank = a.network, a.X, a.local_dimension
     exact_regions = a.activation_regions_perceived
@@ -598,9 +613,9 @@ def compare_numeric_deep(a: Any, *, rtol: float = DEFAULT_RTOL,
                 monte_carlo_points, network.input_dim))
             with np.errstate(over="ignore", invalid="ignore"):
                 found = _distinct_rows(_float_layer_patterns(network, points))
-            monte_carlo = MonteCarloRegions(lo, hi, monte_carlo_points, seed, found, None,
-                                            "none at depth (the regions module "
-                                            "covers one hidden layer)")
+            count, source = _exact_deep_regions_in_box(network, Fraction(lo), Fraction(hi))
+            monte_carlo = MonteCarloRegions(lo, hi, monte_carlo_points, seed, found, count,
+                                            source)
         elif box is not None:
             raise InputError(f"the Monte-Carlo box ({describe_value(lo)}, {describe_value(hi)}) "
                              "is beyond float64's range (about ±1.8e308): no float sampling is "

@@ -57,7 +57,8 @@ def as_network(obj: Any, argument: str = "network") -> Network:
         if not obj:
             raise InputError(f"{argument} is an empty dict; it must be {_FORMS}")
         return network_from_data(obj, argument)
-    hint = ("; to read a network file, use relugeom.read_network(path)"
+    hint = ("; to read a network file (relugeom JSON, PyTorch, ONNX, Keras, safetensors, "
+            "npz), use relugeom.load_network(path)"
             if isinstance(obj, (str, bytes)) or hasattr(obj, "__fspath__") else "")
     raise InputError(f"{argument} must be {_FORMS}; got {_kind(obj)}{hint}")
 

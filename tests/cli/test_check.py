@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from relugeom import DeepNetwork, analyze, local_dimension, numeric_jacobian
+from relugeom.arrangement.deep import region_upper_bound
 from relugeom.cli.check import compare_numeric_deep
 from relugeom.model.examples import aligned, tiny_output_weight
 from relugeom.model.sample import sample_to_dict
@@ -185,8 +186,14 @@ def test_numeric_side_of_a_deep_network():
     assert report.numeric_rank == np.linalg.matrix_rank(numeric_jacobian(net, X))
     assert report.numeric_rank < a.local_dimension and report.agreement is False
     assert "W_3[0][2] = 2^-45" in report.explanation
-    assert report.monte_carlo.points == 50 and report.monte_carlo.exact_regions_in_box is None
-    assert report.float_regions_perceived == a.activation_regions_perceived
+    mc = report.monte_carlo
+    assert mc.points == 50 and report.float_regions_perceived == a.activation_regions_perceived
+    # the exact count of the regions meeting the box, sandwiched by a dense seeded sampling of
+    # the box (a lower estimate) and the Serra et al. bound on all regions
+    dense = compare_numeric_deep(a, monte_carlo_points=20_000, seed=3).monte_carlo
+    assert mc.regions_found <= dense.regions_found <= mc.exact_regions_in_box \
+        <= region_upper_bound(net)
+    assert dense.exact_regions_in_box == mc.exact_regions_in_box
 
 
 def test_boundary_first_and_no_partial_report(tmp_path, capsys, monkeypatch):

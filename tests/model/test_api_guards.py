@@ -34,8 +34,8 @@ def test_as_network_returns_networks_unchanged_and_converts_json_dicts():
     (None, "got None"),
     ({}, "is an empty dict"),
     ([[1]], "got a list"),
-    ("net.json", "use relugeom.read_network(path)"),
-    (Path("net.json"), "use relugeom.read_network(path)"),
+    ("net.json", "use relugeom.load_network(path)"),
+    (Path("net.json"), "use relugeom.load_network(path)"),
     (3, "got an int"),
 ])
 def test_as_network_refuses_everything_else_naming_the_argument(value, fragment):
