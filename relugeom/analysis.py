@@ -31,6 +31,7 @@ from .checks.numeric import compare_numeric, compare_numeric_deep
 from .errors import BoundaryError, InputError
 from .exact.arrays import RationalArray
 from .exact.tables import Tabular
+from .geometry.functional import certified_kernel_split
 from .linalg.certified import Rank
 from .model.deep import DeepNetwork, symmetry_bound
 from .model.network import Network, as_network
@@ -39,7 +40,7 @@ from .model.patterns import (ReluPrime, as_tuples, check_relu_prime, distinct_ro
 from .model.shallow import as_shallow
 from .rank.backprop import LayerDiagnosis, full_patterns, layer_diagnosis
 from .rank.dimension import AUTO_EXACT_ENTRIES, local_dimension_report
-from .rank.explain import kernel_split, rank_structure
+from .rank.explain import rank_structure
 from .rank.jacobian import jacobian
 
 
@@ -283,12 +284,16 @@ class Analysis(Tabular):
 
     @cached_property
     def kernel(self) -> Any:
-        """:class:`~relugeom.rank.explain.KernelSplit`: exact basis of ker J, rescalings first,
-        each extra direction explained."""
+        """:class:`~relugeom.rank.explain.KernelSplit`: an exact basis of ker J, rescalings
+        first, each extra direction explained — the greedy choice made mod p and proven by its
+        count (:func:`~relugeom.geometry.functional.certified_kernel_split`). When the region
+        directions would be too large to list (float weights, many of them) it is a
+        :class:`~relugeom.geometry.functional.PartialKernelSplit`: they are counted exactly,
+        not listed. Needs the exact rank."""
 
-        return kernel_split(as_shallow(self.network, "the kernel split"), self.X,
-                            structure=self.structure, jacobian=self.jacobian,
-                            rank=self.local_dimension, backend=self.backend)
+        return certified_kernel_split(as_shallow(self.network, "the kernel split"), self.X,
+                                      structure=self.structure, rank=self.local_dimension,
+                                      J=self.jacobian, relu_prime_at_zero=self.relu_prime_at_zero)
 
     @cached_property
     def numeric(self) -> Any:

@@ -20,13 +20,12 @@ import argparse
 from typing import Any
 
 from ..analysis import Analysis, analyze
-from ..checks import FAILS, with_quantities
+from ..checks import FAILS
 from ..checks.bounds import rescaling_rank
 from ..checks.numeric import (DEFAULT_MONTE_CARLO_POINTS, DEFAULT_RTOL, NumericComparison,
                               check_monte_carlo_size, compare_numeric, compare_numeric_deep)
 from ..errors import InputError
 from ..exact.numbers import to_rational
-from ..geometry.functional import certified_kernel_split
 from ..model.deep import DeepNetwork
 from ._common import (add_box_option, add_json_flag, add_network_argument, add_relu_prime_option,
                       add_sample_argument, architecture, load_inputs, parse_box, print_json,
@@ -248,11 +247,6 @@ def run(args: argparse.Namespace) -> int:
     a = analyze(network, X, relu_prime_at_zero=relu_prime(args), method=args.method)
     a.pattern_matrix   # a sample on a hyperplane is refused first, before any other work
     numeric = None
-    if not _is_deep(a) and a.local_dimension_exact:
-        # the kernel split with its greedy choice made mod p (and proven), not over Q
-        a = with_quantities(a, kernel=certified_kernel_split(
-            a.network, a.X, structure=a.structure, rank=a.local_dimension, J=a.jacobian,
-            relu_prime_at_zero=a.relu_prime_at_zero))
     # the numeric comparison is against the exact rank: none when only an interval is proven
     if a.local_dimension_exact and _is_deep(a):
         numeric = compare_numeric_deep(a, rtol=args.rtol, monte_carlo_points=args.mc_points,
