@@ -54,6 +54,50 @@ def _inverse_mod(values: np.ndarray, p: int) -> np.ndarray:
     return result
 
 
+def _flat(values: Any) -> tuple[list, tuple[int, ...]]:
+    """The entries of a vector or matrix given as (nested) lists or tuples, row-major, and its
+    shape, without numpy probing each entry; anything else through an object array."""
+    if isinstance(values, (list, tuple)):
+        if all(type(q) is Fraction or type(q) is int for q in values):
+            return list(values), (len(values),)
+        if values and all(isinstance(row, (list, tuple)) for row in values):
+            width = len(values[0])
+            if all(len(row) == width for row in values) and \
+                    all(type(q) is Fraction or type(q) is int for row in values for q in row):
+                return [q for row in values for q in row], (len(values), width)
+    arr = np.asarray(values, dtype=object)
+    return list(arr.flat), arr.shape
+
+
+def _powers_of_two(exps: np.ndarray, p: int) -> np.ndarray:
+    """2^e mod p for an integer array of exponents (p odd): a table over their range, built by
+    doubling (float exponents span a few dozen values), else one pow per distinct exponent."""
+    low, high = int(exps.min()), int(exps.max())
+    if high - low <= 4096:
+        table, t = [], pow(2, low, p)
+        for _ in range(high - low + 1):
+            table.append(t)
+            t = 2 * t % p
+        return np.array(table, dtype=np.int64)[exps - low]
+    unique, where = np.unique(exps, return_inverse=True)
+    table = np.array([pow(2, int(e), p) for e in unique], dtype=np.int64)
+    return table[where.reshape(exps.shape)]
+
+
+def _strip_twos(num: np.ndarray, exps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(num / 2^t, exps + t) with t the trailing zero bits of each nonzero int64 numerator (a
+    float's mantissa ends in zero bits: 53 bits for 0.5), so that scaling to integers shifts
+    less. Zeros keep exponent 0 added."""
+    twos = np.where(num != 0, num & -num, 1)
+    zeros = np.round(np.log2(twos.astype(float))).astype(np.int64)
+    return num >> zeros, exps + zeros
+
+
+def _power_of_two(e: int, q: int) -> Fraction:
+    """2^e / q."""
+    return Fraction(1 << e, q) if e >= 0 else Fraction(1, q << -e)
+
+
 def _float_of(q: Any) -> float:
     try:
         return float(q)
@@ -99,18 +143,27 @@ class RationalArray:
 
     @classmethod
     def from_fractions(cls, values: Any) -> "RationalArray":
-        """From (nested sequences of) Fractions or ints."""
-        arr = np.asarray(values, dtype=object)
-        if arr.size == 0:
-            return cls(np.zeros(arr.shape, dtype=np.int64))
-        arr = np.frompyfunc(lambda q: q if isinstance(q, (int, Fraction)) else Fraction(q),
-                            1, 1)(arr)
-        num = np.frompyfunc(lambda q: q.numerator, 1, 1)(arr)
-        den = np.frompyfunc(lambda q: q.denominator, 1, 1)(arr)
-        den = _as_int_array(den)
-        if den.dtype != object and (den == 1).all():
-            den = 1
-        return cls(_as_int_array(num), 0, den)
+        """From (nested sequences of) Fractions or ints.
+
+        Denominators that are all powers of two (the exact values of floats) are stored as
+        exponents, with no denominator: residues and float values are then read without an
+        inverse mod p or a division.
+
+        >>> A = RationalArray.from_fractions([[Fraction(3, 4), 2], [Fraction(-1, 8), 0]])
+        >>> A.exponents.tolist(), A.to_fractions()[1][0]
+        ([[-2, 0], [-3, 0]], Fraction(-1, 8))
+        """
+        flat, shape = _flat(values)
+        if not flat:
+            return cls(np.zeros(shape, dtype=np.int64))
+        flat = [q if type(q) is Fraction or type(q) is int else Fraction(q) for q in flat]
+        num = [q.numerator for q in flat]
+        den = [q.denominator for q in flat]
+        if all(b & (b - 1) == 0 for b in den):  # powers of two: exponents, no division
+            exps = np.array([1 - b.bit_length() for b in den], dtype=np.int64).reshape(shape)
+            return cls(_as_int_array(num).reshape(shape), exps if exps.any() else 0, 1)
+        den_array = _as_int_array(den).reshape(shape)
+        return cls(_as_int_array(num).reshape(shape), 0, den_array)
 
     @classmethod
     def from_any(cls, values: Any) -> "RationalArray":
@@ -166,8 +219,9 @@ class RationalArray:
         """
         num, exps, den = self._parts()
         parts = [np.asarray(a).reshape(num.shape[0], -1) for a in (num, exps, den)]
-        if all(a.dtype != object for a in parts):
-            return len(np.unique(np.hstack(parts).astype(np.int64), axis=0))
+        if all(a.dtype != object for a in parts):  # hash the rows' bytes
+            stacked = np.ascontiguousarray(np.hstack(parts).astype(np.int64))
+            return len({row.tobytes() for row in stacked})
         return len({tuple(map(int, row)) for row in np.hstack(parts).tolist()})
 
     def to_fractions(self) -> tuple:
@@ -201,9 +255,7 @@ class RationalArray:
         num, exps, den = self._parts()
         r = reduce_mod(num, p)
         if np.any(exps != 0):
-            unique, where = np.unique(exps, return_inverse=True)
-            table = np.array([pow(2, int(e), p) for e in unique], dtype=np.int64)
-            r = r * table[where.reshape(exps.shape)] % p
+            r = r * _powers_of_two(exps, p) % p
         if den.dtype == object or np.any(den != 1):
             dmod = reduce_mod(np.ascontiguousarray(den), p)
             if not dmod.all():
@@ -227,6 +279,7 @@ class RationalArray:
         """
         num, exps, den = self._parts()
         if num.dtype != object and den.dtype != object and num.ndim == 2 and num.size:
+            num, exps = _strip_twos(num, exps)
             shift = exps - exps.min(axis=1, keepdims=True)
             uniform = (den == den[:, :1]).all()
             bits = np.log2(np.abs(num).max() + 1) + shift.max()
@@ -241,3 +294,38 @@ class RationalArray:
             rows.append([int(a) * (lcm // int(b)) * 2 ** (int(e) - emin)
                          for a, e, b in zip(num[i], exps[i], den[i])])
         return _as_int_array(rows).reshape(num.shape)
+
+    def integer_columns(self) -> tuple[np.ndarray, list[Fraction]]:
+        """(M, scales): an integer matrix M (int64 when it fits, else Python ints) and positive
+        rationals with column l of A equal to scales[l]·M[:, l] (scales[l] = 2^e_l / lcm of the
+        column's denominators, e_l its smallest exponent).
+
+        >>> M, scales = RationalArray.from_floats([[0.5, 3.0], [0.25, 0.0]]).integer_columns()
+        >>> M.tolist(), scales
+        ([[2, 3], [1, 0]], [Fraction(1, 4), Fraction(1, 1)])
+        """
+        num, exps, den = self._parts()
+        if num.ndim != 2:
+            raise ValueError(f"expected a matrix, got shape {num.shape}")
+        if num.dtype != object and num.size:
+            num, exps = _strip_twos(num, exps)
+        nonzero = num != 0
+        # only nonzero entries set a column's exponent (a zero's exponent is arbitrary)
+        low = np.where(nonzero, exps, np.iinfo(np.int64).max).min(axis=0) if num.size else \
+            np.zeros(num.shape[1], dtype=np.int64)
+        low = np.where(nonzero.any(axis=0), low, 0)
+        shift = np.where(nonzero, exps - low, 0)
+        if den.dtype != object and (den == 1).all():
+            if num.dtype != object and num.size and \
+                    np.log2(np.abs(num).max() + 1) + shift.max() < 62:
+                M = num << shift
+            else:  # Python integers, shifted entrywise
+                M = num.astype(object) << shift.astype(object)
+            return M, [_power_of_two(int(e), 1) for e in low]
+        lcms = [math.lcm(*(int(q) for q in den[:, l])) if num.shape[0] else 1
+                for l in range(num.shape[1])]
+        M = [[int(a) * (lcms[l] // int(b)) << int(s) if a else 0
+              for l, (a, s, b) in enumerate(zip(num[i], shift[i], den[i]))]
+             for i in range(num.shape[0])]
+        return (_as_int_array(M).reshape(num.shape),
+                [_power_of_two(int(e), q) for e, q in zip(low, lcms)])

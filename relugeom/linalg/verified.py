@@ -134,6 +134,37 @@ def _fmpz(M: np.ndarray) -> "flint.fmpz_mat":
     return flint.fmpz_mat(np.asarray(M).tolist()) if M.size else flint.fmpz_mat(*M.shape)
 
 
+def predicted_bits(B: np.ndarray, count: int) -> float:
+    """Total bits of ``count`` solutions of a system with the integer r × r matrix B, by
+    Hadamard's bound (each entry of a solution is a ratio of r × r minors): the budget test of
+    a lift, made before any exact solve."""
+    return count * (len(B) + 1) * (float(_log2_row_norms(np.asarray(B)).sum()) + 1)
+
+
+def product_is_zero(A: np.ndarray, B: np.ndarray) -> bool:
+    """Whether the exact integer product A·B is zero (python-flint).
+
+    >>> product_is_zero(np.array([[1, 2]]), np.array([[2], [-1]]))
+    True
+    """
+    if A.shape[1] == 0:
+        return True
+    return (_fmpz(A) * _fmpz(B)).is_zero()
+
+
+def solve_exact(B: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, int]:
+    """(Num, δ) with B·(Num/δ) = R exactly, for a nonsingular integer matrix B and integer
+    right-hand sides R (python-flint: p-adic lifting for large systems); Num is an object
+    array of Python ints, δ > 0. ZeroDivisionError if B is singular.
+
+    >>> num, den = solve_exact(np.array([[2, 0], [0, 4]]), np.array([[1], [1]]))
+    >>> num.tolist(), den
+    ([[2], [1]], 4)
+    """
+    num, den = _fmpz(B).solve(_fmpz(R)).numer_denom()
+    return np.array(num.tolist(), dtype=object).reshape(R.shape), int(den)
+
+
 def _log2_row_norms(M: np.ndarray) -> np.ndarray:
     """Upper bounds of log2 ‖row‖₂ (0 for a zero row)."""
     if M.size == 0:
@@ -256,8 +287,7 @@ def _lift(M: np.ndarray, E: EchelonModP, side: str, known: Sequence[Sequence[int
         return {"exact": True, "rank": r, "basis": (), "height_bits": 0, "known": 0,
                 "detail": f"rank mod {p} = {r}: full rank"}
     B = M[np.ix_(rows, cols)]
-    log2_det = float(_log2_row_norms(B).sum())
-    predicted = len(lift) * (r + 1) * (log2_det + 1)
+    predicted = predicted_bits(B, len(lift))
     if predicted > max_bits:
         return {"exact": False, "rank": r, "basis": (), "height_bits": 0, "known": len(K0),
                 "detail": f"lower bound: rank mod {p} = {r}; the {len(lift)} kernel vectors to "
@@ -268,10 +298,9 @@ def _lift(M: np.ndarray, E: EchelonModP, side: str, known: Sequence[Sequence[int
     K = np.zeros((len(lift), P), dtype=object)
     if len(lift):
         if r:
-            X = _fmpz(B).solve(_fmpz(M[np.ix_(rows, lift)]))
-            num, den = X.numer_denom()
-            K[:, cols] = -np.array(num.tolist(), dtype=object).T
-            K[np.arange(len(lift)), lift] = int(den)
+            num, den = solve_exact(B, M[np.ix_(rows, lift)])
+            K[:, cols] = -num.T
+            K[np.arange(len(lift)), lift] = den
         else:
             K[np.arange(len(lift)), lift] = 1
     basis = np.vstack([K0, K]) if len(K0) else K

@@ -71,7 +71,8 @@ the rank of X̃ when a factorisation certificate proves it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Sequence
 
@@ -84,13 +85,14 @@ from ..errors import BoundaryError, InputError
 from ..exact.arrays import PrimeDividesDenominator, RationalArray
 from ..linalg.certified import Bound, Rank
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
-                              log2_hadamard, matmul_mod, random_primes, reduce_residues,
-                              rref_mod_p)
+                              log2_hadamard, matmul_mod, random_primes, reduce_residues)
+from ..linalg.nmod import ProjectedRows, projected_rank
 from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
 from .jacobian import jacobian
 from .relations import BudgetExceeded, WorkBudget, relation_count
+from .verified import shallow_left_kernel
 
 # --- exact helpers ---------------------------------------------------------------------------
 
@@ -206,8 +208,18 @@ def structured_rank(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime =
 # --- exact activation patterns, vectorised ----------------------------------------------------
 
 _U = 2.0 ** -53
-#: Below this many entries the kept matrix is handed whole to python-flint's nmod_mat.
-SMALL_ENTRIES = 50_000
+#: Up to this many entries the kept matrix is built whole and ranked in one python-flint call
+#: after a random projection (:mod:`relugeom.linalg.nmod`), when the projection has at most
+#: SMALL_PROJECTED entries (python-flint reads about ten million entries a second).
+SMALL_ENTRIES = 2_000_000
+SMALL_PROJECTED = 90_000
+#: "auto" tries the verified left kernel of a small case first when its exact solve costs at
+#: most SMALL_LIFT (support² × relations; its relations mod p at most half as many entries),
+#: else after the level-2 bounds, before the local relations, up to LIFT_WORK.
+SMALL_LIFT = 10_000
+LIFT_WORK = 100_000
+#: Above this first bound a small case whose X̃ looks deficient certifies its data rank first.
+SMALL_FIRST = 64
 
 
 def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
@@ -274,6 +286,53 @@ def _term_rank(mask: np.ndarray) -> int:
     return len(matching) // 2
 
 
+class _Weights:
+    """W, b, V, c of a shallow network as exact arrays, read from one flat list of its
+    Fractions, with their residues mod p computed once per prime."""
+
+    def __init__(self, network: Network):
+        d, N, m = network.input_dim, network.hidden_width, network.output_dim
+        flat = [q for row in network.W for q in row] + list(network.b) + \
+            [q for row in network.V for q in row] + list(network.c)
+        self.theta = RationalArray.from_fractions(flat)
+        num, exps, den = self.theta._parts()
+        ends = np.cumsum([0, N * d, N, m * N, m])
+        shapes = [(N, d), (N,), (m, N), (m,)]
+        self.W, self.b, self.V, self.c = (
+            RationalArray(*(np.ascontiguousarray(a[lo:hi]).reshape(shape)
+                            for a in (num, exps, den)))
+            for lo, hi, shape in zip(ends, ends[1:], shapes))
+        self._ends, self._shapes = ends, shapes
+        self._residues: dict[int, tuple] = {}
+
+    def residues(self, p: int) -> tuple[np.ndarray, ...]:
+        """W, b, V, c mod p (int64), from one reduction of θ."""
+        if p not in self._residues:
+            r = self.theta.residues(p)
+            self._residues[p] = tuple(r[lo:hi].reshape(shape) for lo, hi, shape in
+                                      zip(self._ends, self._ends[1:], self._shapes))
+        return self._residues[p]
+
+
+_WEIGHTS: dict[int, tuple] = {}
+
+
+def _weight_arrays(network: Network) -> _Weights:
+    """The :class:`_Weights` of a network, kept per network object (networks are frozen), so
+    repeated calls on one network read its Fractions once."""
+    hit = _WEIGHTS.get(id(network))
+    if hit is not None and hit[0]() is network:
+        return hit[1]
+    weights = _Weights(network)
+    for key in [k for k, (ref, _) in _WEIGHTS.items() if ref() is None]:
+        del _WEIGHTS[key]  # forget networks that are gone
+    try:
+        _WEIGHTS[id(network)] = (weakref.ref(network), weights)
+    except TypeError:  # not weakly referable: not kept
+        pass
+    return weights
+
+
 class ShallowModular:
     """A shallow case prepared for modular ranks: exact patterns, residues, kept columns, bounds.
 
@@ -293,10 +352,9 @@ class ShallowModular:
                              f"network's input dimension {d}")
         self.X = X
         self.n, self.d, self.N, self.m = X.shape[0], d, N, m
-        self.W = RationalArray.from_fractions(network.W)
-        self.b = RationalArray.from_fractions(network.b)
-        self.V = RationalArray.from_fractions(network.V)
-        self.c = RationalArray.from_fractions(network.c)
+        self._weights = _weight_arrays(network)
+        self.W, self.b, self.V, self.c = (self._weights.W, self._weights.b, self._weights.V,
+                                          self._weights.c)
         signs = exact_signs(self.W, self.b, X, self._exact_z)
         zero = signs == 0
         if zero.any():
@@ -315,6 +373,12 @@ class ShallowModular:
         self._level2: list[Bound] | None = None
         self._level3: list[Bound] | None = None
         self._streamed: dict[str, np.ndarray] | None = None
+        # small cases: rows of J by samples with fewest active neurons first (so that a
+        # dependent row has a relation of small support), projected once
+        self.row_order = np.argsort(self.S.sum(1), kind="stable")
+        self.projected: ProjectedRows | None = None
+        self.rows_mod: tuple | None = None  # (p, kept columns, their rows in row_order mod p)
+        self._kept: tuple | None = None
 
     def _exact_z(self, i: int, j: int) -> Fraction:
         net = self.network
@@ -325,9 +389,10 @@ class ShallowModular:
         if p not in self._residues:
             X = self.X.residues(p)
             Xt = np.hstack([X, np.ones((self.n, 1), dtype=np.int64)]).astype(float)
-            Wt = np.hstack([self.W.residues(p), self.b.residues(p)[:, None]]).astype(float)
+            W, b, V, _ = self._weights.residues(p)
+            Wt = np.hstack([W, b[:, None]]).astype(float)
             H = matmul_mod(Xt, Wt.T, p) * self.positive
-            self._residues[p] = {"Xt": Xt, "V": self.V.residues(p).astype(float), "H": H}
+            self._residues[p] = {"Xt": Xt, "V": V.astype(float), "H": H}
         return self._residues[p]
 
     # -- data rank ------------------------------------------------------------------------
@@ -336,6 +401,12 @@ class ShallowModular:
         if self.data_rank is not None:
             return
         Xt = self.residues(p)["Xt"]
+        nonzero = np.flatnonzero(self.Xt_nonzero.any(0))
+        if len(nonzero) <= self.n and len(nonzero) * self.n <= SMALL_PROJECTED and \
+                projected_rank(Xt[:, nonzero].T, p, self.n, self.seed) == len(nonzero):
+            # independent nonzero columns (one python-flint call): they are a basis
+            self.data_rank, self.data_basis = len(nonzero), nonzero
+            return
         E = EchelonModP(p, self.n)
         E.add(Xt.T)  # vectors: the columns of X̃
         trivial = min(self.n, int(self.Xt_nonzero.any(0).sum()))
@@ -350,9 +421,33 @@ class ShallowModular:
             self.data_rank = E.rank
             self.data_basis = np.array(sorted(E.independent))
 
+    def data_looks_deficient(self) -> bool:
+        """Whether X̃ looks column-rank deficient in floats (numpy's rank rule): a hint for
+        the order of the exact steps only (the data rank is certified first then, since it
+        shrinks the kept columns), never part of an answer."""
+        Xt = np.hstack([self.X.to_float(), np.ones((self.n, 1))])
+        with np.errstate(all="ignore"):
+            finite = np.isfinite(Xt).all()
+        return bool(finite and np.linalg.matrix_rank(Xt) < min(Xt.shape))
+
+    def certify_data_rank_any(self, primes: Sequence[int]) -> None:
+        """:meth:`certify_data_rank` with the first of ``primes`` dividing no denominator."""
+        for p in primes:
+            try:
+                self.certify_data_rank(p)
+                return
+            except PrimeDividesDenominator:
+                continue
+
     # -- columns kept and bounds ----------------------------------------------------------
     def kept_columns(self) -> dict[str, np.ndarray]:
-        """The column-side reduction: W-columns (j, l), V-columns (k, j), c-columns k."""
+        """The column-side reduction: W-columns (j, l), V-columns (k, j), c-columns k (kept
+        until the data basis changes them)."""
+        if self._kept is None or self._kept[0] is not self.data_basis:
+            self._kept = (self.data_basis, self._kept_columns())
+        return self._kept[1]
+
+    def _kept_columns(self) -> dict[str, np.ndarray]:
         nzcols = (self.S.T.astype(float) @ self.Xt_nonzero.astype(float)) > 0  # N × (d+1)
         if self.data_basis is not None:
             mask = np.zeros(self.d + 1, bool)
@@ -666,16 +761,32 @@ class ShallowModular:
         self._streamed = {**cols, "wj": cols["wj"][keep], "wl": cols["wl"][keep]}
         return self._streamed
 
+    def is_small(self, bound: int) -> bool:
+        """Whether the kept matrix is small enough to be built whole and ranked in one call
+        (:func:`relugeom.linalg.nmod.projected_rank`, after a projection to ``bound``)."""
+        cols = self.kept_columns()
+        nrows = self.n * self.m
+        ncols = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
+        return nrows * ncols <= SMALL_ENTRIES and \
+            min(nrows, ncols) * min(nrows, ncols, bound) <= SMALL_PROJECTED
+
     def rank_mod(self, p: int, bound: int, block: int = 1024) -> tuple[int, tuple]:
-        """rank mod p of the streamed columns, in random order, stopping at ``bound``."""
+        """rank mod p of the kept columns, stopping at ``bound``: small matrices whole, projected
+        to ``bound`` columns and ranked by python-flint; others streamed in random order."""
+        nrows = self.n * self.m
+        if self.is_small(bound):
+            cols = self.kept_columns()
+            A = self._row_vectors(p, cols, self.row_order)
+            ncols = A.shape[1]
+            if nrows > ncols:
+                return projected_rank(A.T, p, bound, self.seed), (nrows, ncols)
+            # kept for the left kernel (relugeom.rank.verified.shallow_left_kernel)
+            self.projected = ProjectedRows(A, p, min(bound, ncols), self.seed)
+            self.rows_mod = (p, cols, A)
+            return self.projected.rank, (nrows, ncols)
         cols = self.streamed_columns(p)
         ncols = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
-        nrows = self.n * self.m
         rng = np.random.default_rng(self.seed)
-        if nrows * ncols <= SMALL_ENTRIES:  # tiny: one elimination of the shorter side's
-            # vectors beats streaming (and converting to python-flint)
-            A = self._row_vectors(p, cols, np.arange(self.n))
-            return len(rref_mod_p(A if nrows <= ncols else A.T.copy(), p)[1]), (nrows, ncols)
         if ncols >= nrows:  # vectors are columns of J, of length n·m
             kind = np.concatenate([np.zeros(len(cols["wj"]), int), np.ones(len(cols["vj"]), int),
                                    np.full(self.m, 2)])
@@ -726,27 +837,34 @@ class ShallowModular:
 
 def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                             primes: int = 1, seed: int = 0, refine: bool = True,
-                            case: ShallowModular | None = None) -> Rank:
+                            case: ShallowModular | None = None,
+                            kernel_bits: int | None = None) -> Rank:
     """Local dimension of a shallow network from ranks mod 21-bit primes, with its certificate.
 
     The rank mod p of the compressed Jacobian (column side; streamed in a seeded random order,
-    stopping at the smallest proven upper bound) is a certified lower bound. It is certified
+    stopping at the smallest proven upper bound; a small one whole, projected, in one
+    python-flint call) is a certified lower bound. It is certified
     exact when it equals a proven upper bound (:meth:`ShallowModular.bounds`: n·m, P − N, the
     kept columns, neuron groups, regions); if not, the bounds are sharpened (term ranks,
     certified rank of X̃; then the local relations of :mod:`relugeom.rank.relations`) and compared
-    again. Otherwise the answer is labelled probabilistic,
+    again. With ``kernel_bits`` (the front door's "auto": the budget of a verified kernel), a
+    small case tries the verified left kernel
+    (:func:`relugeom.rank.verified.shallow_left_kernel`) when its lift is cheap: first, and
+    again, with a larger budget, before the local relations.
+    Otherwise the answer is labelled probabilistic,
     with ε = P[a random prime divides the relevant nonzero minor] bounded from Hadamard's
     inequality (:func:`relugeom.linalg.modular.failure_probability`).
     """
     case = case or ShallowModular(network, X, relu_prime_at_zero, seed)
     candidates = random_primes(4 + 4 * primes, seed=seed)
-    for p in candidates:  # a prime dividing a denominator cannot reduce the data: skip it
-        try:
-            case.certify_data_rank(p)
-            break
-        except PrimeDividesDenominator:
-            continue
     bounds = case.bounds(level=0)
+    first = min(b.value for b in bounds)
+    small = case.is_small(first)
+    # a small case is ranked before its data rank is certified, unless the projection would
+    # be wide and X̃ looks deficient (then the data rank shrinks the kept columns first)
+    if not small or (first > SMALL_FIRST and case.data_looks_deficient()):
+        case.certify_data_rank_any(candidates)
+        bounds = case.bounds(level=0)
     best_bound = min(bounds, key=lambda b: b.value)
     value, shape, used = -1, (0, 0), []
     for p in candidates:
@@ -759,13 +877,31 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
         used.append(p)
         r, shape = case.rank_mod(p, best_bound.value)
         value = max(value, r)
+    shapes = {"matrix_shape": shape, "jacobian_shape": (case.n * case.m, network.n_parameters),
+              "primes": tuple(used), "relu_prime_at_zero": str(relu_prime_at_zero)}
+
+    def left_kernel(max_work: int) -> Rank | None:
+        # the verified left kernel of a small case ("auto"), when its exact solve is cheap
+        if kernel_bits is None or not small or not used or value >= best_bound.value:
+            return None
+        kernel = shallow_left_kernel(case, used[0], max_work, kernel_bits)
+        return replace(kernel.to_rank(bounds), **shapes) if kernel and kernel.exact else None
+
+    if small and value < best_bound.value:
+        certified = left_kernel(SMALL_LIFT)  # when cheap, before the data rank and bounds
+        if certified:
+            return certified
+        case.certify_data_rank_any(used + candidates)
+        bounds = case.bounds(level=0)
+        best_bound = min(bounds, key=lambda b: b.value)
     for level in (1, 2, 3) if refine else (1,):
         if value >= best_bound.value:
             break
+        certified = left_kernel(LIFT_WORK) if level == 3 else None
+        if certified:  # a moderate lift before the local relations
+            return certified
         bounds = case.bounds(level)
         best_bound = min(bounds, key=lambda b: b.value)
-    shapes = {"matrix_shape": shape, "jacobian_shape": (case.n * case.m, network.n_parameters),
-              "primes": tuple(used), "relu_prime_at_zero": str(relu_prime_at_zero)}
     if value >= best_bound.value:
         return Rank(value, "modular", True, f"upper-bound ({best_bound.name})",
                     f"rank mod p = {value} = {best_bound.name} bound", value, best_bound.value,

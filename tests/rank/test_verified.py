@@ -75,12 +75,16 @@ def test_the_front_door_names_the_verified_kernel(monkeypatch):
     monkeypatch.setattr(dimension, "AUTO_EXACT_ENTRIES", 0)
     report = local_dimension_report(net, X, fallback="interval")
     assert report.exact and report.certificate == "verified kernel" and report.value == 19
-    assert report.bound.name == "verified kernel" and "1 lifted" in report.detail
+    # the small case's left kernel: n·m rows less the rank, lifted as relations
+    n_rows = len(X) * 2
+    assert report.bound.name == "verified kernel" and report.bound.value == 19
+    assert f"{n_rows - 19} independent relations" in report.detail
 
 
 def test_over_budget_auto_returns_the_certified_interval(monkeypatch):
     net, X = float_network(61, [4, 3, 2])  # modular 19 < smallest structural bound 20
     monkeypatch.setattr(dimension, "AUTO_EXACT_ENTRIES", 0)
+    monkeypatch.setattr(dimension, "KERNEL_BITS", 1)  # the small left kernel's budget too
     monkeypatch.setattr(dimension, "jacobian_kernel", lambda *a, **k: jacobian_kernel(
         *a, **{**k, "max_bits": 1}))
     report = local_dimension_report(net, X, fallback="interval")
