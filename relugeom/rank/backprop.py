@@ -38,7 +38,7 @@ from ..errors import BoundaryError
 from ..exact.numbers import common_denominator
 from ..model.deep import DeepNetwork, as_deep
 from ..model.network import Network
-from ..model.patterns import ReluPrime, check_relu_prime, patterns_from_preactivations
+from ..model.patterns import ReluPrime, check_relu_prime, exact_rows, patterns_from_preactivations
 from ..model.sample import as_sample
 
 _INT64_SAFE = 2 ** 62  # any |value| below this is exact in int64, with room for one addition
@@ -159,7 +159,7 @@ def _patterns(forward: _Pass, relu_prime_at_zero: ReluPrime) -> list[np.ndarray]
 
 def _prepare(network: Network, X: Any) -> tuple[DeepNetwork, tuple]:
     deep = as_deep(network)
-    return deep, as_sample(X, deep.input_dim)
+    return deep, exact_rows(X, deep.input_dim)  # a checked sample is not converted again
 
 
 def layer_preactivations(network: Network, X: Any) -> tuple:

@@ -1,29 +1,38 @@
-"""The local dimension of a deep network at scale: the exact Jacobian, streamed in blocks,
-ranked modulo word-size primes with :mod:`relugeom.linalg.modular`.
+"""The local dimension of a deep network at scale: J modulo word-size primes, streamed in
+blocks, ranked with :mod:`relugeom.linalg.modular`, at float speed for float weights.
 
-Why the answer can be exact. The integer matrix A = J·diag(denominators) of
-:func:`relugeom.rank.backprop.scaled_jacobian_blocks` has the rank of J. For a prime p,
-rank_p(A) ≤ rank_Q(A) (a minor nonzero mod p is nonzero), and rank_Q(J) ≤ U with
+How J mod p is obtained. The activation patterns are exact, from a float64 pass with a proven
+error bound (:mod:`relugeom.rank.float_filter`; the exact integer pass only for the samples it
+cannot decide), and then J mod p is computed from the residues of θ and X
+(:mod:`relugeom.rank.modular_pass`): no big integer and no Fraction, whatever the
+denominators of float weights (2^-52…) and of the sample (floats, pixels / 255).
 
-    U = min(n·m, P − (n_1 + … + n_{L−1}))
+Why the answer can be exact. For a prime p dividing no denominator, rank_p(J) ≤ rank_Q(J) (a
+minor nonzero mod p is nonzero), and rank_Q(J) ≤ U with
 
-(n·m rows; and each hidden neuron's rescaling direction lies in ker J). So when rank_p(A) = U
-the value is **certified exact** (certificate ``"upper-bound"``). Otherwise the sharper, proven
-bound of :func:`structural_upper_bound` (built from the layer structure of J; with its exact
-local terms when needed), is tried (certificate ``"structure"``);
-then, for a matrix small enough to hold, an exact factorization
-identity (:func:`relugeom.linalg.modular.certify_rank_factorization`, certificate
-``"factorization"``); failing all three the value is reported as a certified **lower bound**,
-with the best proven upper bound beside it and ε bounding the probability (over the seeded
-random primes) that it is below the true rank.
+    U = min(n·m, m·(distinct samples), P − (n_1 + … + n_{L−1}))
+
+(n·m rows, equal rows for equal samples — and for samples inactive on a whole layer, see
+:func:`_distinct_samples` — and each hidden neuron's rescaling direction lies in ker J). So
+when rank_p(J) = U the value is **certified exact** (certificate ``"upper-bound"``). Otherwise
+the sharper, proven bound of the layer structure of J is tried (certificate ``"upper-bound
+(layer structure)"``): first from the float pass and J mod p (:func:`layer_structure_bound`),
+then exactly (:func:`structural_upper_bound`, with its exact local terms when needed); then,
+for a matrix small enough to hold, an exact factorization identity
+(:func:`relugeom.linalg.modular.certify_rank_factorization`, certificate ``"factorization"``);
+failing all of them the value is reported as a certified **lower bound**, with the best
+proven upper bound beside it and ε bounding the probability (over the seeded random primes)
+that it is below the true rank (Hadamard's bound from the float pass:
+:func:`log2_column_norms`).
 
 Memory: the Jacobian is never held whole: it is streamed along its longer side (columns when
-n·m ≤ P), and the echelon basis mod p is rank × min(n·m, P) floats. Cost: one exact forward
-and backward pass, then per prime about k·rank·min(n·m, P) multiply–adds in float64 BLAS,
+n·m ≤ P), and the echelon basis mod p is rank × min(n·m, P) floats (a small J, at most
+:data:`SMALL_ENTRIES` entries and :data:`SMALL_SIDE` rows or columns, is projected and ranked
+whole by python-flint first). Cost: a float forward pass with its error bound, a forward and
+backward pass mod p, then per prime about k·rank·min(n·m, P) multiply–adds in float64 BLAS,
 where k ≤ max(n·m, P) is the number of vectors fed before the rank reaches its upper bound
 (all of them when it does not).
 """
-
 from __future__ import annotations
 
 import math
@@ -33,50 +42,28 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .. import linalg
+from ..exact.arrays import PrimeDividesDenominator
 from ..exact.numbers import common_denominator
 from ..linalg.certified import Bound, Rank
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, random_primes, rank_mod_p)
+from ..linalg.nmod import projected_rank
 from ..model.deep import as_deep, symmetry_bound
 from ..model.network import Network
-from ..model.patterns import ReluPrime
-from ..model.sample import as_sample
-from .backprop import (integer_pass, scaled_jacobian, scaled_jacobian_blocks,
-                       scaled_jacobian_columns)
+from ..model.patterns import ReluPrime, check_relu_prime
+from .backprop import integer_pass, scaled_jacobian
+from .float_filter import filter_pass, layer_arrays, sample_array
+from .modular_pass import ModularJacobian, log2_denominator
 from .relations import BudgetExceeded, WorkBudget, choose_samples, exact_rank, local_columns
 
 #: Largest Jacobian (entries) for which a rank below the upper bound is certified exactly.
 CERTIFY_LIMIT = 4_000_000
-
-
-def _log2_norms(vectors: np.ndarray) -> list[float]:
-    """Upper bounds of log2 of each row's Euclidean norm (Hadamard's bound needs them)."""
-    half_log2_length = 0.5 * math.log2(max(vectors.shape[1], 1))
-    if vectors.dtype == object:
-        bits = [max((abs(int(v)).bit_length() for v in row), default=0) for row in vectors]
-    else:
-        bits = [int(v).bit_length() for v in np.abs(vectors).max(axis=1)]
-    return [b + half_log2_length for b in bits]
-
-
-def _vectors(network: Network, sample: tuple, relu_prime_at_zero: ReluPrime, by_columns: bool,
-             block: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(labels, vectors): nonzero columns of the scaled Jacobian (labels = θ indices) or rows
-    (labels = row indices i·m + k), as rows of integer arrays, block by block."""
-    if by_columns:
-        for index, values in scaled_jacobian_columns(network, sample, relu_prime_at_zero,
-                                                     block):
-            keep = np.flatnonzero(values.any(axis=0))
-            yield index[keep], values[:, keep].T
-    else:
-        start = 0
-        samples = max(1, block // as_deep(network).output_dim)
-        for part in scaled_jacobian_blocks(network, sample, relu_prime_at_zero, samples):
-            A = part.numerators
-            labels = np.arange(start, start + A.shape[0])
-            start += A.shape[0]
-            keep = np.flatnonzero(A.any(axis=1))
-            yield labels[keep], A[keep]
+#: A Jacobian with at most SMALL_ENTRIES entries and SMALL_SIDE rows or columns is first
+#: projected to a square matrix and ranked in one python-flint call (C speed for the small
+#: cases, where a float64 elimination pays a Python step per pivot).
+SMALL_ENTRIES, SMALL_SIDE = 1_000_000, 200
+#: Primes drawn beyond those asked for, to replace any that divides a denominator.
+_SPARE_PRIMES = 4
 
 
 def _exact_rank(M: np.ndarray) -> int:
@@ -278,8 +265,12 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
 
     Returns a :class:`~relugeom.linalg.certified.Rank`: ``value``, ``exact`` and the
     ``certificate`` that makes it exact (see the module docstring), or ``"probabilistic"``
-    with ``epsilon``. The maximum over ``primes`` primes is taken. The Jacobian is streamed
-    along its longer side (columns when n·m ≤ P), ``block`` vectors at a time, and the
+    with ``epsilon``. The maximum over ``primes`` primes is taken. ``X``: rows of exact
+    numbers, a float or integer array (floats are their exact binary values) or a
+    :class:`~relugeom.exact.arrays.RationalArray`. The patterns come from the float filter
+    (:mod:`relugeom.rank.float_filter`), J mod p from residues
+    (:mod:`relugeom.rank.modular_pass`): no big integer and no Fraction on the way. J is
+    streamed along its longer side (columns when n·m ≤ P), ``block`` vectors at a time, and the
     elimination stops as soon as the rank reaches the upper bound.
 
     >>> from relugeom import DeepNetwork
@@ -289,58 +280,207 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     (6, True, 'upper-bound (min(n·m, P − hidden neurons))')
     """
     deep = as_deep(network)
-    sample = as_sample(X, deep.input_dim)
-    n_rows, P = len(sample) * deep.output_dim, deep.n_parameters
-    distinct = len(set(sample)) * deep.output_dim  # equal samples give equal rows of J
+    convention = check_relu_prime(relu_prime_at_zero)
+    A, exact_floats = sample_array(X, deep.input_dim)
+    arrays = layer_arrays(network)
+    passed = filter_pass(deep, arrays, A, exact_floats, convention)
+    n_rows, P = A.shape[0] * deep.output_dim, deep.n_parameters
+    distinct, merged = _distinct_samples(A, exact_floats, passed.patterns)
+    distinct *= deep.output_dim  # equal samples give equal rows of J
     upper = min(n_rows, distinct, symmetry_bound(deep))
     by_columns = n_rows <= P
-    chosen = random_primes(primes, seed=seed)
-    echelons = [EchelonModP(p, n_rows if by_columns else P) for p in chosen]
-    labels: list[int] = []
-    log2_norms: list[float] = []
-    for names, vectors in _vectors(network, sample, relu_prime_at_zero, by_columns, block):
-        if not len(names):
-            continue
-        labels += names.tolist()
-        log2_norms += _log2_norms(vectors)
-        for E in echelons:
-            E.add(np.remainder(vectors, E.p).astype(np.float64))
-        if any(E.rank >= upper for E in echelons):
+    ranks, chosen = [], []
+    for p in random_primes(primes + _SPARE_PRIMES, seed=seed):
+        if len(chosen) == primes:
+            break
+        try:
+            J = ModularJacobian(deep, arrays, A, passed, p)
+        except PrimeDividesDenominator:
+            continue  # another prime: this one divides a denominator of θ or X
+        chosen.append(p)
+        ranks.append(_eliminate(J, by_columns, block, upper, n_rows if by_columns else P))
+        if ranks[-1][0] >= upper:
             break  # one prime reaching the proven bound certifies the rank
-    best = max(echelons, key=lambda E: E.rank)
+    rank, best, labels = max(ranks, key=lambda found: found[0])
     found = {"primes": tuple(chosen), "matrix_shape": (n_rows, P), "jacobian_shape": (n_rows, P),
-             "relu_prime_at_zero": str(relu_prime_at_zero)}
+             "relu_prime_at_zero": str(convention)}
     bounds = [Bound("min(n·m, P − hidden neurons)", min(n_rows, symmetry_bound(deep)))]
     if distinct < bounds[0].value:
-        bounds.insert(0, Bound("distinct samples", distinct, "m · (number of distinct samples)"))
+        bounds.insert(0, Bound("distinct samples", distinct, "m · (number of distinct samples" + (
+            f"; the {merged} samples inactive on a whole hidden layer counted once per such "
+            "layer)" if merged else ")")))
 
     def certified(certificate: str, detail: str) -> Rank:
-        return Rank(best.rank, "modular", True, certificate, detail, best.rank,
+        return Rank(rank, "modular", True, certificate, detail, rank,
                     min(b.value for b in bounds), tuple(bounds), epsilon=0.0, **found)
 
-    if best.rank >= upper:
+    if rank >= upper:
         return certified(f"upper-bound ({bounds[0].name})",
-                         f"rank mod p = {best.rank} = {bounds[0].name} bound")
+                         f"rank mod p = {rank} = {bounds[0].name} bound")
+    if certify and arrays.clean:  # first the structure bound from the float pass and J mod p
+        quick = layer_structure_bound(deep, arrays, A, passed, J)
+        if rank >= quick:
+            bounds.append(Bound("layer structure", quick, "relugeom.rank.deep."
+                                "layer_structure_bound (supports and ranks mod p)"))
+            return certified("upper-bound (layer structure)",
+                             f"rank mod p = {rank} = the layer-structure bound "
+                             "(relugeom.rank.deep.layer_structure_bound)")
+    sample = _exact_rows(X, A, exact_floats) if certify else None  # for the exact certificates
     if certify:
-        structural = _structural_bounds(network, sample, relu_prime_at_zero, seed)
+        structural = _structural_bounds(network, sample, convention, seed)
         structure = next(structural)
-        if best.rank < min(upper, structure):  # the local terms only when they can matter
+        if rank < min(upper, structure):  # the local terms only when they can matter
             structure = next(structural)
         bounds.append(Bound("layer structure", structure,
                             "relugeom.rank.deep.structural_upper_bound"))
-        if best.rank >= structure:
+        if rank >= structure:
             return certified("upper-bound (layer structure)",
-                             f"rank mod p = {best.rank} = the layer-structure bound "
+                             f"rank mod p = {rank} = the layer-structure bound "
                              "(relugeom.rank.deep.structural_upper_bound)")
         upper = min(upper, structure)
     if certify and n_rows * P <= CERTIFY_LIMIT:
-        A = scaled_jacobian(network, sample, relu_prime_at_zero).numerators
+        M = scaled_jacobian(network, sample, convention).numerators
         independent = [labels[i] for i in best.independent]
-        # every column (row) of A is an exact combination of the independent ones: rank_Q ≤ r
-        if certify_rank_factorization(A if by_columns else A.T, best.pivots, independent,
+        # every column (row) of M is an exact combination of the independent ones: rank_Q ≤ r
+        if certify_rank_factorization(M if by_columns else M.T, best.pivots, independent,
                                       seed=seed):
             return certified("factorization", "J is an exact combination of the pivot columns")
-    eps = failure_probability(log2_hadamard(log2_norms, best.rank + 1), len(chosen))
-    return Rank(best.rank, "modular", False, "probabilistic",
-                f"certified {best.rank} ≤ rank ≤ {upper}; below the true rank with probability "
-                f"≤ {eps:.3g}", best.rank, upper, tuple(bounds), epsilon=eps, **found)
+    log2_minor = log2_hadamard(log2_column_norms(deep, arrays, A, passed), rank + 1)
+    # beyond float range the bound says nothing: ε = 1
+    eps = failure_probability(log2_minor, len(chosen)) if math.isfinite(log2_minor) else 1.0
+    return Rank(rank, "modular", False, "probabilistic",
+                f"certified {rank} ≤ rank ≤ {upper}; below the true rank with probability "
+                f"≤ {eps:.3g}", rank, upper, tuple(bounds), epsilon=eps, **found)
+
+
+def layer_structure_bound(deep: Any, arrays: Any, X: Any, passed: Any,
+                          J: ModularJacobian) -> int:
+    """The bound of :func:`structural_upper_bound` (without local terms), from the float pass
+    and J mod p only: no big integer.
+
+    It needs an upper bound of ρ_lj = rank h̃_{l−1}[S_lj] and a lower bound of rank Y_l. Here
+    S_lj is replaced by the samples where G_l[:, j] may be nonzero by its support
+    (supp G_l ⊆ (supp G_{l+1}·supp W_{l+1}) ∧ s_l: a superset, so a larger rank); ρ_1j by
+    :func:`rank_upper_bound` on the integer rows of X̃, ρ_lj (l ≥ 2) by the size of h̃_{l−1}[S]
+    (its rows, and its columns not identically 0 there: h_{l−1}[i, q] ≠ 0 iff z > 0, exactly
+    known); rank Y_l by its rank mod p, with the bias columns of neurons whose next-layer sum
+    vanishes on their inactive samples by support (a proof of 0). Requires ``arrays.clean``
+    (then a weight is 0 iff its float is).
+    """
+    n, m, L = X.shape[0], deep.output_dim, deep.depth
+    links = [(W != 0).astype(float) for W in arrays.float_weights]
+    used = [np.ones((n, m), bool)]
+    for l in range(L - 1, 0, -1):
+        used.append(((used[-1].astype(float) @ links[l]) > 0) & (passed.patterns[l - 1] > 0))
+    used = used[::-1]  # used[l-1][i, j]: G_l[(i, ·), j] may be nonzero
+    X_tilde = X.with_ones_column().integer_rows()
+    bound = 0
+    for l in range(1, L + 1):
+        for j in np.flatnonzero(used[l - 1].any(axis=0)):
+            S = used[l - 1][:, j]
+            if l == 1:
+                bound += rank_upper_bound(X_tilde[S])
+            else:
+                live = int(passed.positive[l - 2][S].any(axis=0).sum()) + 1
+                bound += min(int(S.sum()), live)
+        if l < L:
+            bound -= _meeting_rank(J, l, passed, used, links)
+    return bound
+
+
+def _meeting_rank(J: ModularJacobian, l: int, passed: Any, used: list, links: list) -> int:
+    """rank mod p of Y_l (see :func:`structural_upper_bound`): the y_lj = G_l[:, j] ⊙ z_lj and
+    the bias columns G_l[:, j] of the neurons j whose column of G_{l+1}·W_{l+1} is 0 by support
+    on the samples where j is inactive."""
+    G, p, m = J.gradients[l - 1], J.p, J.m
+    Y = [(G * np.repeat(J.preactivations[l - 1], m, axis=0) % p).T]
+    off = passed.patterns[l - 1] == 0
+    for j in range(G.shape[1]):
+        if not (used[l][off[:, j]].astype(float) @ links[l][:, j]).any():
+            Y.append(G[:, j][None, :])
+    return rank_mod_p(np.vstack(Y), p)
+
+
+def _eliminate(J: ModularJacobian, by_columns: bool, block: int, upper: int,
+               length: int) -> tuple[int, EchelonModP | None, list[int]]:
+    """(rank_p J, its echelon basis, the labels of the vectors fed): J streamed by columns
+    (rows), stopping at ``upper``. A small J is first projected to a square matrix and ranked
+    by python-flint (:func:`relugeom.linalg.nmod.projected_rank`, a lower bound of rank_p J):
+    when that reaches ``upper`` no echelon is built (and None is returned for it)."""
+    n_rows, P = J.n * J.m, J.deep.n_parameters
+    if n_rows * P <= SMALL_ENTRIES and min(n_rows, P) <= SMALL_SIDE:
+        (_, V), = J.rows(block=n_rows)  # all of J at once, by rows
+        if V.size and projected_rank(V if V.shape[0] <= V.shape[1] else V.T, J.p,
+                                     min(V.shape)) >= upper:
+            return upper, None, []
+    E, labels = EchelonModP(J.p, length), []
+    for names, vectors in (J.columns(block) if by_columns else J.rows(block)):
+        labels += names.tolist()
+        E.add(vectors)
+        if E.rank >= upper:
+            break
+    return E.rank, E, labels
+
+
+def _distinct_samples(A: Any, exact_floats: np.ndarray | None,
+                      patterns: Sequence[np.ndarray]) -> tuple[int, int]:
+    """(D, k): J has at most m·D distinct rows, k of the samples being inactive on a whole
+    hidden layer. A sample whose pattern is 0 on all of layer l has h_l = 0 and G_{l'} = 0 for
+    l' ≤ l, so its rows of J depend on l alone: such samples count once per deepest such layer;
+    the others count once per distinct value (at least: a RationalArray's equal values stored
+    alike; exactly, for a float64 array)."""
+    deepest = np.zeros(A.shape[0], dtype=np.int64)
+    for l, S in enumerate(patterns, start=1):
+        deepest[~S.any(axis=1)] = l
+    alive = np.flatnonzero(deepest == 0)
+    dead_groups = len(np.unique(deepest[deepest > 0]))
+    if not alive.size:
+        return dead_groups, A.shape[0]
+    if exact_floats is None:
+        return A.take(alive).distinct_rows() + dead_groups, A.shape[0] - alive.size
+    F = np.ascontiguousarray(exact_floats[alive] + 0.0)  # −0.0 + 0.0 = 0.0: equal bytes
+    count = len(np.unique(F.view(np.dtype((np.void, 8 * F.shape[1]))).ravel()))
+    return count + dead_groups, A.shape[0] - alive.size
+
+
+def _exact_rows(X: Any, A: Any, exact_floats: np.ndarray | None) -> tuple:
+    """The sample as rows of Fractions (the exact certificates' input), built the cheap way."""
+    if isinstance(X, tuple):
+        return X
+    if exact_floats is not None:
+        return tuple(tuple(map(Fraction, row)) for row in exact_floats.tolist())
+    return A.to_fractions()
+
+
+def log2_column_norms(deep: Any, arrays: Any, X: Any, passed: Any) -> np.ndarray:
+    """Upper bounds of log2 ‖A_c‖ for the columns of an integer matrix A = J·diag(D') (D'_c a
+    common denominator of column c; Hadamard's bound of its minors gives ε).
+
+    Column (l, j, q) is G_l[:, j] ⊙ h_{l−1}[:, q]: its norm is at most √(n·m)·g_lj·η_{l−1,q},
+    with η ≥ |h| from the float pass and its error bound (exact values on the exactly decided
+    samples) and g_l ≥ |G_l| by g_L = 1, g_l = 2(1 + α)·g_{l+1}|Ŵ_{l+1}| (the 2 covers the
+    rounding of this product of nonnegative floats). D' is the product of the common
+    denominators of X, of the W_k, b_k (k < l) and of the W_k (k > l).
+    """
+    n, m, L = X.shape[0], deep.output_dim, deep.depth
+    floating = np.ones(n, bool)
+    floating[passed.exact_samples] = False
+    scale = 0.5 * math.log2(max(n * m, 1))
+    log2_den, log2_bias = arrays.log2_denominators()
+    g = [np.ones(m)]
+    for l in range(L - 1, 0, -1):
+        g.append(2 * (1 + 4 * 2.0 ** -53) * (g[-1] @ np.abs(arrays.float_weights[l])))
+    g = g[::-1]
+    h_den = log2_denominator(X)
+    out = []
+    with np.errstate(all="ignore"):
+        for l in range(1, L + 1):
+            H, E = passed.floats[l - 1][floating], passed.errors[l - 1][floating]
+            eta = np.maximum((np.abs(H) + E).max(axis=0, initial=0.0),
+                             passed.exact_magnitudes[l - 1])
+            g_den = sum(log2_den[l:])
+            W_norms = np.log2(g[l - 1][:, None] * eta[None, :]) + scale + g_den + h_den
+            out += [W_norms.ravel(), np.log2(g[l - 1]) + scale + g_den]
+            h_den += log2_den[l - 1] + log2_bias[l - 1]
+    norms = np.concatenate(out)
+    return np.where(np.isnan(norms), np.inf, norms)
