@@ -90,6 +90,8 @@ FULL = QUICK + [
     ([20, 100, 1], 2000, [("gaussian", "plain"), ("duplicates", "plain")]),
     ([64, 100, 3], 1000, [("digits", "plain"), ("gaussian", "large biases")]),
     ([784, 8, 10], 200, [("mnist", "plain"), ("mnist", "half dead")]),
+    ([784, 16, 10], 100, [("mnist", "plain")]), ([784, 16, 10], 500, [("mnist", "plain")]),
+    ([20, 20, 1], 800, [("duplicates", "plain")]), ([43, 12, 1], 320, [("gaussian", "half dead")]),
     ([20, 30, 30, 1], 2000, [("gaussian", "plain")]),
     ([64, 32, 32, 10], 200, [("digits", "plain"), ("gaussian", "half dead")]),
     ([784, 30, 30, 30, 10], 200, [("mnist", "plain")])]

@@ -7,7 +7,7 @@ Four methods, each saying what it proves (:func:`local_dimension_report`):
   :mod:`relugeom.rank.shallow`, which has the same rank. Certificate: the computation itself.
 - ``"modular"``: the rank mod random 21-bit primes, streamed, never holding J: of the
   compressed Jacobian for one hidden layer (:func:`relugeom.rank.shallow.modular_local_dimension`),
-  of the exact integer-scaled Jacobian's columns at any depth
+  of J itself at any depth, computed mod p from the residues of θ and X after exact patterns
   (:func:`relugeom.rank.deep.modular_local_dimension`). Always a certified lower bound; exact
   when it reaches a proven upper bound (certificate ``"upper-bound (<bound>)"``, naming the
   bound) or an exact factorization identity holds (``"factorization"``), else labelled
@@ -49,6 +49,7 @@ from ..model.network import Network, as_network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime, check_relu_prime
 from ..model.sample import as_sample
 from .deep import modular_local_dimension as deep_modular
+from .independent import independent_samples_rank
 from .jacobian import jacobian, numeric_jacobian
 from .shallow import compressed_jacobian
 from .shallow import modular_local_dimension as shallow_modular
@@ -103,11 +104,12 @@ def _exact(network: Network, X: Any, convention: Any, backend: str) -> Rank:
                 (n * m, P), relu_prime_at_zero=str(convention))
 
 
-def _modular(network: Network, X: Any, convention: Any, seed: int, primes: int) -> Rank:
-    if is_shallow(network):
+def _modular(network: Network, X: Any, convention: Any, seed: int, primes: int,
+             kernel_bits: int | None = None) -> Rank:
+    if is_shallow(network):  # "auto" (kernel_bits) may certify a small case by its left kernel
         return shallow_modular(as_shallow(network), X, relu_prime_at_zero=convention, seed=seed,
-                               primes=primes)
-    return deep_modular(network, _fraction_sample(network, X), relu_prime_at_zero=convention,
+                               primes=primes, kernel_bits=kernel_bits)
+    return deep_modular(network, X, relu_prime_at_zero=convention,
                         seed=seed, primes=primes)
 
 
@@ -183,7 +185,9 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
         if n * m * P <= AUTO_EXACT_ENTRIES:
             result = _exact(network, X, convention, backend)
         else:
-            result = _modular(network, X, convention, seed, primes)
+            result = _modular(network, X, convention, seed, primes, kernel_bits)
+            if not result.exact:
+                result = _independent(network, X, convention, result)
             if not result.exact:
                 result = _verified(network, X, convention, seed, result, kernel_bits)
             if not result.exact and fallback == "exact":
@@ -191,13 +195,30 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
     return replace(result, seconds=time.perf_counter() - start)
 
 
+def _independent(network: Network, X: Any, convention: Any, modular: Rank) -> Rank:
+    """The independent-samples formula (:mod:`relugeom.rank.independent`) after an uncertified
+    modular rank, when the samples allow it (each first-layer neuron's samples linearly
+    independent, certified mod p): the exact rank, certificate ``"independent samples"``."""
+    found = independent_samples_rank(network, X, convention, p=modular.primes[0]) \
+        if modular.primes else independent_samples_rank(network, X, convention)
+    if found is None:
+        return modular
+    value, detail = found
+    return replace(modular, value=value, exact=True, certificate="independent samples",
+                   detail=f"exact formula: {detail}", lower_bound=value, upper_bound=value,
+                   epsilon=0.0)
+
+
 def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Rank,
               kernel_bits: int) -> Rank:
     """The verified-kernel certificate (:mod:`relugeom.rank.verified`) after an uncertified
     modular rank; failing it within its budget, the certified interval, ``exact`` False."""
     bounds = tuple(b for b in modular.bounds)
-    kernel = jacobian_kernel(network, _fraction_sample(network, X), convention, seed,
-                             max_bits=kernel_bits)
+    n, m, P = _sizes(network, X)
+    # the size refusal first: reading a large X as Fractions costs seconds for nothing
+    kernel = None if n * m * P > VERIFY_ENTRIES else \
+        jacobian_kernel(network, _fraction_sample(network, X), convention, seed,
+                        max_bits=kernel_bits)
     lower = max(modular.value, kernel.rank if kernel is not None else 0)
     upper = modular.upper_bound if modular.upper_bound is not None else lower
     if kernel is not None and kernel.exact:

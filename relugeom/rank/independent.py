@@ -1,111 +1,148 @@
-"""Independent samples: the local dimension of a shallow network by an exact formula.
+"""Independent samples: the local dimension by an exact formula, at any depth.
 
-Notation of :mod:`relugeom.rank.shallow`: x̃ = (x, 1), S_j the samples neuron j activates
-(relu'(z) = 1 there), D_j = diag(1_{S_j}), U_j = colspace(D_j X̃), v_j = V[:, j] ∈ Q^m,
-h̃_i = (h_i1, …, h_iN, 1) with h_ij = relu(z_ij).
+Notation: x̃ = (x, 1); G_i the m × n_1 matrix ∂f(x_i)/∂z_1 (outputs by first-layer
+pre-activations; its column j vanishes where neuron j is inactive), S_j = {i : G_i[:, j] ≠ 0}
+the samples whose outputs neuron j of layer 1 reaches, A_i = colspace G_i of dimension r_i,
+L_i a matrix whose m − r_i rows are a basis of A_i^⊥ = {ℓ : ℓᵀ G_i = 0}, and R_i the m rows of
+J for sample i restricted to the parameters of layers 2, …, L.
 
-**Theorem** (docs/theory.md, "Independent samples"). Suppose rank X̃[S_j] = |S_j| for every
-neuron j with v_j ≠ 0 (for instance rank X̃ = n: the samples, with a 1 appended, linearly
-independent, which needs n ≤ d + 1). Let J_i = {j : i ∈ S_j}, V_i = span{v_j : j ∈ J_i} of
-dimension r_i, and L_i a matrix whose m − r_i rows are a basis of V_i^⊥ = {ℓ : ℓ·v_j = 0,
-j ∈ J_i}. Then
+**Theorem** (docs/theory.md, "Independent samples"). If rank X̃[S_j] = |S_j| for every
+first-layer neuron j (for instance rank X̃ = n: the samples, with a 1 appended, linearly
+independent, which needs n ≤ d + 1), then
 
-    dim(θ, X) = rank J = Σ_i r_i + rank Q,     Q = the rows L_i (h̃_iᵀ ⊗ I_m) for all i.
+    dim(θ, X) = rank J = Σ_i r_i + rank Q,     Q = the rows L_i R_i for all i.
 
-*Proof.* Identify Q^{n·m} with n × m matrices (row i = the m outputs at x_i). The columns of
-neuron j's incoming weights w̃_j span U_j ⊗ v_j; by hypothesis dim U_j = |S_j|, and
-U_j ⊆ E_{S_j} = span{e_i : i ∈ S_j}, so U_j = E_{S_j} and these columns span
-E_{S_j} ⊗ v_j = span{e_i ⊗ v_j : i ∈ S_j} (zero when v_j = 0). Summed over j they span
-W = ⊕_i e_i ⊗ V_i, of dimension Σ_i r_i. The other columns (V_kj: h_j ⊗ e_k; c_k: 1 ⊗ e_k)
-are the columns of Σ_i e_i ⊗ (h̃_iᵀ ⊗ I_m), and rank J = dim W + the rank of their image in
-the quotient Q^{n×m}/W ≅ ⊕_i Q^m/V_i. The map y ↦ L_i y identifies Q^m/V_i with Q^{m − r_i}
-(its kernel is V_i, as the rows of L_i span V_i^⊥), so that image is the column space of Q. ∎
+For one hidden layer G_i = V·diag(s_i), so A_i = span{v_j : neuron j active on x_i}, and
+L_i R_i = L_i (h̃_iᵀ ⊗ I_m).
 
-Scaling a row of Q, or a column block of neuron j, by a positive number does not change its
-rank, so Q is built from integer rows of X̃ and of (W, b) (each scaled by its own factor) and
-needs no fraction. Cost: one exact integer kernel per distinct set J_i (m × |J_i|, tiny), the
-exact pre-activations of the samples with r_i < m, and the exact rank of Q, which has
-(N + 1)·m columns and Σ_i (m − r_i) rows — charged to a
+*Proof.* Write a vector of Q^{n·m} as an n × m matrix (row i: the outputs at x_i) and
+E_S = span{e_i : i ∈ S}. The columns of the weights and bias of first-layer neuron j are
+Σ_i x̃_il e_i ⊗ G_i[:, j] (l = 1, …, d + 1), so they span {Σ_{i∈S_j} u_i e_i ⊗ G_i[:, j] :
+u ∈ U_j}, U_j = colspace X̃[S_j] = Q^{S_j} by hypothesis, that is ⊕_{i∈S_j} e_i ⊗ G_i[:, j].
+Summed over j: W = ⊕_i e_i ⊗ A_i, of dimension Σ_i r_i. The other columns have the blocks
+R_i, and rank J = dim W + the rank of their image in Q^{n×m}/W = ⊕_i Q^m/A_i; y ↦ L_i y is onto
+Q^{m−r_i} with kernel A_i, so that image is the column space of Q. ∎
+
+Positive scalings change nothing: A_i is unchanged when G_i is scaled, and scaling a row of Q
+(sample i) or a column (a parameter) keeps its rank; so the exact integer pass of
+:mod:`relugeom.rank.backprop` (each layer's activations and gradients over one common
+denominator) is used as it is, with no fraction. Cost: that pass, one exact integer kernel of
+an m × n_1 matrix per distinct G_i, and the exact rank of Q — Σ_i (m − r_i) rows and
+Σ_{l≥2} n_l·(n_{l−1} + 1) columns, independent of d — charged to a
 :class:`~relugeom.rank.relations.WorkBudget` first. The hypothesis is certified by ranks mod p
-equal to the number of rows (a rank mod p is a lower bound).
+equal to the number of rows (a rank mod p is a lower bound of the rank over Q).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from ..exact.arrays import RationalArray
 from ..linalg import integer
 from ..linalg.modular import rank_mod_p
+from ..model.deep import as_deep
+from ..model.network import Network
+from ..model.patterns import ReluPrime
+from .backprop import IntegerPass, integer_pass
 from .relations import BudgetExceeded, WorkBudget
+from .shallow import exact_signs
 
 #: The work budget of rank Q (WorkBudget's units). Its cost model (fraction-free growth) is
 #: pessimistic for Q, whose exact rank python-flint finds far sooner: 1.1e10 units took 0.5 s
 #: (MNIST, N = 16, n = 100, m = 10), 4.7e10 took 0.4 s (n = 500).
 Q_BUDGET = 2e11
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .shallow import ShallowModular
+
+def _sample_blocks(G: np.ndarray, n: int, m: int) -> list[np.ndarray]:
+    """The m × n_l blocks of a gradient array stacked over the rows (i, k)."""
+    return [G[i * m:(i + 1) * m] for i in range(n)]
 
 
-def samples_independent_per_neuron(case: "ShallowModular", p: int) -> bool:
-    """Whether rank X̃[S_j] = |S_j| for every neuron j with v_j ≠ 0, certified modulo p (a rank
-    mod p equal to the number of rows is the rank over Q)."""
-    if case.data_rank == case.n:
+def samples_independent_per_neuron(network: Network, X: Any, p: int) -> bool:
+    """Whether rank X̃[S_j] = |S_j| for every first-layer neuron j, certified modulo p (a rank
+    mod p equal to the number of rows is the rank over Q). Checked on the supersets
+    {i : z_1j(x_i) ≥ 0} ⊇ S_j, from the exact signs of the first layer only (a subset of
+    independent rows is independent); for one hidden layer, neurons with v_j = 0 reach no
+    output and are skipped."""
+    A = RationalArray.from_any(X)
+    residues = np.remainder(A.with_ones_column().integer_rows().astype(object), p
+                            ).astype(np.float64)
+    n, width = residues.shape
+    if n <= width and rank_mod_p(residues, p, n) == n:
         return True
-    Xt = case.residues(p)["Xt"]
-    for j in np.flatnonzero(case.v_nonzero & case.S.any(0)):
-        rows = np.flatnonzero(case.S[:, j])
-        if len(rows) > case.d + 1 or rank_mod_p(Xt[rows], p, len(rows)) < len(rows):
+    deep = as_deep(network)
+    W, b = deep.layers[0]
+
+    def z(i: int, j: int) -> Any:  # an entry the float filter leaves undecided, exactly
+        return sum((w * A.fraction(i, l) for l, w in enumerate(W[j])), b[j])
+    reached = exact_signs(RationalArray.from_fractions(W), RationalArray.from_fractions(b), A,
+                          z) >= 0
+    if deep.depth == 2:
+        reached &= np.array([any(row[j] for row in deep.layers[1][0])
+                             for j in range(len(W))])
+    for j in range(reached.shape[1]):
+        rows = np.flatnonzero(reached[:, j])
+        if len(rows) > width or (len(rows) and rank_mod_p(residues[rows], p, len(rows))
+                                 < len(rows)):
             return False
     return True
 
 
-def _orthogonal_complements(case: "ShallowModular") -> list[list[list[int]]]:
-    """For each sample i, integer rows L_i spanning V_i^⊥ (one exact kernel per distinct J_i)."""
-    # each v_j scaled by its own positive factor: V_i and V_i^⊥ are unchanged
-    v = RationalArray.from_fractions([list(col) for col in zip(*case.network.V)]).integer_rows()
-    live = case.S & case.v_nonzero
-    complements: dict[bytes, list[list[int]]] = {}
-    out = []
-    for i in range(case.n):
-        key = live[i].tobytes()
-        if key not in complements:
-            J = np.flatnonzero(live[i])
-            if len(J) == 0:
-                complements[key] = [[int(k == t) for k in range(case.m)] for t in range(case.m)]
-            else:
-                basis = integer.kernel(v[J].tolist())  # rows: the coordinates k, columns: ℓ
-                complements[key] = [list(ell) for ell in zip(*basis)] if basis else []
-        out.append(complements[key])
-    return out
+def _complement(block: np.ndarray, m: int) -> list[list[int]]:
+    """Integer rows ℓ spanning {ℓ : ℓᵀ·block = 0} (block: m × n_1 integers)."""
+    if not block.any():
+        return [[int(k == t) for k in range(m)] for t in range(m)]
+    basis = integer.kernel(block.T.tolist())  # m rows (coordinates) × nullity columns
+    return [list(ell) for ell in zip(*basis)]
 
 
-def _scaled_h(case: "ShallowModular", samples: np.ndarray) -> np.ndarray:
-    """Rows λ_i·(μ_1 h_i1, …, μ_N h_iN, 1) for the given samples, integers (λ_i, μ_j > 0)."""
-    Xt = case.X.take(samples).with_ones_column().integer_rows()
-    net = case.network
-    Wt = RationalArray.from_fractions([list(w) + [bj] for w, bj in zip(net.W, net.b)])
-    Z = Xt.astype(object) @ Wt.integer_rows().astype(object).T
-    H = np.where(case.positive[samples], Z, 0)
-    return np.hstack([H, Xt[:, -1:].astype(object)])
+def _q_row(ell: list[int], i: int, exact: IntegerPass, m: int) -> list[int]:
+    """ℓᵀ R_i: for each layer l ≥ 2, (ℓᵀ G_l at sample i) ⊗ h̃_{l−1}(x_i), scaled."""
+    row: list[int] = []
+    for l in range(2, len(exact.gradients) + 1):
+        G = exact.gradients[l - 1][i * m:(i + 1) * m]
+        g = [sum(int(e) * int(v) for e, v in zip(ell, column)) for column in G.T]
+        H, delta = exact.activations[l - 1]
+        h = [int(v) for v in H[i]] + [int(delta)]
+        row += [a * b for a in g for b in h]
+    return row
 
 
-def independent_samples_rank(case: "ShallowModular", p: int,
-                             budget: WorkBudget | None = None) -> tuple[int, str] | None:
-    """The exact local dimension Σ_i r_i + rank Q of the module docstring, with a detail line,
-    or None when the hypothesis is not certified or rank Q exceeds the work budget."""
-    if not samples_independent_per_neuron(case, p):
+def independent_samples_rank(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
+                             p: int = 2_097_143, budget: WorkBudget | None = None,
+                             exact: IntegerPass | None = None) -> tuple[int, str] | None:
+    """The exact local dimension Σ_i r_i + rank Q of the module docstring and a detail line, or
+    None when the hypothesis is not certified mod ``p`` or rank Q exceeds the work budget.
+
+    ``exact``: the :func:`~relugeom.rank.backprop.integer_pass` of (network, X) if at hand.
+
+    >>> from relugeom import ShallowNetwork
+    >>> net = ShallowNetwork(W=[[1, 0], [0, 1]], b=[0, 0], V=[[1, 1]], c=[0])
+    >>> independent_samples_rank(net, [[1, 2], [-1, 3]])[0]      # x̃ independent: 2 = n·m
+    2
+    """
+    if not samples_independent_per_neuron(network, X, p):
         return None
-    complements = _orthogonal_complements(case)
-    r = [case.m - len(L) for L in complements]
-    samples = np.array([i for i, L in enumerate(complements) if L], dtype=np.int64)
-    rows = []
-    if len(samples):
-        for i, h in zip(samples, _scaled_h(case, samples)):
-            rows += [[int(a) * b for a in h for b in ell] for ell in complements[i]]
+    if exact is None:
+        exact = integer_pass(network, X.to_fractions() if isinstance(X, RationalArray) else X,
+                             relu_prime_at_zero)
+    H0 = exact.activations[0][0]
+    n = H0.shape[0]
+    G1 = exact.gradients[0]
+    m = G1.shape[0] // n if n else 0
+    blocks = _sample_blocks(G1, n, m)
+    complements: dict[str, list[list[int]]] = {}
+    rows, total_r = [], 0
+    for i, block in enumerate(blocks):
+        key = repr(block.tolist())
+        if key not in complements:
+            complements[key] = _complement(block, m)
+        L = complements[key]
+        total_r += m - len(L)
+        rows += [_q_row(ell, i, exact, m) for ell in L]
+    if rows:
         keep = [c for c in range(len(rows[0])) if any(row[c] for row in rows)]
         rows = [[row[c] for c in keep] for row in rows]
     budget = budget or WorkBudget(Q_BUDGET)
@@ -113,6 +150,5 @@ def independent_samples_rank(case: "ShallowModular", p: int,
         rank_q = budget.rank(rows, p) if rows and rows[0] else 0
     except BudgetExceeded:
         return None
-    value = sum(r) + rank_q
-    return value, (f"Σ_i rank V[:, J_i] + rank Q = {sum(r)} + {rank_q}, Q of "
-                   f"{len(rows)} rows (samples independent on each neuron's active set)")
+    return total_r + rank_q, (f"Σ_i rank G_i + rank Q = {total_r} + {rank_q}, Q of {len(rows)} "
+                              "rows (each first-layer neuron's samples independent)")
