@@ -8,14 +8,16 @@ polyhedron (convex) — distinct regions have distinct patterns. A neuron whose 
 identically zero on a region counts as inactive (relu(0) = 0, as for w_j = 0, b_j = 0 at depth 1)
 and carves nothing.
 
-Algorithm: layer by layer, each region cut by the next layer, with no LP
+Algorithm: layer by layer, each region cut by the next layer, in integers
 ------------------------------------------------------------------------
 The regions of layers 1..l are the regions R of layers 1..l−1 cut by layer l: inside R, neuron
 j of layer l has the affine pre-activation z_lj(x) = W_l (M_R x + m_R) + b_l, so its zero set
 is a hyperplane there, and the regions of layer l inside R are the cells of the arrangement of
 these n_l hyperplanes inside the open polyhedron R. They are enumerated by the pruned
 incremental restriction of :mod:`relugeom.arrangement.within`, with R's facets as walls, in
-integer arithmetic — no LP, no tolerance. Each new region then gets its *facets*, its
+integer arithmetic — no tolerance; the cuts that miss R are left out first, each proved to
+miss by a Farkas certificate (one small exact simplex) when no known point shows it meets R
+(:func:`~relugeom.arrangement.within.cells_meeting`). Each new region then gets its *facets*, its
 H-representation with redundant inequalities removed: hyperplane K (a wall of R or a cut) is a
 facet of the cell C iff C ∩ K has a nonempty relative interior. For a cut, iff flipping C's side
 on K gives another cell; for a wall, found by one pruned enumeration inside R's facet on K of
@@ -29,7 +31,9 @@ Adjacency (edges = shared facets): at a facet witness q on K, every neuron not v
 is nonzero at q, so the region just across K is the one containing q + t·v (v the outward
 normal) for all small t > 0, whose pattern is read off a forward pass of the pair (q, v) to
 first order in t — the sign of a pre-activation is the sign of its value at q, or of its
-derivative along v when the value is 0 (lexicographic signs, exact integers).
+derivative along v when the value is 0 (lexicographic signs, exact integers). Most facets
+need not even that: the two sides of a facet usually carry the same witness (its cells are
+computed once for both), which pairs them.
 
 Boundedness: the open polyhedron {a_i·x + c_i > 0} (facets i) is bounded iff its recession cone
 {v : a_i·v ≥ 0} is {0}, iff the a_i span R^d and have a strictly positive linear relation
@@ -57,6 +61,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
+from operator import mul
 from typing import Any, Sequence
 
 import networkx as nx
@@ -70,7 +75,7 @@ from ..model.sample import as_sample
 from .cells import _lifted_side, _side_masks, hyperplane_arrangement
 from .pieces import LinearPieces, merge_linear_pieces
 from .restriction import Hyperplane, evaluate, lift, pivot, primitive, restrict, to_fractions
-from .within import cells_within, crossing, restricted_requirements
+from .within import cells_meeting, cells_within, crossing, restricted_requirements
 from .zaslavsky import count_within
 
 # --- results -----------------------------------------------------------------------------------
@@ -79,12 +84,19 @@ from .zaslavsky import count_within
 class Facet:
     """A facet of a region: the region is {normal·x + offset > 0} near it (``normal``,
     ``offset`` primitive integers); ``neurons``: the (layer, j) whose zero set it lies in (1-based
-    layers; empty for a wall of the box); ``witness``: an exact point in its relative interior."""
+    layers; empty for a wall of the box); ``witness``: an exact point in its relative interior
+    (Fractions; ``exact_witness``: the same point as integers (X, D), the point X/D)."""
 
     normal: tuple
     offset: int
     neurons: tuple
-    witness: tuple
+    exact_witness: tuple | None = field(repr=False)   # the witness as integers (X, D)
+
+    @cached_property
+    def witness(self) -> tuple | None:
+        # Fractions on demand: converting every witness of every region is a fifth of the
+        # enumeration's time at d = 5, and most callers never read them
+        return None if self.exact_witness is None else to_fractions(self.exact_witness)
 
     def to_dict(self) -> dict[str, Any]:
         return {"normal": list(self.normal), "offset": self.offset,
@@ -176,17 +188,9 @@ def _forms(region: _Region, layer: tuple) -> tuple[list, list, int]:
     over the positive denominator D_W·D."""
     W, b, DW = layer
     M, m, D = region.M, region.m, region.D
-    d = len(M[0]) if M else 0
-    rows, offsets = [], []
-    for w_row, bj in zip(W, b):
-        row = [0] * d
-        off = bj * D
-        for wk, Mk, mk in zip(w_row, M, m):
-            if wk:
-                row = [x + wk * y for x, y in zip(row, Mk)]
-                off += wk * mk
-        rows.append(row)
-        offsets.append(off)
+    columns = list(zip(*M))
+    rows = [[sum(map(mul, w_row, column)) for column in columns] for w_row in W]
+    offsets = [bj * D + sum(map(mul, w_row, m)) for w_row, bj in zip(W, b)]
     return rows, offsets, DW * D
 
 
@@ -214,8 +218,8 @@ def _cut(region: _Region, layer: tuple, l: int, dim: int, shared: dict | None = 
         neurons[K].append((l, j))
         where.append((K, o))
     known = [w[3] for w in region.walls]
-    cells = dict(cells_within(hyperplanes, required, dim, region.point,
-                              boundary=[q for q in known if q is not None]))
+    cells = dict(cells_meeting(hyperplanes, required, dim, region.point,
+                               [q for q in known if q is not None]))
     witnesses = _facets(hyperplanes, required, cells, dim, known, where,
                         {} if shared is None else shared)
     out = []
@@ -315,7 +319,8 @@ def _face_cells(hyperplanes: list, required: list, K: int, walls: int, meeting: 
     start = None if q is None else (tuple(x for i, x in enumerate(q[0]) if i != pivot(H)),
                                     q[1])
     face = []
-    for bits, point in cells_within(restricted, sub_required, len(H[0]) - 1, start):
+    enumerate_ = cells_within if start is None else cells_meeting
+    for bits, point in enumerate_(restricted, sub_required, len(H[0]) - 1, start):
         up = _lifted_side(bits, masks) | fixed
         face.append((tuple(None if c == K else o if c is None else
                            int((required[c] > 0 if c < walls else up >> c & 1) == (o > 0))
@@ -414,8 +419,7 @@ def deep_activation_regions(network: Any, box: tuple | None = None,
         rows, offsets, D = _forms(region, (WL, bL, DL))
         A = tuple(tuple(Fraction(v, D) for v in row) for row in rows)
         a = tuple(Fraction(v, D) for v in offsets)
-        facets = tuple(sorted((Facet(tuple(s * u for u in h[0]), s * h[1], n,
-                                     to_fractions(q) if q is not None else None)
+        facets = tuple(sorted((Facet(tuple(s * u for u in h[0]), s * h[1], n, q)
                                for h, s, n, q in region.walls),
                               key=lambda f: (f.neurons, f.normal, f.offset)))
         bounded = region.bounded if region.bounded is not None else _bounded(region.walls, dim)
@@ -462,6 +466,10 @@ def _adjacency(regions: DeepRegions) -> nx.Graph:
         G.add_node(i, pattern=r.pattern, point=r.point, bounded=r.bounded, A=r.A, a=r.a)
     last = regions.network.depth - 1
     layers = _integer_layers(regions.network)
+    # The two sides of a facet usually carry the same witness q (computed once for both): a
+    # region with a facet on K whose relative interior holds q, seen from the other side of K,
+    # is the one region across K at q, so the pair needs no forward pass.
+    waiting: dict = {}
     for i, r in enumerate(regions.regions):
         for f in r.facets:
             if not f.neurons:
@@ -472,15 +480,28 @@ def _adjacency(regions: DeepRegions) -> nx.Graph:
                 across = r.pattern[:-1] + (tuple(1 - s if j in flipped else s
                                                  for j, s in enumerate(r.pattern[-1])),)
             else:
-                across = pattern_towards(regions.network, f.witness,
-                                         [Fraction(-u) for u in f.normal], layers)
-            k = regions.index.get(across)
-            if k is None:
-                raise AssertionError(f"no region across a facet of region {i}: please report "
-                                     "this network")
-            if k != i:
-                G.add_edge(i, k, hyperplane=f.neurons)
+                key = (f.normal, f.offset, f.exact_witness)
+                k = waiting.pop((tuple(-u for u in f.normal), -f.offset, f.exact_witness), None)
+                if k is not None:
+                    G.add_edge(i, k[0], hyperplane=f.neurons)
+                else:
+                    waiting[key] = (i, f)
+                continue
+            _join(G, regions, i, across, f)
+    for i, f in waiting.values():   # a facet whose other side has another witness
+        _join(G, regions, i, pattern_towards(regions.network, f.witness,
+                                             [Fraction(-u) for u in f.normal], layers), f)
     return G
+
+
+def _join(G: nx.Graph, regions: DeepRegions, i: int, across: tuple, f: Facet) -> None:
+    """The edge from region i across its facet f to the region with pattern ``across``."""
+    k = regions.index.get(across)
+    if k is None:
+        raise AssertionError(f"no region across a facet of region {i}: please report this "
+                             "network")
+    if k != i:
+        G.add_edge(i, k, hyperplane=f.neurons)
 
 
 def locate_deep(regions: DeepRegions, X: Any) -> tuple[int, ...]:

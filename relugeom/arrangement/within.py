@@ -1,4 +1,4 @@
-"""The cells of an arrangement inside an open polyhedron, exactly, with no LP.
+"""The cells of an arrangement inside an open polyhedron, exactly, in integers.
 
 Some hyperplanes are *walls* with a required side (they cut out the open polyhedron C), the
 others are *cuts*. The cells of the cuts inside C are the cells of the whole arrangement lying
@@ -18,8 +18,10 @@ of C's boundary) lie on both sides of H — where a segment between them crosses
 walls cost nothing either; only a cut missing C, or cutting off a corner no known point sees,
 is enumerated from scratch (walls inserted, up to O(W^(d−1)) for W walls). Otherwise the cost
 is about that of the shallow enumeration of the cells *inside* C, O(d²·H) integer operations
-per cell. Everything is integer: hyperplanes are primitive integer pairs and
-points ``(X, D)`` (:mod:`relugeom.arrangement.restriction`).
+per cell. :func:`cells_meeting` first leaves out the cuts missing C, each proved to miss by a
+Farkas certificate (one small exact simplex, :mod:`relugeom.linalg.lp`). Everything is integer:
+hyperplanes are primitive integer pairs and points ``(X, D)``
+(:mod:`relugeom.arrangement.restriction`).
 
 >>> square = [((1, 0), 0), ((1, 0), -2), ((0, 1), 0), ((0, 1), -2)]   # 0 < x, y < 2
 >>> diagonal = ((1, 1), -2)
@@ -33,6 +35,7 @@ import math
 from operator import mul
 from typing import Sequence
 
+from ..linalg.lp import implied_positive
 from .cells import _lifted_side, _push_off, _side_masks
 from .restriction import Hyperplane, Point, evaluate, lift, pivot, reduce_point, restrict
 
@@ -88,6 +91,47 @@ def cells_within(hyperplanes: Sequence[Hyperplane], required: Sequence[int], dim
         cells = _insert(hyperplanes, required, inserted, k, cells, boundary)
         inserted.append(k)
     return list(cells.items())
+
+
+def cells_meeting(hyperplanes: Sequence[Hyperplane], required: Sequence[int], dim: int,
+                  start: Point, boundary: Sequence[Point] = ()) -> list[tuple[int, Point]]:
+    """:func:`cells_within` from ``start`` (a point strictly inside the walls' polyhedron P),
+    the cuts that miss P decided first and left out.
+
+    A cut that misses P splits nothing, yet inserting it costs an enumeration one dimension
+    down (and it is restricted again in every later one). A cut meets P when ``start`` is on
+    it, or ``start`` and a ``boundary`` point (of the closure of P) lie on opposite sides (the
+    open segment between them is inside P); otherwise P lies on start's side of it iff a Farkas
+    certificate exists (:func:`relugeom.linalg.lp.implied_positive`, exact), and when none
+    does it meets P after all. Only the cuts meeting P are enumerated; the others add their
+    constant side to every cell. Cost: one simplex on d + 1 rows per cut no known point sees.
+    """
+    walls = [K for K, r in enumerate(required) if r]
+    oriented = [([required[K] * u for u in hyperplanes[K][0]], required[K] * hyperplanes[K][1])
+                for K in walls]
+    keep, fixed = list(walls), 0
+    for K, r in enumerate(required):
+        if r:
+            continue
+        H = hyperplanes[K]
+        v = evaluate(H, start)
+        if v and all(evaluate(H, q) * v >= 0 for q in boundary):
+            s = 1 if v > 0 else -1
+            if implied_positive(oriented, ([s * u for u in H[0]], s * H[1])):
+                fixed |= (1 << K) if s > 0 else 0
+                continue
+        keep.append(K)
+    if len(keep) == len(hyperplanes):
+        return cells_within(hyperplanes, required, dim, start, boundary=boundary)
+    out = []
+    for bits, point in cells_within([hyperplanes[K] for K in keep], [required[K] for K in keep],
+                                    dim, start, boundary=boundary):
+        full = fixed
+        for t, K in enumerate(keep):
+            if bits >> t & 1:
+                full |= 1 << K
+        out.append((full, point))
+    return out
 
 
 def _insert(hyperplanes: Sequence[Hyperplane], required: Sequence[int], inserted: list[int],

@@ -16,6 +16,9 @@ systems (tens of rows).
 True
 >>> positive_relation([[1, 0], [-1, 0], [0, 1], [0, -1]]), positive_relation([[1, 0], [0, 1]])
 (True, False)
+>>> square = [((1, 0), 0), ((-1, 0), 1), ((0, 1), 0), ((0, -1), 1)]   # 0 < x, y < 1
+>>> implied_positive(square, ((1, 1), 0)), implied_positive(square, ((1, 1), -1))
+(True, False)
 """
 
 from __future__ import annotations
@@ -76,7 +79,10 @@ def _integer_phase_one(rows: list[list[int]], n: int) -> list[tuple[int, int]] |
         for i, row in enumerate(rows):
             if i != leaving:
                 f = row[entering]
-                rows[i] = [(p * v - f * w) // D for v, w in zip(row, pivot_row)]
+                if f:
+                    rows[i] = [(p * v - f * w) // D for v, w in zip(row, pivot_row)]
+                elif p != D:     # the same update with f = 0, cheaper
+                    rows[i] = [p * v // D for v in row]
         f = cost[entering]
         cost = [(p * v - f * w) // D for v, w in zip(cost, pivot_row)]
         D = p
@@ -127,3 +133,22 @@ def positive_relation(vectors: Sequence[Sequence[Any]]) -> bool:
     M = [[to_rational(a[k]) for a in vectors] for k in range(d)]
     q = [-sum(row, Fraction(0)) for row in M]
     return nonnegative_solution(M, q) is not None
+
+
+def implied_positive(walls: Sequence[tuple], h: tuple) -> bool:
+    """Is h(x) = u·x + c > 0 at every point of the open polyhedron P = {a_i·x + c_i > 0}, given
+    as integer pairs ``walls`` = [(a_i, c_i)] and ``h`` = (u, c) with u ≠ 0, P assumed nonempty?
+
+    Equivalently: the hyperplane h = 0 misses P, P lying on its positive side. By the affine
+    Farkas lemma (P nonempty), h ≥ 0 on the closure of P iff h = μ + Σ λ_i (a_i·x + c_i) for
+    some λ, μ ≥ 0; then h > 0 on P itself, since λ ≠ 0 (u ≠ 0) and every a_i·x + c_i > 0
+    there. So: one phase one on the d + 1 equations Σ λ_i a_i = u, Σ λ_i c_i + μ = c. Cost: a
+    simplex on d + 1 rows and |walls| + 1 unknowns, exact integers.
+    """
+    u, c = h
+    if not walls:
+        return False
+    rows = [[a[k] for a, _ in walls] + [0, u[k]] for k in range(len(u))]
+    rows.append([ci for _, ci in walls] + [1, c])
+    return _integer_phase_one(rows, len(walls) + 1) is not None
+

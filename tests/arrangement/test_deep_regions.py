@@ -242,3 +242,76 @@ def test_facets_complete_on_dyadic_nets(widths, seed):
     regions = deep_activation_regions(net)
     _facets_are_complete(net, regions)
     test_points_facets_maps_and_neighbours.hypothesis.inner_test(net)
+
+
+# --- the cuts that miss a region, decided by a Farkas certificate -----------------------------
+
+def _affine(draw, d):
+    normal = [draw(small) for _ in range(d)]
+    if not any(normal):
+        normal[0] = 1
+    return tuple(normal), draw(st.integers(-3, 3))
+
+
+@st.composite
+def polyhedron_and_cuts(draw):
+    """Walls through no common trouble (a box (−3, 3)^d plus random walls kept when the origin
+    satisfies them, so the polyhedron holds the origin) and random cuts."""
+    d = draw(st.integers(2, 3))
+    walls = []
+    for i in range(d):
+        unit = tuple(int(k == i) for k in range(d))
+        walls += [(unit, 3), (tuple(-u for u in unit), 3)]
+    for _ in range(draw(st.integers(0, 3))):
+        u, c = _affine(draw, d)
+        walls.append((u, abs(c) + 1))                # positive at the origin
+    cuts = [_affine(draw, d) for _ in range(draw(st.integers(1, 5)))]
+    return d, walls, cuts
+
+
+@given(polyhedron_and_cuts())
+def test_implied_positive_against_an_interior_point(case):
+    """h > 0 on P certified iff {P, h < 0} has no interior point (an independent exact LP)."""
+    from relugeom.linalg.lp import implied_positive
+
+    d, walls, cuts = case
+    A, c = [list(u) for u, _ in walls], [ci for _, ci in walls]
+    for u, ch in cuts:
+        certified = implied_positive(walls, (u, ch))
+        assert certified == (interior_point(A + [[-q for q in u]], c + [-ch]) is None)
+
+
+@given(polyhedron_and_cuts())
+def test_cells_meeting_is_cells_within(case):
+    """Leaving out the cuts that miss the polyhedron changes no cell (same side bits)."""
+    from relugeom.arrangement.restriction import primitive
+    from relugeom.arrangement.within import cells_meeting, cells_within
+
+    d, walls, cuts = case
+    hyperplanes, required = [], []
+    for (u, c), is_wall in [(h, True) for h in walls] + [(h, False) for h in cuts]:
+        key, o = primitive(u, c)
+        if key not in hyperplanes:
+            hyperplanes.append(key)
+            required.append(o if is_wall else 0)
+    start = ((0,) * d, 1)     # inside every wall; it may lie on cuts
+    got = {bits for bits, _ in cells_meeting(hyperplanes, required, d, start)}
+    want = {bits for bits, _ in cells_within(hyperplanes, required, d, start)}
+    assert got == want
+
+
+@pytest.mark.parametrize("widths, seed", [((2, 5, 4, 1), 0), ((3, 4, 4, 3, 1), 1)])
+def test_adjacency_against_forward_passes(widths, seed):
+    """The graph (facets paired by their shared witness) equals the one found by a forward pass
+    just across every facet (:func:`pattern_towards`)."""
+    from relugeom.arrangement.deep import pattern_towards
+
+    net = DeepNetwork.random(widths, seed=seed, low=-64, high=64, denominator=64)
+    regions = deep_activation_regions(net)
+    edges = set()
+    for i, r in enumerate(regions.regions):
+        for f in r.facets:
+            k = regions.region_of(pattern_towards(net, f.witness,
+                                                  [Fraction(-u) for u in f.normal]))
+            edges.add((min(i, k), max(i, k)))
+    assert edges == {(min(i, k), max(i, k)) for i, k in regions.graph.edges}
