@@ -14,7 +14,14 @@ Then ``--runs`` runs of the ``adam`` setting through :func:`relugeom.parallel.pa
 1 and on 2 workers: ``speedup`` = time(1) / time(2) (≤ 2 on two cores; less when the
 machine is shared). Every run is checked: dimension ≤ 2·regions seen.
 
+``--mnist``: instead, one checkpoint of ``authors-mnist`` at full size (the network trained
+``--epoch`` epochs, 40 by default), the certified dimension on each sample (600 training,
+2,000 held-out, 2,000 Gaussian images: Jacobians of 6,000 and 20,000 × 25,720) timed, beside
+the budget model's estimate for that Jacobian (:func:`relugeom.experiments.budget.rank_seconds`)
+and ``est/real`` — the calibration of the model (minutes; ``--samples train`` for one).
+
     python benchmarks/bench_sweep.py [--quick] [--repeat 1] [--runs 8] [--json PATH]
+    python benchmarks/bench_sweep.py --mnist [--epoch 40] [--samples train test gaussian]
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import argparse
 import json
 import platform
 import time
+
+import numpy as np
 
 from relugeom.experiments import budget, optimizers, presets, sweep
 from relugeom.experiments.record import exact_network, exact_sample, local_dimension_on
@@ -68,13 +77,55 @@ def split_run(task: dict, repeat: int) -> dict:
             "dimension": dimension, "regions_all": regions, "kind": config["kind"]}
 
 
+def mnist_checkpoint(epoch: int, names: list[str]) -> list[dict]:
+    """Train authors-mnist for ``epoch`` epochs, then time the certified dimension on each
+    sample in ``names`` (the steps of sweep._run_mnist), against the budget's estimate."""
+    config = sweep.check_sweep(presets.preset("authors-mnist"), "authors-mnist")
+    task = sweep.tasks(config)[0]
+    X, labels, X_test, _, gaussian = sweep.mnist_data(config, task["n"])
+    _, rng = sweep._rngs(task)
+    net = optimizers.glorot_network(sweep.architecture(task, 784, 10), rng)
+    *_, (_, _, trained) = optimizers.fit(net, X, np.eye(10)[labels],
+                                         sweep._optimizer(task["setting"]), epoch, rng, [epoch],
+                                         loss="softmax_ce")
+    network = exact_network(trained)
+    rows = []
+    for name, floats in (("train", X), ("test", X_test), ("gaussian", gaussian)):
+        if name not in names:
+            continue
+        start = time.perf_counter()
+        value = sweep.certified_dimension(network, exact_sample(floats), config["primes"])
+        seconds = time.perf_counter() - start
+        shape = (10 * len(floats), network.n_parameters)
+        estimate = budget.rank_seconds(*shape)
+        rows.append({"sample": name, "rows": shape[0], "columns": shape[1],
+                     "seconds": seconds, "estimate": estimate, "est/real": estimate / seconds,
+                     "dimension": value})
+        print(f"{name:>9} {shape[0]:>6} × {shape[1]} {seconds:9.1f} s  estimate "
+              f"{estimate:9.1f} s  est/real {estimate / seconds:5.2f}  dim "
+              f"{value['lower']}–{value['upper']} ({value['certificate']})", flush=True)
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="150 epochs instead of 1,500")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--runs", type=int, default=8, help="runs for the --jobs speedup")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--mnist", action="store_true",
+                        help="time one full-size authors-mnist checkpoint instead")
+    parser.add_argument("--epoch", type=int, default=40, help="--mnist: the checkpoint")
+    parser.add_argument("--samples", nargs="+", default=["train", "test", "gaussian"],
+                        choices=["train", "test", "gaussian"], help="--mnist: which samples")
     args = parser.parse_args(argv)
+    if args.mnist:
+        rows = mnist_checkpoint(args.epoch, args.samples)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as handle:
+                json.dump({"machine": platform.platform(), "epoch": args.epoch,
+                           "mnist": rows}, handle, indent=1)
+        return 0
     config = presets.preset("authors-1d")
     config.update(seeds=1, epochs=150 if args.quick else 1500)
     config = sweep.check_sweep(config, "authors-1d")

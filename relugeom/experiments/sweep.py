@@ -30,7 +30,7 @@ Each run is one task of :func:`relugeom.parallel.parallel_map` (plain data in, a
 out) and writes ``runs/<id>.json``; :func:`summarise` groups the rows by everything but the
 seed. Exact in a row: ``dimension`` (rank over Q of J at the float64 weights, with its
 certificate), ``regions_seen`` (distinct activation patterns on the training inputs),
-``regions_all`` (1-D shallow: the kinks strictly inside the interval, plus one),
+``regions_all`` (1-D: the activation regions meeting the data interval, any depth),
 ``dimension_le_2_regions_seen``. Numeric: ``loss``, ``numeric_rank``, ``converged``.
 
 >>> config = check_sweep({"name": "tiny", "kind": "1d", "seeds": 2, "epochs": 5,
@@ -50,6 +50,7 @@ import json
 import math
 import numbers
 import os
+import sys
 import time
 import tomllib
 from fractions import Fraction
@@ -58,8 +59,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..arrangement.deep import deep_activation_regions
 from ..errors import InputError
 from ..model.datasets import load_mnist
+from ..model.deep import DeepNetwork, as_deep
 from ..model.patterns import distinct_patterns
 from ..parallel import imap
 from ..progress import progress as progress_bar
@@ -346,14 +349,23 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     runner = _run_1d if task["config"]["kind"] == "1d" else _run_mnist
     row, details = runner(task)
     row["seconds"] = round(time.perf_counter() - start, 3)
-    if task.get("out"):
-        os.makedirs(os.path.dirname(task["out"]), exist_ok=True)
-        record = {"task": {k: v for k, v in task.items() if k not in ("config", "out")},
-                  "sweep": task["config"]["name"], "row": row, **details}
-        with open(task["out"], "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=1, allow_nan=False, default=_json_default)
-            handle.write("\n")
+    _save_record(task, row, details)
     return row
+
+
+def _save_record(task: dict[str, Any], row: dict[str, Any] | None,
+                 details: dict[str, Any]) -> None:
+    """Write the run's JSON to ``task["out"]`` (when set); ``row`` None marks a run still going
+    (a long MNIST run saves each checkpoint as it is measured, to be watched or kept)."""
+    if not task.get("out"):
+        return
+    os.makedirs(os.path.dirname(task["out"]), exist_ok=True)
+    record = {"task": {k: v for k, v in task.items() if k not in ("config", "out")},
+              "sweep": task["config"]["name"], "complete": row is not None, "row": row,
+              **details}
+    with open(task["out"], "w", encoding="utf-8") as handle:
+        json.dump(record, handle, indent=1, allow_nan=False, default=_json_default)
+        handle.write("\n")
 
 
 def _json_default(value: Any) -> Any:
@@ -409,19 +421,29 @@ def _diverged(task: dict[str, Any], layers: Any) -> dict[str, Any]:
     return row
 
 
-def regions_on_interval(network: Any, low: float, high: float) -> int | None:
-    """Activation regions of a 1-D shallow network on (low, high), exactly: the distinct kinks
-    −b_j/w_j strictly inside, plus one. None for a deep network (not computed).
+def regions_on_interval(network: Any, low: float, high: float) -> int:
+    """Activation regions of a 1-D network on the open interval (low, high), exactly.
 
-    >>> from relugeom import ShallowNetwork
+    One hidden layer: the distinct kinks −b_j/w_j strictly inside, plus one. Deeper: the
+    regions meeting the interval, from the exact enumeration of
+    :func:`relugeom.deep_activation_regions` with the interval as its box (in 1-D each region
+    is an open interval: a pattern's region is convex). Regions are open sets, so a pattern
+    met at a single point (where a neuron touches 0) is not a region. Cost: O(N) for one
+    layer; deeper, one pruned enumeration per region of the previous layer, in integers.
+
+    >>> from relugeom import DeepNetwork, ShallowNetwork
     >>> regions_on_interval(ShallowNetwork([[1], [2], [1]], [-1, -2, -5], [[1, 1, 1]], [0]), 0, 4)
     2
+    >>> # |x| − 1 folds [−2, 2]: the second layer's kink at 1 is crossed twice, at x = ±1
+    >>> regions_on_interval(DeepNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [-1]),
+    ...                                  ([[1]], [0])]), -2, 2)
+    4
     """
-    if not hasattr(network, "V"):
-        return None
     a, b = Fraction(low), Fraction(high)
-    kinks = {-bj / w[0] for w, bj in zip(network.W, network.b) if w[0] != 0}
-    return len({t for t in kinks if a < t < b}) + 1
+    if hasattr(network, "V"):
+        kinks = {-bj / w[0] for w, bj in zip(network.W, network.b) if w[0] != 0}
+        return len({t for t in kinks if a < t < b}) + 1
+    return deep_activation_regions(network, box=(a, b)).count
 
 
 # --- MNIST -------------------------------------------------------------------------------------
@@ -447,8 +469,14 @@ def certified_dimension(network: Any, X: Any, primes: int) -> dict[str, Any]:
     upper = report.value if report.exact else report.upper_bound
     if upper is None and report.bound is not None:
         upper = report.bound.value
+    certificate = report.certificate
+    if not report.exact:  # the proven statement is the interval, whatever ε says
+        named = next((b.name for b in report.bounds if b.value == upper), "proven upper")
+        certificate = (f"certified interval (lower: rank mod p, a proven lower bound; upper: "
+                       f"the {named} bound)")
     return {"value": report.value if report.exact else None, "exact": report.exact,
-            "lower": report.value, "upper": upper, "certificate": report.certificate,
+            "lower": report.value, "upper": upper, "certificate": certificate,
+            "epsilon": report.epsilon if not report.exact else None,
             "seconds": round(report.seconds, 3)}
 
 
@@ -462,16 +490,53 @@ def softmax_dimension(logits: dict[str, Any], n: int, m: int) -> dict[str, Any]:
     J ⊇ K and dim_softmax = n·(m − 1) exactly (docs/theory.md, "Softmax outputs"). Exact in
     that case, else the proven interval.
 
-    >>> softmax_dimension({"lower": 60, "upper": 60, "exact": True}, 6, 10)
-    {'value': 54, 'exact': True, 'lower': 54, 'upper': 54}
-    >>> softmax_dimension({"lower": 40, "upper": 42, "exact": False}, 6, 10)
-    {'value': None, 'exact': False, 'lower': 34, 'upper': 41}
+    >>> softmax_dimension({"lower": 60, "upper": 60, "exact": True}, 6, 10)["value"]
+    54
+    >>> found = softmax_dimension({"lower": 40, "upper": 42, "exact": False}, 6, 10)
+    >>> found["value"], found["exact"], found["lower"], found["upper"]
+    (None, False, 34, 41)
     """
     if logits["exact"] and logits["lower"] == n * m:
         return {"value": n * (m - 1), "exact": True, "lower": n * (m - 1),
-                "upper": n * (m - 1)}
+                "upper": n * (m - 1), "certificate": "n·(m − 1): the logits' rank is n·m"}
     upper = None if logits["upper"] is None else logits["upper"] - 1
     return {"value": None, "exact": False, "lower": max(logits["lower"] - n, 0),
+            "upper": upper, "certificate": "certified interval (from the logits' rank: "
+                                           "rank J − n ≤ dim ≤ rank J − 1)"}
+
+
+def softmax_network(network: Any) -> DeepNetwork:
+    """The network f' with f's hidden layers and output layer (Q·W_L, Q·b_L), Q the
+    (m − 1) × m differences e_k − e_m: the Jacobian of θ ↦ softmax(f_θ(X)) has the rank of
+    J_{f'} (docs/theory.md, "Softmax outputs"), so the softmax dimension is a local dimension
+    like any other, with its certificates.
+
+    >>> from relugeom import DeepNetwork
+    >>> f = softmax_network(DeepNetwork([([[1], [2]], [0, 1]), ([[1, 2], [3, 4], [0, 1]],
+    ...                                                          [5, 6, 7])]))
+    >>> W, b = f.layers[-1]
+    >>> [[int(w) for w in row] for row in W], [int(c) for c in b]
+    ([[1, 1], [3, 3]], [-2, -1])
+    """
+    deep = as_deep(network)
+    *hidden, (W, b) = deep.layers
+    return DeepNetwork([*hidden, ([[w - last for w, last in zip(row, W[-1])] for row in W[:-1]],
+                                  [c - b[-1] for c in b[:-1]])])
+
+
+def softmax_measured(network: Any, X: Any, logits: dict[str, Any], m: int,
+                     primes: int) -> dict[str, Any]:
+    """The softmax dimension: derived from the ``logits`` when that is exact
+    (:func:`softmax_dimension`), else measured as the certified dimension of
+    :func:`softmax_network` on ``X``, intersected with the derived interval."""
+    derived = softmax_dimension(logits, len(X), m)
+    if derived["exact"]:
+        return derived
+    found = certified_dimension(softmax_network(network), X, primes)
+    lower = max(found["lower"], derived["lower"])
+    upper = min(u for u in (found["upper"], derived["upper"]) if u is not None)
+    exact = found["exact"] or lower == upper
+    return {**found, "value": lower if exact else None, "exact": exact, "lower": lower,
             "upper": upper}
 
 
@@ -487,12 +552,15 @@ def _run_mnist(task: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     # converted once: the exact binary values of the float inputs, at every checkpoint
     samples = {"train": exact_sample(X), "test": exact_sample(X_test),
                "gaussian": exact_sample(gaussian)}
+    P, hidden = n_parameters(net), task["width"] * task["depth"]
+    sizes = {"parameters": P, "symmetry_bound": P - hidden,
+             "sample_bounds": {name: 10 * len(sample) for name, sample in samples.items()}}
     checkpoints = []
     for epoch, loss, trained in optimizers.fit(net, X, Y, _optimizer(task["setting"]),
                                                task["epochs"], rng, config["checkpoints"],
                                                loss="softmax_ce"):
         if not (optimizers.finite(trained) and math.isfinite(loss)):
-            return _diverged(task, trained), {"checkpoints": checkpoints}
+            return _diverged(task, trained), {"checkpoints": checkpoints, **sizes}
         network = exact_network(trained)
         point = {"epoch": epoch, "loss": loss,
                  "accuracy_train": _accuracy(trained, X, labels),
@@ -501,22 +569,33 @@ def _run_mnist(task: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         for name, sample in samples.items():
             logits = certified_dimension(network, sample, config["primes"])
             point[f"dimension_{name}"] = logits
-            point[f"dimension_softmax_{name}"] = softmax_dimension(logits, len(sample), 10)
+            soft = softmax_measured(network, sample, logits, 10, config["primes"])
+            point[f"dimension_softmax_{name}"] = soft
+            if task.get("out"):  # a long run says where it is (a log, not a result)
+                print(f"{task['id']}: epoch {epoch}, {name} (n = {len(sample)}): "
+                      f"{_dimension_text(logits)} in {logits['seconds']:.0f} s; softmax "
+                      f"{_dimension_text(soft)}" + (f" in {soft['seconds']:.0f} s"
+                                                    if "seconds" in soft else ""),
+                      file=sys.stderr, flush=True)
         checkpoints.append(point)
+        _save_record(task, None, {"checkpoints": checkpoints, **sizes})
     last = checkpoints[-1]
     train = last["dimension_train"]
-    row = _row(task, network.n_parameters)
+    row = _row(task, P)
     row.update({"dimension": train["value"], "dimension_exact": train["exact"],
                 "dimension_lower": train["lower"], "dimension_upper": train["upper"],
                 "certificate": train["certificate"], "numeric_rank": None,
                 "regions_seen": last["regions_seen"], "regions_all": None,
                 "dimension_le_2_regions_seen": None, "loss": last["loss"],
                 "converged": bool(last["loss"] < config["converged_loss"]), "diverged": False})
-    sizes = {name: len(sample) for name, sample in samples.items()}
-    hidden = task["width"] * task["depth"]
-    return row, {"checkpoints": checkpoints, "parameters": network.n_parameters,
-                 "symmetry_bound": network.n_parameters - hidden,
-                 "sample_bounds": {name: 10 * k for name, k in sizes.items()}}
+    return row, {"checkpoints": checkpoints, **sizes}
+
+
+def _dimension_text(value: dict[str, Any]) -> str:
+    """``"dim 6000 (upper-bound (…))"`` or ``"5990 ≤ dim ≤ 6000 (interval)"``."""
+    if value["exact"]:
+        return f"dim {value['value']} ({value['certificate']})"
+    return f"{value['lower']} ≤ dim ≤ {value['upper']} ({value['certificate']})"
 
 
 def _accuracy(layers: Any, X: np.ndarray, labels: np.ndarray) -> float:
@@ -649,13 +728,15 @@ def sweep_notes(config: dict[str, Any]) -> list[str]:
         f"converged = final training loss < {config['converged_loss']} (a float threshold).",
     ]
     if config["kind"] == "1d":
-        notes.append("regions_all: exact count of activation regions on the data interval "
-                     "(kinks strictly inside, plus one); null for deep networks (not computed).")
+        notes.append("regions_all: exact count of the activation regions meeting the data "
+                     "interval (one hidden layer: kinks strictly inside, plus one; deeper: the "
+                     "exact enumeration relugeom.deep_activation_regions on the interval).")
     else:
         notes.append("dimension_softmax_*: the local dimension of the softmax output (what the "
-                     "authors' MNIST.py measures), from the logits' by rank J − n ≤ dim ≤ "
-                     "rank J − 1, exactly n·(m − 1) when rank J = n·m (see "
-                     "relugeom.experiments.sweep.softmax_dimension).")
+                     "authors' MNIST.py measures): n·(m − 1) exactly when rank J = n·m, else "
+                     "the certified dimension of the network with output layer Q·(W_L, b_L), "
+                     "Q the differences e_k − e_m, which has the same rank (see "
+                     "relugeom.experiments.sweep.softmax_network and docs/theory.md).")
         notes.append("MNIST dimensions come from the deep modular path of the rank front door "
                      "(relugeom.rank.dimension.local_dimension_report, method 'modular'): exact "
                      "when the certificate says so; otherwise dimension is null and "

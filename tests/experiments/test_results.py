@@ -215,3 +215,44 @@ def test_registry_has_quick_and_full_for_every_experiment():
     for name, module in EXPERIMENTS.items():
         assert set(module.CONFIGS) == {"quick", "full"}, name
         assert module.NAME == name and module.DESCRIPTION
+
+
+def _check_figure(name: str, figure) -> None:
+    """Every panel says what its axes are; a dimension or count axis spanning more than two
+    orders of magnitude is logarithmic (else ~1000 and ~30 share one unreadable axis)."""
+    panels = [ax for ax in figure.axes if ax.get_lines() or ax.collections]
+    for ax in panels:
+        # a twin or a panel sharing an axis may carry that axis' label
+        assert any(o.get_xlabel() for o in ax.get_shared_x_axes().get_siblings(ax)), \
+            f"{name}: a panel without an x-label"
+        label = next((o.get_ylabel() for o in ax.get_shared_y_axes().get_siblings(ax)
+                      if o.get_ylabel()), "")
+        assert label, f"{name}: a panel without a y-label"
+        values = [abs(float(v)) for line in ax.get_lines() for v in line.get_ydata()
+                  if float(v) != 0]
+        if values and any(w in label for w in ("dimension", "count", "regions")) \
+                and max(values) > 100 * min(values):
+            assert ax.get_yscale() == "log", f"{name}: {label!r} spans orders of magnitude"
+
+
+def figure_checker(seen: list):
+    """A stand-in for ``save_figures``: checks each figure (:func:`_check_figure`), notes its
+    name in ``seen`` and closes it, writing nothing."""
+    def check(plt, drawn, out_dir):
+        for item in drawn:
+            if item is not None:
+                _check_figure(*item)
+                seen.append(item[0])
+                plt.close(item[1])
+        return []
+
+    return check
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_every_figure_labels_its_axes(results, name, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    seen = []
+    monkeypatch.setattr(plots, "save_figures", figure_checker(seen))
+    plots.plot_results(results[name], str(tmp_path))
+    assert seen

