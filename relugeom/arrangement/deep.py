@@ -218,8 +218,16 @@ def _cut(region: _Region, layer: tuple, l: int, dim: int, shared: dict | None = 
         neurons[K].append((l, j))
         where.append((K, o))
     known = [w[3] for w in region.walls]
-    cells = dict(cells_meeting(hyperplanes, required, dim, region.point,
-                               [q for q in known if q is not None]))
+    boundary = [q for q in known if q is not None]
+    if shared:
+        # the cells of facets a neighbour has already cut are points of the closure too, on
+        # both sides of the cuts that cross them: each such cut is seen to meet the region
+        # without a simplex, and its insertion starts from a known point
+        for h, _, _, q in region.walls:
+            face = shared.get((h, q))
+            if face:
+                boundary.extend(point for _, point in face)
+    cells = dict(cells_meeting(hyperplanes, required, dim, region.point, boundary))
     witnesses = _facets(hyperplanes, required, cells, dim, known, where,
                         {} if shared is None else shared)
     out = []

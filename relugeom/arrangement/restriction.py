@@ -13,14 +13,16 @@ denominator D, the point X/D. The sign of w·(X/D) + b is the sign of w·X + b·
 of a point against a hyperplane is a handful of integer multiplications.
 
 :func:`restrict` is the step every algorithm of :mod:`relugeom.arrangement` and
-:mod:`relugeom.arrangement.zaslavsky` is built on: the hyperplanes of an arrangement, cut by a hyperplane H
-and written in coordinates of H ≅ R^{d-1}.
+:mod:`relugeom.arrangement.zaslavsky` is built on: the hyperplanes of an arrangement, cut by a
+hyperplane H and written in coordinates of H ≅ R^{d-1}; :func:`restrict_to_line` is its cheap
+special case in the plane (d = 2), used by :mod:`relugeom.arrangement.within`.
 """
 
 from __future__ import annotations
 
 import math
 from fractions import Fraction
+from operator import mul
 from typing import Iterable, Sequence
 
 Hyperplane = tuple  # (normal: tuple[int, ...], offset: int)
@@ -37,9 +39,14 @@ def primitive(normal: Sequence[int], offset: int) -> tuple[Hyperplane, int]:
     (((0, 2), -3), -1)
     """
     g = math.gcd(*normal, offset)
-    sign = next(1 if u > 0 else -1 for u in normal if u)
-    g *= sign
-    return (tuple(u // g for u in normal), offset // g), sign
+    for u in normal:          # a loop, not next(genexpr): this runs for every restriction
+        if u:
+            break
+    if u < 0:
+        g = -g
+    elif g == 1:
+        return (tuple(normal), offset), 1
+    return (tuple([u // g for u in normal]), offset // g), (1 if u > 0 else -1)
 
 
 def integer_hyperplane(w: Sequence[Fraction], b: Fraction
@@ -66,7 +73,10 @@ def integer_hyperplane(w: Sequence[Fraction], b: Fraction
 
 def pivot(hyperplane: Hyperplane) -> int:
     """The coordinate H is solved for: the first nonzero entry of its normal (it is positive)."""
-    return next(k for k, u in enumerate(hyperplane[0]) if u)
+    for k, u in enumerate(hyperplane[0]):
+        if u:
+            return k
+    raise ValueError("pivot: a hyperplane needs a nonzero normal")
 
 
 def restrict(hyperplanes: Iterable[Hyperplane], onto: Hyperplane
@@ -89,17 +99,18 @@ def restrict(hyperplanes: Iterable[Hyperplane], onto: Hyperplane
     w, b = onto
     i = pivot(onto)
     a = w[i]
-    rest = [j for j in range(len(w)) if j != i]
+    rest = w[:i] + w[i + 1:]
     index: dict[Hyperplane, int] = {}
     distinct: list[Hyperplane] = []
     mapping: list[tuple[int | None, int]] = []
     for u, c in hyperplanes:
         f = u[i]
+        others = u[i + 1:] if i == 0 else u[:i] + u[i + 1:]
         if f:
-            nu = [a * u[j] - f * w[j] for j in rest]
+            nu = [a * x - f * y for x, y in zip(others, rest)]
             nc = a * c - f * b
         else:
-            nu = [u[j] for j in rest]
+            nu = others
             nc = c
         if not any(nu):
             if nc == 0:
@@ -115,6 +126,30 @@ def restrict(hyperplanes: Iterable[Hyperplane], onto: Hyperplane
     return distinct, mapping
 
 
+def restrict_to_line(hyperplanes: Iterable[Hyperplane], onto: Hyperplane
+                     ) -> list[tuple[int, int]]:
+    """Restrict hyperplanes of the plane R^2 to the line H = ``onto``, not one of them, as the
+    affine functions they become on it: ``(slope, value)`` per input K = (u, c), in order.
+
+    As in :func:`restrict`, H is parametrised by its non-pivot coordinate y (the pivot one
+    solved for), and K at the point of H over y is (slope·y + value)/a with a = w_i > 0, so it
+    has the sign of slope·y + value: K meets H at the root y = −value/slope, is positive on
+    the side slope points to, and is parallel to H (constant side, the sign of value) when
+    slope = 0. Unlike :func:`restrict` nothing is made primitive or merged, which is what makes
+    it cheap: on a line the cells are just the intervals between the sorted roots. Cost: a few
+    integer operations per hyperplane.
+
+    >>> restrict_to_line([((1, 0), 0), ((1, 0), -1), ((1, 1), 0)], ((0, 1), 0))
+    [(1, 0), (1, -1), (1, 0)]
+    """
+    w, b = onto
+    i = 0 if w[0] else 1
+    a, wj = w[i], w[1 - i]
+    if i == 0:
+        return [(a * u1 - u0 * wj, a * c - u0 * b) for (u0, u1), c in hyperplanes]
+    return [(a * u0, a * c - u1 * b) for (u0, u1), c in hyperplanes]
+
+
 def lift(point: Point, onto: Hyperplane) -> Point:
     """The point of H = ``onto`` whose coordinates other than the pivot are ``point`` (in R^{d-1}).
 
@@ -127,11 +162,9 @@ def lift(point: Point, onto: Hyperplane) -> Point:
     w, b = onto
     i = pivot(onto)
     a = w[i]
-    rest = [j for j in range(len(w)) if j != i]
-    X = [0] * len(w)
-    for j, y in zip(rest, Y):
-        X[j] = a * y
-    X[i] = -(b * D + sum(w[j] * y for j, y in zip(rest, Y)))
+    rest = w[:i] + w[i + 1:]
+    X = [a * y for y in Y]
+    X.insert(i, -(b * D + sum(map(mul, rest, Y))))
     return reduce_point(X, a * D)
 
 
@@ -153,7 +186,7 @@ def reduce_point(X: Sequence[int], D: int) -> Point:
     """Divide out the common factor of coordinates and denominator."""
     g = math.gcd(*X, D)
     if g > 1:
-        return tuple(x // g for x in X), D // g
+        return tuple([x // g for x in X]), D // g
     return tuple(X), D
 
 
@@ -165,4 +198,4 @@ def to_fractions(point: Point) -> tuple[Fraction, ...]:
 def evaluate(hyperplane: Hyperplane, point: Point) -> int:
     """D·(normal·x + offset) at x = X/D: an integer with the sign of the affine function there."""
     (u, c), (X, D) = hyperplane, point
-    return sum(p * q for p, q in zip(u, X)) + c * D
+    return sum(map(mul, u, X)) + c * D

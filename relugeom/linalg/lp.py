@@ -1,10 +1,12 @@
-"""Exact linear feasibility over Q: a two-phase simplex in Fractions, Bland's rule.
+"""Exact linear feasibility over Q: a two-phase simplex in Fractions, Dantzig's then Bland's rule.
 
 The deep region enumeration (:mod:`relugeom.arrangement.deep`) decides nonemptiness without
 LP; this module serves the questions it leaves to linear programming, where there is no
 tolerance to choose: is an open polyhedron {x : A x + c > 0} nonempty (and a point inside),
-and do vectors have a strictly positive linear relation (the test of boundedness). Bland's
-rule (smallest index enters and leaves) cannot cycle, so the simplex terminates on every input.
+and do vectors have a strictly positive linear relation (the test of boundedness). Dantzig's
+rule (the most negative reduced cost enters) while every pivot improves the objective, then
+Bland's (smallest index enters and leaves), which cannot cycle: the simplex terminates on
+every input.
 Cost: O(r·n) Fraction operations per pivot for r equations in n unknowns; meant for small
 systems (tens of rows).
 
@@ -38,7 +40,8 @@ def nonnegative_solution(M: Sequence[Sequence[Any]], q: Sequence[Any]
     form; the system is feasible iff the minimum is 0. Exact and fraction-free: each equation
     is scaled to integers, and the tableau is kept as integers over one positive denominator
     (the basis determinant), updated by Bareiss' exact division
-    T'[i][j] = (T[r][e]·T[i][j] − T[i][e]·T[r][j]) / D. Bland's rule.
+    T'[i][j] = (T[r][e]·T[i][j] − T[i][e]·T[r][j]) / D. Dantzig's rule, Bland's after the
+    first degenerate pivot.
     """
     rows = []
     for row, qi in zip(M, q):
@@ -53,15 +56,23 @@ def _integer_phase_one(rows: list[list[int]], n: int) -> list[tuple[int, int]] |
     """:func:`nonnegative_solution` of integer rows [M_i | q_i], each z_j as (numerator,
     denominator)."""
     r = len(rows)
+    if not r:
+        return [(0, 1)] * n
     rows = [[-v for v in row] if row[-1] < 0 else list(row) for row in rows]
-    rows = [row[:-1] + [int(k == i) for k in range(r)] + row[-1:] for i, row in enumerate(rows)]
+    # The artificial variables (basis n + i) have no columns: one that leaves the basis is
+    # dropped for good, which keeps the test exact (the system is feasible iff the artificials
+    # can all be 0, so fixing a nonbasic one at 0 loses nothing) and the rows short.
     basis = [n + i for i in range(r)]
     # the cost row of "minimise the artificials' sum", last entry minus its value, over D
-    cost = [-sum(row[j] for row in rows) for j in range(n)] + [0] * r
-    cost.append(-sum(row[-1] for row in rows))
+    cost = [-sum(column) for column in zip(*rows)]
     D = 1
-    while True:
-        entering = next((j for j in range(n + r) if cost[j] < 0), None)
+    bland = False
+    while cost[-1]:      # the artificials' sum is −cost[-1]/D; at 0 the basis is feasible
+        if bland:
+            entering = next((j for j in range(n) if cost[j] < 0), None)
+        else:    # Dantzig's rule: the most negative reduced cost (usually fewer pivots)
+            least = min(cost[:-1], default=0)
+            entering = cost.index(least) if least < 0 else None
         if entering is None:
             break
         leaving = None
@@ -76,11 +87,18 @@ def _integer_phase_one(rows: list[list[int]], n: int) -> list[tuple[int, int]] |
                     leaving = i
         pivot_row = rows[leaving]
         p = pivot_row[entering]
+        # Dantzig's rule may cycle, but only through degenerate pivots (the objective stays);
+        # strictly improving pivots never revisit a basis, so after the first degenerate one
+        # Bland's rule takes over, and the simplex terminates
+        bland = bland or pivot_row[-1] == 0
         for i, row in enumerate(rows):
             if i != leaving:
                 f = row[entering]
                 if f:
-                    rows[i] = [(p * v - f * w) // D for v, w in zip(row, pivot_row)]
+                    if D == 1:
+                        rows[i] = [p * v - f * w for v, w in zip(row, pivot_row)]
+                    else:
+                        rows[i] = [(p * v - f * w) // D for v, w in zip(row, pivot_row)]
                 elif p != D:     # the same update with f = 0, cheaper
                     rows[i] = [p * v // D for v in row]
         f = cost[entering]
