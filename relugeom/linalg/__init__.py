@@ -12,6 +12,8 @@ scaled by the lcm of its denominators and the backends work over Z:
 Both are exact. Beside this interface live the other engines, all over exact numbers:
 :mod:`~relugeom.linalg.integer` (integer matrices for inner loops),
 :mod:`~relugeom.linalg.modular` (ranks mod p: certified lower bounds, and their certificates),
+:mod:`~relugeom.linalg.nmod` (small matrices mod p in one python-flint call, after a random
+projection), :mod:`~relugeom.linalg.lp` (an exact integer simplex),
 :mod:`~relugeom.linalg.verified` (exact ranks proven by a kernel checked over Z),
 :mod:`~relugeom.linalg.floating` (float ranks, labelled numeric) and
 :mod:`~relugeom.linalg.certified` (the :class:`~relugeom.linalg.certified.Rank` result type).
