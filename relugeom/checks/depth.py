@@ -16,11 +16,13 @@ statements: "not applicable".
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from .. import linalg
 from ..arrangement.deep import RegionLimit, region_upper_bound
 from ..geometry.deep_functional import deep_functional_dimension
+from ..rank.backprop import layer_preactivations
 from .bounds import _sum_text
 from .verdict import (HOLDS, Outcome, deep_form, dim_text, dimension_at_most, dimension_bounds,
                       fails, holds, not_applicable, undecided)
@@ -29,43 +31,42 @@ from .verdict import (HOLDS, Outcome, deep_form, dim_text, dimension_at_most, di
 DEEP_T9_REGION_LIMIT = 2000
 
 
-def _regions_of_samples(net: Any, X: tuple) -> tuple[dict, tuple | None]:
-    """{full pattern: [x̃ rows]} and, when a sample has a zero pre-activation, (sample, layer,
-    neuron) of the first one."""
+@lru_cache(maxsize=8)
+def _region_ranks(net: Any, X: tuple) -> tuple[tuple[int, ...], tuple | None]:
+    """rank X̃_r of each activation region X perceives (in the order of their first samples),
+    or, when a sample has a zero pre-activation, () and (sample, layer, neuron) of the first
+    one. Cached: T4 and T9 at depth both read it, from one exact forward pass."""
+    hidden = layer_preactivations(net, X)[:-1]
     groups: dict[tuple, list] = {}
     for i, x in enumerate(X):
-        h, pattern = list(x), []
-        for l, (W, b) in enumerate(net.layers[:-1], start=1):
-            z = [sum((w * v for w, v in zip(row, h)), bj) for row, bj in zip(W, b)]
-            zero = next((j for j, q in enumerate(z) if q == 0), None)
+        for l, Z in enumerate(hidden, start=1):
+            zero = next((j for j, q in enumerate(Z[i]) if q == 0), None)
             if zero is not None:
-                return groups, (i, l, zero)
-            pattern.append(tuple(int(q > 0) for q in z))
-            h = [max(q, Fraction(0)) for q in z]
-        groups.setdefault(tuple(pattern), []).append(list(x) + [Fraction(1)])
-    return groups, None
+                return (), (i, l, zero)
+        pattern = tuple(tuple(int(q > 0) for q in Z[i]) for Z in hidden)
+        groups.setdefault(pattern, []).append(list(x) + [Fraction(1)])
+    return tuple(linalg.rank(rows, len(X[0]) + 1) for rows in groups.values()), None
 
 
-def _off_boundary(a: Any) -> tuple[dict, Outcome | None]:
-    groups, zero = _regions_of_samples(a.network, a.X)
+def _off_boundary(a: Any) -> tuple[tuple[int, ...], Outcome | None]:
+    ranks, zero = _region_ranks(a.network, a.X)
     if zero is not None:
         i, l, j = zero
-        return groups, not_applicable(f"sample {i} has pre-activation 0 at neuron {j} of layer "
-                                      f"{l}; the statement is about samples inside regions")
-    return groups, None
+        return ranks, not_applicable(f"sample {i} has pre-activation 0 at neuron {j} of layer "
+                                     f"{l}; the statement is about samples inside regions")
+    return ranks, None
 
 
 @deep_form("T4", "dim ≤ m·Σ_r rank(X̃_r) over the activation regions X perceives (each "
                  "Jacobian row is affine in x on a region, at any depth)")
 def deep_region_bound(a: Any) -> Outcome:
-    groups, refusal = _off_boundary(a)
+    ranks, refusal = _off_boundary(a)
     if refusal is not None:
         return refusal
-    m, d = a.output_dim, a.input_dim
-    ranks = [linalg.rank(rows, d + 1) for rows in groups.values()]
+    m = a.output_dim
     middle = m * sum(ranks)
     verdict = dimension_at_most(a, middle, f"m·Σ_r rank X̃_r = {m}·({_sum_text(ranks)}) = "
-                                           f"{middle}", region_ranks=ranks, output_dim=m)
+                                           f"{middle}", region_ranks=list(ranks), output_dim=m)
     if verdict.status != HOLDS:
         return verdict
     return holds(f"{verdict.detail} over the {len(ranks)} activation region(s) X perceives")
@@ -74,7 +75,7 @@ def deep_region_bound(a: Any) -> Outcome:
 @deep_form("T9", "dim(θ, X) ≤ fdim(θ) (the rank on d+1 affinely independent points in every "
                  "activation region), with equality when X holds such points in every region")
 def deep_functional_dimension_check(a: Any) -> Outcome:
-    groups, refusal = _off_boundary(a)
+    ranks, refusal = _off_boundary(a)
     if refusal is not None:
         return refusal
     fdim = getattr(a, "functional_dimension", None)
@@ -94,7 +95,7 @@ def deep_functional_dimension_check(a: Any) -> Outcome:
     if verdict.status != HOLDS:
         return verdict
     lower, upper = dimension_bounds(a)
-    rich = sum(1 for rows in groups.values() if linalg.rank(rows, d + 1) == d + 1)
+    rich = sum(1 for rank in ranks if rank == d + 1)
     if regions is not None and rich == regions and fdim != lower:
         if upper < fdim:
             return fails(f"X holds d+1 affinely independent points in all {regions} regions, "
