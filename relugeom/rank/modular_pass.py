@@ -26,6 +26,7 @@ import numpy as np
 from ..exact.arrays import RationalArray
 from ..linalg.modular import CHUNK, matmul_mod, reduce_residues
 from ..model.deep import DeepNetwork
+from .backprop import _gradients, _row_kron
 from .float_filter import FilteredPass, LayerArrays
 
 
@@ -53,11 +54,9 @@ class ModularJacobian:
         for l in range(1, deep.depth):
             Zs.append((_product_mod(H[-1], weights[l - 1].T, p) + biases[l - 1]) % p)
             H.append(np.where(passed.positive[l - 1], Zs[-1], 0.0))
-        G = [np.tile(np.eye(self.m), (self.n, 1))]
-        for l in range(deep.depth - 1, 0, -1):
-            G.append(_product_mod(G[-1], weights[l], p) *
-                     np.repeat(passed.patterns[l - 1], self.m, axis=0))
-        self.activations, self.gradients, self.preactivations = H, G[::-1], Zs
+        G = _gradients(list(weights), list(passed.patterns), self.n, self.m, np.float64,
+                       lambda A, B: _product_mod(A, B, p), np.multiply)
+        self.activations, self.gradients, self.preactivations = H, G, Zs
 
     def columns(self, block: int = 1024) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(θ indices, vectors): the columns of J mod p as rows of length n·m, zero columns
@@ -86,8 +85,7 @@ class ModularJacobian:
             parts = []
             for l in range(1, self.deep.depth + 1):
                 G = self.gradients[l - 1][rows]
-                H = np.repeat(self.activations[l - 1][s0:s1], self.m, axis=0)
-                parts += [(G[:, :, None] * H[:, None, :]).reshape(G.shape[0], -1), G]
+                parts += [_row_kron(G, self.activations[l - 1][s0:s1], self.m, np.multiply), G]
             yield _nonzero(np.arange(rows.start, rows.stop),
                            reduce_residues(np.concatenate(parts, axis=1), self.p))
 
