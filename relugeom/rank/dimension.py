@@ -199,8 +199,7 @@ def _independent(network: Network, X: Any, convention: Any, modular: Rank) -> Ra
     """The independent-samples formula (:mod:`relugeom.rank.independent`) after an uncertified
     modular rank, when the samples allow it (each first-layer neuron's samples linearly
     independent, certified mod p): the exact rank, certificate ``"independent samples"``."""
-    found = independent_samples_rank(network, X, convention, p=modular.primes[0]) \
-        if modular.primes else independent_samples_rank(network, X, convention)
+    found = independent_samples_rank(network, X, convention, p=next(iter(modular.primes), None))
     if found is None:
         return modular
     value, detail = found

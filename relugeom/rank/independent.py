@@ -41,7 +41,7 @@ import numpy as np
 
 from ..exact.arrays import RationalArray
 from ..linalg import integer
-from ..linalg.modular import rank_mod_p
+from ..linalg.modular import random_primes, rank_mod_p
 from ..model.deep import as_deep
 from ..model.network import Network
 from ..model.patterns import ReluPrime
@@ -111,10 +111,11 @@ def _q_row(ell: list[int], i: int, exact: IntegerPass, m: int) -> list[int]:
 
 
 def independent_samples_rank(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
-                             p: int = 2_097_143, budget: WorkBudget | None = None,
+                             p: int | None = None, budget: WorkBudget | None = None,
                              exact: IntegerPass | None = None) -> tuple[int, str] | None:
     """The exact local dimension Σ_i r_i + rank Q of the module docstring and a detail line, or
-    None when the hypothesis is not certified mod ``p`` or rank Q exceeds the work budget.
+    None when the hypothesis is not certified mod ``p`` (any prime: the ranks mod p are of
+    integer matrices; default a seeded 21-bit prime) or rank Q exceeds the work budget.
 
     ``exact``: the :func:`~relugeom.rank.backprop.integer_pass` of (network, X) if at hand.
 
@@ -123,6 +124,7 @@ def independent_samples_rank(network: Network, X: Any, relu_prime_at_zero: ReluP
     >>> independent_samples_rank(net, [[1, 2], [-1, 3]])[0]      # x̃ independent: 2 = n·m
     2
     """
+    p = random_primes(1)[0] if p is None else p
     if not samples_independent_per_neuron(network, X, p):
         return None
     if exact is None:
