@@ -9,7 +9,8 @@ patterns X sees, the Jacobian of θ ↦ f_θ(X), its exact rank (the local dimen
 4
 """
 
-#: The version of relugeom, in this one place: setup.cfg reads it, ``relugeom --version`` prints it.
+#: The version of relugeom, in this one place: setup.cfg reads it, ``relugeom --version``
+#: prints it.
 __version__ = "0.1.0"
 
 import importlib  # noqa: E402  (the version comes first, for tools that read it)

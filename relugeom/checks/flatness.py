@@ -359,8 +359,9 @@ def _compare_with_gram(a: Any, H: list[list[Fraction]], directions: list) -> tup
     return None, flat
 
 
-@theorem("T8", "flatness", "square loss at an interpolating θ: Hessian = 2·JᵀJ on the open pattern "
-         "region, so P − dim flat directions: N rescalings and P − N − dim geometry-induced")
+@theorem("T8", "flatness", "square loss at an interpolating θ: Hessian = 2·JᵀJ on the open "
+         "pattern region, so P − dim flat directions: N rescalings and P − N − dim "
+         "geometry-induced")
 def flatness(a: Any) -> Outcome:
     P, N = a.n_parameters, a.hidden_width
     refusal = _too_large(a)

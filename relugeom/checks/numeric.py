@@ -211,8 +211,9 @@ def check_monte_carlo_size(network: Network, points: int) -> None:
                          f"{MONTE_CARLO_FLOATS * 8 // 2**30} GiB budget (--mc-points)")
 
 
-def monte_carlo_regions(network: Network, lo: Any, hi: Any, points: int = DEFAULT_MONTE_CARLO_POINTS,
-                        seed: int = 0, exact: bool = True) -> MonteCarloRegions:
+def monte_carlo_regions(network: Network, lo: Any, hi: Any,
+                        points: int = DEFAULT_MONTE_CARLO_POINTS, seed: int = 0,
+                        exact: bool = True) -> MonteCarloRegions:
     """NUMERIC: count distinct float patterns of ``points`` seeded uniform points in [lo, hi]^d.
 
     A lower estimate of the number of activation regions meeting the box (small regions are
@@ -286,7 +287,8 @@ def _scaling_cause(network: Network, X: tuple, J: np.ndarray, smax: float, relat
             out = [row[j] for row in network.V]
             weight = (f"v_{j} = {describe_value(out[0])}" if len(out) == 1
                       else f"V_:{j} (largest entry {describe_value(_largest(out))})")
-            parts.append(f"{weight} scales neuron {j}'s columns ∂/∂w_{j}, ∂/∂b_{j} below tolerance")
+            parts.append(f"{weight} scales neuron {j}'s columns ∂/∂w_{j}, ∂/∂b_{j} below "
+                         "tolerance")
         else:
             size = _largest(network.W[j] + (network.b[j],))
             parts.append(f"(w_{j}, b_{j}) (largest entry {describe_value(size)}) scales neuron "

@@ -15,9 +15,9 @@ from ..model.deep import DeepNetwork
 from ..model.io import read_sample
 from ._common import (add_box_option, add_json_flag, add_max_regions_option, add_network_argument,
                       add_parallel_options, add_relu_prime_option, check_region_budget,
-                      load_network_argument, parallel_options, parse_box, print_json, print_table,
-                      relu_prime, save_sample, shallow_network, whole_number, whole_report)
-from .fdim_deep import run_deep
+                      load_network_argument, parallel_options, parse_box, print_table, relu_prime,
+                      shallow_network, whole_number)
+from .fdim_deep import print_fdim_report, run_deep
 
 #: Regions listed in the text report (necessary ones first, then the rarest).
 _REGION_ROWS = 15
@@ -222,22 +222,6 @@ def run(args: argparse.Namespace) -> int:
             **where)
         if args.plot:
             plot_convergence(convergence, args.plot)
-    if args.save_sample:
-        save_sample(result.decisive_sample, args.save_sample, "the decisive sample")
-    with whole_report():
-        if args.json:
-            report = result.to_dict()
-            if convergence is not None:
-                report["sampling"] = convergence.to_dict()
-                if args.plot:
-                    report["sampling"]["plot"] = args.plot
-            print_json(report)
-        else:
-            describe(result)
-            if convergence is not None:
-                describe_sampling(convergence)
-                if args.plot:
-                    print(f"plot written to {args.plot}")
-            if args.save_sample:
-                print(f"decisive sample written to {args.save_sample}")
+    print_fdim_report(args, result, convergence, describe, describe_sampling,
+                      plot=args.plot if convergence is not None else None)
     return 0

@@ -96,6 +96,14 @@ def run_deep(args: argparse.Namespace, network: DeepNetwork, distribution) -> in
     if distribution is not None:
         sampling = deep_sampling_convergence(result, distribution, repeats=args.repeats,
                                              max_points=args.max_points, seed=args.seed)
+    print_fdim_report(args, result, sampling, describe_deep, describe_deep_sampling)
+    return 0
+
+
+def print_fdim_report(args: argparse.Namespace, result, sampling, describe, describe_sampling,
+                      plot: str | None = None) -> None:
+    """Save the decisive sample if asked, then print the report (JSON or text) of ``fdim``, at
+    any depth: the functional dimension, then the sampling convergence when there is one."""
     if args.save_sample:
         save_sample(result.decisive_sample, args.save_sample, "the decisive sample")
     with whole_report():
@@ -103,11 +111,14 @@ def run_deep(args: argparse.Namespace, network: DeepNetwork, distribution) -> in
             report = result.to_dict()
             if sampling is not None:
                 report["sampling"] = sampling.to_dict()
+                if plot:
+                    report["sampling"]["plot"] = plot
             print_json(report)
-        else:
-            describe_deep(result)
-            if sampling is not None:
-                describe_deep_sampling(sampling)
-            if args.save_sample:
-                print(f"decisive sample written to {args.save_sample}")
-    return 0
+            return
+        describe(result)
+        if sampling is not None:
+            describe_sampling(sampling)
+            if plot:
+                print(f"plot written to {plot}")
+        if args.save_sample:
+            print(f"decisive sample written to {args.save_sample}")

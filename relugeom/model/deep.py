@@ -177,7 +177,8 @@ class DeepNetwork:
     # -- conversions ------------------------------------------------------------------------
     @classmethod
     def from_shallow(cls, network: ShallowNetwork) -> "DeepNetwork":
-        """The two-layer deep form of a :class:`~relugeom.model.shallow.ShallowNetwork` (same θ)."""
+        """The two-layer deep form of a :class:`~relugeom.model.shallow.ShallowNetwork`
+        (same θ)."""
         return cls(((network.W, network.b), (network.V, network.c)))
 
     def to_shallow(self) -> ShallowNetwork:

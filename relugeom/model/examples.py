@@ -89,8 +89,8 @@ def nearly_dependent() -> Example:
     X = as_sample([moved.get(tuple(x), x) for x in grid_sample()])
     return Example(
         "nearly_dependent", generic().network, X,
-        "the generic network on the grid, with the 4 samples of region (0, 1, 0, 0) moved onto the "
-        "line x = −1, one of them off it by 2^-48: exactly they still span R^2 (the region is "
+        "the generic network on the grid, with the 4 samples of region (0, 1, 0, 0) moved onto "
+        "the line x = −1, one of them off it by 2^-48: exactly they still span R^2 (the region is "
         "rich and dim = P − N), but in floats they are affinely dependent to within rounding, so "
         "numpy's rule drops one direction")
 

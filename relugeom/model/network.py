@@ -71,5 +71,6 @@ def _kind(obj: Any) -> str:
 
 
 def is_shallow(network: Network) -> bool:
-    """True when ``network`` has one hidden layer (a ShallowNetwork, or a DeepNetwork with L = 2)."""
+    """True when ``network`` has one hidden layer (a ShallowNetwork, or a DeepNetwork with
+    L = 2)."""
     return isinstance(network, ShallowNetwork) or network.depth == 2

@@ -26,8 +26,9 @@ from .formats.pytorch import chain_from_module
 class ShallowNetwork:
     """A one-hidden-layer ReLU network with exact rational weights.
 
-    Entries may be given as anything :func:`relugeom.exact.numbers.to_rational` reads; they are stored
-    as tuples of :class:`~fractions.Fraction`. Shapes are checked and each mismatch is named.
+    Entries may be given as anything :func:`relugeom.exact.numbers.to_rational` reads; they are
+    stored as tuples of :class:`~fractions.Fraction`. Shapes are checked and each mismatch is
+    named.
 
     >>> net = ShallowNetwork(W=[[1], [-1]], b=[0, 1], V=[[1, 1]], c=[0])
     >>> net.input_dim, net.hidden_width, net.output_dim, net.n_parameters

@@ -36,10 +36,10 @@ def regression_test_source(counterexample: Counterexample) -> str:
     """A self-contained pytest module that fails, with an AssertionError from the conjecture,
     as long as ``counterexample`` stands.
 
-    The module builds the exact network and sample, defines ``conjecture`` with the counterexample's
-    ``loader`` (:func:`loader_source`; a placeholder to fill in when there is none), and asserts the
-    conjecture on their analysis; the assertion message lists the short values it read. Cost:
-    linear in the size of the network and sample.
+    The module builds the exact network and sample, defines ``conjecture`` with the
+    counterexample's ``loader`` (:func:`loader_source`; a placeholder to fill in when there is
+    none), and asserts the conjecture on their analysis; the assertion message lists the short
+    values it read. Cost: linear in the size of the network and sample.
 
     >>> from relugeom.search.randomized import find_counterexample
     >>> text = regression_test_source(find_counterexample("regions_formula"))
@@ -114,10 +114,11 @@ def loader_source(conjecture: Any) -> str:
 
     In order of preference: a catalogue entry is fetched by name; a function of a package
     module is imported; a function whose source uses no global name is inlined (the test is
-    then self-contained); a conjecture loaded by :func:`~relugeom.search.loading.load_conjecture`,
-    or a top-level function of a file, is loaded from that file's path (:func:`file_loader_source`);
-    otherwise a placeholder asks for the definition (:func:`placeholder_source`). Cost: reading the
-    function's source, when it is inlined.
+    then self-contained); a conjecture loaded by
+    :func:`~relugeom.search.loading.load_conjecture`, or a top-level function of a file, is loaded
+    from that file's path (:func:`file_loader_source`); otherwise a placeholder asks for the
+    definition (:func:`placeholder_source`). Cost: reading the function's source, when it is
+    inlined.
 
     >>> print(loader_source("T1"))
     from relugeom.search.conjectures import get_conjecture

@@ -18,9 +18,9 @@ values it read, its JSON and a ready-to-paste regression test::
     def test_symmetry_bound(analysis):
         assert analysis.local_dimension <= analysis.symmetry_bound
 
-Both take the options of :func:`relugeom.search.strategies.network_and_sample` (shape ranges, forced
-features, sample options), and follow the hypothesis settings profile in force: the number of
-examples is the profile's ``max_examples`` unless given.
+Both take the options of :func:`relugeom.search.strategies.network_and_sample` (shape ranges,
+forced features, sample options), and follow the hypothesis settings profile in force: the number
+of examples is the profile's ``max_examples`` unless given.
 """
 
 from __future__ import annotations
