@@ -162,7 +162,7 @@ def test_check_beyond_float64_has_no_numeric_rank(capsys, plane_files):
     assert code == 0 and "float64 cannot hold this case" in out
 
 
-# --- the numeric side of a deep network (compare_numeric_deep) ------------------------------------
+# --- the numeric side of a deep network (compare_numeric_deep) -----------------------------------
 
 def _tiny_weight_case():
     """A deep network whose last layer has a weight 2^-45: exact rank 12, float rank 9."""

@@ -57,7 +57,7 @@ def deadline(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-# --- byte-order marks and the header rule ---------------------------------------------------------
+# --- byte-order marks and the header rule --------------------------------------------------------
 
 def test_csv_with_a_byte_order_mark_loses_no_row(capsys, files):
     sample = files("b.csv", b"\xef\xbb\xbf1\n2\n-1\n-3\n")
@@ -110,7 +110,7 @@ def test_text_that_is_not_utf8_is_refused_with_its_place(capsys, files):
     assert "UTF-16" in err
 
 
-# --- numpy archives -------------------------------------------------------------------------------
+# --- numpy archives ------------------------------------------------------------------------------
 
 def test_the_array_read_from_an_npz_is_named(capsys, files):
     np.savez(files.dir / "a.npz", samples=np.array([[1.0], [2.0], [-1.0], [-3.0]]))
@@ -119,7 +119,7 @@ def test_the_array_read_from_an_npz_is_named(capsys, files):
     assert "holds one array, named 'samples' rather than 'X'; it was read as the sample" in err
 
 
-# --- non-regular files and the size cap -----------------------------------------------------------
+# --- non-regular files and the size cap ----------------------------------------------------------
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_is_refused_at_once(capsys, files):
@@ -177,7 +177,7 @@ def test_the_size_cap_is_in_the_help(capsys):
     assert "RELUGEOM_MAX_INPUT_BYTES" in capsys.readouterr().out
 
 
-# --- exact numbers of any size --------------------------------------------------------------------
+# --- exact numbers of any size -------------------------------------------------------------------
 
 BIG = 10 ** 5000
 
@@ -230,7 +230,7 @@ def test_huge_whole_number_options_are_refused_quickly(capsys, files):
     assert code == 2 and out == "" and "at most 100 digits" in err and len(err) < 1000
 
 
-# --- the version ----------------------------------------------------------------------------------
+# --- the version ---------------------------------------------------------------------------------
 
 def test_version(capsys):
     with pytest.raises(SystemExit) as info:

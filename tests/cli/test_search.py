@@ -99,7 +99,8 @@ def test_new_user_flow(tmp_path):
                                 cwd=tmp_path)
     report = pytest_run.stdout
     assert pytest_run.returncode == 1 and "2 failed" in report, report
-    assert count_error_lines(report, "AssertionError: counterexample to regions_at_most_two") == 2, report
+    error = "AssertionError: counterexample to regions_at_most_two"
+    assert count_error_lines(report, error) == 2, report
 
 
 def test_none_found_is_said_plainly(tmp_path):
@@ -125,7 +126,7 @@ def test_bad_conjecture_files_exit_2_with_a_message(tmp_path, capsys, source, ta
     assert code == 2 and message in err and "Traceback" not in err
 
 
-# --- hostile and large input (issue 13) -----------------------------------------------------------
+# --- hostile and large input (issue 13) ----------------------------------------------------------
 
 def refused(capsys, *args):
     return runner_refused(capsys, "search", *args)

@@ -29,7 +29,7 @@ def write(tmp_path, name, data):
     return str(path)
 
 
-# --- byte-order marks -----------------------------------------------------------------------------
+# --- byte-order marks ----------------------------------------------------------------------------
 
 def test_csv_with_a_byte_order_mark_keeps_its_first_row(tmp_path):
     notes = []
@@ -60,7 +60,7 @@ def test_utf16_and_invalid_utf8_are_refused_with_their_place(tmp_path):
         read_network(write(tmp_path, "bad.json", BOM + b"{\xff}"))
 
 
-# --- the header rule ------------------------------------------------------------------------------
+# --- the header rule -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("first", ["1,2", " -1/2 , 3", "+.5,1e3", "0x,1", "1e99999999,1",
                                    "nan,1", "x,1", "\u00a01,2"])
@@ -108,7 +108,7 @@ def test_csv_lines_are_physical_lines(tmp_path):
     assert read_sample(write(tmp_path, "r.csv", "1\r2\r"), 1) == ((1,), (2,))
 
 
-# --- numpy files ----------------------------------------------------------------------------------
+# --- numpy files ---------------------------------------------------------------------------------
 
 def test_npz_with_one_array_not_named_x_is_named_in_a_note(tmp_path):
     np.savez(tmp_path / "a.npz", np.array([[1.0], [2.0]]))
@@ -150,7 +150,7 @@ def test_npz_members_are_capped_uncompressed(tmp_path):
     assert len(read_sample(str(tmp_path / "z.npz"), 100, max_bytes=1_000_000)) == 1000
 
 
-# --- what is not a regular file, and the size cap -------------------------------------------------
+# --- what is not a regular file, and the size cap ------------------------------------------------
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_is_refused_without_blocking(tmp_path):

@@ -27,8 +27,8 @@ TRUE = [c for c in CATALOGUE.values() if c.status == "proved"]
 
 
 def recompute(net, X):
-    """The quantities of docs/theory.md, from scratch: signs by direct evaluation, ranks by textbook
-    elimination, the Jacobian by exact finite differences of the network function."""
+    """The quantities of docs/theory.md, from scratch: signs by direct evaluation, ranks by
+    textbook elimination, the Jacobian by exact finite differences of the network function."""
     d, N, m = net.widths
     patterns = []
     for x in X:
