@@ -15,7 +15,9 @@ Both are exact. Beside this interface live the other engines, all over exact num
 :mod:`~relugeom.linalg.nmod` (small matrices mod p in one python-flint call, after a random
 projection), :mod:`~relugeom.linalg.lp` (an exact integer simplex),
 :mod:`~relugeom.linalg.verified` (exact ranks proven by a kernel checked over Z),
-:mod:`~relugeom.linalg.floating` (float ranks, labelled numeric) and
+:mod:`~relugeom.linalg.gram` (a rank lower bound proven in float64 arithmetic: a Cholesky of
+the Gram matrix shifted by rigorous rounding bounds), :mod:`~relugeom.linalg.floating` (float
+ranks, labelled numeric) and
 :mod:`~relugeom.linalg.certified` (the :class:`~relugeom.linalg.certified.Rank` result type).
 
 >>> rank([[1, 2], [2, 4]])

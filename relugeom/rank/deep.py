@@ -52,6 +52,7 @@ from ..model.deep import as_deep, symmetry_bound
 from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime
 from .backprop import integer_pass, scaled_jacobian
+from .float_certificate import deep_float_jacobian, distinct_samples, float_gram_rank
 from .float_filter import filter_pass, layer_arrays, sample_array
 from .modular_pass import ModularJacobian, log2_denominator
 from .relations import BudgetExceeded, WorkBudget, choose_samples, exact_rank, local_columns
@@ -260,7 +261,7 @@ def _compact_int(A: np.ndarray) -> np.ndarray:
 
 def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                             primes: int = 1, seed: int = 0, block: int = 1024,
-                            certify: bool = True) -> Rank:
+                            certify: bool = True, float_gram: bool = False) -> Rank:
     """rank J(θ, X) of a shallow or deep network from ranks modulo random 21-bit primes.
 
     Returns a :class:`~relugeom.linalg.certified.Rank`: ``value``, ``exact`` and the
@@ -271,7 +272,11 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     (:mod:`relugeom.rank.float_filter`), J mod p from residues
     (:mod:`relugeom.rank.modular_pass`): no big integer and no Fraction on the way. J is
     streamed along its longer side (columns when n·m ≤ P), ``block`` vectors at a time, and the
-    elimination stops as soon as the rank reaches the upper bound.
+    elimination stops as soon as the rank reaches the upper bound. With ``float_gram`` (the
+    front door's "auto"), the float Gram bound (:mod:`relugeom.rank.float_certificate`) is
+    tried first: when it proves U rows (or columns) of the float64 Jacobian independent, the
+    rank is U with no prime at all (certificate ``"upper-bound (<bound>) with float Gram lower
+    bound"``); otherwise the modular path runs as without it.
 
     >>> from relugeom import DeepNetwork
     >>> net = DeepNetwork.random([3, 4, 4, 2], seed=1)
@@ -289,6 +294,19 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     distinct *= deep.output_dim  # equal samples give equal rows of J
     upper = min(n_rows, distinct, symmetry_bound(deep))
     by_columns = n_rows <= P
+    bounds = [Bound("min(n·m, P − hidden neurons)", min(n_rows, symmetry_bound(deep)))]
+    if distinct < bounds[0].value:
+        bounds.insert(0, Bound("distinct samples", distinct, "m · (number of distinct samples" + (
+            f"; the {merged} samples inactive on a whole hidden layer counted once per such "
+            "layer)" if merged else ")")))
+    if float_gram:
+        # one row block per distinct sample, when the bound counts exactly those
+        rows = distinct_samples(exact_floats) if bounds[0].name == "distinct samples" and \
+            not merged and exact_floats is not None else None
+        proven = _float_gram(deep, arrays, passed, bounds, rows,
+                             relu_prime_at_zero=str(convention))
+        if proven:
+            return proven
     ranks, chosen = [], []
     for p in random_primes(primes + _SPARE_PRIMES, seed=seed):
         if len(chosen) == primes:
@@ -304,11 +322,6 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     rank, best, labels = max(ranks, key=lambda found: found[0])
     found = {"primes": tuple(chosen), "matrix_shape": (n_rows, P), "jacobian_shape": (n_rows, P),
              "relu_prime_at_zero": str(convention)}
-    bounds = [Bound("min(n·m, P − hidden neurons)", min(n_rows, symmetry_bound(deep)))]
-    if distinct < bounds[0].value:
-        bounds.insert(0, Bound("distinct samples", distinct, "m · (number of distinct samples" + (
-            f"; the {merged} samples inactive on a whole hidden layer counted once per such "
-            "layer)" if merged else ")")))
 
     def certified(certificate: str, detail: str) -> Rank:
         return Rank(rank, "modular", True, certificate, detail, rank,
@@ -351,6 +364,22 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     return Rank(rank, "modular", False, "probabilistic",
                 f"certified {rank} ≤ rank ≤ {upper}; below the true rank with probability "
                 f"≤ {eps:.3g}", rank, upper, tuple(bounds), epsilon=eps, **found)
+
+
+def _float_gram(deep: Any, arrays: Any, passed: Any, bounds: list, samples: Any,
+                **fields) -> Rank | None:
+    """The float Gram bound (:mod:`relugeom.rank.float_certificate`) for the smallest of
+    ``bounds``: on 2·U + 16 columns first (last layers first) when J is more than four times
+    wider than U, then on all columns; None when it proves nothing."""
+    target, P = min(b.value for b in bounds), deep.n_parameters
+    n_rows = passed.floats[0].shape[0] * deep.output_dim
+    for columns in ([2 * target + 16] if 4 * target < P else []) + [None]:
+        floats = deep_float_jacobian(deep, arrays, passed, columns, samples)
+        proven = floats and float_gram_rank(*floats, bounds, matrix_shape=floats[0].shape,
+                                            jacobian_shape=(n_rows, P), **fields)
+        if proven:
+            return proven
+    return None
 
 
 def layer_structure_bound(deep: Any, arrays: Any, X: Any, passed: Any,

@@ -90,6 +90,7 @@ from ..linalg.nmod import ProjectedRows, projected_rank
 from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
+from .float_certificate import shallow_float_rank
 from .jacobian import jacobian
 from .relations import BudgetExceeded, WorkBudget, relation_count
 from .verified import shallow_left_kernel
@@ -223,7 +224,7 @@ SMALL_FIRST = 64
 
 
 def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
-                exact_entry: Any) -> np.ndarray:
+                exact_entry: Any, floats: tuple | None = None) -> np.ndarray:
     """sign(z_ij) ∈ {−1, 0, 1} of z_ij = w_j·x_i + b_j, exactly, as an int8 n × N array.
 
     A float filter decides the entries it can prove: with every input rounded to float64
@@ -233,9 +234,9 @@ def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
     right wherever it exceeds that bound. Inputs below 2^-900 in magnitude (where rounding is
     not relative) send their sample or neuron to the exact computation. The other entries (in
     practice the zeros, and values within rounding of 0) are recomputed exactly by
-    ``exact_entry(i, j)`` → Fraction.
+    ``exact_entry(i, j)`` → Fraction. ``floats``: (X, W, b).to_float() when already known.
     """
-    Xf, Wf, bf = X.to_float(), W.to_float(), b.to_float()
+    Xf, Wf, bf = floats or (X.to_float(), W.to_float(), b.to_float())
     d = Xf.shape[1]
     with np.errstate(all="ignore"):
         Z = Xf @ Wf.T + bf
@@ -244,9 +245,14 @@ def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
         sure = np.isfinite(Z) & np.isfinite(bound) & (np.abs(Z) > bound)
     # an input too small for float64's relative error model (subnormal, or rounded to 0)
     # leaves its whole row (sample) or column (neuron) to the exact computation
-    tiny = lambda A, f: (A.nonzero() & (np.abs(f) < 2.0 ** -900)).reshape(f.shape[0], -1)  # noqa
-    sure[tiny(X, Xf).any(1)] = False
-    sure[:, tiny(W, Wf).any(1) | tiny(b, bf).any(1)] = False
+    def tiny(A: RationalArray, f: np.ndarray) -> np.ndarray:
+        low = np.abs(f) < 2.0 ** -900
+        if not low.any():
+            return np.zeros(f.shape[0], bool)
+        return (A.nonzero() & low).reshape(f.shape[0], -1).any(1)
+
+    sure[tiny(X, Xf)] = False
+    sure[:, tiny(W, Wf) | tiny(b, bf)] = False
     signs = np.where(sure, np.sign(Z), 0).astype(np.int8)
     for i, j in zip(*np.nonzero(~sure)):
         z = exact_entry(int(i), int(j))
@@ -294,16 +300,21 @@ class _Weights:
         d, N, m = network.input_dim, network.hidden_width, network.output_dim
         flat = [q for row in network.W for q in row] + list(network.b) + \
             [q for row in network.V for q in row] + list(network.c)
-        self.theta = RationalArray.from_fractions(flat)
-        num, exps, den = self.theta._parts()
+        self.theta = _dyadic(flat) or RationalArray.from_fractions(flat)
+        parts = (self.theta.numerators, self.theta.exponents, self.theta.denominators)
         ends = np.cumsum([0, N * d, N, m * N, m])
         shapes = [(N, d), (N,), (m, N), (m,)]
         self.W, self.b, self.V, self.c = (
-            RationalArray(*(np.ascontiguousarray(a[lo:hi]).reshape(shape)
-                            for a in (num, exps, den)))
+            RationalArray(*(a[lo:hi].reshape(shape) if np.ndim(a) else a for a in parts))
             for lo, hi, shape in zip(ends, ends[1:], shapes))
         self._ends, self._shapes = ends, shapes
         self._residues: dict[int, tuple] = {}
+        with np.errstate(all="ignore"):  # an overflow is the filters' to catch
+            theta = self.theta.to_float()
+        #: W, b, V, c in float64 (within 3 roundings each), and θ as one vector
+        self.floats = tuple(theta[lo:hi].reshape(shape)
+                            for lo, hi, shape in zip(ends, ends[1:], shapes))
+        self.theta_float = theta
 
     def residues(self, p: int) -> tuple[np.ndarray, ...]:
         """W, b, V, c mod p (int64), from one reduction of θ."""
@@ -312,6 +323,19 @@ class _Weights:
             self._residues[p] = tuple(r[lo:hi].reshape(shape) for lo, hi, shape in
                                       zip(self._ends, self._ends[1:], self._shapes))
         return self._residues[p]
+
+
+def _dyadic(values: list) -> RationalArray | None:
+    """Fractions whose denominators are powers of two and numerators fit in int64 (the exact
+    values of float weights) as one array, read once; None for any other list."""
+    try:
+        den = [q.denominator for q in values]
+        if not all(b & (b - 1) == 0 for b in den):
+            return None
+        num = np.array([q.numerator for q in values], dtype=np.int64)
+    except (AttributeError, OverflowError):
+        return None
+    return RationalArray(num, np.array([1 - b.bit_length() for b in den], dtype=np.int64), 1)
 
 
 _WEIGHTS: dict[int, tuple] = {}
@@ -355,7 +379,10 @@ class ShallowModular:
         self._weights = _weight_arrays(network)
         self.W, self.b, self.V, self.c = (self._weights.W, self._weights.b, self._weights.V,
                                           self._weights.c)
-        signs = exact_signs(self.W, self.b, X, self._exact_z)
+        with np.errstate(all="ignore"):  # an overflow is the filters' to catch
+            self.X_float = X.to_float()
+        signs = exact_signs(self.W, self.b, X, self._exact_z,
+                            (self.X_float,) + self._weights.floats[:2])
         zero = signs == 0
         if zero.any():
             if self.convention == "error":
@@ -458,14 +485,13 @@ class ShallowModular:
         has_w = nzcols.any(1)
         Vnz = self.V.nonzero()
         first = np.argmax(Vnz, axis=0)
-        vk, vj = [], []
-        for j in np.flatnonzero(self.positive.any(0)):
-            for k in range(self.m):
-                if not (has_w[j] and k == first[j]):
-                    vk.append(k)
-                    vj.append(j)
-        return {"wj": wj, "wl": wl, "vk": np.array(vk, dtype=np.int64),
-                "vj": np.array(vj, dtype=np.int64), "ck": np.arange(self.m)}
+        alive = np.flatnonzero(self.positive.any(0))
+        keep = np.ones((len(alive), self.m), bool)  # (neuron j, output k), j-major
+        dropped = has_w[alive]
+        keep[np.flatnonzero(dropped), first[alive][dropped]] = False
+        j, k = np.nonzero(keep)
+        return {"wj": wj, "wl": wl, "vk": k.astype(np.int64), "vj": alive[j].astype(np.int64),
+                "ck": np.arange(self.m)}
 
     def _data_rank_bound(self, rows: np.ndarray, refine: bool) -> int:
         """Proven upper bound of rank X̃[rows]: samples, nonzero columns, term rank, rank X̃."""
@@ -838,7 +864,8 @@ class ShallowModular:
 def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
                             primes: int = 1, seed: int = 0, refine: bool = True,
                             case: ShallowModular | None = None,
-                            kernel_bits: int | None = None) -> Rank:
+                            kernel_bits: int | None = None,
+                            float_gram: bool | None = None) -> Rank:
     """Local dimension of a shallow network from ranks mod 21-bit primes, with its certificate.
 
     The rank mod p of the compressed Jacobian (column side; streamed in a seeded random order,
@@ -851,12 +878,18 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     small case tries the verified left kernel
     (:func:`relugeom.rank.verified.shallow_left_kernel`) when its lift is cheap: first, and
     again, with a larger budget, before the local relations.
+    With ``float_gram`` (default: with ``kernel_bits``, i.e. under "auto"), the float Gram
+    bound (:mod:`relugeom.rank.float_certificate`) is tried first for the smallest level-0
+    bound: when it proves that many rows (or columns) of the float64 Jacobian independent, the
+    rank is that bound, with no prime at all (certificate ``"upper-bound (<bound>) with float
+    Gram lower bound"``); when it does not, the modular path runs as without it.
     Otherwise the answer is labelled probabilistic,
     with ε = P[a random prime divides the relevant nonzero minor] bounded from Hadamard's
     inequality (:func:`relugeom.linalg.modular.failure_probability`).
     """
     case = case or ShallowModular(network, X, relu_prime_at_zero, seed)
     candidates = random_primes(4 + 4 * primes, seed=seed)
+    floating = kernel_bits is not None if float_gram is None else float_gram
     bounds = case.bounds(level=0)
     first = min(b.value for b in bounds)
     small = case.is_small(first)
@@ -866,6 +899,12 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
         case.certify_data_rank_any(candidates)
         bounds = case.bounds(level=0)
     best_bound = min(bounds, key=lambda b: b.value)
+    if floating:
+        proven = shallow_float_rank(case, bounds,
+                                    jacobian_shape=(case.n * case.m, network.n_parameters),
+                                    relu_prime_at_zero=str(relu_prime_at_zero))
+        if proven:
+            return proven
     value, shape, used = -1, (0, 0), []
     for p in candidates:
         if len(used) == primes or value >= best_bound.value:

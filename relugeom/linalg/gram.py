@@ -1,0 +1,202 @@
+"""A certified lower bound of an exact rank from floating point: the float Gram bound.
+
+Given a float64 matrix Â (r × c, r ≤ c) and a bound E with |Â − A| ≤ E entrywise for an exact
+real matrix A that is never formed, a floating-point Cholesky factorization can *prove*
+rank A = r (docs/theory.md, "Float Gram bound"):
+
+1. every row of Â and E is scaled by a power of two (exact: the rank is unchanged), entries
+   of Â below τ = 2^-500 are moved into E and every e is raised to at least τ, so that no
+   product below underflows;
+2. Ĝ = fl(Â Âᵀ) (BLAS, any summation order) differs from G = A Aᵀ by at most B entrywise,
+   B = γ_c·|Â||Â|ᵀ + |Â|Eᵀ + E|Â|ᵀ + E Eᵀ, so ‖G − Ĝ‖₂ ≤ δ := max row sum of B;
+3. if the float Cholesky factorization of Ĥ = fl(Ĝ − s·I) runs to completion, then
+   Ĥ + ΔĤ = RᵀR ⪰ 0 with ‖ΔĤ‖₂ ≤ κ := γ_{r+1}/(1 − γ_{r+1})·tr Ĝ (Demmel's backward error
+   bound read through the diagonal, as in Rump's verification of positive definiteness), and
+   with s ≥ 2(κ + δ) + 4u·max Ĝ_ii: λ_min(G) ≥ λ_min(Ĥ) + (s − u·(Ĝ_ii + s)) − δ > 0.
+
+So G is positive definite and A has full row rank r — a proof, whatever rows were chosen and
+however ill-conditioned the rest of the matrix is. When the Cholesky fails nothing is claimed
+(the caller falls back to an exact method); it fails when σ_min(A)² is below about
+(r + c)·u·‖A‖², i.e. for nearly rank-deficient matrices, and always for deficient ones.
+Every bound is evaluated in floats with a factor 2 to spare for its own rounding (all terms
+nonnegative) and absolute terms (2^-900 scale) covering gradual underflow.
+
+Cost: r²·c/2 multiply–adds for Ĝ (one BLAS call), r³/3 for the Cholesky, O(r·c) for δ.
+
+>>> A = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 1.0]])
+>>> full_row_rank_certified(A, np.zeros_like(A)) is not None
+True
+>>> full_row_rank_certified(np.array([[1.0, 2.0], [2.0, 4.0]]), np.zeros((2, 2))) is None
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+U = 2.0 ** -53
+#: Entries below this (in magnitude, after the row scaling) are moved into the error bound:
+#: products of two entries then stay normal (≥ 2^-1000), and no rounding in the Gram matrix
+#: underflows.
+TINY = 2.0 ** -500
+#: An absolute term per entry that covers gradual underflow in the Cholesky factorization and
+#: in the evaluation of the bounds (each operation loses at most 2^-1074 there).
+_ABSOLUTE = 2.0 ** -900
+
+
+def gamma(k: int) -> float:
+    """γ_k = k·u/(1 − k·u), u = 2^-53: the relative error of a k-term float inner product,
+    rounded up to a float (k·u < 1/2 assumed; larger k would be far outside float64's range)."""
+    ku = k * U
+    return math.nextafter(ku / (1 - ku), math.inf)
+
+
+@dataclass(frozen=True)
+class GramCertificate:
+    """What proved λ_min(A·Aᵀ) > 0: the Gram error bound δ, the Cholesky backward error κ and
+    the shift s used (on the row-scaled matrix), and the shape (r, c)."""
+
+    delta: float
+    kappa: float
+    shift: float
+    shape: tuple
+
+    def describe(self) -> str:
+        return (f"float Cholesky of the {self.shape[0]}×{self.shape[0]} Gram matrix shifted by "
+                f"{self.shift:.3g} ≥ 2(δ + κ), δ = {self.delta:.3g} (rounding of J and of the "
+                f"Gram products), κ = {self.kappa:.3g} (Cholesky backward error)")
+
+
+def _scaled(A: np.ndarray, E: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rows scaled by powers of two (largest |a| + e below 1), every bound raised to at least
+    TINY, nonzero entries below TINY moved into E; None when a row is zero or not finite.
+
+    Raising a bound keeps it a bound. A scaled entry that lands below 2^-1022 may be rounded
+    (by at most 2^-1075): such an e is below TINY, hence raised; such an a (|â| < TINY, so
+    |a| < 2·TINY) is replaced by 0 with 2·TINY added to its bound, rounded up (the next
+    float, or e + 5·TINY when that is larger).
+    """
+    top = (np.abs(A) + E).max(axis=1)
+    if not (np.isfinite(top).all() and (top > 0).all()):
+        return None
+    scale = np.ldexp(1.0, -np.frexp(top)[1])[:, None]  # a power of two per row
+    A = A * scale
+    E = np.maximum(E * scale, TINY)
+    absA = np.abs(A)
+    if np.min(absA, where=absA > 0, initial=1.0) < TINY:  # rare: tiny entries
+        small = (absA < TINY) & (A != 0)
+        E = np.where(small, np.maximum(np.nextafter(E, np.inf), E + 5 * TINY), E)
+        A = np.where(small, 0.0, A)
+    return A, E
+
+
+def full_row_rank_certified(A: np.ndarray, E: np.ndarray, *, _safety: float = 2.0
+                            ) -> GramCertificate | None:
+    """A proof that the exact matrix A* with |A − A*| ≤ E (entrywise) has full row rank, or None.
+
+    ``A``: float64 r × c with r ≤ c; ``E``: float64, nonnegative, A's shape (0 where A is
+    exact). See the module docstring for the theorem; None never claims anything (the rank may
+    still be full: the caller must then use an exact method). (``_safety`` < 2 weakens the
+    shift: for the tests' mutations only, never a proof.)
+    """
+    A = np.asarray(A, dtype=np.float64)
+    E = np.asarray(E, dtype=np.float64)
+    r, c = A.shape
+    if r == 0:
+        return GramCertificate(0.0, 0.0, 0.0, (0, c))
+    if r > c or E.shape != A.shape or not (E >= 0).all():
+        return None
+    with np.errstate(all="ignore"):
+        scaled = _scaled(A, E)
+        if scaled is None:
+            return None
+        A, E = scaled
+        absA = np.abs(A)
+        G = A @ A.T
+        if not (G == G.T).all():  # BLAS computed both triangles: keep one
+            G = np.tril(G) + np.tril(G, -1).T
+        # δ ≥ the row sums of γ_c·|A||A|ᵀ + |A|Eᵀ + E|A|ᵀ + EEᵀ (from two column sums):
+        # (|A| + E)(γ_c·a + e) + E·a, a = |A|ᵀ1, e = Eᵀ1
+        a, e = absA.sum(axis=0), E.sum(axis=0)
+        rows = (absA + E) @ (gamma(c) * a + e) + E @ a
+        delta = 2 * float(rows.max()) + r * c * _ABSOLUTE
+        diagonal = np.diagonal(G).copy()
+        g = gamma(r + 1)
+        kappa = 2 * g / (1 - g) * float(diagonal.sum()) + (r + 1) ** 2 * _ABSOLUTE
+        shift = _safety * (kappa + delta) + 2 * _safety * U * float(diagonal.max())
+        if not math.isfinite(shift):
+            return None
+        G.flat[::r + 1] = diagonal - shift  # Ĥ = fl(Ĝ − s·I)
+        try:
+            np.linalg.cholesky(G)
+        except np.linalg.LinAlgError:
+            return None
+    return GramCertificate(delta, kappa, shift, (r, c))
+
+
+def full_rank_certified(A: np.ndarray, E: np.ndarray) -> GramCertificate | None:
+    """:func:`full_row_rank_certified` of A or of Aᵀ, whichever side is smaller: a proof that
+    rank A* = min(shape), or None."""
+    A = np.asarray(A, dtype=np.float64)
+    if A.shape[0] > A.shape[1]:
+        return full_row_rank_certified(A.T, np.asarray(E, dtype=np.float64).T)
+    return full_row_rank_certified(A, E)
+
+
+#: Rows whose float distance to the span of the rows before them is below this fraction of
+#: their norm are left out of the rows to certify (a choice only: the proof does not use it).
+_SELECT = 1e-6
+
+
+def _independent_looking_rows(A: np.ndarray, count: int) -> np.ndarray | None:
+    """``count`` rows of A that look independent in floats, greedy from the top: the first rows
+    whose squared distance to the span of the rows before them (the pivots of a regularised
+    float Cholesky of A·Aᵀ) exceeds _SELECT times their squared norm; None if too few."""
+    with np.errstate(all="ignore"):
+        norms = np.sqrt((A * A).sum(axis=1))
+        if not (np.isfinite(norms).all() and (norms > 0).any()):
+            return None
+        B = A[norms > 0] / norms[norms > 0, None]
+        G = B @ B.T
+        G[np.diag_indices(len(G))] += 1e-12
+        try:
+            pivots = np.diagonal(np.linalg.cholesky(G)) ** 2
+        except np.linalg.LinAlgError:
+            return None
+    chosen = np.flatnonzero(norms > 0)[pivots > _SELECT]
+    return chosen[:count] if len(chosen) >= count else None
+
+
+def rank_at_least(A: np.ndarray, E: np.ndarray, target: int
+                  ) -> tuple[GramCertificate, np.ndarray, bool] | None:
+    """A proof that rank A* ≥ ``target`` for every exact A* with |A − A*| ≤ E, or None.
+
+    Works on the smaller side of A (its rows, or the rows of Aᵀ): all of them when ``target``
+    is their number, else ``target`` of them that look independent in floats, chosen by a
+    regularised float Cholesky. Returns (certificate, the rows or columns used, whether they
+    are columns).
+
+    >>> A = np.array([[1.0, 1.0, 0.0], [2.0, 2.0, 0.0], [0.0, 1.0, 1.0]])
+    >>> _, used, columns = rank_at_least(A, np.zeros_like(A), 2)
+    >>> used.tolist(), columns
+    ([0, 2], False)
+    """
+    A = np.asarray(A, dtype=np.float64)
+    E = np.asarray(E, dtype=np.float64)
+    columns = A.shape[0] > A.shape[1]
+    if columns:
+        A, E = A.T, E.T
+    if target > A.shape[0]:
+        return None
+    if target == A.shape[0]:
+        chosen = np.arange(target)
+        certificate = full_row_rank_certified(A, E)
+    else:
+        chosen = _independent_looking_rows(A, target)
+        if chosen is None:
+            return None
+        certificate = full_row_rank_certified(A[chosen], E[chosen])
+    return None if certificate is None else (certificate, chosen, columns)

@@ -1,0 +1,208 @@
+"""The float Gram bound on a Jacobian: a certified lower bound of rank J from float64.
+
+With the exact activation patterns known, every entry of the (compressed) Jacobian of a shallow
+network is an exact polynomial of degree ≤ 2 in the inputs: s_ij·V_kj·x̃_il (W- and b-columns),
+[k' = k]·relu(z_ij) (V-columns), [k' = k] (c-columns). Computed in float64 from the inputs
+read within relative error α each (α = 0 for a value that is a float64 already, else
+α = 4u: :func:`relugeom.rank.float_filter.sample_array`'s reading, u = 2^-53):
+
+- a product x̂·v̂ is within (α_x + α_v + u)(1 + 20u)·|fl(x̂v̂)| of x·v; the bound used is twice
+  (α_x + α_v + u)·|fl(x̂v̂)| (the 2 covers the second-order terms and its own rounding);
+- z_ij = w̃_j·x̃_i is within 2(γ_{d+1} + 3(α_x + α_w))·(|X̃̂||W̃̂|ᵀ)_ij + (d + 2)·2^-1000 of
+  fl(X̃̂ W̃̂ᵀ)_ij (γ_{d+1} for the inner product in any order, 3α for the inputs' relative
+  errors, 2 for the bound's own rounding, an absolute term for underflow);
+- zeros of the pattern and the c-columns are exact.
+
+Inputs must be 0 or of magnitude in [2^-450, 2^450] (so that no product underflows or
+overflows); otherwise nothing is claimed. Then :func:`relugeom.linalg.gram.rank_at_least`
+proves rank J ≥ r for r = the smallest proven upper bound — so the rank is r, certified:
+certificate ``"upper-bound (<bound>) with float Gram lower bound"``.
+
+At depth (:func:`deep_float_jacobian`) the forward pass and its bound are the float filter's
+(:mod:`relugeom.rank.float_filter`), and the backward pass gets a bound of the same form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..exact.arrays import RationalArray
+from ..linalg.certified import Bound, Rank
+from ..linalg.gram import U, gamma, rank_at_least
+from .backprop import _row_kron
+from .float_filter import _ALPHA
+
+#: The float path builds J on the kept columns in memory only up to this many entries.
+FLOAT_ENTRIES = 1_000_000
+_LOW, _HIGH = 2.0 ** -450, 2.0 ** 450
+
+
+def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
+    """The relative error α of F = A.to_float(): 0 when every entry is a float64 already
+    (integer numerator below 2^53, no denominator), else 4u; None when an entry is outside
+    [2^-450, 2^450] in magnitude (and nonzero) or not finite."""
+    with np.errstate(all="ignore"):
+        magnitude = np.abs(F)
+        if not ((magnitude <= _HIGH) & ((magnitude >= _LOW) | (F == 0))).all():
+            return None
+    num, den = A.numerators, A.denominators
+    if num.dtype == object or (isinstance(den, np.ndarray) and den.dtype == object):
+        return _ALPHA
+    # in range, the exponents (a power-of-two scaling) keep a float64 exact
+    exact = bool(np.all(den == 1)) and bool((np.abs(num) < 2 ** 53).all())
+    return 0.0 if exact else _ALPHA
+
+
+def shallow_float_jacobian(case, samples: np.ndarray | None = None, columns: int | None = None
+                           ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(Ĵ, E): the Jacobian of a prepared shallow case (:class:`relugeom.rank.shallow.
+    ShallowModular`) on its kept columns, in float64, with |Ĵ − J| ≤ E entrywise (module
+    docstring); None when an input is out of range or J is larger than FLOAT_ENTRIES.
+
+    Rows: (i, k) for the ``samples`` i (all by default), k = 1..m. Columns: c, V, then W in
+    the order (input l, neuron j) — the first ``columns`` of them when given (any rows and
+    columns of J give a lower bound of its rank; this order reaches every neuron early).
+    """
+    cols = case.kept_columns()
+    X = case.X_float if samples is None else case.X_float[samples]
+    n, m, d = X.shape[0], case.m, case.d
+    wj, wl, vj, vk, ck = cols["wj"], cols["wl"], cols["vj"], cols["vk"], cols["ck"]
+    order = np.lexsort((wj, wl))
+    width = len(ck) + len(vj) + len(wj)
+    if columns is not None and columns < width:
+        order = order[:max(0, columns - len(ck) - len(vj))]
+        width = len(ck) + len(vj) + len(order)
+    wj, wl = wj[order], wl[order]
+    if n * m * width > FLOAT_ENTRIES:
+        return None
+    ax = relative_error(case.X, case.X_float)
+    aw = relative_error(case._weights.theta, case._weights.theta_float)
+    if ax is None or aw is None:
+        return None
+    av, (W, b, V, _) = aw, case._weights.floats
+    positive = case.positive if samples is None else case.positive[samples]
+    S = case.S if samples is None else case.S[samples]
+    Xt = np.hstack([X, np.ones((n, 1))])
+    Wt = np.hstack([W, b[:, None]])
+    with np.errstate(all="ignore"):
+        Z = Xt @ Wt.T
+        EZ = 2 * (gamma(d + 1) + 3 * (ax + aw)) * (np.abs(Xt) @ np.abs(Wt).T) \
+            + (d + 2) * 2.0 ** -1000
+    J = np.zeros((n, m, width))
+    E = np.zeros((n, m, width))
+    kc, kv = len(ck), len(vj)
+    J[:, :, :kc] = np.eye(m)[None, :, ck]
+    outputs = np.arange(m)[:, None] == vk[None, :]  # m × kv: column (k', j) on output k = k'
+    J[:, :, kc:kc + kv] = np.where(positive[:, vj], Z[:, vj], 0.0)[:, None, :] * outputs
+    E[:, :, kc:kc + kv] = np.where(positive[:, vj], EZ[:, vj], 0.0)[:, None, :] * outputs
+    J[:, :, kc + kv:] = (S[:, wj] * Xt[:, wl])[:, None, :] * V[:, wj][None, :, :]
+    E[:, :, kc + kv:] = (2 * (ax + av + U)) * np.abs(J[:, :, kc + kv:])
+    return J.reshape(n * m, width), E.reshape(n * m, width)
+
+
+def distinct_samples(X: np.ndarray) -> np.ndarray:
+    """The index of the first occurrence of each distinct row of a float array, sorted."""
+    F = np.ascontiguousarray(X + 0.0)  # −0.0 + 0.0 = 0.0: equal bytes
+    _, first = np.unique(F.view(np.dtype((np.void, 8 * F.shape[1]))).ravel(), return_index=True)
+    return np.sort(first)
+
+
+def shallow_float_rank(case, bounds: list[Bound], **fields) -> Rank | None:
+    """:func:`float_gram_rank` of a prepared shallow case for the smallest of ``bounds``:
+    for the bound "distinct samples" on one sample of each distinct value; for a bound equal to
+    the number of rows, on 2·rows + 16 columns first (when J is more than 4 times wider), then
+    on all kept columns. None when nothing is proven."""
+    best = min(bounds, key=lambda bound: bound.value)
+    samples, rows = None, case.n * case.m
+    if best.name == "distinct samples":
+        samples = distinct_samples(case.X_float)
+        rows = len(samples) * case.m
+    width = sum(len(case.kept_columns()[k]) for k in ("wj", "vj", "ck"))
+    tries = [2 * rows + 16, None] if best.value == rows and 4 * rows < width else [None]
+    for columns in tries:
+        floats = shallow_float_jacobian(case, samples, columns)
+        proven = floats and float_gram_rank(*floats, bounds, matrix_shape=floats[0].shape,
+                                            **fields)
+        if proven:
+            return proven
+    return None
+
+
+def deep_float_jacobian(deep, arrays, passed, columns: int | None = None,
+                        samples: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(Ĵ, E): J(θ, X) of a deep network in float64 (columns W_1, b_1, …, W_L, b_L), with
+    |Ĵ − J| ≤ E entrywise, from the float filter's forward pass (ĥ_l and its bound e_l:
+    :func:`relugeom.rank.float_filter.filter_pass`) and a float backward pass with the same
+    kind of bound: Ĝ_L = I_m exactly and, k = n_{l+1},
+
+        Ĝ_l = fl(Ĝ_{l+1}Ŵ_{l+1}) ⊙ s_l,
+        F_l = 2[(γ_k + α)|Ĝ_{l+1}||Ŵ_{l+1}| + (1 + α)F_{l+1}|Ŵ_{l+1}| + (k + 2)·2^-1000] ⊙ s_l
+
+    bounds |Ĝ_l − G_l| (the forward pass's argument, without bias: docs/theory.md); then a
+    W-entry fl(Ĝ·ĥ) is within 2[F|ĥ| + (|Ĝ| + F)e + u|Ĝ||ĥ|] + 2^-1070 of G·h and a b-entry
+    Ĝ within F. None when a sample was decided by the exact pass (its float row is not
+    bounded), the weights are outside the filter's range, or J is larger than FLOAT_ENTRIES.
+    With ``columns``: only the first that many columns in the order b_L, W_L, b_{L−1}, … (the
+    last layers first, as the modular path reads them: they are the cheapest and rarely
+    dependent) — any set of columns of J gives a lower bound of its rank. With ``samples``:
+    the rows of those samples only (so are any rows).
+    """
+    if not arrays.clean or passed.exact_samples.size:
+        return None
+    pick = (lambda A: A) if samples is None else (lambda A: A[samples])  # noqa: E731
+    floats, errors = [pick(H) for H in passed.floats], [pick(e) for e in passed.errors]
+    patterns = [pick(S) for S in passed.patterns]
+    n, m, L = floats[0].shape[0], deep.output_dim, deep.depth
+    if n * m * deep.n_parameters > FLOAT_ENTRIES:
+        return None
+    weights = arrays.float_weights
+    with np.errstate(all="ignore"):
+        G, F = np.tile(np.eye(m), (n, 1)), np.zeros((n * m, m))
+        gradients = [(G, F)]
+        for l in range(L - 1, 0, -1):
+            W = weights[l]
+            k = W.shape[0]
+            S = np.repeat(patterns[l - 1], m, axis=0)
+            absW = np.abs(W)
+            F = 2 * ((gamma(k) + _ALPHA) * (np.abs(G) @ absW) + (1 + _ALPHA) * (F @ absW)
+                     + (k + 2) * 2.0 ** -1000) * S
+            G = (G @ W) * S
+            gradients.append((G, F))
+        values, bounds, count = [], [], 0
+        wanted = deep.n_parameters if columns is None else columns
+        for l in range(L, 0, -1):
+            if count >= wanted:
+                break
+            (G, F), H, e = gradients[L - l], floats[l - 1], errors[l - 1]
+            values.append(G)
+            bounds.append(F)
+            take = min(H.shape[1], max(1, -(-(wanted - count - G.shape[1]) // G.shape[1])))
+            H, e = H[:, :take], e[:, :take]
+            absG, absH = np.abs(G), np.abs(H)
+            values.append(_row_kron(G, H, m, np.multiply))
+            bounds.append(2 * (_row_kron(F, absH, m, np.multiply)
+                               + _row_kron(absG + F, e, m, np.multiply)
+                               + U * _row_kron(absG, absH, m, np.multiply)) + 2.0 ** -1070)
+            count += G.shape[1] * (1 + take)
+        J, E = np.concatenate(values, axis=1), np.concatenate(bounds, axis=1)
+    if not (np.isfinite(J).all() and np.isfinite(E).all()):
+        return None
+    return J, E
+
+
+def float_gram_rank(J: np.ndarray, E: np.ndarray, bounds: list[Bound], **fields) -> Rank | None:
+    """The rank certified by the smallest of ``bounds`` (upper) and the float Gram bound
+    (lower) of (Ĵ, E); None when the float Gram bound does not reach it (nothing claimed)."""
+    best = min(bounds, key=lambda bound: bound.value)
+    proof = rank_at_least(J, E, best.value)
+    if proof is None:
+        return None
+    certificate, used, columns = proof
+    value = best.value
+    side = "columns" if columns else "rows"
+    return Rank(value, "modular", True, f"upper-bound ({best.name}) with float Gram lower bound",
+                f"rank ≥ {value}: {value} {side} of the float64 Jacobian ({J.shape[0]} × "
+                f"{J.shape[1]} as built) proven independent ({certificate.describe()}); "
+                f"rank ≤ {value}: {best.name} bound",
+                value, value, tuple(bounds), epsilon=0.0, **fields)
