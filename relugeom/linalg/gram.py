@@ -9,14 +9,16 @@ rank A = r (docs/theory.md, "Float Gram bound"):
    product below underflows;
 2. Ĝ = fl(Â Âᵀ) (BLAS, any summation order) differs from G = A Aᵀ by at most B entrywise,
    B = γ_c·|Â||Â|ᵀ + |Â|Eᵀ + E|Â|ᵀ + E Eᵀ, so ‖G − Ĝ‖₂ ≤ δ := max row sum of B;
-3. if the float Cholesky factorization of Ĥ = fl(Ĝ − s·I) runs to completion, then
-   Ĥ + ΔĤ = RᵀR ⪰ 0 with ‖ΔĤ‖₂ ≤ κ := γ_{r+1}/(1 − γ_{r+1})·tr Ĝ (Demmel's backward error
-   bound read through the diagonal, as in Rump's verification of positive definiteness), and
+3. if the float Cholesky factorization of Ĥ = fl(Ĝ − s·I) runs to completion with a finite
+   factor R, then Ĥ + ΔĤ = RᵀR ⪰ 0 with ‖ΔĤ‖₂ ≤ κ := γ_{r+2}/(1 − γ_{r+2})·tr Ĝ (Demmel's
+   backward error bound, one rounding more for the reciprocal pivots, read through the
+   diagonal as in Rump's verification of positive definiteness), and
    with s ≥ 2(κ + δ) + 4u·max Ĝ_ii: λ_min(G) ≥ λ_min(Ĥ) + (s − u·(Ĝ_ii + s)) − δ > 0.
 
 So G is positive definite and A has full row rank r — a proof, whatever rows were chosen and
 however ill-conditioned the rest of the matrix is. When the Cholesky fails nothing is claimed
-(the caller falls back to an exact method); it fails when σ_min(A)² is below about
+(the caller falls back to an exact method), nor when R has a NaN or an infinity (OpenBLAS
+lets a NaN pivot through); it fails when σ_min(A)² is below about
 (r + c)·u·‖A‖², i.e. for nearly rank-deficient matrices, and always for deficient ones.
 Every bound is evaluated in floats with a factor 2 to spare for its own rounding (all terms
 nonnegative) and absolute terms (2^-900 scale) covering gradual underflow.
@@ -45,6 +47,15 @@ TINY = 2.0 ** -500
 #: An absolute term per entry that covers gradual underflow in the Cholesky factorization and
 #: in the evaluation of the bounds (each operation loses at most 2^-1074 there).
 _ABSOLUTE = 2.0 ** -900
+
+
+def gradual_underflow() -> bool:
+    """Whether float64 arithmetic keeps subnormal numbers, as IEEE 754 and every bound here
+    assume. A process may flush them to zero instead (the FTZ/DAZ flags, e.g. after
+    ``torch.set_flush_denormal(True)``): a subnormal input then reads as 0, an error far beyond
+    the absolute terms, and nothing may be claimed."""
+    probe = np.array([2.0 ** -1074, 2.0 ** -1022])
+    return bool((probe * 1.0)[0] != 0 and (probe * 0.5)[1] != 0)
 
 
 def gamma(k: int) -> float:
@@ -99,7 +110,8 @@ def full_row_rank_certified(A: np.ndarray, E: np.ndarray, *, _safety: float = 2.
 
     ``A``: float64 r × c with r ≤ c; ``E``: float64, nonnegative, A's shape (0 where A is
     exact). See the module docstring for the theorem; None never claims anything (the rank may
-    still be full: the caller must then use an exact method). (``_safety`` < 2 weakens the
+    still be full: the caller must then use an exact method), and is also the answer when the
+    process flushes subnormals to zero (:func:`gradual_underflow`). (``_safety`` < 2 weakens the
     shift: for the tests' mutations only, never a proof.)
     """
     A = np.asarray(A, dtype=np.float64)
@@ -107,7 +119,7 @@ def full_row_rank_certified(A: np.ndarray, E: np.ndarray, *, _safety: float = 2.
     r, c = A.shape
     if r == 0:
         return GramCertificate(0.0, 0.0, 0.0, (0, c))
-    if r > c or E.shape != A.shape or not (E >= 0).all():
+    if r > c or E.shape != A.shape or not (E >= 0).all() or not gradual_underflow():
         return None
     with np.errstate(all="ignore"):
         scaled = _scaled(A, E)
@@ -124,15 +136,21 @@ def full_row_rank_certified(A: np.ndarray, E: np.ndarray, *, _safety: float = 2.
         rows = (absA + E) @ (gamma(c) * a + e) + E @ a
         delta = 2 * float(rows.max()) + r * c * _ABSOLUTE
         diagonal = np.diagonal(G).copy()
-        g = gamma(r + 1)
+        # γ_{r+2}, not Demmel's γ_{r+1}: LAPACK and OpenBLAS divide by a pivot through its
+        # rounded reciprocal, one more rounding per entry of the factor
+        g = gamma(r + 2)
         kappa = 2 * g / (1 - g) * float(diagonal.sum()) + (r + 1) ** 2 * _ABSOLUTE
         shift = _safety * (kappa + delta) + 2 * _safety * U * float(diagonal.max())
         if not math.isfinite(shift):
             return None
         G.flat[::r + 1] = diagonal - shift  # Ĥ = fl(Ĝ − s·I)
         try:
-            np.linalg.cholesky(G)
+            R = np.linalg.cholesky(G)
         except np.linalg.LinAlgError:
+            return None
+        # OpenBLAS's potrf tests a pivot by `ajj <= 0`, which a NaN passes: a factorization
+        # that overflowed (inf·0 → NaN) "completes" without an error, and proves nothing
+        if not np.isfinite(R).all():
             return None
     return GramCertificate(delta, kappa, shift, (r, c))
 

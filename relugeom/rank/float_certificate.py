@@ -43,7 +43,10 @@ def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
     [2^-450, 2^450] in magnitude (and nonzero) or not finite."""
     with np.errstate(all="ignore"):
         magnitude = np.abs(F)
-        if not ((magnitude <= _HIGH) & ((magnitude >= _LOW) | (F == 0))).all():
+        # a 0.0 only for an exact 0: a nonzero rational read as 0.0 (1/10^400) has no
+        # relative error bound
+        zero = (F == 0) & ~A.nonzero()
+        if not ((magnitude <= _HIGH) & ((magnitude >= _LOW) | zero)).all():
             return None
     num, den = A.numerators, A.denominators
     if num.dtype == object or (isinstance(den, np.ndarray) and den.dtype == object):
