@@ -84,6 +84,26 @@ def test_filtered_patterns_equal_the_exact_ones(case, convention):
         assert [S.tolist() for S in got] == [S.tolist() for S in expected]
 
 
+def test_the_filter_stays_right_when_subnormals_are_flushed():
+    """Under FTZ/DAZ (torch.set_flush_denormal(True), which numpy obeys) a subnormal reads as 0.
+    The filter needs no special case: every subnormal value (here the hidden 2^-1030, whose
+    next layer multiplies it by 2^600) is below its absolute error term 2^-1000, so its
+    sample goes to the exact pass whatever the float arithmetic does with it."""
+    torch = pytest.importorskip("torch")
+    net = DeepNetwork([([[2.0 ** -530]], [0.0]), ([[2.0 ** 600]], [-(2.0 ** -500)]),
+                       ([[1.0]], [0.0])])
+    X = np.array([[2.0 ** -500], [1.0]])
+    expected = exact_patterns(net, X, 0)
+    if not torch.set_flush_denormal(True):
+        pytest.skip("this CPU has no flush-to-zero mode")
+    try:
+        got = filtered_patterns(net, X, 0)
+    finally:
+        torch.set_flush_denormal(False)
+    assert [S.tolist() for S in got.patterns] == [S.tolist() for S in expected]
+    assert filtered_patterns(net, X, 0).patterns[1].tolist() == expected[1].tolist()
+
+
 def test_samples_on_a_layer_two_boundary_fall_back_to_the_exact_pass():
     rng = np.random.default_rng(3)
     layers = [(rng.normal(size=(4, 3)), rng.normal(size=4)) for _ in range(1)]
