@@ -50,6 +50,8 @@ from .modular import EchelonModP, random_primes
 
 #: Default budget: total bits of the lifted kernel vectors (2^28 bits = 32 MiB of integers).
 MAX_BITS = 2 ** 28
+#: No lift is started above this many word operations (:func:`predicted_work`; about 20 s).
+MAX_WORK = 2e10
 SIDES = ("auto", "right", "left")
 
 
@@ -139,6 +141,14 @@ def predicted_bits(B: np.ndarray, count: int) -> float:
     Hadamard's bound (each entry of a solution is a ratio of r × r minors): the budget test of
     a lift, made before any exact solve."""
     return count * (len(B) + 1) * (float(_log2_row_norms(np.asarray(B)).sum()) + 1)
+
+
+def predicted_work(B: np.ndarray, count: int) -> float:
+    """Word operations of a p-adic (Dixon) solve with the integer r × r matrix B and ``count``
+    right-hand sides: an inverse mod p (r³) and one r × r product per 64 bits of Hadamard's
+    bound of the solutions (r²·count each), the number of steps python-flint takes."""
+    r = len(B)
+    return float(r) ** 3 + float(r) ** 2 * count * (predicted_bits(B, 1) / (r + 1)) / 64
 
 
 def product_is_zero(A: np.ndarray, B: np.ndarray) -> bool:
@@ -287,20 +297,40 @@ def _lift(M: np.ndarray, E: EchelonModP, side: str, known: Sequence[Sequence[int
         return {"exact": True, "rank": r, "basis": (), "height_bits": 0, "known": 0,
                 "detail": f"rank mod {p} = {r}: full rank"}
     B = M[np.ix_(rows, cols)]
-    predicted = predicted_bits(B, len(lift))
+    predicted, how = predicted_bits(B, len(lift)), "Hadamard"
+    work = predicted_work(B, len(lift))
+    if work > MAX_WORK:
+        return {"exact": False, "rank": r, "basis": (), "height_bits": 0, "known": len(K0),
+                "detail": f"lower bound: rank mod {p} = {r}; lifting the {len(lift)} kernel "
+                          f"vectors would take about {work:.3g} word operations (p-adic "
+                          f"lifting of a {r} × {r} system), above {MAX_WORK:.3g}"}
+    solved = []  # (free columns, numerators, denominator) of the solves made
+    if predicted > max_bits and len(lift) > 1 and r and predicted_bits(B, 1) <= max_bits:
+        # Hadamard's bound ignores the common factors of the minors (on a Jacobian with float
+        # weights, 3·10³ bits against 8·10⁴): lift one vector, predict from its height
+        num, den = solve_exact(B, M[np.ix_(rows, lift[:1])])
+        solved.append((lift[:1], num, den))
+        height = max([den.bit_length()] + [abs(int(v)).bit_length() for v in num.flat])
+        predicted, how = len(lift) * (r + 1) * (2 * height + 64), "from a first lifted vector"
     if predicted > max_bits:
         return {"exact": False, "rank": r, "basis": (), "height_bits": 0, "known": len(K0),
                 "detail": f"lower bound: rank mod {p} = {r}; the {len(lift)} kernel vectors to "
-                          f"lift would take about {predicted:.3g} bits (Hadamard), above the "
+                          f"lift would take about {predicted:.3g} bits ({how}), above the "
                           f"budget {max_bits}"}
     if len(K0) and not (_fmpz(M) * _fmpz(K0.T)).is_zero():
         raise ValueError("a known vector is not in the kernel of the matrix")
     K = np.zeros((len(lift), P), dtype=object)
     if len(lift):
         if r:
-            num, den = solve_exact(B, M[np.ix_(rows, lift)])
-            K[:, cols] = -num.T
-            K[np.arange(len(lift)), lift] = den
+            rest = lift[len(solved):]
+            if len(rest):
+                solved.append((rest, *solve_exact(B, M[np.ix_(rows, rest)])))
+            start = 0
+            for part, num, den in solved:  # u_f = δ·e_f − δ·B⁻¹A[R, f], one δ per solve
+                block = slice(start, start + len(part))
+                K[block, cols] = -num.T
+                K[np.arange(block.start, block.stop), part] = den
+                start = block.stop
         else:
             K[np.arange(len(lift)), lift] = 1
     basis = np.vstack([K0, K]) if len(K0) else K

@@ -53,7 +53,8 @@ from .independent import independent_samples_rank
 from .jacobian import jacobian, numeric_jacobian
 from .shallow import compressed_jacobian
 from .shallow import modular_local_dimension as shallow_modular
-from .verified import MAX_BITS, VERIFY_ENTRIES, jacobian_kernel
+from .structured_kernel import jacobian_structured_kernel
+from .verified import MAX_BITS, VERIFY_ENTRIES, jacobian_kernel, residual_lift_too_costly
 
 METHODS = ("auto", "exact", "modular", "numeric")
 FALLBACKS = ("exact", "interval")
@@ -109,8 +110,8 @@ def _modular(network: Network, X: Any, convention: Any, seed: int, primes: int,
     if is_shallow(network):  # "auto" (kernel_bits) may certify a small case by its left kernel
         return shallow_modular(as_shallow(network), X, relu_prime_at_zero=convention, seed=seed,
                                primes=primes, kernel_bits=kernel_bits)
-    return deep_modular(network, X, relu_prime_at_zero=convention,
-                        seed=seed, primes=primes)
+    return deep_modular(network, X, relu_prime_at_zero=convention, seed=seed, primes=primes,
+                        float_gram=kernel_bits is not None)
 
 
 def _numeric(network: Network, X: Any, convention: Any) -> Rank:
@@ -214,17 +215,40 @@ def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Ran
     modular rank; failing it within its budget, the certified interval, ``exact`` False."""
     bounds = tuple(b for b in modular.bounds)
     n, m, P = _sizes(network, X)
-    # the size refusal first: reading a large X as Fractions costs seconds for nothing
-    kernel = None if n * m * P > VERIFY_ENTRIES else \
+    # the structured kernel first: no Jacobian, small exact steps (shallow networks only)
+    structured = jacobian_structured_kernel(network, X, convention, seed, modular.primes,
+                                            P - modular.value, kernel_bits)
+    if structured is not None:
+        bounds += (structured.to_bound(),)
+        if structured.upper <= modular.value:
+            return replace(modular, exact=True, certificate="structured kernel",
+                           detail=f"rank mod p = {modular.value} = {structured.detail}",
+                           lower_bound=modular.value, upper_bound=modular.value, epsilon=0.0,
+                           bounds=bounds)
+        if modular.upper_bound is not None:
+            modular = replace(modular, upper_bound=min(modular.upper_bound, structured.upper),
+                              bounds=bounds)
+    # the columns at the structured kernel's pivots are redundant: only the rest is lifted;
+    # the size refusals first (reading a large X as Fractions costs seconds for nothing)
+    redundant = structured.pivots if structured is not None else ()
+    costly = structured is not None and \
+        residual_lift_too_costly(modular.value, structured.upper - modular.value)
+    kernel = None if costly or n * m * (P - len(redundant)) > VERIFY_ENTRIES else \
         jacobian_kernel(network, _fraction_sample(network, X), convention, seed,
-                        max_bits=kernel_bits)
+                        max_bits=kernel_bits, redundant=redundant)
     lower = max(modular.value, kernel.rank if kernel is not None else 0)
     upper = modular.upper_bound if modular.upper_bound is not None else lower
     if kernel is not None and kernel.exact:
-        return replace(kernel.to_rank(bounds), relu_prime_at_zero=str(convention),
+        result = kernel.to_rank(bounds)
+        if structured is not None:
+            result = replace(result, detail=f"{structured.detail}; the columns at its "
+                                            f"{structured.count} pivots dropped, then "
+                                            f"{kernel.detail}")
+        return replace(result, relu_prime_at_zero=str(convention),
                        primes=modular.primes + kernel.primes,
                        jacobian_shape=modular.jacobian_shape)
     why = kernel.detail if kernel is not None else \
+        "the lift of the rest of the kernel would cost too much" if costly else \
         f"the Jacobian has more than {VERIFY_ENTRIES} entries for a verified kernel"
     return replace(modular, value=lower, exact=False, certificate="interval",
                    lower_bound=lower, upper_bound=max(upper, lower), epsilon=None,

@@ -10,7 +10,10 @@ known in advance and exact: the rescaling direction of every hidden neuron,
 which for A becomes diag(denominators)⁻¹·r_lj, scaled to integers. Zero columns (dead neurons,
 zero inputs) and repeated rows (equal samples) are dropped first; neither changes the rank, and
 the rescaling directions restricted to the kept columns stay in the kernel (the dropped columns
-are zero). Only a complement of the known directions is lifted.
+are zero). Only a complement of the known directions is lifted. For a shallow network the
+front door first finds many more kernel vectors mod p (:mod:`relugeom.rank.structured_kernel`);
+the columns at their pivots are combinations of the others, so they are dropped as well
+(``redundant``) and only the few kernel vectors left are lifted.
 
 The side (right kernel, vectors of length P; left kernel, of length n·m) is the one with fewer
 vectors to lift: the right side counts the known directions as free.
@@ -21,13 +24,13 @@ from __future__ import annotations
 import math
 import time
 from fractions import Fraction
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..linalg.modular import rref_mod_p
 from ..linalg.nmod import ProjectedRows
-from ..linalg.verified import (MAX_BITS, VerifiedKernel, predicted_bits, product_is_zero,
+from ..linalg.verified import (MAX_BITS, MAX_WORK, VerifiedKernel, predicted_bits, product_is_zero,
                                solve_exact, verified_kernel)
 from ..model.deep import as_deep
 from ..model.network import Network
@@ -65,26 +68,43 @@ def rescaling_directions(network: Network, denominators: tuple) -> list[list[int
 
 
 def jacobian_kernel(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
-                    seed: int = 0, max_bits: int = MAX_BITS) -> VerifiedKernel | None:
-    """The verified kernel of J(θ, X) (module docstring), or None when J has more than
-    :data:`VERIFY_ENTRIES` entries. ``X``: a checked sample (tuples of Fractions). The basis
-    is in the coordinates of the reduced matrix (zero columns and repeated rows dropped): this
-    is a certificate of the rank, not a kernel basis of J."""
+                    seed: int = 0, max_bits: int = MAX_BITS, redundant: Sequence[int] = ()
+                    ) -> VerifiedKernel | None:
+    """The verified kernel of J(θ, X) (module docstring), or None when J without its
+    ``redundant`` columns has more than :data:`VERIFY_ENTRIES` entries. ``X``: a checked
+    sample (tuples of Fractions). The basis is in the coordinates of the reduced matrix (zero
+    columns and repeated rows dropped): this is a certificate of the rank, not a kernel basis
+    of J. ``redundant``: θ positions whose
+    columns the caller has proven to be combinations of the other columns (the pivots of a
+    :mod:`~relugeom.rank.structured_kernel`): they are dropped too, with the rescaling
+    directions (then the lift is of the rest of the kernel only)."""
     deep = as_deep(network)
     n_rows, P = len(X) * deep.output_dim, deep.n_parameters
-    if n_rows * P > VERIFY_ENTRIES:
+    if n_rows * (P - len(redundant)) > VERIFY_ENTRIES:
         return None
     scaled = scaled_jacobian(deep, X, relu_prime_at_zero)
     A = scaled.numerators
+    if len(redundant):
+        A = A.copy()
+        A[:, np.asarray(redundant, dtype=np.int64)] = 0
     cols = np.flatnonzero(A.any(axis=0))
     rows = _distinct_rows(A[:, cols])
     A = A[np.ix_(rows, cols)]
-    known = [[u[c] for c in cols] for u in rescaling_directions(deep, scaled.denominators)]
+    known = [] if len(redundant) else \
+        [[u[c] for c in cols] for u in rescaling_directions(deep, scaled.denominators)]
     known = [u for u in known if any(u)]
     # fewer vectors to lift on the right when the known directions cover enough of it
     side = "right" if A.shape[1] - len(known) <= A.shape[0] else "left"
     return verified_kernel(A, side=side, known=known if side == "right" else (), seed=seed,
                            max_bits=max_bits)
+
+
+def residual_lift_too_costly(rank: int, count: int) -> bool:
+    """Whether lifting ``count`` kernel vectors against a ``rank`` × ``rank`` minor of a
+    Jacobian is certain to exceed :data:`~relugeom.linalg.verified.MAX_WORK`, before J is
+    built: about rank steps of 64 bits (entries of about 64 bits: Hadamard's bound is about
+    rank·64 bits), each rank²·count, plus the inverse mod p (rank³)."""
+    return float(rank) ** 3 * (1 + max(count, 1)) > MAX_WORK
 
 
 def _distinct_rows(A: np.ndarray) -> np.ndarray:

@@ -1,0 +1,144 @@
+"""The structured kernel (relugeom.rank.structured_kernel): its vectors lie in ker J mod p, its
+upper bound is never below the exact rank (exact elimination), a mutated activation pattern is
+caught, and the front door's "structured kernel" certificate equals exact elimination."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relugeom import ShallowNetwork, jacobian, linalg
+from relugeom.model.sample import as_sample
+from relugeom.rank import dimension
+from relugeom.rank.dimension import local_dimension_report
+from relugeom.rank.shallow import ShallowModular
+from relugeom.rank.structured_kernel import kernel_vectors, structured_kernel
+from relugeom.rank.verified import jacobian_kernel
+
+P_TEST = 1_000_003
+
+
+def float_case(seed: int, d: int, N: int, m: int, bias: float, float32: bool, dead: bool,
+               repeat: bool):
+    rng = np.random.default_rng(seed)
+    cast = (lambda A: A.astype(np.float32).astype(float)) if float32 else (lambda A: A)
+    W, b = cast(rng.normal(0, np.sqrt(2 / d), (N, d))), cast(rng.normal(0, bias, N))
+    V, c = cast(rng.normal(0, 1, (m, N))), cast(rng.normal(0, 1, m))
+    if dead:
+        b[0] = -1e3  # never active
+        V[:, -1] = 0  # reaches no output
+    X = rng.normal(size=(int(rng.integers(2, 9)), d))
+    if repeat:
+        X = np.vstack([X, X[:2]])
+    return ShallowNetwork.from_numpy(W, b, V, c), X
+
+
+def mod_p(rows, p: int) -> np.ndarray:
+    return np.array([[Fraction(q).numerator * pow(Fraction(q).denominator, -1, p) % p
+                      for q in row] for row in rows], dtype=np.int64)
+
+
+cases = st.tuples(st.integers(0, 10_000), st.integers(1, 4), st.integers(1, 5),
+                  st.integers(1, 3), st.sampled_from([0.1, 1.5, 4.0]), st.booleans(),
+                  st.booleans(), st.booleans())
+
+
+@given(cases)
+def test_vectors_in_the_kernel_and_bound_above_exact_elimination(params):
+    net, X = float_case(*params)
+    sample = as_sample(X, net.input_dim)
+    J = jacobian(net, sample)
+    exact = linalg.rank(J, net.n_parameters)
+    case = ShallowModular(net, X)
+    Jp = mod_p(J, P_TEST)
+    for name, K in kernel_vectors(case, P_TEST).items():
+        residue = (Jp.astype(object).dot(K.astype(np.int64).astype(object).T)) % P_TEST
+        assert not residue.any(), name
+    found = structured_kernel(case, P_TEST)
+    assert found.upper >= exact  # a proven upper bound
+    assert found.count == net.n_parameters - found.upper
+
+
+def large_biases():
+    # five neurons active on every sample, one on some: the group relations close the kernel
+    rng = np.random.default_rng(3)
+    W, b = rng.normal(size=(6, 2)), np.array([9.0, 9.0, 9.0, 9.0, 9.0, -0.2])
+    net = ShallowNetwork.from_numpy(W, b, rng.normal(size=(2, 6)), rng.normal(size=2))
+    return net, rng.normal(size=(7, 2))
+
+
+def test_large_biases_certified_by_the_structured_kernel():
+    net, X = large_biases()
+    exact = linalg.rank(jacobian(net, as_sample(X, 2)), net.n_parameters)
+    found = structured_kernel(ShallowModular(net, X), P_TEST)
+    assert found.upper == exact
+    assert found.families["group relations"] > 0
+
+
+def test_a_mutated_activation_pattern_gives_vectors_outside_the_kernel():
+    # the kernel vectors depend on the exact pattern: marking neuron 5 inactive on a sample it
+    # is active on must break J·K ≡ 0 (the property test's check is not vacuous)
+    net, X = large_biases()
+    J = mod_p(jacobian(net, as_sample(X, 2)), P_TEST).astype(object)
+    case = ShallowModular(net, X)
+    i = int(np.flatnonzero(case.S[:, 5])[0])
+    case.S[i, 5] = case.positive[i, 5] = False
+    assert any((J.dot(K.astype(np.int64).astype(object).T) % P_TEST).any()
+               for K in kernel_vectors(case, P_TEST).values() if len(K))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_front_door_structured_certificate_equals_exact(seed, monkeypatch):
+    monkeypatch.setattr(dimension, "AUTO_EXACT_ENTRIES", 0)
+    net, X = float_case(seed, 3, 5, 2, 4.0, True, True, True)
+    exact = linalg.rank(jacobian(net, as_sample(X, 3)), net.n_parameters)
+    report = local_dimension_report(net, X, fallback="interval")
+    assert report.lower_bound <= exact <= report.upper_bound
+    if report.certificate == "structured kernel":
+        assert report.value == exact and report.exact
+
+
+@given(cases)
+def test_lift_without_the_structured_pivots_equals_exact_elimination(params):
+    # rank J = rank of J without the columns at the structured kernel's pivots: the verified
+    # kernel of what is left is the exact rank
+    net, X = float_case(*params)
+    sample = as_sample(X, net.input_dim)
+    exact = linalg.rank(jacobian(net, sample), net.n_parameters)
+    found = structured_kernel(ShallowModular(net, X), P_TEST)
+    kernel = jacobian_kernel(net, sample, redundant=found.pivots)
+    assert kernel.exact and kernel.rank == exact
+    assert exact <= found.upper
+
+
+def test_front_door_structured_kernel_on_large_biases(monkeypatch):
+    # large biases, float32 weights (the benchmark's hard shape, smaller): no structural
+    # bound meets the modular rank, no left kernel is cheap, the structured kernel certifies
+    monkeypatch.setattr(dimension, "AUTO_EXACT_ENTRIES", 0)
+    rng = np.random.default_rng(10)
+    cast = lambda A: A.astype(np.float32).astype(float)  # noqa: E731
+    W, b = cast(rng.normal(0, np.sqrt(2 / 6), (8, 6))), cast(rng.normal(0, 3.0, 8))
+    net = ShallowNetwork.from_numpy(W, b, cast(rng.normal(size=(3, 8))), cast(rng.normal(size=3)))
+    X = rng.normal(size=(30, 6))
+    exact = linalg.rank(jacobian(net, as_sample(X, 6)), net.n_parameters)
+    report = local_dimension_report(net, X, fallback="interval")
+    assert (report.exact, report.value, report.certificate) == (True, exact, "structured kernel")
+
+
+@given(st.integers(0, 10_000), st.sampled_from([0, 1]))
+def test_boundary_samples_under_both_conventions(seed, convention):
+    # small integers: many z_ij = 0 (samples on a neuron's hyperplane), s_ij by the convention
+    rng = np.random.default_rng(seed)
+    N, d, m = int(rng.integers(2, 6)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
+    net = ShallowNetwork(W=rng.integers(-2, 3, (N, d)).tolist(), b=rng.integers(-1, 2, N).tolist(),
+                         V=rng.integers(-2, 3, (m, N)).tolist(), c=[0] * m)
+    X = rng.integers(-2, 3, (int(rng.integers(2, 9)), d)).tolist()
+    J = jacobian(net, as_sample(X, d), convention)
+    exact = linalg.rank(J, net.n_parameters)
+    case = ShallowModular(net, X, relu_prime_at_zero=convention)
+    Jp = mod_p(J, P_TEST).astype(object)
+    for name, K in kernel_vectors(case, P_TEST).items():
+        assert not (Jp.dot(K.astype(np.int64).astype(object).T) % P_TEST).any(), name
+    assert structured_kernel(case, P_TEST).upper >= exact
