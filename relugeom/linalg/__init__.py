@@ -32,7 +32,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from ..errors import InputError
-from ..exact.numbers import common_denominator
+from ..exact.numbers import common_denominator, to_rational
 from . import _flint, _sympy
 
 _BACKENDS = {"flint": _flint, "sympy": _sympy}
@@ -54,9 +54,13 @@ def choose_backend(backend: str = "auto") -> str:
 
 
 def integer_rows(rows: Sequence[Sequence]) -> list[list[int]]:
-    """Scale each row by the lcm of its denominators: same rank, same kernel, integer entries."""
+    """Scale each row by the lcm of its denominators: same rank, same kernel, integer entries.
+    Entries other than ints and Fractions (floats, numpy scalars, …) are read exactly first
+    (:func:`relugeom.exact.numbers.to_rational`: a float is its binary value, NaN refused)."""
     out = []
-    for row in rows:
+    for i, row in enumerate(rows):
+        if not all(type(q) is int or type(q) is Fraction for q in row):
+            row = [to_rational(q, f"row {i}, column {j}") for j, q in enumerate(row)]
         lcm = common_denominator(row)
         out.append([int(q) for q in row] if lcm == 1 else [int(q * lcm) for q in row])
     return out
