@@ -520,8 +520,9 @@ def _inverse(rows: list[list[int]]) -> list[list[Fraction]]:
     return [row[n:] for row in a]
 
 
-def _push_off(point: Point, w: tuple, crossing: list) -> tuple[Point, Point]:
-    """Points q ± t·w, each half-way from q ∈ H to the next hyperplane on its side.
+def _push_off(point: Point, w: tuple, crossing: list, step=None) -> tuple[Point, Point]:
+    """Points q ± t·w, each half-way from q ∈ H to the next hyperplane on its side (``step``:
+    another rule for t short of it, :func:`_dyadic_step`).
 
     Along q + t·w hyperplane K = (u, c) changes sign at t = −K(q)/(u·w); half the nearest such
     t on each side (or ±1 when there is none) keeps every other sign of q.
@@ -538,7 +539,24 @@ def _push_off(point: Point, w: tuple, crossing: list) -> tuple[Point, Point]:
             num, den = abs(value), abs(slope)
             if down is None or num * down[1] < down[0] * den:
                 down = (num, den)
-    return _step(X, D, w, up, 1), _step(X, D, w, down, -1)
+    step = step or _step
+    return step(X, D, w, up, 1), step(X, D, w, down, -1)
+
+
+def _dyadic_step(X: tuple, D: int, w: tuple, nearest: tuple | None, sign: int) -> Point:
+    """:func:`_step` by 2^−k, the largest power of two (at most 1) short of the nearest
+    crossing, so that the denominator grows by 2^k, not by the crossing's. It depends on the
+    crossing's value only, not on how the numbers are scaled."""
+    if nearest is None:
+        return reduce_point([x + sign * D * u for x, u in zip(X, w)], D)
+    num, den = nearest   # the crossing is at t = num / (den·D); want 2^−k < t
+    far = den * D
+    k = max(0, far.bit_length() - num.bit_length())
+    while num << k <= far:
+        k += 1
+    while k and num << (k - 1) > far:
+        k -= 1
+    return reduce_point([(x << k) + sign * D * u for x, u in zip(X, w)], D << k)
 
 
 def _step(X: tuple, D: int, w: tuple, nearest: tuple | None, sign: int) -> Point:

@@ -37,8 +37,10 @@ computed once for both), which pairs them.
 
 Boundedness: the open polyhedron {a_i·x + c_i > 0} (facets i) is bounded iff its recession cone
 {v : a_i·v ≥ 0} is {0}, iff the a_i span R^d and have a strictly positive linear relation
-(one exact phase-one simplex, :func:`relugeom.linalg.lp.positive_relation`); a region inside
-a bounded region of the earlier layers is bounded without it.
+(one exact phase-one simplex, :func:`relugeom.linalg.lp.recession_direction`); a region
+inside a bounded region of the earlier layers is bounded without it, and one inside an
+unbounded one is first tried against the recession directions found for its parent and its
+siblings (a direction v with a_i·v ≥ 0 on its facets proves it unbounded, no simplex).
 
 Linear pieces merge adjacent regions with the same affine map (A, a) of f
 (:func:`relugeom.arrangement.pieces.merge_linear_pieces`).
@@ -57,7 +59,9 @@ of the hidden hyperplanes, with the same patterns.
 
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -69,7 +73,7 @@ import networkx as nx
 from ..errors import BoundaryError, InputError
 from ..exact.numbers import to_json_number, to_rational
 from ..linalg import rank as exact_rank
-from ..linalg.lp import positive_relation
+from ..linalg.lp import recession_direction
 from ..model.deep import DeepNetwork, as_deep
 from ..model.sample import as_sample
 from .cells import _lifted_side, _side_masks, hyperplane_arrangement
@@ -181,6 +185,10 @@ class _Region:
     m: list
     D: int
     bounded: bool | None = None   # None: not decided yet
+    # recession directions of this region's parent and siblings (one list for all), which
+    # may well be this region's too, and one of its own when known (_recession)
+    directions: list = field(default_factory=list)
+    direction: tuple | None = None
 
 
 def _forms(region: _Region, layer: tuple) -> tuple[list, list, int]:
@@ -231,6 +239,8 @@ def _cut(region: _Region, layer: tuple, l: int, dim: int, shared: dict | None = 
     witnesses = _facets(hyperplanes, required, cells, dim, known, where,
                         {} if shared is None else shared)
     out = []
+    # the subregions' recession cones lie in the region's: its own direction first
+    directions = [region.direction] if region.direction else []
     for bits, point in cells.items():
         active = tuple(o if K is None else int((bits >> K & 1) == (o > 0)) for K, o in where)
         walls = []
@@ -241,7 +251,7 @@ def _cut(region: _Region, layer: tuple, l: int, dim: int, shared: dict | None = 
         m = [off if s else 0 for off, s in zip(offsets, active)]
         # a region inside a bounded one is bounded
         out.append(_Region(region.pattern + (active,), point, walls, M, m, D,
-                           True if region.bounded else None))
+                           True if region.bounded else None, directions))
     return out
 
 
@@ -379,7 +389,8 @@ def _hidden_regions(network: DeepNetwork, box: tuple | None = None,
         if l < network.depth - 1:      # decided here, it spares the test to their subregions
             for region in regions:
                 if region.bounded is None:
-                    region.bounded = _bounded(region.walls, dim)
+                    region.direction = _recession(region.walls, dim, region.directions)
+                    region.bounded = region.direction is None
     return regions
 
 
@@ -393,11 +404,32 @@ class RegionLimit(Exception):
         self.limit, self.layer, self.found = limit, layer, found
 
 
-def _bounded(walls: list, dim: int) -> bool:
+def _recession(walls: list, dim: int, directions: list) -> tuple | None:
+    """``None`` when the region cut out by ``walls`` is bounded, else a direction v of its
+    recession cone ({v : a_i·v ≥ 0} for the facet normals a_i; ``()`` when none was needed:
+    at most d facets, or rank < d).
+
+    ``directions``: recession directions of nearby regions (a subregion's recession cone lies
+    in its parent's, and neighbours share rays), tried first — each costs d·|walls|
+    operations, against a phase one for the exact test
+    (:func:`relugeom.linalg.lp.recession_direction`, then the rank when it finds a positive
+    relation), which adds the direction it finds.
+    """
     normals = [h[0] if side > 0 else tuple(-u for u in h[0]) for h, side, _, _ in walls]
-    if len(normals) <= dim or exact_rank(normals, ncols=dim) < dim:
-        return False
-    return positive_relation(normals)
+    if len(normals) <= dim:
+        return ()
+    for i in range(len(directions) - 1, -1, -1):     # the latest first
+        v = directions[i]
+        if all(sum(map(mul, a, v)) >= 0 for a in normals):
+            if i < len(directions) - 1:     # neighbours share rays: keep it at hand
+                directions.append(directions.pop(i))
+            return v
+    v = recession_direction(normals)
+    if v is not None:
+        directions.append(v)
+        return v
+    # a positive relation: bounded iff the normals also span R^d
+    return () if exact_rank(normals, ncols=dim) < dim else None
 
 
 def deep_activation_regions(network: Any, box: tuple | None = None,
@@ -417,6 +449,27 @@ def deep_activation_regions(network: Any, box: tuple | None = None,
                                                                   "box upper bound")))
         if not box[0] < box[1]:
             raise InputError(f"the box needs lo < hi, got lo = {box[0]} and hi = {box[1]}")
+    with _no_cycle_collection():
+        return _regions(network, box, limit)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Python's cycle collector paused (and restored): the enumeration allocates millions of
+    small containers (tuples of integers, lists, dicts: it builds no cycles), and each
+    collection of the oldest generation walks every object alive — a tenth to a fifth of the
+    time at d = 5, for nothing (measured, benchmarks/bench_deep_regions.py). Reference
+    counting still frees the garbage as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _regions(network: DeepNetwork, box: tuple | None, limit: int | None) -> DeepRegions:
     hidden = _hidden_regions(network, box, limit)
     if limit is not None and len(hidden) > limit:
         raise RegionLimit(limit, network.depth - 1, len(hidden))
@@ -430,7 +483,9 @@ def deep_activation_regions(network: Any, box: tuple | None = None,
         facets = tuple(sorted((Facet(tuple(s * u for u in h[0]), s * h[1], n, q)
                                for h, s, n, q in region.walls),
                               key=lambda f: (f.neurons, f.normal, f.offset)))
-        bounded = region.bounded if region.bounded is not None else _bounded(region.walls, dim)
+        bounded = region.bounded
+        if bounded is None:
+            bounded = _recession(region.walls, dim, region.directions) is None
         out.append(DeepRegion(region.pattern, to_fractions(region.point), facets, bounded, A, a))
     out.sort(key=lambda r: r.pattern, reverse=True)
     return DeepRegions(network, tuple(out), box, {r.pattern: i for i, r in enumerate(out)})

@@ -15,13 +15,17 @@ already satisfies costs one evaluation, another one pruned enumeration one dimen
 which finds at most one cell. Given a point of C the walls are not inserted at all, and the
 restriction to a cut H starts from a point of C ∩ H whenever the cells' points (or known points
 of C's boundary) lie on both sides of H — where a segment between them crosses it — so its
-walls cost nothing either; only a cut missing C, or cutting off a corner no known point sees,
-is enumerated from scratch (walls inserted, up to O(W^(d−1)) for W walls). Otherwise the cost
-is about that of the shallow enumeration of the cells *inside* C, O(d²·H) integer operations
-per cell. :func:`cells_meeting` first leaves out the cuts missing C, each proved to miss by a
-Farkas certificate (one small exact simplex, :mod:`relugeom.linalg.lp`). Everything is integer:
-hyperplanes are primitive integer pairs and points ``(X, D)``
-(:mod:`relugeom.arrangement.restriction`).
+walls cost nothing either. When no known point sees H (from dimension ``LP_FROM`` on), a
+Farkas certificate decides, one small exact simplex (:func:`relugeom.linalg.lp.point_below`):
+either H misses C — it is left out, and never restricted again — or the certificate gives a
+point of C's closure (or a recession direction) beyond H, hence a start on C ∩ H. Below that
+dimension such a cut is enumerated from scratch (walls inserted, up to O(W^(d−1)) for W walls),
+which in the plane is a sort. The cost is then about that of the shallow enumeration of the
+cells *inside* C, O(d²·H) integer operations per cell. Points are kept short, since each is
+built from others and sizes add up along a chain of insertions: starts rounded to dyadic
+numbers when that keeps them inside, steps off a hyperplane by powers of two, and dyadic points
+between the roots on a line. Everything is integer: hyperplanes are primitive integer pairs
+and points ``(X, D)`` (:mod:`relugeom.arrangement.restriction`).
 
 >>> square = [((1, 0), 0), ((1, 0), -2), ((0, 1), 0), ((0, 1), -2)]   # 0 < x, y < 2
 >>> diagonal = ((1, 1), -2)
@@ -35,10 +39,15 @@ import math
 from operator import mul
 from typing import Sequence
 
-from ..linalg.lp import implied_positive
-from .cells import _lifted_side, _push_off, _side_masks, _step
+from ..linalg.lp import point_below
+from .cells import _dyadic_step, _lifted_side, _push_off, _side_masks
 from .restriction import (Hyperplane, Point, evaluate, lift, pivot, reduce_point, restrict,
                           restrict_to_line)
+
+# the dimension from which a cut no known point sees is decided by a simplex
+# (:func:`_far_point`); below it, by the enumeration of its trace from scratch, which in the
+# plane is a sort and costs less (measured, benchmarks/bench_deep_regions.py)
+LP_FROM = 4
 
 
 def restricted_requirements(mapping: list, required: Sequence[int]) -> list[int] | None:
@@ -86,102 +95,151 @@ def cells_within(hyperplanes: Sequence[Hyperplane], required: Sequence[int], dim
     else:
         inserted, order = [], range(len(hyperplanes))
         cells = {0: hint if hint is not None else ((0,) * dim, 1)}
+    fixed = 0   # the sides of the cuts found to miss the polyhedron the cells tile
     for k in order:
         if not cells:
             return []
-        cells = _insert(hyperplanes, required, inserted, k, cells, boundary)
-        inserted.append(k)
+        cells, missed = _insert(hyperplanes, required, inserted, k, cells, boundary)
+        if missed is None:
+            inserted.append(k)
+        else:
+            fixed |= missed
+    if fixed:
+        return [(bits | fixed, point) for bits, point in cells.items()]
     return list(cells.items())
 
 
 def cells_meeting(hyperplanes: Sequence[Hyperplane], required: Sequence[int], dim: int,
                   start: Point, boundary: Sequence[Point] = ()) -> list[tuple[int, Point]]:
     """:func:`cells_within` from ``start`` (a point strictly inside the walls' polyhedron P),
-    the cuts that miss P decided first and left out.
+    each cut that misses P left out as soon as it is seen to.
 
     A cut that misses P splits nothing, yet inserting it costs an enumeration one dimension
-    down (and it is restricted again in every later one). A cut meets P when ``start`` is on
-    it, or ``start`` and a ``boundary`` point (of the closure of P) lie on opposite sides (the
-    open segment between them is inside P); otherwise P lies on start's side of it iff a Farkas
-    certificate exists (:func:`relugeom.linalg.lp.implied_positive`, exact), and when none
-    does it meets P after all. Only the cuts meeting P are enumerated; the others add their
-    constant side to every cell. Cost: one simplex on d + 1 rows per cut no known point sees.
+    down (and it is restricted again in every later one). A cut meets P when a known point is
+    on it, or two lie on opposite sides: the cells' points so far (inside P), or a cell's and
+    a ``boundary`` point (of the closure of P) — the open segment between them is inside P.
+    Otherwise a Farkas certificate decides (:func:`relugeom.linalg.lp.point_below`, exact):
+    either P lies on one side (the cut is left out, its constant side added to every cell), or
+    it gives a point of P on the cut, where the enumeration one dimension down starts. Cost:
+    one simplex on d + 1 rows per cut no known point sees.
     """
-    walls = [K for K, r in enumerate(required) if r]
-    oriented = [([required[K] * u for u in hyperplanes[K][0]], required[K] * hyperplanes[K][1])
-                for K in walls]
-    keep, fixed = list(walls), 0
-    for K, r in enumerate(required):
-        if r:
-            continue
-        H = hyperplanes[K]
-        v = evaluate(H, start)
-        if v and all(evaluate(H, q) * v >= 0 for q in boundary):
-            s = 1 if v > 0 else -1
-            if implied_positive(oriented, ([s * u for u in H[0]], s * H[1])):
-                fixed |= (1 << K) if s > 0 else 0
-                continue
-        keep.append(K)
-    if len(keep) == len(hyperplanes):
-        return cells_within(hyperplanes, required, dim, start, boundary=boundary)
-    out = []
-    for bits, point in cells_within([hyperplanes[K] for K in keep], [required[K] for K in keep],
-                                    dim, start, boundary=boundary):
-        full = fixed
-        for t, K in enumerate(keep):
-            if bits >> t & 1:
-                full |= 1 << K
-        out.append((full, point))
-    return out
+    return cells_within(hyperplanes, required, dim, start, boundary=boundary)
 
 
 def _insert(hyperplanes: Sequence[Hyperplane], required: Sequence[int], inserted: list[int],
             k: int, cells: dict[int, Point], boundary: Sequence[Point] = ()
-            ) -> dict[int, Point]:
-    """The cells after inserting hyperplane k into ``cells``, those of the ``inserted`` ones.
+            ) -> tuple[dict[int, Point], int | None]:
+    """(The cells after inserting hyperplane k into ``cells``, those of the ``inserted`` ones;
+    ``None``), or (``cells``, k's bit on their side) when k misses the open polyhedron P the
+    cells tile (cut out by the inserted walls), so that k need not be inserted at all.
 
     The cells H = hyperplanes[k] splits are those of the restriction to H. That enumeration
-    starts from a known point of the polyhedron's trace on H when the cells' points give one —
-    a point on H, or where the segment between two points on opposite sides crosses H (the
-    polyhedron is convex; one point may be on its boundary, the crossing is still inside) —
-    so its walls cost nothing; otherwise it inserts them from the
-    projection of a cell's point. A wall every cell's point already satisfies changes no cell.
+    starts from a known point of P ∩ H, so its walls cost nothing: a cell's point on H, or
+    where the segment between two points on opposite sides crosses H (P is convex; one point
+    may be on its boundary, the crossing is still inside). When every known point is on one
+    side, a Farkas certificate (:func:`relugeom.linalg.lp.point_below`, one exact simplex on
+    d + 1 rows) either proves that H misses P, or gives a point of its closure (or a direction
+    of its recession cone) on the far side of H, hence a point of P ∩ H; below dimension
+    ``LP_FROM`` the restriction is enumerated from scratch instead, from the projection of a
+    cell's point. A wall every cell's point already satisfies changes no cell.
     """
     H, r = hyperplanes[k], required[k]
     bit = 1 << k
     values = _values(H, cells)
     if r and all((v > 0) == (r > 0) and v for v in values.values()):
-        return {bits | bit if r > 0 else bits: point for bits, point in cells.items()}
+        return {bits | bit if r > 0 else bits: point for bits, point in cells.items()}, None
     previous = [hyperplanes[K] for K in inserted]
     walls = [required[K] for K in inserted]
     if len(H[0]) == 2:
         split = _split_in_plane(H, previous, walls, inserted)
     else:
-        split = _split(H, previous, walls, inserted, cells, values, boundary)
-    return _grow(cells, split, values, bit, r)
+        start = _trace_point(H, cells, values, boundary)
+        if start is None and len(H[0]) < LP_FROM:
+            split = _split(H, previous, walls, inserted, None,
+                           _drop(next(iter(cells.values())), pivot(H)))
+            return _grow(cells, split, values, bit, r), None
+        if start is None:
+            bits, point = next(iter(cells.items()))
+            oriented = [(tuple(required[K] * u for u in hyperplanes[K][0]),
+                         required[K] * hyperplanes[K][1]) for K in inserted if required[K]]
+            start = _far_point(oriented, H, point, values[bits])
+            if start is None:       # P is on the cells' side of H
+                if r:
+                    return {}, None
+                return cells, bit if values[bits] > 0 else 0
+            start = _drop(start, pivot(H))
+        split = _split(H, previous, walls, inserted, start)
+    return _grow(cells, split, values, bit, r), None
+
+
+def _far_point(walls: list[Hyperplane], H: Hyperplane, point: Point, value: int
+               ) -> Point | None:
+    """A point of H inside the open polyhedron P = {walls > 0}, given ``point`` in P with
+    ``value`` = D·H(point) ≠ 0, or ``None`` when P lies on point's side of H."""
+    u, c = H
+    s = 1 if value > 0 else -1
+    below = point_below(walls, (tuple(s * x for x in u), s * c))
+    if below is None:
+        return None
+    W, t = below
+    if t:    # W/t is in the closure of P on the far side: the segment to it crosses H in P
+        far = reduce_point(W, t)
+        v = evaluate(H, far)
+        return crossing(point, value, far, v) if value > 0 else crossing(far, v, point, value)
+    # W recedes in P (point + τW stays in P for τ ≥ 0) and H changes sign along it, at
+    # τ = −H(point)/(u·W): the point (g·X − value·W)/(g·D), g = u·W
+    X, D = point
+    g = sum(map(mul, u, W))
+    if g < 0:
+        return reduce_point([value * w - g * x for x, w in zip(X, W)], -g * D)
+    return reduce_point([g * x - value * w for x, w in zip(X, W)], g * D)
 
 
 def _split(H: Hyperplane, previous: list[Hyperplane], walls: list[int], inserted: list[int],
-           cells: dict[int, Point], values: dict[int, int], boundary: Sequence[Point] = ()
-           ) -> dict[int, tuple[Point, Point]]:
+           start: Point | None, hint: Point | None = None) -> dict[int, tuple[Point, Point]]:
     """{side bits of a cell H splits: (a point of its positive half, one of its negative
     half)}, by enumerating the restriction of the ``previous`` hyperplanes (required sides
-    ``walls``, bits ``inserted``) to H, one dimension down."""
+    ``walls``, bits ``inserted``) to H, one dimension down, from ``start``, a point of H
+    strictly inside the walls (in H's coordinates)."""
     w = H[0]
     restricted, mapping = restrict(previous, H)
     sub_required = restricted_requirements(mapping, walls)
+    if sub_required is None:
+        return {}
+    masks = _side_masks(mapping, len(restricted), inserted)
+    crossing = []
+    for u, c in previous:
+        slope = sum(map(mul, u, w))
+        if slope:
+            crossing.append((u, c, slope))
     split: dict[int, tuple[Point, Point]] = {}
-    if sub_required is not None:
-        masks = _side_masks(mapping, len(restricted), inserted)
-        crossing = []
-        for u, c in previous:
-            slope = sum(map(mul, u, w))
-            if slope:
-                crossing.append((u, c, slope))
-        start, hint = _trace_point(H, cells, values, boundary)
-        for bits, point in cells_within(restricted, sub_required, len(w) - 1, start, hint):
-            split[_lifted_side(bits, masks)] = _push_off(lift(point, H), w, crossing)
+    if start is not None:
+        start = _simpler(start, restricted, sub_required)
+    for bits, point in cells_within(restricted, sub_required, len(w) - 1, start, hint):
+        split[_lifted_side(bits, masks)] = _push_off(lift(point, H), w, crossing, _dyadic_step)
     return split
+
+
+def _simpler(point: Point, hyperplanes: list[Hyperplane], required: list[int]) -> Point:
+    """A point strictly inside the same walls as ``point`` with small numbers: its coordinates
+    rounded to multiples of 2^−k for the first k in 0, 1, 2, 4, 8, … that keeps it on the
+    required side of every wall (``point`` itself when none shorter does).
+
+    Why: the enumeration's points are built from one another (crossings, midpoints), so their
+    sizes add up along a chain of insertions; a start with short numbers keeps every cell
+    grown from it short. Checked exactly, so any rounding rule would be correct."""
+    X, D = point
+    size = D.bit_length()
+    walls = [(u, c, r) for (u, c), r in zip(hyperplanes, required) if r]
+    k = 0
+    while k < size:
+        S = 1 << k
+        Y = [(2 * x * S + D) // (2 * D) for x in X]
+        if all((sum(map(mul, u, Y)) + c * S > 0) == (r > 0) and sum(map(mul, u, Y)) + c * S
+               for u, c, r in walls):
+            return reduce_point(Y, S)
+        k = 2 * k if k else 1
+    return point
 
 
 def _values(H: Hyperplane, cells: dict[int, Point]) -> dict[int, int]:
@@ -219,9 +277,10 @@ def _split_in_plane(H: Hyperplane, previous: list[Hyperplane], walls: list[int],
     (lo, hi) of y, and the cells of the restriction are the intervals between the distinct
     roots of the cuts inside it, swept in order — crossing a root flips the sides of exactly
     the hyperplanes through that point. Roots are compared as integers over the common
-    denominator L = lcm |s_K|; nothing is made primitive or merged. Each interval's midpoint is
-    lifted to H and pushed off it as in :func:`_split`; the value of K there is
-    s_K·Y + v_K·E at y = Y/E (the lift, kept over the denominator a·E, needs no evaluation).
+    denominator L = lcm |s_K|; nothing is made primitive or merged. A short point of each
+    interval (:func:`_between`) is lifted to H and pushed off it as in :func:`_split`; the
+    value of K there is s_K·Y + v_K·E at y = Y/E (the lift, kept over the denominator a·E,
+    needs no evaluation).
     Same result as :func:`_split`, cells and points alike. Cost: O(k log k) for the sweep and
     O(k) integer operations per interval.
     """
@@ -271,12 +330,7 @@ def _split_in_plane(H: Hyperplane, previous: list[Hyperplane], walls: list[int],
     p = lo
     while True:
         q = inside[t][0] if t < n else hi
-        if p is None:
-            Y, E = (0, 1) if q is None else (q - L, L)
-        else:
-            Y, E = (p + L, L) if q is None else (p + q, 2 * L)
-        g = math.gcd(Y, E)
-        Y, E = Y // g, E // g
+        Y, E = _between(p, q, L)
         split[bits] = _push_off_line(Y, E, a, j, b, wj, w, crossing)
         if t == n:
             break
@@ -285,6 +339,23 @@ def _split_in_plane(H: Hyperplane, previous: list[Hyperplane], walls: list[int],
             bits ^= 1 << inside[t][1]
             t += 1
     return split
+
+
+def _between(p: int | None, q: int | None, L: int) -> tuple[int, int]:
+    """A short number strictly between p/L and q/L (p < q; ``None``: no bound), as (Y, E):
+    the integer next to the bound if only one is given (0 if none), else Y/2^k with the
+    least k — a dyadic fraction, whose numbers grow only with how close p and q are, not
+    with L. Exact integer comparisons."""
+    if p is None:
+        return (0, 1) if q is None else (-((-q) // L) - 1, 1)    # ⌈q/L⌉ − 1
+    if q is None:
+        return p // L + 1, 1
+    k = 0
+    while True:
+        Y = (p << k) // L + 1          # the least Y with Y/2^k > p/L
+        if Y * L < q << k:
+            return Y, 1 << k
+        k += 1
 
 
 def _push_off_line(Y: int, E: int, a: int, j: int, b: int, wj: int, w: tuple,
@@ -304,32 +375,33 @@ def _push_off_line(Y: int, E: int, a: int, j: int, b: int, wj: int, w: tuple,
                 up = (num, den)
         elif down is None or num * down[1] < down[0] * den:
             down = (num, den)
-    return _step(X, a * E, w, up, 1), _step(X, a * E, w, down, -1)
+    return _dyadic_step(X, a * E, w, up, 1), _dyadic_step(X, a * E, w, down, -1)
 
 
 def _trace_point(H: Hyperplane, cells: dict[int, Point], values: dict[int, int],
-                 boundary: Sequence[Point] = ()) -> tuple[Point | None, Point]:
-    """(a point of H strictly inside the polyhedron P the cells tile, or None; a hint), both in
-    the coordinates of H (its pivot coordinate dropped). A segment from a point inside P (a
-    cell's) to one of its closure (a ``boundary`` point) crosses H inside P."""
+                 boundary: Sequence[Point] = ()) -> Point | None:
+    """A point of H strictly inside the polyhedron P the cells tile, in the coordinates of H
+    (its pivot coordinate dropped), or None when no known point lies on H or beyond it. A
+    segment from a point inside P (a cell's) to one of its closure (a ``boundary`` point)
+    crosses H inside P."""
     i = pivot(H)
     above = below = None
     for bits, v in values.items():
         if v == 0:
-            return _drop(cells[bits], i), None
+            return _drop(cells[bits], i)
         if v > 0 and above is None:
             above = cells[bits], v
         elif v < 0 and below is None:
             below = cells[bits], v
         if above is not None and below is not None:
-            return _drop(crossing(*above, *below), i), None
+            return _drop(crossing(*above, *below), i)
     inside = above or below
     for point in boundary:
         v = evaluate(H, point)
         if v and (v > 0) != (inside[1] > 0):
             return _drop(crossing(point, v, *inside) if v > 0 else
-                         crossing(*inside, point, v), i), None
-    return None, _drop(inside[0], i)
+                         crossing(*inside, point, v), i)
+    return None
 
 
 def _drop(point: Point, i: int) -> Point:
@@ -377,15 +449,8 @@ def _line(hyperplanes: Sequence[Hyperplane], required: Sequence[int]
     stops = [root for root, _ in inside]
     out, bits = [], base
     for i, (p, q) in enumerate(zip([lo] + stops, stops + [hi])):
-        if p is None and q is None:
-            point = ((0,), 1)
-        elif p is None:
-            point = reduce_point((q - L,), L)
-        elif q is None:
-            point = reduce_point((p + L,), L)
-        else:
-            point = reduce_point((p + q,), 2 * L)
-        out.append((bits, point))
+        Y, E = _between(p, q, L)
+        out.append((bits, ((Y,), E)))
         if i < len(inside):
             bits |= 1 << inside[i][1]
     return out

@@ -282,8 +282,47 @@ def test_implied_positive_against_an_interior_point(case):
 
 
 @given(polyhedron_and_cuts())
+def test_point_below_against_implied_positive(case):
+    """point_below is None exactly when implied_positive certifies h > 0 on P; otherwise its
+    point (s > 0) lies in the closure of P with h < 0, or its direction (s = 0) recedes in P
+    with h decreasing — checked on the walls, not taken from the simplex."""
+    from relugeom.linalg.lp import implied_positive, point_below
+
+    d, walls, cuts = case
+    for u, ch in cuts:
+        if not any(u):
+            continue
+        found = point_below(walls, (u, ch))
+        assert (found is None) == implied_positive(walls, (u, ch))
+        if found is not None:
+            W, s = found
+            assert s >= 0 and (s > 0 or any(W))
+            assert all(sum(a * w for a, w in zip(A, W)) + c * s >= 0 for A, c in walls)
+            assert sum(a * w for a, w in zip(u, W)) + ch * s < 0
+
+
+@pytest.mark.parametrize("widths, seed", [((3, 5, 5, 1), 0), ((2, 4, 4, 4, 1), 2),
+                                          ((4, 5, 4, 1), 1)])
+def test_bounded_against_the_exact_test_alone(widths, seed):
+    """Boundedness (recession directions of parent and siblings tried first, bounded parents
+    passed down) equals the exact test on each region's own facets: rank d and a strictly
+    positive relation of the inward normals."""
+    from relugeom.linalg import rank
+    from relugeom.linalg.lp import positive_relation
+
+    net = DeepNetwork.random(widths, seed=seed, low=-64, high=64, denominator=64)
+    regions = deep_activation_regions(net)
+    for r in regions.regions:
+        normals = [f.normal for f in r.facets]
+        exact = (len(normals) > widths[0] and rank(normals, ncols=widths[0]) == widths[0]
+                 and positive_relation(normals))
+        assert r.bounded == exact
+
+
+@given(polyhedron_and_cuts())
 def test_cells_meeting_is_cells_within(case):
-    """Leaving out the cuts that miss the polyhedron changes no cell (same side bits)."""
+    """Leaving out the cuts that miss the polyhedron changes no cell (same side bits as the
+    enumeration from scratch, walls inserted)."""
     from relugeom.arrangement.restriction import primitive
     from relugeom.arrangement.within import cells_meeting, cells_within
 
@@ -296,7 +335,7 @@ def test_cells_meeting_is_cells_within(case):
             required.append(o if is_wall else 0)
     start = ((0,) * d, 1)     # inside every wall; it may lie on cuts
     got = {bits for bits, _ in cells_meeting(hyperplanes, required, d, start)}
-    want = {bits for bits, _ in cells_within(hyperplanes, required, d, start)}
+    want = {bits for bits, _ in cells_within(hyperplanes, required, d)}
     assert got == want
 
 

@@ -5,12 +5,13 @@ the exact phase-one simplex (relugeom.linalg.lp) against a brute force over supp
 import itertools
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom.arrangement import within
 from relugeom.arrangement.restriction import evaluate, primitive, restrict, restrict_to_line
-from relugeom.linalg.lp import nonnegative_solution, positive_relation
+from relugeom.linalg.lp import nonnegative_solution, positive_relation, recession_direction
 
 small = st.integers(-4, 4)
 
@@ -51,8 +52,10 @@ def _generic(hyperplanes, required, start):
     for k in [K for K, r in enumerate(required) if not r]:
         H = hyperplanes[k]
         values = within._values(H, cells)
+        start = within._trace_point(H, cells, values)
+        hint = within._drop(next(iter(cells.values())), within.pivot(H))
         split = within._split(H, [hyperplanes[K] for K in inserted],
-                              [required[K] for K in inserted], inserted, cells, values)
+                              [required[K] for K in inserted], inserted, start, hint)
         cells = within._grow(cells, split, values, 1 << k, 0)
         inserted.append(k)
     return cells
@@ -137,3 +140,95 @@ def test_positive_relation_against_supports(vectors):
     M = [[a[k] for a in vectors] for k in range(2)]
     q = [-sum(row) for row in M]
     assert positive_relation(vectors) == _feasible_by_supports(M, q)
+
+
+@given(st.lists(st.lists(small, min_size=3, max_size=3), min_size=1, max_size=6))
+def test_recession_direction_against_positive_relation(vectors):
+    """None exactly when positive_relation holds; otherwise a certificate, checked: a_i·v ≥ 0
+    for every i and Σ a_i·v > 0."""
+    v = recession_direction(vectors)
+    assert (v is None) == positive_relation(vectors)
+    if v is not None:
+        dots = [sum(a * x for a, x in zip(u, v)) for u in vectors]
+        assert min(dots) >= 0 and sum(dots) > 0
+
+
+@given(st.one_of(st.none(), st.integers(-50, 50)), st.integers(1, 40), st.integers(1, 12),
+       st.booleans())
+def test_between_is_strictly_between(p, gap, L, upper):
+    """_between: strictly inside (p/L, q/L) (either end may be open), denominator 2^k."""
+    q = None if p is not None and not upper else (p if p is not None else 0) + gap
+    Y, E = within._between(p, q, L)
+    assert E & (E - 1) == 0
+    assert p is None or Y * L > p * E
+    assert q is None or Y * L < q * E
+
+
+@st.composite
+def polyhedron_with_cuts(draw, d):
+    """Walls (a box (−3, 3)^d and random walls holding a random start point strictly) and
+    random cuts, as distinct primitive hyperplanes with their required sides, and the start."""
+    coords = st.integers(-2, 2)
+    start = (tuple(draw(coords) for _ in range(d)), draw(st.integers(1, 2)))
+    hyperplanes, required = [], []
+    candidates = []
+    for i in range(d):
+        unit = tuple(int(k == i) for k in range(d))
+        candidates += [((unit, 3), True), ((unit, -3), True)]
+    for _ in range(draw(st.integers(0, 4))):
+        u = tuple(draw(small) for _ in range(d))
+        candidates.append(((u, draw(small)), True))
+    for _ in range(draw(st.integers(1, 7))):
+        u = tuple(draw(small) for _ in range(d))
+        candidates.append(((u, draw(small)), False))
+    for (u, c), is_wall in candidates:
+        if not any(u):
+            continue
+        key, _ = primitive(u, c)
+        v = evaluate(key, start)
+        if key in hyperplanes or (is_wall and not v):
+            continue
+        hyperplanes.append(key)
+        required.append((1 if v > 0 else -1) if is_wall else 0)
+    return hyperplanes, required, start
+
+
+@pytest.mark.parametrize("lp_from", [3, 4])
+@given(st.integers(3, 4).flatmap(lambda d: st.tuples(st.just(d), polyhedron_with_cuts(d))))
+def test_cells_within_against_the_whole_arrangement(lp_from, case):
+    """The pruned enumeration from a start point, and from scratch — cuts no known point sees
+    decided by a Farkas certificate (point_below) from dimension ``lp_from`` on, missing ones
+    left out, starts made short — has exactly the cells of the whole arrangement (the shallow
+    enumeration, no walls, no LP) on the walls' required sides, each point strictly inside its
+    cell."""
+    from relugeom.arrangement.cells import _enumerate
+
+    d, (hyperplanes, required, start) = case
+    saved, within.LP_FROM = within.LP_FROM, lp_from
+    try:
+        got = dict(within.cells_within(hyperplanes, required, d, start))
+        scratch = dict(within.cells_within(hyperplanes, required, d))   # walls inserted too
+    finally:
+        within.LP_FROM = saved
+    want = set()
+    for bits, _, _ in _enumerate(hyperplanes, d, False):
+        if all(not r or bool(bits >> K & 1) == (r > 0) for K, r in enumerate(required)):
+            want.add(bits)
+    assert set(got) == want == set(scratch)
+    for bits, point in [*got.items(), *scratch.items()]:
+        for K, H in enumerate(hyperplanes):
+            v = evaluate(H, point)
+            assert v and (v > 0) == bool(bits >> K & 1)
+
+
+@given(polyhedron_with_cuts(3), st.integers(1, 10 ** 6))
+def test_simpler_start_stays_inside_the_walls(case, scale):
+    """_simpler: a point strictly on the required side of every wall, never longer."""
+    hyperplanes, required, (X, D) = case
+    point = (tuple(x * scale for x in X), D * scale)
+    short = within._simpler(point, hyperplanes, required)
+    assert short[1] <= point[1]
+    for H, r in zip(hyperplanes, required):
+        if r:
+            v = evaluate(H, short)
+            assert v and (v > 0) == (r > 0)
