@@ -12,9 +12,9 @@ import pytest
 from hypothesis import assume
 
 from relugeom import ShallowNetwork, read_network, read_sample
+from relugeom.errors import InputError
 from relugeom.search.conjectures import (CATALOGUE, Conjecture, TrackedAnalysis, conjecture,
                                          get_conjecture)
-from relugeom.errors import InputError
 from relugeom.search.exhaustive import exhaustive_cases, exhaustive_search
 from relugeom.search.loading import load_conjecture
 from relugeom.search.randomized import find_counterexample, search
