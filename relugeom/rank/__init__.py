@@ -5,7 +5,11 @@
   shallow and deep networks alike;
 - :mod:`~relugeom.rank.shallow` and :mod:`~relugeom.rank.deep`: the certified modular engines,
   with their proven upper bounds; :mod:`~relugeom.rank.relations`: the local relations that
-  sharpen them; :mod:`~relugeom.rank.verified`: the verified-kernel certificate of J;
+  sharpen them; :mod:`~relugeom.rank.float_certificate`: J in float64 with proven entrywise
+  error bounds, for the float Gram lower bound; :mod:`~relugeom.rank.independent`: the
+  independent-samples formula; :mod:`~relugeom.rank.structured_kernel`: kernel vectors known
+  from the network's structure; :mod:`~relugeom.rank.verified`: the verified-kernel
+  certificate of J;
 - :mod:`~relugeom.rank.explain`: why the rank is what it is (rank structure, kernel split).
 """
 
