@@ -43,7 +43,7 @@ import numpy as np
 from .. import linalg
 from ..errors import InputError
 from ..exact.arrays import RationalArray
-from ..linalg.certified import Rank
+from ..linalg.certified import Bound, Rank
 from ..linalg.floating import NUMPY_RULE, numpy_tolerance, singular_value_gap, singular_values
 from ..model.network import Network, as_network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime, check_relu_prime
@@ -53,7 +53,7 @@ from .independent import independent_samples_rank
 from .jacobian import jacobian, numeric_jacobian
 from .shallow import compressed_jacobian
 from .shallow import modular_local_dimension as shallow_modular
-from .structured_kernel import jacobian_structured_kernel
+from .structured_kernel import jacobian_structured_kernel, residual_support
 from .verified import MAX_BITS, VERIFY_ENTRIES, jacobian_kernel, residual_lift_too_costly
 
 METHODS = ("auto", "exact", "modular", "numeric")
@@ -233,9 +233,16 @@ def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Ran
     redundant = structured.pivots if structured is not None else ()
     costly = structured is not None and \
         residual_lift_too_costly(modular.value, structured.upper - modular.value)
-    kernel = None if costly or n * m * (P - len(redundant)) > VERIFY_ENTRIES else \
-        jacobian_kernel(network, _fraction_sample(network, X), convention, seed,
-                        max_bits=kernel_bits, redundant=redundant)
+    kernel = None
+    if not costly and n * m * (P - len(redundant)) <= VERIFY_ENTRIES:
+        sample = _fraction_sample(network, X)
+        if structured is not None:  # first on the columns the rest of the kernel lives on
+            certified = _on_support(network, sample, convention, seed, modular, structured,
+                                    bounds, kernel_bits)
+            if certified is not None:
+                return certified
+        kernel = jacobian_kernel(network, sample, convention, seed, max_bits=kernel_bits,
+                                 redundant=redundant)
     lower = max(modular.value, kernel.rank if kernel is not None else 0)
     upper = modular.upper_bound if modular.upper_bound is not None else lower
     if kernel is not None and kernel.exact:
@@ -255,6 +262,31 @@ def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Ran
                    detail=f"certified {lower} ≤ rank ≤ {max(upper, lower)}: no certificate "
                           f"within the budget ({why}); method='exact' (or fallback='exact') "
                           "eliminates")
+
+
+def _on_support(network: Network, sample: Any, convention: Any, seed: int, modular: Rank,
+                structured: Any, bounds: tuple, kernel_bits: int) -> Rank | None:
+    """The verified kernel of J restricted to the support mod p of the rest of its kernel
+    (:func:`~relugeom.rank.structured_kernel.residual_support`): a system of the size of that
+    support instead of the rank. Proven: rank J ≤ rank_Q J[:, S] + |columns ∖ S|, the first
+    term exact by the verified kernel; the rank when it meets the modular rank, else None."""
+    columns, support = residual_support(network, sample, convention, structured)
+    outside = np.setdiff1d(np.arange(network.n_parameters), support)
+    kernel = jacobian_kernel(network, sample, convention, seed, max_bits=kernel_bits,
+                             redundant=outside)
+    if kernel is None or not kernel.exact:
+        return None
+    upper = kernel.rank + len(columns) - len(support)
+    if upper != modular.value:
+        return None
+    detail = (f"{structured.detail}; the columns at its {structured.count} pivots dropped, the "
+              f"rest of the kernel mod {structured.prime} lies on {len(support)} of the other "
+              f"{len(columns)} nonzero columns S: {kernel.detail}, so rank ≤ rank J[:, S] + "
+              f"{len(columns) - len(support)} = {upper}")
+    return replace(modular, exact=True, certificate="verified kernel", lower_bound=upper,
+                   upper_bound=upper, epsilon=0.0, detail=f"rank mod p = {upper} = {detail}",
+                   bounds=bounds + (Bound("verified kernel", upper, detail),),
+                   primes=modular.primes + kernel.primes)
 
 
 def local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",

@@ -20,7 +20,9 @@ every T,
 Every term is computed exactly (python-flint):
 
 - U_g ∩ E_T = {D_g X̃ a : (D_g X̃ a)_i = 0 for the samples i ∉ T that g activates}
-  = A_T · ker A_rest, with A the rows of X̃ on the samples g activates. The rows of X̃ are first
+  = A_T · ker A_rest, with A the rows of X̃ on the samples g activates. The columns of
+  A_T · ker A_rest span it; when they are independent mod p (hence over Q) they are the basis
+  (no echelon form: entries of the data's size). The rows of X̃ are first
   scaled to integers; scaling sample i by λ_i > 0 maps every U_g to D_λ U_g and E_T to itself,
   so no dimension above changes. When A has full row rank (certified by a rank mod p equal to
   its number of rows: a rank mod p is a lower bound), U_g ∩ E_T is all of Q^{T ∩ active}; the
@@ -85,7 +87,8 @@ class WorkBudget:
         rows = M.tolist() if hasattr(M, "tolist") else M
         r, c = len(rows), len(rows[0]) if rows else 0
         k = max(r, c) if echelon else min(r, c)
-        bits = max((abs(int(v)).bit_length() for row in rows for v in row), default=0)
+        # the largest |entry| has the most bits (one pass in numpy, not one call per entry)
+        bits = int(np.abs(np.array(rows, dtype=object)).max()).bit_length() if r and c else 0
         self.left -= r * c * k * max(1.0, k * bits / 64)
         if self.left < 0:
             raise BudgetExceeded(f"an exact elimination of {r} × {c} integers of {bits} bits "
@@ -169,6 +172,14 @@ def choose_samples(A: np.ndarray, actives: list[np.ndarray], m: int, p: int) -> 
     return (counts > FREE_GROUPS) | nonzero[:, rare].any(1)
 
 
+def _independent_mod(vectors: list[list[int]], p: int) -> bool:
+    """Whether the integer vectors are independent mod p, hence over Q (proven)."""
+    if not vectors or not vectors[0]:
+        return not vectors
+    residues = np.remainder(np.array(vectors, dtype=object), p).astype(np.int64)
+    return integer.rank_mod(residues, p) == len(vectors)
+
+
 def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray, p: int,
                         budget: WorkBudget) -> list[dict[int, int]]:
     """A basis of U ∩ E_T (U = colspace of A's rows ``act``) as sparse integer vectors."""
@@ -189,8 +200,13 @@ def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray, p: int,
         Y = integer.product(A_in, kernel)
     else:
         Y = A_in.tolist()
+    columns = [list(column) for column in zip(*Y)]
+    if _independent_mod(columns, p):
+        # the spanning columns are a basis already (a rank mod p is a lower bound): no
+        # elimination, and entries of the data's size instead of an echelon form's minors
+        return [{int(i): c for i, c in zip(rows, column) if c != 0} for column in columns]
     budget.spend(Y, echelon=True)
-    R, rank = integer.echelon([list(column) for column in zip(*Y)])
+    R, rank = integer.echelon(columns)
     return [{int(i): R[a][b] for b, i in enumerate(rows) if R[a][b] != 0} for a in range(rank)]
 
 

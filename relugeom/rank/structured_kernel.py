@@ -42,7 +42,8 @@ rational vectors are independent:
 
 Otherwise the columns of J at the k echelon pivots (:attr:`StructuredKernel.pivots`) are
 combinations of the others over Q, and the verified kernel of J without them
-(:func:`relugeom.rank.verified.jacobian_kernel` with ``redundant``) lifts only what is left.
+(:func:`relugeom.rank.verified.jacobian_kernel` with ``redundant``) lifts only what is left,
+first on the columns that rest uses mod p (:func:`residual_support`).
 
 The certificate is named **structured kernel** (docs/theory.md, "Structured kernel"). Cost:
 one exact kernel of a small integer matrix per neuron (python-flint), at most N − 1 echelon
@@ -59,13 +60,15 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..exact.arrays import RationalArray
+from ..exact.arrays import RationalArray, reduce_mod
 from ..linalg import integer
 from ..linalg.certified import Bound
 from ..linalg.modular import EchelonModP, matmul_mod, reduce_residues, rref_mod_p
 from ..linalg.verified import verified_kernel
+from ..model.deep import as_deep
 from ..model.network import Network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime
+from .backprop import scaled_jacobian
 from .shallow import ShallowModular
 
 #: A group system above this many entries is not built (its echelon form would cost seconds).
@@ -170,6 +173,32 @@ def jacobian_structured_kernel(network: Network, X: Any, relu_prime_at_zero: Rel
         return None
     case = ShallowModular(as_shallow(network), X, relu_prime_at_zero, seed)
     return structured_kernel(case, primes[0], target, min(max_bits, LEFT_BITS))
+
+
+def residual_support(network: Network, X: Any, relu_prime_at_zero: ReluPrime,
+                     found: StructuredKernel) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, support): the θ positions of the nonzero columns of J outside ``found``'s
+    pivots, and those of them that the rest of the kernel mod p uses (the free columns of
+    the echelon form mod p of J[:, columns] and the pivots they involve). ``X``: a checked
+    sample. A heuristic only (a choice of columns): for any S ⊆ columns,
+
+        rank J = rank J[:, columns] ≤ rank J[:, S] + |columns ∖ S|,
+
+    and a verified kernel of J[:, S] makes the right side exact; when S is the support mod p
+    it equals the rank mod p of J[:, columns]. Cost: J (exact, integers) and one echelon form
+    mod p of its n·m × |columns| residues.
+    """
+    A = scaled_jacobian(as_deep(network), X, relu_prime_at_zero).numerators
+    keep = A.any(axis=0)
+    keep[np.asarray(found.pivots, dtype=np.int64)] = False
+    columns = np.flatnonzero(keep)
+    if not len(columns):
+        return columns, columns
+    R, pivots, _ = rref_mod_p(reduce_mod(A[:, columns], found.prime).astype(float), found.prime)
+    free = np.setdiff1d(np.arange(len(columns)), pivots)
+    used = np.asarray(pivots, dtype=np.int64)[(R[:, free] != 0).any(axis=1)] \
+        if len(pivots) else np.zeros(0, dtype=np.int64)
+    return columns, np.sort(columns[np.concatenate([free, used])])
 
 
 def kernel_vectors(case: ShallowModular, p: int) -> dict[str, np.ndarray]:

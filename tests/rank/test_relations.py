@@ -8,10 +8,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relugeom import BoundaryError, DeepNetwork, ShallowNetwork, deep_jacobian, linalg
-from relugeom import jacobian
+from relugeom import BoundaryError, DeepNetwork, ShallowNetwork, deep_jacobian, jacobian, linalg
 from relugeom.rank.deep import structural_upper_bound
-from relugeom.rank.relations import free_samples, relation_count
+from relugeom.rank.relations import WorkBudget, _intersection_basis, free_samples, relation_count
 from relugeom.rank.shallow import ShallowModular, modular_local_dimension
 
 P = 1048573  # a prime: the residues of small integers never vanish by accident here
@@ -79,6 +78,33 @@ def test_free_samples_against_the_definition(A):
     expected = [linalg.rank(np.delete(A, i, 0).tolist(), A.shape[1]) < rank
                 for i in range(A.shape[0])]
     assert free_samples(A, P).tolist() == expected
+
+
+@given(integer_matrix(7, 4, -3, 3), st.lists(st.booleans(), min_size=7, max_size=7),
+       st.lists(st.booleans(), min_size=7, max_size=7), st.booleans())
+def test_intersection_basis_against_the_definition(A, act, T, wide):
+    # a basis of U ∩ E_T, U the column space of A's rows ``act`` (in Q^{act}): its vectors lie
+    # in U and in E_T, are independent, and number dim U + dim E_T − dim(U + E_T); ``wide``
+    # repeats a column (dependent columns: the echelon path, not the independent-columns one)
+    A = np.array(A, dtype=np.int64)
+    if wide:
+        A = np.hstack([A, A[:, :1] * 2])
+    act, T = np.array(act, bool), np.array(T, bool)
+    if not act.any():
+        return
+    U = A[act][:, (A[act] != 0).any(0)]
+    rows = np.flatnonzero(act)
+    basis = _intersection_basis(A, act, T, P, WorkBudget(float("inf")))
+    Y = [[y.get(int(i), 0) for i in rows] for y in basis]
+    assert all(set(y) <= set(np.flatnonzero(act & T).tolist()) for y in basis)
+    rank_U = linalg.rank(U.tolist(), U.shape[1]) if U.size else 0
+    if Y:
+        assert linalg.rank(Y, len(rows)) == len(Y)
+        assert linalg.rank(np.hstack([U, np.array(Y).T]).tolist(), U.shape[1] + len(Y)) \
+            == rank_U
+    E = np.eye(len(rows), dtype=np.int64)[:, T[act]]
+    rank_sum = linalg.rank(np.hstack([U, E]).tolist(), U.shape[1] + E.shape[1])
+    assert len(Y) == rank_U + E.shape[1] - rank_sum
 
 
 def sparse_image_case(seed: int, n: int = 40, shared: int = 8, private: int = 8, N: int = 10,

@@ -14,7 +14,7 @@ from relugeom.model.sample import as_sample
 from relugeom.rank import dimension
 from relugeom.rank.dimension import local_dimension_report
 from relugeom.rank.shallow import ShallowModular
-from relugeom.rank.structured_kernel import kernel_vectors, structured_kernel
+from relugeom.rank.structured_kernel import kernel_vectors, residual_support, structured_kernel
 from relugeom.rank.verified import jacobian_kernel
 
 P_TEST = 1_000_003
@@ -142,3 +142,27 @@ def test_boundary_samples_under_both_conventions(seed, convention):
     for name, K in kernel_vectors(case, P_TEST).items():
         assert not (Jp.dot(K.astype(np.int64).astype(object).T) % P_TEST).any(), name
     assert structured_kernel(case, P_TEST).upper >= exact
+
+
+@given(cases, st.data())
+def test_residual_support_bound_against_exact_elimination(params, data):
+    # rank J ≤ rank J[:, S] + |columns ∖ S| for any S ⊆ columns (exact ranks here), with
+    # equality on the support mod p of the rest of the kernel; the front door lifts there
+    net, X = float_case(*params)
+    sample = as_sample(X, net.input_dim)
+    J = np.array(jacobian(net, sample), dtype=object)
+    exact = linalg.rank(J.tolist(), net.n_parameters)
+    found = structured_kernel(ShallowModular(net, X), P_TEST)
+    columns, support = residual_support(net, sample, "error", found)
+    assert set(support) <= set(columns) and not set(columns) & set(found.pivots)
+
+    def bound(S) -> int:
+        sub = J[:, sorted(S)].tolist() if len(S) else []
+        return (linalg.rank(sub, len(S)) if len(S) else 0) + len(columns) - len(S)
+
+    assert bound(support) == exact
+    S = data.draw(st.sets(st.sampled_from(list(columns)))) if len(columns) else set()
+    assert bound(S) >= exact
+    outside = np.setdiff1d(np.arange(net.n_parameters), support)
+    kernel = jacobian_kernel(net, sample, redundant=outside)
+    assert kernel.exact and kernel.rank + len(columns) - len(support) == exact
