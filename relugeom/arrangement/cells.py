@@ -1,4 +1,5 @@
-"""The arrangement of a hidden layer's hyperplanes, and its cells (the activation regions), exactly.
+"""The arrangement of a hidden layer's hyperplanes, and its cells (the activation regions),
+exactly.
 
 Hidden neuron j of ``f(x) = V relu(Wx + b) + c`` is active where w_j·x + b_j > 0. When w_j ≠ 0
 the boundary is the hyperplane w_j·x + b_j = 0; neurons whose (w_j, b_j) are nonzero multiples
@@ -32,8 +33,8 @@ rule. A new cell costs O(d·k) integer operations (its point is tested against t
 hyperplanes), and the restrictions repeat this one dimension down, so the total is about
 O(d²·N) operations per cell of the result. All hyperplanes are stored as primitive integer
 vectors and all points as integer vectors over one positive denominator
-(:mod:`relugeom.arrangement.restriction`), so each side test is a few integer multiplications rather than
-Fraction arithmetic. Measured (benchmarks/bench_regions.py): about 25,000 cells/s at d = 2 and
+(:mod:`relugeom.arrangement.restriction`), so each side test is a few integer multiplications
+rather than Fraction arithmetic. Measured (benchmarks/bench_regions.py): about 25,000 cells/s at d = 2 and
 8,000–10,000 at d = 5, 6, in pure Python.
 
 Before enumerating, the arrangement is made *essential*: if the normals span only an
@@ -82,8 +83,8 @@ class HyperplaneArrangement:
     """The hyperplanes of N neurons (w_j, b_j) in R^d, duplicates merged.
 
     ``hyperplanes[h]`` is the canonical integer pair (normal, offset) of a distinct hyperplane
-    (see :mod:`relugeom.arrangement.restriction`), in order of first appearance among the neurons. For
-    neuron j, ``neuron_hyperplane[j]`` is its hyperplane's index (``None`` when w_j = 0) and
+    (see :mod:`relugeom.arrangement.restriction`), in order of first appearance among the
+    neurons. For neuron j, ``neuron_hyperplane[j]`` is its hyperplane's index (``None`` when w_j = 0) and
     (w_j, b_j) = ``neuron_orientation[j]·neuron_scale[j]``·(normal, offset). For a constant
     neuron the orientation is +1 if it is always active (b_j > 0), −1 otherwise, and the scale
     is |b_j|.

@@ -1,5 +1,5 @@
-"""Local relations (relugeom.rank.relations): the bound holds for every set of samples, grows with it,
-and certifies ranks the other bounds cannot."""
+"""Local relations (relugeom.rank.relations): the bound holds for every set of samples, grows
+with it, and certifies ranks the other bounds cannot."""
 
 import json
 from pathlib import Path
