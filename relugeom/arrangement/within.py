@@ -235,11 +235,15 @@ def _simpler(point: Point, hyperplanes: list[Hyperplane], required: list[int]) -
     while k < size:
         S = 1 << k
         Y = [(2 * x * S + D) // (2 * D) for x in X]
-        if all((sum(map(mul, u, Y)) + c * S > 0) == (r > 0) and sum(map(mul, u, Y)) + c * S
-               for u, c, r in walls):
+        if all(_strictly_on(sum(map(mul, u, Y)) + c * S, r) for u, c, r in walls):
             return reduce_point(Y, S)
         k = 2 * k if k else 1
     return point
+
+
+def _strictly_on(value: int, side: int) -> bool:
+    """Whether a wall's value is nonzero with the sign of ``side``."""
+    return value != 0 and (value > 0) == (side > 0)
 
 
 def _values(H: Hyperplane, cells: dict[int, Point]) -> dict[int, int]:

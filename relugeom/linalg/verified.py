@@ -200,7 +200,7 @@ def verify_kernel(A: Any, vectors: Sequence[Sequence[int]], side: str = "right",
     K = np.array([[int(v) for v in u] for u in vectors], dtype=object).reshape(-1, M.shape[1])
     if len(K) == 0:
         return True
-    if not (_fmpz(M) * _fmpz(K.T)).is_zero():
+    if not product_is_zero(M, K.T):
         return False
     for p in random_primes(4, seed=seed + 101):
         E = EchelonModP(p, K.shape[1])
@@ -317,7 +317,7 @@ def _lift(M: np.ndarray, E: EchelonModP, side: str, known: Sequence[Sequence[int
                 "detail": f"lower bound: rank mod {p} = {r}; the {len(lift)} kernel vectors to "
                           f"lift would take about {predicted:.3g} bits ({how}), above the "
                           f"budget {max_bits}"}
-    if len(K0) and not (_fmpz(M) * _fmpz(K0.T)).is_zero():
+    if len(K0) and not product_is_zero(M, K0.T):
         raise ValueError("a known vector is not in the kernel of the matrix")
     K = np.zeros((len(lift), P), dtype=object)
     if len(lift):
@@ -334,7 +334,7 @@ def _lift(M: np.ndarray, E: EchelonModP, side: str, known: Sequence[Sequence[int
         else:
             K[np.arange(len(lift)), lift] = 1
     basis = np.vstack([K0, K]) if len(K0) else K
-    if not (_fmpz(M) * _fmpz(basis.T)).is_zero():
+    if not product_is_zero(M, basis.T):
         return {"exact": False, "rank": r + 1, "basis": (), "height_bits": 0, "known": len(K0),
                 "detail": f"lower bound {r + 1}: rank mod {p} = {r}, and the lifted kernel fails "
                           "the exact check A·K = 0, which proves the rank over Q is larger"}

@@ -467,9 +467,7 @@ def _distinct_samples(A: Any, exact_floats: np.ndarray | None,
         return dead_groups, A.shape[0]
     if exact_floats is None:
         return A.take(alive).distinct_rows() + dead_groups, A.shape[0] - alive.size
-    F = np.ascontiguousarray(exact_floats[alive] + 0.0)  # −0.0 + 0.0 = 0.0: equal bytes
-    count = len(np.unique(F.view(np.dtype((np.void, 8 * F.shape[1]))).ravel()))
-    return count + dead_groups, A.shape[0] - alive.size
+    return len(distinct_samples(exact_floats[alive])) + dead_groups, A.shape[0] - alive.size
 
 
 def _exact_rows(X: Any, A: Any, exact_floats: np.ndarray | None) -> tuple:

@@ -18,7 +18,6 @@ n·m·P products for the columns, all in float64; memory: the h_l and G_l, and o
 
 from __future__ import annotations
 
-import math
 from typing import Iterator
 
 import numpy as np
@@ -27,7 +26,7 @@ from ..exact.arrays import RationalArray
 from ..linalg.modular import CHUNK, matmul_mod, reduce_residues
 from ..model.deep import DeepNetwork
 from .backprop import _gradients, _row_kron
-from .float_filter import FilteredPass, LayerArrays
+from .float_filter import FilteredPass, LayerArrays, _log2_lcm
 
 
 class ModularJacobian:
@@ -106,7 +105,4 @@ def _nonzero(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.nd
 def log2_denominator(A: RationalArray) -> float:
     """log2 of a common denominator of the entries of A (an upper bound: any common
     denominator serves a Hadamard bound)."""
-    exps, den = np.asarray(A.exponents), np.asarray(A.denominators)
-    shift = max(0, -int(exps.min())) if exps.size else 0
-    distinct = set(den.flat) if den.dtype == object else set(np.unique(den).tolist())
-    return shift + math.log2(math.lcm(*map(int, distinct)))
+    return _log2_lcm(np.asarray(A.exponents), np.asarray(A.denominators))

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from ..exact.arrays import reduce_mod
 from ..exact.numbers import common_denominator
 from ..linalg import integer
 from ..linalg.modular import rref_mod_p
@@ -172,12 +173,13 @@ def choose_samples(A: np.ndarray, actives: list[np.ndarray], m: int, p: int) -> 
     return (counts > FREE_GROUPS) | nonzero[:, rare].any(1)
 
 
-def _independent_mod(vectors: list[list[int]], p: int) -> bool:
-    """Whether the integer vectors are independent mod p, hence over Q (proven)."""
-    if not vectors or not vectors[0]:
-        return not vectors
-    residues = np.remainder(np.array(vectors, dtype=object), p).astype(np.int64)
-    return integer.rank_mod(residues, p) == len(vectors)
+def _independent_mod(vectors: Any, p: int) -> bool:
+    """Whether the integer vectors (rows of an array, or lists) are independent mod p, hence
+    over Q (proven)."""
+    if len(vectors) == 0 or len(vectors[0]) == 0:
+        return len(vectors) == 0
+    array = vectors if isinstance(vectors, np.ndarray) else np.array(vectors, dtype=object)
+    return integer.rank_mod(reduce_mod(array, p), p) == len(vectors)
 
 
 def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray, p: int,
@@ -188,9 +190,7 @@ def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray, p: int,
     rest = act & ~T
     A_in = A[np.ix_(inside, cols)]
     rows = np.flatnonzero(inside)
-    full_rank = integer.rank_mod(np.remainder(A[np.ix_(act, cols)], p).astype(np.int64),
-                                 p) == int(act.sum())
-    if full_rank:
+    if _independent_mod(A[np.ix_(act, cols)], p):
         return [{int(i): 1} for i in rows]
     if rest.any():
         budget.spend(A[np.ix_(rest, cols)], echelon=True)

@@ -452,7 +452,7 @@ class ShallowModular:
         """Whether X̃ looks column-rank deficient in floats (numpy's rank rule): a hint for
         the order of the exact steps only (the data rank is certified first then, since it
         shrinks the kept columns), never part of an answer."""
-        Xt = np.hstack([self.X.to_float(), np.ones((self.n, 1))])
+        Xt = np.hstack([self.X_float, np.ones((self.n, 1))])
         with np.errstate(all="ignore"):
             finite = np.isfinite(Xt).all()
         return bool(finite and np.linalg.matrix_rank(Xt) < min(Xt.shape))
