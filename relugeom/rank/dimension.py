@@ -220,7 +220,10 @@ def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Ran
                                             P - modular.value, kernel_bits)
     if structured is not None:
         bounds += (structured.to_bound(),)
-        if structured.upper <= modular.value:
+        if structured.upper < modular.value:  # two proofs disagree: never answer then
+            raise RuntimeError(f"relugeom bug: the structured kernel's upper bound "
+                               f"{structured.upper} is below the modular rank {modular.value}")
+        if structured.upper == modular.value:
             return replace(modular, exact=True, certificate="structured kernel",
                            detail=f"rank mod p = {modular.value} = {structured.detail}",
                            lower_bound=modular.value, upper_bound=modular.value, epsilon=0.0,
