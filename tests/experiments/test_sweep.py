@@ -559,3 +559,19 @@ def test_a_diverging_run_is_flagged_not_a_traceback(tmp_path):
     groups = {g["setting"]: g for g in result["groups"]}
     assert groups["wild"]["diverged"] == 2 and groups["wild"]["dimension"] is None
     assert json.loads((tmp_path / "summary.json").read_text())["runs"] == 4
+
+
+def test_a_softmax_interval_closed_by_the_two_proofs_says_so(monkeypatch):
+    """Measured lower bound (rank mod p) = the upper bound derived from the logits: exact, with
+    a certificate naming both halves — not the measured rank's "interval" label."""
+    measured = {"value": None, "exact": False, "lower": 41, "upper": 45, "epsilon": 1e-9,
+                "certificate": "certified interval (lower: rank mod p …)", "seconds": 0.0}
+    monkeypatch.setattr(sweep, "certified_dimension", lambda *args: dict(measured))
+    logits = {"value": None, "exact": False, "lower": 40, "upper": 42}
+    soft = sweep.softmax_measured(None, [[0]] * 6, logits, 10, 1, softmax=lambda: None)
+    assert (soft["value"], soft["exact"], soft["lower"], soft["upper"]) == (41, True, 41, 41)
+    assert "derived from the logits" in soft["certificate"] and soft["epsilon"] is None
+    measured["lower"] = 39  # not closed: the interval stays, with the measured label
+    soft = sweep.softmax_measured(None, [[0]] * 6, logits, 10, 1, softmax=lambda: None)
+    assert (soft["value"], soft["exact"], soft["lower"], soft["upper"]) == (None, False, 39, 41)
+    assert soft["certificate"] == measured["certificate"]
