@@ -16,9 +16,9 @@ almost none); several weight seeds.
 
 ratio = relugeom seconds / numpy seconds (lower is better), both in this process, BLAS pinned
 alike (``--threads 1`` pins it before numpy loads). ``--memory`` adds the peak RSS growth of a
-second, untimed relugeom run. After one warm-up case, each case is run once, and cases under
-half a second (either side) up to seven times, each run on a freshly built network and sample;
-the table gives each side's minimum.
+second, untimed relugeom run. After one warm-up case, each side of each case is run once, and
+again up to seven times in all while it takes under half a second, each run on a freshly built
+network and sample; the table gives each side's minimum.
 
     python benchmarks/bench_certified.py --threads 1 [--quick] [--seeds 0,1,2] [--memory]
         [--json PATH]
@@ -99,34 +99,47 @@ FULL = QUICK + [
     ([784, 30, 30, 30, 10], 200, [("mnist", "plain")])]
 
 
-#: Cases faster than this (seconds, either side) are timed again, up to REPEATS times.
+#: A side (relugeom or numpy) faster than this, in seconds, is timed again, up to REPEATS runs.
 SHORT = 0.5
 REPEATS = 7
 
 
-def _timed(widths: list[int], n: int, dtype: type, data: str, kind: str, seed: int) -> tuple:
-    """One run of each side on a freshly built network and sample (nothing cached from an
-    earlier run): (relugeom's report, its seconds, numpy's J, singular values, seconds)."""
-    net = network(widths, seed, dtype, kind)
-    X = sample(widths[0], n, seed, data)
+def _relugeom_side(widths: list[int], n: int, dtype: type, data: str, kind: str,
+                   seed: int) -> tuple:
+    """relugeom's report and seconds, on a freshly built network and sample (nothing cached
+    from an earlier run)."""
+    net, X = network(widths, seed, dtype, kind), sample(widths[0], n, seed, data)
     start = time.perf_counter()
     report = local_dimension_report(net, X, fallback="interval")
-    exact_s = time.perf_counter() - start
+    return report, time.perf_counter() - start
+
+
+def _numpy_side(widths: list[int], n: int, dtype: type, data: str, kind: str,
+                seed: int) -> tuple:
+    """numpy's float Jacobian, its singular values, and the seconds for both."""
+    net, X = network(widths, seed, dtype, kind), sample(widths[0], n, seed, data)
     start = time.perf_counter()
     J = numeric_jacobian(net, X)
     S = np.linalg.svd(J, compute_uv=False)
-    numpy_s = time.perf_counter() - start
-    return report, exact_s, J, S, numpy_s
+    return J, S, time.perf_counter() - start
+
+
+def _fastest(side, repeats: int, *case) -> tuple:
+    """One run of ``side``, then more while it takes under SHORT seconds, up to ``repeats``
+    in all: the first run's results with the minimum time (a millisecond is noisy)."""
+    *results, seconds = side(*case)
+    for _ in range(repeats - 1):
+        if seconds >= SHORT:
+            break
+        seconds = min(seconds, side(*case)[-1])
+    return (*results, seconds)
 
 
 def run_case(widths: list[int], n: int, dtype: type, data: str, kind: str, seed: int,
              memory: bool, repeats: int = REPEATS) -> dict:
-    report, exact_s, J, S, numpy_s = _timed(widths, n, dtype, data, kind, seed)
-    for _ in range(repeats - 1):  # the minimum of several runs: a millisecond is noisy
-        if min(exact_s, numpy_s) >= SHORT:
-            break
-        _, again_s, _, _, numpy_again = _timed(widths, n, dtype, data, kind, seed)
-        exact_s, numpy_s = min(exact_s, again_s), min(numpy_s, numpy_again)
+    case = (widths, n, dtype, data, kind, seed)
+    report, exact_s = _fastest(_relugeom_side, repeats, *case)
+    J, S, numpy_s = _fastest(_numpy_side, repeats, *case)
     numpy_rank = int((S > S.max() * max(J.shape) * np.finfo(float).eps).sum()) if S.size else 0
     gap = (float(S[numpy_rank - 1] / S[numpy_rank]) if 0 < numpy_rank < len(S) and S[numpy_rank]
            else None)
