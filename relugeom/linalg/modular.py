@@ -206,6 +206,7 @@ class EchelonModP:
         self.p = p
         self.length = length
         self._chunks: list[tuple[list[int], np.ndarray]] = []
+        self._room: np.ndarray | None = None  # the last chunk's rows, with room to grow
         self.pivots: list[int] = []
         self.independent: list[int] = []  # indices (in feeding order) of the vectors kept
         self.seen = 0
@@ -218,7 +219,9 @@ class EchelonModP:
         """The block reduced against the basis: zero on every pivot column."""
         block = np.array(block, dtype=float, copy=True)
         for piv, R in self._chunks:
-            _subtract_product(block, block[:, piv], R, self.p)
+            coefficients = block[:, piv]
+            if coefficients.any():  # sparse vectors (one neuron's, say) skip most chunks
+                _subtract_product(block, coefficients, R, self.p)
         return block
 
     def add(self, block: Any) -> int:
@@ -234,13 +237,17 @@ class EchelonModP:
             R, piv, kept = rref_mod_p(self.reduce(block[s:s + CHUNK]), self.p)
             if not piv:
                 continue
-            if self._chunks and len(self._chunks[-1][0]) + len(piv) <= CHUNK:
+            if self._chunks and len(self._chunks[-1][0]) + len(piv) <= len(self._room):
                 last_piv, last = self._chunks.pop()
-                _subtract_product(last, last[:, piv], R, self.p)
-                piv_all, R = last_piv + piv, np.vstack([last, R])
-            else:
-                piv_all = piv
-            self._chunks.append((piv_all, R))
+                coefficients = last[:, piv]
+                if coefficients.any():
+                    _subtract_product(last, coefficients, R, self.p)
+                piv_all = last_piv + piv
+            else:  # a new chunk (rows written in place as it grows: no copy per block)
+                last_piv, piv_all = [], piv
+                self._room = np.empty((max(min(CHUNK, self.length), len(piv)), self.length))
+            self._room[len(last_piv):len(piv_all)] = R
+            self._chunks.append((piv_all, self._room[:len(piv_all)]))
             self.pivots += piv
             self.independent += [start + s + i for i in kept]
             new_total += len(piv)

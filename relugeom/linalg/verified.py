@@ -46,7 +46,7 @@ import numpy as np
 
 from ..exact.arrays import RationalArray, reduce_mod
 from .certified import Bound, Rank
-from .modular import EchelonModP, random_primes
+from .modular import EchelonModP, random_primes, rref_mod_p
 
 #: Default budget: total bits of the lifted kernel vectors (2^28 bits = 32 MiB of integers).
 MAX_BITS = 2 ** 28
@@ -184,6 +184,49 @@ def _log2_row_norms(M: np.ndarray) -> np.ndarray:
     else:
         bits = np.array([int(v).bit_length() for v in np.abs(M).max(axis=1)])
     return np.where(bits > 0, bits + 0.5 * math.log2(max(M.shape[1], 1)), 0.0)
+
+
+def rank_proven_by_local_relations(A: np.ndarray, p: int, max_support: int = 200) -> bool:
+    """Whether rank_Q(A) = rank_p(A) is proven by lifting each relation among the rows of the
+    integer matrix A on its own support.
+
+    The left kernel mod p from the reduced echelon form of Aᵀ has one vector per dependent
+    row f, equal to 1 at f, 0 at the other dependent rows, and supported on f and a set T of
+    independent rows. When the rows T are independent mod p (a nonzero |T| × |T| minor
+    A[T, C] mod p, hence over Q), the exact solve of A[T, C]ᵀ·y = −δ·A[f, C]ᵀ gives the
+    relation y + δ·e_f over Q *if* one exists on that support; it is checked exactly on every
+    column (Python integers; the columns zero on its rows need no check). The checked
+    relations are independent (each is δ ≠ 0 at its own f and 0 at the other dependent rows),
+    so rank_Q(A) ≤ nrows − #relations = rank_p(A) ≤ rank_Q(A) (docs/theory.md, "Group
+    relations with busy and sparse neurons"). A relation whose support exceeds ``max_support``
+    rows, or a failed check, proves nothing: False. Cost: one elimination mod p of Aᵀ and one exact
+    solve of size |T| per relation (cheap when the dependencies are local, as in the group
+    systems of :mod:`relugeom.rank.structured_kernel`).
+
+    >>> rank_proven_by_local_relations(np.array([[1, 2], [2, 4], [0, 1]], dtype=object), 101)
+    True
+    """
+    residues = reduce_mod(A, p).astype(float)
+    R, pivots, _ = rref_mod_p(np.ascontiguousarray(residues.T), p)
+    dependent = np.setdiff1d(np.arange(A.shape[0]), pivots)
+    pivots = np.asarray(pivots, dtype=np.int64)
+    supports = [pivots[R[:, f] != 0] for f in dependent.tolist()]
+    if any(len(T) > max_support for T in supports):
+        return False
+    for f, T in zip(dependent.tolist(), supports):
+        rows = np.append(T, f)
+        block = np.asarray(A[rows], dtype=object)
+        block = block[:, block.any(axis=0)]  # the columns the relation can touch
+        y = np.ones(1, dtype=object)  # a zero row
+        if len(T):
+            _, cols, _ = rref_mod_p(residues[np.ix_(T, np.flatnonzero(A[rows].any(axis=0)))], p)
+            if len(cols) < len(T):  # pragma: no cover - the rows T are pivots of Aᵀ mod p
+                return False
+            num, den = solve_exact(block[:len(T), cols].T, -block[len(T):, cols].T)
+            y = np.append(num[:, 0], den)
+        if any(y.dot(block)):  # checked exactly (Python integers), on every column
+            return False
+    return True
 
 
 # --- the certificate -----------------------------------------------------------------------

@@ -48,12 +48,13 @@ from ..linalg.floating import NUMPY_RULE, numpy_tolerance, singular_value_gap, s
 from ..model.network import Network, as_network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime, check_relu_prime
 from ..model.sample import as_sample
+from .backprop import scaled_jacobian
 from .deep import modular_local_dimension as deep_modular
 from .independent import independent_samples_rank
 from .jacobian import jacobian, numeric_jacobian
-from .shallow import compressed_jacobian
+from .shallow import ShallowModular, compressed_jacobian
 from .shallow import modular_local_dimension as shallow_modular
-from .structured_kernel import jacobian_structured_kernel, residual_support
+from .structured_kernel import StructuredKernel, jacobian_structured_kernel, residual_support
 from .verified import MAX_BITS, VERIFY_ENTRIES, jacobian_kernel, residual_lift_too_costly
 
 METHODS = ("auto", "exact", "modular", "numeric")
@@ -185,15 +186,79 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
         n, m, P = _sizes(network, X)
         if n * m * P <= AUTO_EXACT_ENTRIES:
             result = _exact(network, X, convention, backend)
+        elif is_shallow(network):
+            result = _auto_shallow(as_shallow(network), X, convention, seed, primes,
+                                   kernel_bits)
         else:
             result = _modular(network, X, convention, seed, primes, kernel_bits)
             if not result.exact:
                 result = _independent(network, X, convention, result)
             if not result.exact:
                 result = _verified(network, X, convention, seed, result, kernel_bits)
-            if not result.exact and fallback == "exact":
-                result = _exact(network, X, convention, backend)
+        if not result.exact and fallback == "exact":
+            result = _exact(network, X, convention, backend)
     return replace(result, seconds=time.perf_counter() - start)
+
+
+def _auto_shallow(network: Network, X: Any, convention: Any, seed: int, primes: int,
+                  kernel_bits: int) -> Rank:
+    """"auto" for a shallow network, the cheap certificates first, on one prepared case (exact
+    signs and residues built once): the float Gram bound, the rank mod p and the level-0/1
+    bounds, then those with term ranks (level 2); then the structured kernel (small exact
+    steps, no Jacobian); then the local relations (level 3) and the small left kernels; then
+    the independent samples and the verified kernel."""
+    case = ShallowModular(network, X, convention, seed)
+    result = shallow_modular(network, X, relu_prime_at_zero=convention, seed=seed,
+                             primes=primes, kernel_bits=kernel_bits, case=case, refine=False)
+    if not result.exact:
+        result = _with_bounds(case, result, 2)
+    structured = None
+    if not result.exact:
+        structured = jacobian_structured_kernel(network, X, convention, seed, result.primes,
+                                                network.n_parameters - result.value,
+                                                kernel_bits, case)
+        certified = _structured_certificate(result, structured)
+        if certified is not None:
+            return certified
+        result = shallow_modular(network, X, relu_prime_at_zero=convention, seed=seed,
+                                 primes=primes, kernel_bits=kernel_bits, case=case)
+    if not result.exact:
+        result = _independent(network, X, convention, result)
+    if not result.exact:
+        result = _verified(network, X, convention, seed, result, kernel_bits, structured)
+    return result
+
+
+def _with_bounds(case: ShallowModular, modular: Rank, level: int) -> Rank:
+    """The modular rank with the case's bounds of ``level``
+    (:meth:`~relugeom.rank.shallow.ShallowModular.bounds`): certified when the smallest meets
+    it (certificate ``"upper-bound (<bound>)"``), else with that smaller upper bound."""
+    bounds = tuple(case.bounds(level))
+    best = min(bounds, key=lambda b: b.value)
+    if modular.value < best.value:
+        upper = best.value if modular.upper_bound is None else min(best.value,
+                                                                   modular.upper_bound)
+        return replace(modular, upper_bound=upper, bounds=bounds)
+    return replace(modular, exact=True, certificate=f"upper-bound ({best.name})",
+                   detail=f"rank mod p = {modular.value} = {best.name} bound",
+                   lower_bound=modular.value, upper_bound=best.value, bounds=bounds,
+                   epsilon=0.0)
+
+
+def _structured_certificate(modular: Rank, structured: StructuredKernel | None) -> Rank | None:
+    """The modular rank certified by the structured kernel's upper bound when they meet;
+    None otherwise (two proofs disagreeing raise: never an answer then)."""
+    if structured is None:
+        return None
+    if structured.upper < modular.value:
+        raise RuntimeError(f"relugeom bug: the structured kernel's upper bound "
+                           f"{structured.upper} is below the modular rank {modular.value}")
+    if structured.upper > modular.value:
+        return None
+    return replace(modular, exact=True, certificate="structured kernel",
+                   detail=f"rank mod p = {modular.value} = {structured.detail}",
+                   lower_bound=modular.value, upper_bound=modular.value, epsilon=0.0,
+                   bounds=tuple(modular.bounds) + (structured.to_bound(),))
 
 
 def _independent(network: Network, X: Any, convention: Any, modular: Rank) -> Rank:
@@ -210,42 +275,43 @@ def _independent(network: Network, X: Any, convention: Any, modular: Rank) -> Ra
 
 
 def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Rank,
-              kernel_bits: int) -> Rank:
+              kernel_bits: int, structured: StructuredKernel | None = None) -> Rank:
     """The verified-kernel certificate (:mod:`relugeom.rank.verified`) after an uncertified
-    modular rank; failing it within its budget, the certified interval, ``exact`` False."""
+    modular rank; failing it within its budget, the certified interval, ``exact`` False.
+    ``structured``: the structured kernel when already found (else it is looked for here)."""
     bounds = tuple(b for b in modular.bounds)
     n, m, P = _sizes(network, X)
     # the structured kernel first: no Jacobian, small exact steps (shallow networks only)
-    structured = jacobian_structured_kernel(network, X, convention, seed, modular.primes,
-                                            P - modular.value, kernel_bits)
+    if structured is None:
+        structured = jacobian_structured_kernel(network, X, convention, seed, modular.primes,
+                                                P - modular.value, kernel_bits)
     if structured is not None:
+        certified = _structured_certificate(modular, structured)
+        if certified is not None:
+            return certified
         bounds += (structured.to_bound(),)
-        if structured.upper < modular.value:  # two proofs disagree: never answer then
-            raise RuntimeError(f"relugeom bug: the structured kernel's upper bound "
-                               f"{structured.upper} is below the modular rank {modular.value}")
-        if structured.upper == modular.value:
-            return replace(modular, exact=True, certificate="structured kernel",
-                           detail=f"rank mod p = {modular.value} = {structured.detail}",
-                           lower_bound=modular.value, upper_bound=modular.value, epsilon=0.0,
-                           bounds=bounds)
         if modular.upper_bound is not None:
             modular = replace(modular, upper_bound=min(modular.upper_bound, structured.upper),
                               bounds=bounds)
     # the columns at the structured kernel's pivots are redundant: only the rest is lifted;
-    # the size refusals first (reading a large X as Fractions costs seconds for nothing)
+    # the size refusals first (reading a large X as Fractions costs seconds for nothing). The
+    # lift on the support of the rest of the kernel is a system of the support's size: only
+    # the lift of all the rest is refused by its predicted cost
     redundant = structured.pivots if structured is not None else ()
     costly = structured is not None and \
         residual_lift_too_costly(modular.value, structured.upper - modular.value)
     kernel = None
-    if not costly and n * m * (P - len(redundant)) <= VERIFY_ENTRIES:
+    if n * m * (P - len(redundant)) <= VERIFY_ENTRIES:
         sample = _fraction_sample(network, X)
+        scaled = scaled_jacobian(network, sample, convention)  # exact J, built once here
         if structured is not None:  # first on the columns the rest of the kernel lives on
             certified = _on_support(network, sample, convention, seed, modular, structured,
-                                    bounds, kernel_bits)
+                                    bounds, kernel_bits, scaled)
             if certified is not None:
                 return certified
-        kernel = jacobian_kernel(network, sample, convention, seed, max_bits=kernel_bits,
-                                 redundant=redundant)
+        if not costly:
+            kernel = jacobian_kernel(network, sample, convention, seed, max_bits=kernel_bits,
+                                     redundant=redundant, scaled=scaled)
     lower = max(modular.value, kernel.rank if kernel is not None else 0)
     upper = modular.upper_bound if modular.upper_bound is not None else lower
     if kernel is not None and kernel.exact:
@@ -268,15 +334,15 @@ def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Ran
 
 
 def _on_support(network: Network, sample: Any, convention: Any, seed: int, modular: Rank,
-                structured: Any, bounds: tuple, kernel_bits: int) -> Rank | None:
+                structured: Any, bounds: tuple, kernel_bits: int, scaled: Any) -> Rank | None:
     """The verified kernel of J restricted to the support mod p of the rest of its kernel
     (:func:`~relugeom.rank.structured_kernel.residual_support`): a system of the size of that
     support instead of the rank. Proven: rank J ≤ rank_Q J[:, S] + |columns ∖ S|, the first
     term exact by the verified kernel; the rank when it meets the modular rank, else None."""
-    columns, support = residual_support(network, sample, convention, structured)
+    columns, support = residual_support(network, sample, convention, structured, scaled)
     outside = np.setdiff1d(np.arange(network.n_parameters), support)
     kernel = jacobian_kernel(network, sample, convention, seed, max_bits=kernel_bits,
-                             redundant=outside)
+                             redundant=outside, scaled=scaled)
     if kernel is None or not kernel.exact:
         return None
     upper = kernel.rank + len(columns) - len(support)

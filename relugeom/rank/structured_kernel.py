@@ -7,7 +7,7 @@ Q^m its column of V, β ∈ Q^m for c) is mapped by J to the n × m matrix with 
 
     (J θ')_i = Σ_j s_ij (x̃_i·u_j) v_j + h_ij α_j + β.
 
-rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Four
+rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Five
 families of kernel vectors are known exactly from systems far smaller than J:
 
 - zero columns: the columns of V for a neuron never positive, of w̃_j for a neuron never
@@ -15,28 +15,37 @@ families of kernel vectors are known exactly from systems far smaller than J:
 - data kernels: u_j ∈ ker(D_j X̃) (the samples neuron j is active on), alone: one exact
   kernel of an n_j × D integer matrix per neuron (its rows scaled to integers);
 - rescalings: (u_j, α_j) = (w̃_j, −v_j) (s_ij z_ij = h_ij for every convention);
-- group relations: for a set Γ of neurons, the θ' supported on Γ (and β) with
+- shared columns: column (j, l) of J is y ⊗ v_j with y = D_j X̃ e_l, the same for the
+  neurons Γ with the same active samples where column l of X̃ is nonzero (a pixel nonzero on
+  one or two samples): Σ_{j∈Γ} a_j e_(j,l) ∈ ker J for a ∈ ker V[:, Γ];
+- group relations: for a set Γ = B ∪ L of neurons (B: positive on most samples, L: on few),
+  the θ' supported on Γ (and β) with
 
-      (a)  Σ_{j∈Γ} u_j v_jᵀ + w̃_j α_jᵀ + e_D βᵀ = 0   (m equations per column l of X̃
-           that is not zero, l = D included),
-      (b)  Σ_{j∈Γ} (1 − s_ij)(x̃_i·u_j) v_j + (z_ij − h_ij) α_j = 0   (m equations per
-           sample i on which some neuron of Γ is not positive).
+      (a)  Σ_{j∈B} u_j v_jᵀ + w̃_j α_jᵀ + e_D βᵀ = 0   (m equations per column l of X̃
+           that is not zero, l = D included; only l = D when B is empty),
+      (b)  Σ_{j∈B} [(1 − s_ij)(x̃_i·u_j) v_j + (z_ij − h_ij) α_j]
+           − Σ_{j∈L} [s_ij (x̃_i·u_j) v_j + h_ij α_j] = 0   (m equations per sample i on
+           which some neuron of B is not positive or some neuron of L is active).
 
-  *Proof.* x̃_iᵀ·(a) = Σ_{j∈Γ} (x̃_i·u_j) v_j + z_ij α_j + β (the omitted rows meet x̃_il = 0),
-  and subtracting (b) leaves exactly (J θ')_i; so J θ' = 0 at every sample. ∎ Neurons active
-  on almost every sample (large biases) make (b) small: Γ is taken as the t neurons active on
-  the most samples, t = 2, …, N. The samples on which one neuron t alone is inactive share
-  α_t: after the first, i₀, each adds the one row z_i₀t (x̃_i·u_t) − z_it (x̃_i₀·u_t) = 0,
-  equivalent to its m rows given i₀'s (v_t ≠ 0).
+  *Proof.* x̃_iᵀ·(a) = Σ_{j∈B} (x̃_i·u_j) v_j + z_ij α_j + β (the omitted rows meet x̃_il = 0),
+  and subtracting (b) leaves exactly (J θ')_i (on the samples outside (b) every neuron of B
+  has s_ij = 1, h_ij = z_ij and every neuron of L has s_ij = h_ij = 0); so J θ' = 0 at every
+  sample. ∎ Γ is taken as the t neurons deviating (from B's "always on", L's "always off")
+  on the fewest samples, and one t is solved (the kernel of a smaller Γ embeds in it). The
+  samples on which one neuron t alone deviates share α_t: after the first, i₀, each adds the
+  one row z_i₀t (x̃_i·u_t) − z_it (x̃_i₀·u_t) = 0, equivalent to its m rows given i₀'s
+  (v_t ≠ 0). When ρ = rank V[:, B] < m, (a) is written with |lines|·ρ +
+  (|B| + 1)(m − ρ) rows instead of |lines|·m (:class:`_OutputSplits`).
 
 Only residues mod one prime p are computed for the group relations. If the system C of (a),
 (b) has rank_Q C = rank_p C — certified when C has full row rank mod p (a nonzero minor mod p
-is nonzero), else by the verified left kernel of C built exactly when it has few dependent rows
-— then for each column f outside the pivots B (mod p) of C, u_f = e_f − B⁻¹C_f is a rational
-kernel vector whose denominator divides det B, a unit mod p, and its reduction is the kernel
-vector of the echelon form mod p. So every vector is the reduction of a p-integral rational
-vector of ker J, and if k of them are independent mod p (a nonzero k × k minor mod p), those k
-rational vectors are independent:
+is nonzero), else by its relations mod p, each lifted on its own few rows and checked exactly
+(:func:`relugeom.linalg.verified.rank_proven_by_local_relations`) — then for each column f
+outside the pivots B (mod p) of C, u_f = e_f − B⁻¹C_f is a rational kernel vector whose
+denominator divides det B, a unit mod p, and its reduction is the kernel vector of the echelon
+form mod p. So every vector is the reduction of a p-integral rational vector of ker J, and if k
+of them are independent mod p (a nonzero k × k minor mod p), those k rational vectors are
+independent:
 
     rank_Q J ≤ P − k,   and with a rank mod p of J equal to P − k:  rank_Q J = P − k.
 
@@ -45,11 +54,11 @@ combinations of the others over Q, and the verified kernel of J without them
 (:func:`relugeom.rank.verified.jacobian_kernel` with ``redundant``) lifts only what is left,
 first on the columns that rest uses mod p (:func:`residual_support`).
 
-The certificate is named **structured kernel** (docs/theory.md, "Structured kernel"). Cost:
-one exact kernel of a small integer matrix per neuron (python-flint), at most N − 1 echelon
-forms mod p of the (D + |samples of (b)|)·m × (D + m)·t systems (and for a rank-deficient one
-with few dependent rows an exact left kernel), and the rank mod p of the vectors (stopped at
-the target); no Jacobian.
+The certificate is named **structured kernel** (docs/theory.md, "Structured kernel" and "Group
+relations with busy and sparse neurons"). Cost: one exact kernel of a small integer matrix per
+neuron (python-flint), at most N echelon forms mod p of the (D + |samples of (b)|)·m ×
+(D + m)·t systems (and for the one used, if rank deficient, one small exact solve per
+dependent row), and the rank mod p of the vectors (stopped at the target); no Jacobian.
 """
 
 from __future__ import annotations
@@ -64,7 +73,7 @@ from ..exact.arrays import RationalArray, reduce_mod
 from ..linalg import integer
 from ..linalg.certified import Bound
 from ..linalg.modular import EchelonModP, matmul_mod, reduce_residues, rref_mod_p
-from ..linalg.verified import verified_kernel
+from ..linalg.verified import rank_proven_by_local_relations
 from ..model.deep import as_deep
 from ..model.network import Network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime
@@ -73,11 +82,10 @@ from .shallow import ShallowModular
 
 #: A group system above this many entries is not built (its echelon form would cost seconds).
 GROUP_ENTRIES = 4_000_000
-#: The exact left kernel of a rank-deficient group system is tried up to this many relations,
-#: this many neurons in Γ and this many bits (Hadamard's prediction of the lift).
-LEFT_RELATIONS = 8
-LEFT_NEURONS = 12
-LEFT_BITS = 2 ** 24
+#: A group system is used with at most this many dependent rows mod p (each lifted on its own
+#: support to prove rank_Q C = rank_p C); the proof is tried on at most PROOFS systems.
+LOCAL_DEPENDENCIES = 64
+PROOFS = 3
 #: The front door skips the structured kernel under a smaller verified-kernel budget, and
 #: above this many parameters (the rank mod p of up to P vectors of length P costs about P³:
 #: d = 784 would take minutes; the data kernels alone are then thousands of vectors).
@@ -128,14 +136,12 @@ class _Theta:
         return self.N * (self.d + 1) + self.m * self.N + np.asarray(k)
 
 
-def structured_kernel(case: ShallowModular, p: int, target: int | None = None,
-                      max_bits: int | None = None) -> StructuredKernel:
+def structured_kernel(case: ShallowModular, p: int, target: int | None = None
+                      ) -> StructuredKernel:
     """Independent kernel vectors of the Jacobian of a prepared shallow case, counted mod p.
 
     ``p``: a prime dividing no denominator of the case (one its residues were computed for).
     ``target``: stop once this many vectors are found (P − a proven lower bound of the rank).
-    ``max_bits``: budget of the exact left kernel of a rank-deficient group system (default
-    :data:`LEFT_BITS`).
     Returns the count k and the proven upper bound P − k (module docstring).
 
     >>> from relugeom import ShallowNetwork
@@ -149,7 +155,7 @@ def structured_kernel(case: ShallowModular, p: int, target: int | None = None,
     E = EchelonModP(p, theta.P)
     goal = theta.P if target is None else min(target, theta.P)
     families: dict[str, int] = {}
-    for name, vectors in _families(case, p, theta, max_bits or LEFT_BITS):
+    for name, vectors in _families(case, p, theta, E, goal):
         if E.rank >= goal:
             break
         for block in vectors:
@@ -162,21 +168,23 @@ def structured_kernel(case: ShallowModular, p: int, target: int | None = None,
 
 def jacobian_structured_kernel(network: Network, X: Any, relu_prime_at_zero: ReluPrime,
                                seed: int, primes: tuple, target: int | None = None,
-                               max_bits: int = LEFT_BITS) -> StructuredKernel | None:
+                               max_bits: int = STRUCTURED_BITS,
+                               case: ShallowModular | None = None) -> StructuredKernel | None:
     """:func:`structured_kernel` of J(θ, X) for a shallow network, modulo the first of
     ``primes`` (those of a modular pass, which divide no denominator); None for a deep network,
     no prime, more than :data:`MAX_PARAMETERS` parameters, or a budget ``max_bits`` (the
     verified kernel's, in the front door) below :data:`STRUCTURED_BITS`: its exact steps are
-    lifts too."""
+    lifts too. ``case``: the prepared shallow case of (network, X), when already built."""
     if not is_shallow(network) or not primes or max_bits < STRUCTURED_BITS or \
             network.n_parameters > MAX_PARAMETERS:
         return None
-    case = ShallowModular(as_shallow(network), X, relu_prime_at_zero, seed)
-    return structured_kernel(case, primes[0], target, min(max_bits, LEFT_BITS))
+    case = case or ShallowModular(as_shallow(network), X, relu_prime_at_zero, seed)
+    return structured_kernel(case, primes[0], target)
 
 
 def residual_support(network: Network, X: Any, relu_prime_at_zero: ReluPrime,
-                     found: StructuredKernel) -> tuple[np.ndarray, np.ndarray]:
+                     found: StructuredKernel, scaled: Any = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """(columns, support): the θ positions of the nonzero columns of J outside ``found``'s
     pivots, and those of them that the rest of the kernel mod p uses (the free columns of
     the echelon form mod p of J[:, columns] and the pivots they involve). ``X``: a checked
@@ -186,9 +194,9 @@ def residual_support(network: Network, X: Any, relu_prime_at_zero: ReluPrime,
 
     and a verified kernel of J[:, S] makes the right side exact; when S is the support mod p
     it equals the rank mod p of J[:, columns]. Cost: J (exact, integers) and one echelon form
-    mod p of its n·m × |columns| residues.
+    mod p of its n·m × |columns| residues. ``scaled``: the scaled Jacobian, when already built.
     """
-    A = scaled_jacobian(as_deep(network), X, relu_prime_at_zero).numerators
+    A = (scaled or scaled_jacobian(as_deep(network), X, relu_prime_at_zero)).numerators
     keep = A.any(axis=0)
     keep[np.asarray(found.pivots, dtype=np.int64)] = False
     columns = np.flatnonzero(keep)
@@ -206,11 +214,14 @@ def kernel_vectors(case: ShallowModular, p: int) -> dict[str, np.ndarray]:
     vector of ker J, so J·K ≡ 0 (mod p)."""
     theta = _Theta(case.d, case.N, case.m)
     return {name: np.vstack(list(vectors) or [np.zeros((0, theta.P))])
-            for name, vectors in _families(case, p, theta, LEFT_BITS)}
+            for name, vectors in _families(case, p, theta)}
 
 
-def _families(case: ShallowModular, p: int, theta: _Theta, max_bits: int
-              ) -> Iterator[tuple[str, Iterator]]:
+def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | None = None,
+              goal: int | None = None) -> Iterator[tuple[str, Iterator]]:
+    """The families in order, each an iterator of blocks of vectors mod p; ``found``: the
+    echelon form of the vectors kept so far and ``goal`` the count sought (they choose the
+    group system to prove)."""
     r = case.residues(p)
     W, b = case.W.residues(p), case.b.residues(p)
     Wt = np.hstack([W.reshape(case.N, case.d), b.reshape(case.N, 1)]).astype(float)
@@ -218,7 +229,8 @@ def _families(case: ShallowModular, p: int, theta: _Theta, max_bits: int
     yield "zero columns", iter([_zero_columns(case, theta)])
     yield "data kernels", _data_kernels(case, p, theta)
     yield "rescalings", iter([_rescalings(case, p, r["V"], Wt, theta)])
-    yield "group relations", _group_relations(case, p, theta, r, Wt, Z, max_bits)
+    yield "shared columns", _shared_columns(case, p, r["V"], theta)
+    yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal)
 
 
 def _unit(theta: _Theta, positions: Any) -> np.ndarray:
@@ -260,6 +272,34 @@ def _data_kernels(case: ShallowModular, p: int, theta: _Theta) -> Iterator[np.nd
             yield _place(np.remainder(K, p).astype(float), theta, j, D)
 
 
+def _shared_columns(case: ShallowModular, p: int, V: np.ndarray, theta: _Theta
+                    ) -> Iterator[np.ndarray]:
+    """Relations among the W-columns of one input l: column (j, l) of J is y_jl ⊗ v_j with
+    y_jl = D_j X̃ e_l, which depends on j only through T = S_j ∩ {i : x̃_il ≠ 0}; so for the
+    neurons Γ sharing T (a pixel nonzero on few samples, a sample with a private pixel),
+    Σ_{j∈Γ} a_j e_(j,l) is in ker J for every a ∈ ker V[:, Γ]. Taken mod p when V[:, Γ] has
+    full row rank mod p (then over Q: the argument of the group relations)."""
+    D, m = case.d + 1, case.m
+    live = case.S & case.v_nonzero  # n × N
+    for l in range(D - 1):
+        rows = case.Xt_nonzero[:, l]
+        if not rows.any():
+            continue
+        groups: dict = {}
+        for j in np.flatnonzero((live & rows[:, None]).any(0)):
+            groups.setdefault((live[:, j] & rows).tobytes(), []).append(int(j))
+        for members in groups.values():
+            if len(members) <= m:
+                continue  # fewer than m + 1 vectors of Q^m: full row rank fails anyway
+            R, pivots, _ = rref_mod_p(np.ascontiguousarray(V[:, members]), p)
+            if len(pivots) < m:
+                continue
+            K = _echelon_kernel(R, pivots, len(members), p)
+            out = np.zeros((len(K), theta.P))
+            out[:, theta.w(np.array(members), l)] = K
+            yield out
+
+
 def _echelon_kernel(R: np.ndarray, pivots: list, ncols: int, p: int) -> np.ndarray:
     """The kernel mod p of a matrix from the reduced echelon form R of its rows: one vector
     e_f − R[:, f] (on the pivots) per free column f."""
@@ -288,39 +328,69 @@ def _rescalings(case: ShallowModular, p: int, V: np.ndarray, Wt: np.ndarray, the
 
 
 def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: np.ndarray,
-                     Z: np.ndarray, max_bits: int) -> Iterator[np.ndarray]:
-    """The group relations (a), (b) for Γ = the t neurons active on the most samples."""
-    order = np.argsort(-case.S.sum(0), kind="stable")
-    order = order[case.S[:, order].any(0) & case.v_nonzero[order]]
+                     Z: np.ndarray, found: EchelonModP | None, goal: int | None
+                     ) -> Iterator[np.ndarray]:
+    """The group relations (a), (b) of Γ_t = the t neurons deviating on the fewest samples (a
+    neuron in B when it is positive on more samples than not, else in L), among the systems
+    C_t that are small and have at most :data:`LOCAL_DEPENDENCIES` dependent rows mod p.
+    ker C_t contains (the embedding of) ker C_s for s < t, so one system, its rank over Q
+    proven by its relations lifted on their supports, gives them all: the smallest t whose
+    vectors mod p bring ``found`` to ``goal`` (a choice only, by bisection; the largest when
+    none does), else, on a failed proof, the next ones."""
+    live = np.flatnonzero(case.S.any(0) & case.v_nonzero)
+    busy = case.positive.sum(0) * 2 > case.n  # B: deviates where not positive; L: where active
+    deviation = np.where(busy, (~case.positive).sum(0), case.S.sum(0))
+    order = live[np.argsort(deviation[live], kind="stable")]
     known = Z != 0  # z_ij ≢ 0 mod p, so z_ij ≠ 0: may be a first sample i₀
     residues = _Arrays(r["V"], Wt, r["Xt"], Z, lambda A: reduce_residues(A, p), known)
-    exact = _ExactArrays(case, known)
-    for t in range(2, len(order) + 1):
+    splits = _OutputSplits(case, p, Wt)
+    candidates = []  # (t, R, pivots, columns, full row rank) of the systems with a kernel and
+    # few dependencies
+    for t in range(1, len(order) + 1):
         G = order[:t]
-        C = _group_system(case, G, residues)
+        C = _group_system(case, G, busy[G], residues, splits(G[busy[G]]))
         if C is None:
             continue
-        C = np.remainder(C, p)
-        R, pivots, kept = rref_mod_p(C, p)
-        if len(kept) < C.shape[0] and not _rank_proven(case, G, exact, len(pivots),
-                                                          max_bits):
-            continue  # rank over Q not proven equal to the rank mod p: no conclusion
+        R, pivots, _ = rref_mod_p(np.remainder(C, p), p)
+        if C.shape[0] - len(pivots) > LOCAL_DEPENDENCIES:
+            if candidates:  # dependencies only grow with Γ: the larger systems are not used
+                break
+            continue
         if len(pivots) < C.shape[1]:
-            yield _group_to_theta(_echelon_kernel(R, pivots, C.shape[1], p), G, case, theta)
+            candidates.append((t, R, pivots, C.shape[1], C.shape[0] == len(pivots)))
+    def vectors(c: tuple) -> np.ndarray:
+        t, R, pivots, ncols, _ = c
+        return _group_to_theta(_echelon_kernel(R, pivots, ncols, p), order[:t], case, theta)
+
+    def enough(c: tuple) -> bool:  # vectors mod p independent of those found, as many as sought
+        return len(rref_mod_p(found.reduce(vectors(c)), p)[1]) >= goal - found.rank
+
+    first = len(candidates) - 1
+    if found is not None and goal is not None and candidates and enough(candidates[-1]):
+        low = 0  # the smallest candidate that is enough (counts grow with t)
+        while low < first:
+            middle = (low + first) // 2
+            if enough(candidates[middle]):
+                first = middle
+            else:
+                low = middle + 1
+    exact = _ExactArrays(case, known)
+    for c in candidates[first:][:PROOFS] if first < len(candidates) - 1 else \
+            reversed(candidates[-PROOFS:]):
+        t, G = c[0], order[:c[0]]
+        if c[4] or _rank_proven(case, G, busy[G], exact, p, splits(G[busy[G]])):
+            yield vectors(c)
+            return
 
 
-def _rank_proven(case: ShallowModular, G: np.ndarray, exact: "_ExactArrays", rank: int,
-                 max_bits: int) -> bool:
-    """Whether rank_Q C = ``rank`` (its rank mod p) for the group system C of Γ = G, by the
-    verified left kernel of C built exactly (few dependent rows: a cheap lift), within
-    ``max_bits``."""
-    if len(G) > LEFT_NEURONS:
-        return False
-    C = _group_system(case, G, exact.arrays())
-    if C.shape[0] - rank > LEFT_RELATIONS:
-        return False
-    found = verified_kernel(C, side="left", max_bits=max_bits)
-    return found.exact and found.rank == rank
+def _rank_proven(case: ShallowModular, G: np.ndarray, busy: np.ndarray, exact: "_ExactArrays",
+                 p: int, split: tuple | None) -> bool:
+    """Whether rank_Q C = rank_p C for the group system C of Γ = G, by its relations mod p
+    lifted each on its own support and checked exactly
+    (:func:`~relugeom.linalg.verified.rank_proven_by_local_relations`: the dependencies of a
+    group system are local, a few samples each)."""
+    C = _group_system(case, G, busy, exact.arrays(), split)
+    return rank_proven_by_local_relations(C, p)
 
 
 @dataclass(frozen=True)
@@ -357,21 +427,69 @@ class _ExactArrays:
         return self._arrays
 
 
-def _group_system(case: ShallowModular, G: np.ndarray, arrays: _Arrays) -> np.ndarray | None:
-    """C for the group Γ = G (mod p or exact, as ``arrays``): columns U[l, t] (l·g + t),
-    α[t, k] (D·g + t·m + k), β[k]; rows (a) (l, k) for the columns l of X̃ not identically
-    zero (x̃_i·(a) does not see the others) and l = D, then (b) (i, k) for the samples i on
-    which a neuron of Γ is not positive (all m rows: a zero row makes C rank deficient, never
-    a wrong vector). Samples on which one neuron t alone is inactive, s_it = 0, after a first
-    such sample i₀: their m rows v_t (x̃_i·u_t) + z_it α_t = 0 are, given i₀'s, equivalent to
-    the one row z_i₀t (x̃_i·u_t) − z_it (x̃_i₀·u_t) = 0 (v_t ≠ 0, z_i₀t ≠ 0): that row replaces
-    them. None when C would have more rows than columns or :data:`GROUP_ENTRIES` entries."""
+class _OutputSplits:
+    """For the B-part of a group, the equations (a) M_B = 0 (M_B = Σ_{j∈B} u_j v_jᵀ + w̃_j α_jᵀ
+    + e_D βᵀ on the lines of X̃) written with fewer rows when ρ = rank V[:, B] < m: with Ξ an
+    exact integer basis of ker V[:, B]ᵀ and K the outputs off the rows where Ξ is invertible
+    mod p, Q = [e_K | Ξᵀ] is invertible and M_B Ξᵀ = Σ_{j∈B} w̃_j (Ξα_j)ᵀ + e_D (Ξβ)ᵀ; when
+    [w̃_j (j ∈ B), e_D] on the lines has full column rank (mod p, hence over Q), M_B = 0 ⇔
+    M_B[:, K] = 0 and Ξα_j = 0, Ξβ = 0: |lines|·ρ + (|B| + 1)(m − ρ) rows instead of
+    |lines|·m. Returns (K, Ξ, Ξ mod p), or None (all m outputs), per B, computed once."""
+
+    def __init__(self, case: ShallowModular, p: int, Wt: np.ndarray):
+        self.case, self.p, self.Wt = case, p, Wt
+        self.lines = np.flatnonzero(case.Xt_nonzero.any(0))
+        self.V = np.asarray(case.V.integer_columns()[0], dtype=object)  # columns scaled
+        self._done: dict = {}
+
+    def __call__(self, B: np.ndarray) -> tuple | None:
+        key = tuple(int(j) for j in B)
+        if key not in self._done:
+            self._done[key] = self._split(B)
+        return self._done[key]
+
+    def _split(self, B: np.ndarray) -> tuple | None:
+        m, p, D = self.case.m, self.p, self.case.d + 1
+        if not len(B) or len(B) >= m:
+            return None
+        basis = integer.kernel(self.V[:, B].T.tolist())  # m × k, ker V[:, B]ᵀ
+        if not basis or not basis[0]:
+            return None
+        Xi = np.array(basis, dtype=object).T  # rows ξ
+        K = np.vstack([self.Wt[B][:, self.lines], np.eye(D)[D - 1, self.lines]]).T
+        if integer.rank_mod(np.remainder(K, p).astype(np.int64), p) < len(B) + 1:
+            return None
+        _, invertible, _ = rref_mod_p(reduce_mod(Xi, p).astype(float), p)  # outputs F with
+        if len(invertible) < len(Xi):  # Ξ[:, F] invertible mod p, hence over Q
+            return None
+        outputs = np.setdiff1d(np.arange(m), invertible)
+        return outputs, Xi, reduce_mod(Xi, p).astype(float)
+
+
+def _group_system(case: ShallowModular, G: np.ndarray, busy: np.ndarray, arrays: _Arrays,
+                  split: tuple | None = None) -> np.ndarray | None:
+    """C for the group Γ = G, B = G[busy], L = the rest (mod p or exact, as ``arrays``):
+    columns U[l, t] (l·g + t), α[t, k] (D·g + t·m + k), β[k]; rows (a) (l, k) for the columns
+    l of X̃ not identically zero (x̃_i·(a) does not see the others; only l = D when B is
+    empty) and l = D, then (b) (i, k) for the samples i on which a neuron of B is not positive
+    or one of L is active (all m rows: a zero row makes C rank deficient, never a wrong
+    vector). Samples on which one neuron t alone deviates (inactive in B, active in L), after
+    a first such sample i₀: their m rows ±(v_t (x̃_i·u_t) + z_it α_t) = 0 are, given i₀'s,
+    equivalent to the one row z_i₀t (x̃_i·u_t) − z_it (x̃_i₀·u_t) = 0 (v_t ≠ 0, z_i₀t ≠ 0):
+    that row replaces them. ``split`` = (kept outputs, Ξ, Ξ mod p) (:class:`_OutputSplits`):
+    the rows (a) only for the kept outputs k, and the rows ξ·α_j = 0 (j ∈ B), ξ·β = 0 for ξ
+    in Ξ.
+    None when C would have more rows than columns or :data:`GROUP_ENTRIES` entries."""
     D, m, g = case.d + 1, case.m, len(G)
     V, Xt, Z, reduce = arrays.V[:, G], arrays.Xt, arrays.Z, arrays.reduce
-    lines = np.flatnonzero(case.Xt_nonzero.any(0))
-    samples = np.flatnonzero(~case.positive[:, G].all(1))
-    inactive = ~case.S[np.ix_(samples, G)]                 # s_ij = 0
-    negative = ~case.positive[np.ix_(samples, G)]          # z − h = z·(1 − [z > 0])
+    lines = np.flatnonzero(case.Xt_nonzero.any(0)) if busy.any() else np.array([D - 1])
+    S, positive = case.S[:, G], case.positive[:, G]
+    # the U-part of neuron t deviates from (a) where s_it ≠ [t ∈ B], its α-part where
+    # [z_it > 0] ≠ [t ∈ B]; the signs of L's terms are opposite (module docstring)
+    samples = np.flatnonzero((busy & ~positive | ~busy & S).any(1))
+    inactive = np.where(busy, ~S[samples], S[samples])           # U-part deviates
+    negative = np.where(busy, ~positive[samples], positive[samples])  # α-part deviates
+    sign = np.where(busy, 1, -1)
     alone = (negative.sum(1) == 1) & (inactive.sum(1) == 1)
     lone = np.where(alone, np.argmax(inactive, axis=1), -1)
     # i₀ needs z_i₀t ≠ 0 (known nonzero: its residue is)
@@ -381,25 +499,30 @@ def _group_system(case: ShallowModular, G: np.ndarray, arrays: _Arrays) -> np.nd
     lone = np.where(alone, lone, -1)
     scalar = alone & (samples != np.array([first.get(int(t), -1) for t in lone]))
     full = np.flatnonzero(~scalar)
-    na = len(lines) * m
+    outputs, Xi = (np.arange(m), np.zeros((0, m))) if split is None else \
+        (split[0], split[1] if V.dtype == object else split[2])  # exact or mod p
+    na = len(lines) * len(outputs) + len(Xi) * (int(busy.sum()) + 1)
     nrows, ncols = na + len(full) * m + int(scalar.sum()), D * g + g * m + m
     if nrows > ncols or nrows * ncols > GROUP_ENTRIES:
         return None
     C = np.zeros((nrows, ncols), dtype=V.dtype)
-    a = C[:na].reshape(len(lines), m, ncols)
+    a = C[:len(lines) * len(outputs)].reshape(len(lines), len(outputs), ncols)
     for q, l in enumerate(lines):
-        for t in range(g):
-            a[q, :, l * g + t] = V[:, t]
-            for k in range(m):
-                a[q, k, D * g + t * m + k] = arrays.Wt[G[t], l]
-    a[len(lines) - 1, np.arange(m), D * g + g * m + np.arange(m)] = 1  # l = D (always kept)
+        for t in np.flatnonzero(busy):
+            a[q, :, l * g + t] = V[outputs, t]
+            a[q, np.arange(len(outputs)), D * g + t * m + outputs] = arrays.Wt[G[t], l]
+    a[len(lines) - 1, np.arange(len(outputs)), D * g + g * m + outputs] = 1  # l = D, kept
+    xi = C[len(lines) * len(outputs):na].reshape(len(Xi), int(busy.sum()) + 1, ncols)
+    for q, t in enumerate([*np.flatnonzero(busy), g]):  # ξ·α_t = 0, then ξ·β = 0
+        xi[:, q, D * g + t * m + np.arange(m)] = Xi
     bpart = C[na:na + len(full) * m].reshape(len(full), m, ncols)
     rows = samples[full]
     for t in range(g):
-        coef = (Xt[rows] * inactive[full, t:t + 1])[:, None, :] * V[:, t][None, :, None]
+        coef = (Xt[rows] * (sign[t] * inactive[full, t:t + 1]))[:, None, :] * \
+            V[:, t][None, :, None]
         bpart[:, :, np.arange(D) * g + t] = reduce(coef)
         bpart[:, np.arange(m), D * g + t * m + np.arange(m)] = \
-            (Z[rows, G[t]] * negative[full, t])[:, None]
+            (Z[rows, G[t]] * (sign[t] * negative[full, t]))[:, None]
     for q, k in enumerate(np.flatnonzero(scalar)):
         t, i, i0 = int(lone[k]), int(samples[k]), first[int(lone[k])]
         j = G[t]

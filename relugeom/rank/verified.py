@@ -68,8 +68,8 @@ def rescaling_directions(network: Network, denominators: tuple) -> list[list[int
 
 
 def jacobian_kernel(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
-                    seed: int = 0, max_bits: int = MAX_BITS, redundant: Sequence[int] = ()
-                    ) -> VerifiedKernel | None:
+                    seed: int = 0, max_bits: int = MAX_BITS, redundant: Sequence[int] = (),
+                    scaled: Any = None) -> VerifiedKernel | None:
     """The verified kernel of J(θ, X) (module docstring), or None when J without its
     ``redundant`` columns has more than :data:`VERIFY_ENTRIES` entries. ``X``: a checked
     sample (tuples of Fractions). The basis is in the coordinates of the reduced matrix (zero
@@ -77,12 +77,13 @@ def jacobian_kernel(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "e
     of J. ``redundant``: θ positions whose
     columns the caller has proven to be combinations of the other columns (the pivots of a
     :mod:`~relugeom.rank.structured_kernel`): they are dropped too, with the rescaling
-    directions (then the lift is of the rest of the kernel only)."""
+    directions (then the lift is of the rest of the kernel only). ``scaled``: the
+    :func:`~relugeom.rank.backprop.scaled_jacobian` of (network, X), when already built."""
     deep = as_deep(network)
     n_rows, P = len(X) * deep.output_dim, deep.n_parameters
     if n_rows * (P - len(redundant)) > VERIFY_ENTRIES:
         return None
-    scaled = scaled_jacobian(deep, X, relu_prime_at_zero)
+    scaled = scaled or scaled_jacobian(deep, X, relu_prime_at_zero)
     A = scaled.numerators
     if len(redundant):
         A = A.copy()

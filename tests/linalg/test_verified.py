@@ -9,8 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import linalg
+from relugeom.exact.arrays import reduce_mod
+from relugeom.linalg.integer import rank_mod
 from relugeom.linalg.modular import random_primes
-from relugeom.linalg.verified import integer_matrix, verified_kernel, verify_kernel
+from relugeom.linalg.verified import (integer_matrix, rank_proven_by_local_relations,
+                                      verified_kernel, verify_kernel)
 from tests.reference import reference_rank
 
 floats32 = st.floats(-4, 4, width=32, allow_subnormal=False)
@@ -117,3 +120,30 @@ def test_full_rank_and_empty():
     assert verified_kernel([[1, 0], [0, 1]]).basis == ()
     K = verified_kernel(np.zeros((0, 3), dtype=np.int64))
     assert K.exact and K.rank == 0 and len(K.basis) == 3
+
+
+@given(st.integers(0, 10_000), st.integers(1, 6), st.integers(1, 8), st.integers(0, 4))
+def test_rank_proven_by_local_relations_against_exact_rank(seed, rank, ncols, repeats):
+    # True only when rank_Q = rank_p; on matrices with exact dependencies among few rows
+    # (copies and combinations of two rows, scaled by big integers) it proves them
+    rng = np.random.default_rng(seed)
+    B = rng.integers(-2 ** 40, 2 ** 40, (rank, ncols)).astype(object) * (2 ** 70 + 1)
+    rows = list(B)
+    for _ in range(repeats):
+        i, j = rng.integers(0, len(B), 2)
+        rows.append(int(rng.integers(-9, 10)) * B[i] + int(rng.integers(-9, 10)) * B[j])
+    A = np.array(rows, dtype=object)
+    p = 1_000_003
+    proven = rank_proven_by_local_relations(A, p)
+    if proven:
+        assert linalg.rank(A.tolist(), ncols) == rank_mod(reduce_mod(A, p), p)
+    else:  # only possible when the ranks differ or a relation is not local
+        assert linalg.rank(A.tolist(), ncols) != rank_mod(reduce_mod(A, p), p)
+
+
+def test_rank_proven_by_local_relations_refuses_a_rank_drop_mod_p():
+    # a 2 × 2 matrix with determinant p: rank 2 over Q, 1 mod p; never "proven"
+    p = 1_000_003
+    A = np.array([[1, 0], [0, p]], dtype=object)
+    assert not rank_proven_by_local_relations(A, p)
+    assert rank_proven_by_local_relations(np.array([[1, 2], [3, 6], [0, 1]], dtype=object), p)

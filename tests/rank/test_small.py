@@ -160,7 +160,9 @@ def test_trained_like_float32_weights_at_benchmark_size(kind, certificate):
     report = local_dimension_report(net, X, fallback="interval")
     exact = local_dimension_report(net, X, method="exact")
     assert report.exact and report.value == exact.value
-    assert certificate is None or report.certificate == certificate
+    # the front door tries the structured kernel before the sharper bounds and the left
+    # kernel of level 3: either certifies this case
+    assert certificate is None or report.certificate in (certificate, "structured kernel")
 
 
 @given(st.integers(0, 10_000), st.sampled_from([0, 1]))

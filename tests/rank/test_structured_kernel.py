@@ -166,3 +166,76 @@ def test_residual_support_bound_against_exact_elimination(params, data):
     outside = np.setdiff1d(np.arange(net.n_parameters), support)
     kernel = jacobian_kernel(net, sample, redundant=outside)
     assert kernel.exact and kernel.rank + len(columns) - len(support) == exact
+
+
+def sparse_and_busy(seed: int, float32: bool):
+    # neurons active on almost every sample (B) and on a few (L): large biases of both signs
+    rng = np.random.default_rng(seed)
+    d, N, m = int(rng.integers(2, 5)), int(rng.integers(3, 7)), int(rng.integers(1, 5))
+    cast = (lambda A: A.astype(np.float32).astype(float)) if float32 else (lambda A: A)
+    W = cast(rng.normal(0, 1, (N, d)))
+    b = cast(rng.choice([-1, 1], N) * rng.uniform(1.0, 3.0, N))
+    net = ShallowNetwork.from_numpy(W, b, cast(rng.normal(size=(m, N))),
+                                    cast(rng.normal(size=m)))
+    return net, rng.normal(size=(int(rng.integers(4, 16)), d))
+
+
+@given(st.integers(0, 10_000), st.booleans())
+def test_busy_and_sparse_groups_against_exact_elimination(seed, float32):
+    # the group systems with both kinds of neurons (B: active almost everywhere, L: almost
+    # nowhere) and their rank proven by lifted local relations: vectors in ker J mod p, and
+    # the bound is never below the exact rank
+    net, X = sparse_and_busy(seed, float32)
+    J = jacobian(net, as_sample(X, net.input_dim))
+    exact = linalg.rank(J, net.n_parameters)
+    case = ShallowModular(net, X)
+    Jp = mod_p(J, P_TEST).astype(object)
+    for name, K in kernel_vectors(case, P_TEST).items():
+        assert not (Jp.dot(K.astype(np.int64).astype(object).T) % P_TEST).any(), name
+    assert structured_kernel(case, P_TEST).upper >= exact
+
+
+def test_sparse_neurons_sharing_samples_close_the_kernel():
+    # two neurons active on few samples, one inside the other's (the [43,24,3] large-bias
+    # shape in small): the L-group of both gives the relation no single neuron has
+    rng = np.random.default_rng(5)
+    d, n = 6, 40
+    X = rng.normal(size=(n, d))
+    W = rng.normal(size=(4, d))
+    b = np.array([30.0, 30.0, 0.0, 0.0])
+    z = X @ W[2]
+    b[2] = -np.sort(z)[-5]  # neuron 2 active on 5 samples
+    W[3] = W[2] + 0.01 * rng.normal(size=d)
+    b[3] = -np.sort(X @ W[3])[-3]  # neuron 3 on about 3
+    net = ShallowNetwork.from_numpy(W, b, rng.normal(size=(3, 4)), rng.normal(size=3))
+    exact = linalg.rank(jacobian(net, as_sample(X, d)), net.n_parameters)
+    found = structured_kernel(ShallowModular(net, X), P_TEST)
+    assert found.upper == exact
+    assert found.families["group relations"] > 0
+
+
+def test_front_door_large_biases_certified_without_a_lift(monkeypatch):
+    # the benchmark's [43,24,3] large-bias shape at a smaller size, float64: the structured
+    # kernel closes the whole kernel, before any sharper bound or lift
+    monkeypatch.setattr(dimension, "AUTO_EXACT_ENTRIES", 0)
+    rng = np.random.default_rng(1)
+    d, N, m, n = 12, 10, 3, 60
+    W, b = rng.normal(0, np.sqrt(2 / d), (N, d)), rng.normal(0, 3.0, N)
+    net = ShallowNetwork.from_numpy(W, b, rng.normal(size=(m, N)), rng.normal(size=m))
+    X = rng.normal(size=(n, d))
+    exact = local_dimension_report(net, X, method="exact").value
+    report = local_dimension_report(net, X, fallback="interval")
+    assert report.exact and report.value == exact
+
+
+@given(st.integers(0, 10_000), st.booleans())
+def test_front_door_on_busy_and_sparse_neurons_equals_exact_elimination(seed, float32):
+    # the whole "auto" path (level-2 bounds, structured kernel, then the rest) against
+    # elimination, with more outputs than busy neurons (the output split of (a))
+    net, X = sparse_and_busy(seed, float32)
+    exact = local_dimension_report(net, X, method="exact").value
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dimension, "AUTO_EXACT_ENTRIES", 0)
+        report = local_dimension_report(net, X, fallback="interval")
+    assert report.lower_bound <= exact <= report.upper_bound
+    assert not report.exact or report.value == exact
