@@ -217,10 +217,13 @@ class RationalArray:
         >>> RationalArray.from_floats([[0.5, 1.0], [0.5, 1.0], [2.0, 0.0]]).distinct_rows()
         2
         """
-        num, exps, den = self._parts()
-        parts = [np.asarray(a).reshape(num.shape[0], -1) for a in (num, exps, den)]
+        num, n = self.numerators, self.numerators.shape[0]
+        # a scalar exponent or denominator is the same for every row: only arrays count
+        parts = [np.broadcast_to(np.asarray(a), num.shape).reshape(n, -1)
+                 for a in (num, self.exponents, self.denominators) if a is num or np.ndim(a)]
         if all(a.dtype != object for a in parts):  # hash the rows' bytes
-            stacked = np.ascontiguousarray(np.hstack(parts).astype(np.int64))
+            stacked = np.ascontiguousarray(np.hstack(parts) if len(parts) > 1 else parts[0],
+                                           dtype=np.int64)
             return len({row.tobytes() for row in stacked})
         return len({tuple(map(int, row)) for row in np.hstack(parts).tolist()})
 
@@ -281,10 +284,10 @@ class RationalArray:
         if num.dtype != object and den.dtype != object and num.ndim == 2 and num.size:
             num, exps = _strip_twos(num, exps)
             shift = exps - exps.min(axis=1, keepdims=True)
-            uniform = (den == den[:, :1]).all()
-            bits = np.log2(np.abs(num).max() + 1) + shift.max()
-            if uniform and bits < 62:
-                return num << shift
+            if (den == den[:, :1]).all():  # one denominator a row: it scales the row out
+                if np.log2(np.abs(num).max() + 1) + shift.max() < 62:
+                    return num << shift
+                return num.astype(object) << shift.astype(object)  # as Python ints
         rows = []
         for i in range(num.shape[0]):
             emin = int(exps[i].min()) if exps.shape[1] else 0

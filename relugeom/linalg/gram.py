@@ -119,7 +119,7 @@ def full_row_rank_certified(A: np.ndarray, E: np.ndarray, *, _safety: float = 2.
     r, c = A.shape
     if r == 0:
         return GramCertificate(0.0, 0.0, 0.0, (0, c))
-    if r > c or E.shape != A.shape or not (E >= 0).all() or not gradual_underflow():
+    if r > c or E.shape != A.shape or not (E >= 0).all():
         return None
     with np.errstate(all="ignore"):
         scaled = _scaled(A, E)
@@ -135,13 +135,31 @@ def full_row_rank_certified(A: np.ndarray, E: np.ndarray, *, _safety: float = 2.
         a, e = absA.sum(axis=0), E.sum(axis=0)
         rows = (absA + E) @ (gamma(c) * a + e) + E @ a
         delta = 2 * float(rows.max()) + r * c * _ABSOLUTE
+    return gram_positive_definite(G, delta, c, _safety=_safety)
+
+
+def gram_positive_definite(G: np.ndarray, delta: float, columns: int, *,
+                           _safety: float = 2.0) -> GramCertificate | None:
+    """A proof that λ_min(G*) > 0 for the exact Gram matrix G* = A·Aᵀ of some A with
+    ‖G* − G‖₂ ≤ ``delta``, from a float Cholesky factorization of G shifted (steps 3 of the
+    module docstring), or None — also when the process flushes subnormals to zero
+    (:func:`gradual_underflow`). ``G``: float64, symmetric, r × r (overwritten);
+    ``columns``: the number of columns of A (for the certificate only). Cost: r³/3.
+
+    >>> gram_positive_definite(np.array([[2.0, 1.0], [1.0, 2.0]]), 1e-12, 3) is not None
+    True
+    """
+    r = G.shape[0]
+    if not gradual_underflow():
+        return None
+    with np.errstate(all="ignore"):
         diagonal = np.diagonal(G).copy()
         # γ_{r+2}, not Demmel's γ_{r+1}: LAPACK and OpenBLAS divide by a pivot through its
         # rounded reciprocal, one more rounding per entry of the factor
         g = gamma(r + 2)
         kappa = 2 * g / (1 - g) * float(diagonal.sum()) + (r + 1) ** 2 * _ABSOLUTE
         shift = _safety * (kappa + delta) + 2 * _safety * U * float(diagonal.max())
-        if not math.isfinite(shift):
+        if not (math.isfinite(shift) and np.isfinite(diagonal).all()):
             return None
         G.flat[::r + 1] = diagonal - shift  # Ĥ = fl(Ĝ − s·I)
         try:
@@ -152,7 +170,7 @@ def full_row_rank_certified(A: np.ndarray, E: np.ndarray, *, _safety: float = 2.
         # that overflowed (inf·0 → NaN) "completes" without an error, and proves nothing
         if not np.isfinite(R).all():
             return None
-    return GramCertificate(delta, kappa, shift, (r, c))
+    return GramCertificate(delta, kappa, shift, (r, columns))
 
 
 def full_rank_certified(A: np.ndarray, E: np.ndarray) -> GramCertificate | None:
@@ -169,23 +187,39 @@ def full_rank_certified(A: np.ndarray, E: np.ndarray) -> GramCertificate | None:
 _SELECT = 1e-6
 
 
-def _independent_looking_rows(A: np.ndarray, count: int) -> np.ndarray | None:
-    """``count`` rows of A that look independent in floats, greedy from the top: the first rows
-    whose squared distance to the span of the rows before them (the pivots of a regularised
-    float Cholesky of A·Aᵀ) exceeds _SELECT times their squared norm; None if too few."""
+def independent_looking(G: np.ndarray, count: int | None = None) -> np.ndarray | None:
+    """``count`` indices of rows that look independent in floats, from their Gram matrix G
+    (float64, symmetric), greedy from the top: the first rows whose squared distance to the
+    span of the rows before them (the pivots of a regularised float Cholesky of the normalised
+    G) exceeds _SELECT times their squared norm; None if too few (all of them when ``count``
+    is None). A choice only: the proof does not use it.
+
+    >>> independent_looking(np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 0.0], [0.0, 0.0, 1.0]]), 2)
+    array([0, 2])
+    """
     with np.errstate(all="ignore"):
-        norms = np.sqrt((A * A).sum(axis=1))
-        if not (np.isfinite(norms).all() and (norms > 0).any()):
+        norms = np.sqrt(np.diagonal(G))
+        live = np.flatnonzero(norms > 0)
+        if not (np.isfinite(norms).all() and live.size):
             return None
-        B = A[norms > 0] / norms[norms > 0, None]
-        G = B @ B.T
-        G[np.diag_indices(len(G))] += 1e-12
+        B = G[np.ix_(live, live)] / np.outer(norms[live], norms[live])
+        B[np.diag_indices(len(B))] += 1e-12
         try:
-            pivots = np.diagonal(np.linalg.cholesky(G)) ** 2
+            pivots = np.diagonal(np.linalg.cholesky(B)) ** 2
         except np.linalg.LinAlgError:
             return None
-    chosen = np.flatnonzero(norms > 0)[pivots > _SELECT]
+    chosen = live[pivots > _SELECT]
+    if count is None:
+        return chosen
     return chosen[:count] if len(chosen) >= count else None
+
+
+def independent_looking_rows(A: np.ndarray, count: int | None = None) -> np.ndarray | None:
+    """:func:`independent_looking` of the rows of A (normalised first: no overflow in A·Aᵀ)."""
+    with np.errstate(all="ignore"):
+        norms = np.sqrt((A * A).sum(axis=1))
+        B = A / np.where(norms > 0, norms, 1.0)[:, None]
+        return independent_looking(B @ B.T, count)
 
 
 def rank_at_least(A: np.ndarray, E: np.ndarray, target: int
@@ -213,7 +247,7 @@ def rank_at_least(A: np.ndarray, E: np.ndarray, target: int
         chosen = np.arange(target)
         certificate = full_row_rank_certified(A, E)
     else:
-        chosen = _independent_looking_rows(A, target)
+        chosen = independent_looking_rows(A, target)
         if chosen is None:
             return None
         certificate = full_row_rank_certified(A[chosen], E[chosen])

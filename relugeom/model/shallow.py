@@ -21,6 +21,9 @@ from ..exact.numbers import (parse_json, rational_matrix, rational_vector, to_js
                              to_rational)
 from .formats.pytorch import chain_from_module
 
+#: The float dtypes whose every value is a float64 (longdouble is not).
+_FLOAT64_EXACT = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
 
 @dataclass(frozen=True)
 class ShallowNetwork:
@@ -165,7 +168,16 @@ class ShallowNetwork:
         if V.ndim == 1:
             V = V[None, :]
         c = np.atleast_1d(np.asarray(c))
-        return cls(np.asarray(W), np.asarray(b), V, c)
+        W, b = np.asarray(W), np.asarray(b)
+        network = cls(W, b, V, c)
+        parts = (W, b, V, c)
+        if all(a.dtype in _FLOAT64_EXACT for a in parts):
+            # θ in float64 (exactly the Fractions just read: every float16/32/64 is a float64),
+            # for the float filters and certificates (relugeom.rank.shallow), which would
+            # otherwise read the Fractions back
+            theta = np.concatenate([np.ravel(a) for a in parts]).astype(np.float64)
+            object.__setattr__(network, "_float_theta", theta)
+        return network
 
     @classmethod
     def from_torch(cls, model: Any) -> "ShallowNetwork":

@@ -24,16 +24,22 @@ At depth (:func:`deep_float_jacobian`) the forward pass and its bound are the fl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
 import numpy as np
 
 from ..exact.arrays import RationalArray
 from ..linalg.certified import Bound, Rank
-from ..linalg.gram import U, gamma, rank_at_least
+from ..linalg.gram import (_ABSOLUTE, GramCertificate, U, gamma, gram_positive_definite,
+                           independent_looking, rank_at_least)
 from .backprop import _row_kron
 from .float_filter import _ALPHA
 
 #: The float path builds J on the kept columns in memory only up to this many entries.
 FLOAT_ENTRIES = 1_000_000
+#: The structured row Gram (:func:`shallow_row_gram`) up to this many rows (n·m).
+GRAM_ROWS = 2_000
 _LOW, _HIGH = 2.0 ** -450, 2.0 ** 450
 
 
@@ -43,10 +49,12 @@ def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
     [2^-450, 2^450] in magnitude (and nonzero) or not finite."""
     with np.errstate(all="ignore"):
         magnitude = np.abs(F)
+        if not magnitude.max(initial=0.0) <= _HIGH:  # (a NaN fails too)
+            return None
         # a 0.0 only for an exact 0: a nonzero rational read as 0.0 (1/10^400) has no
         # relative error bound
-        zero = (F == 0) & ~A.nonzero()
-        if not ((magnitude <= _HIGH) & ((magnitude >= _LOW) | zero)).all():
+        if (magnitude < _LOW).any() and \
+                not ((magnitude >= _LOW) | ((F == 0) & ~A.nonzero())).all():
             return None
     num, den = A.numerators, A.denominators
     if num.dtype == object or (isinstance(den, np.ndarray) and den.dtype == object):
@@ -54,6 +62,15 @@ def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
     # in range, the exponents (a power-of-two scaling) keep a float64 exact
     exact = bool(np.all(den == 1)) and bool((np.abs(num) < 2 ** 53).all())
     return 0.0 if exact else _ALPHA
+
+
+def _relative_errors(case) -> tuple:
+    """(α_x, α_w) of a prepared shallow case (:func:`relative_error` of X and of θ), computed
+    once per case."""
+    if case.float_errors is None:
+        case.float_errors = (relative_error(case.X, case.X_float),
+                             relative_error(case._weights.theta, case._weights.theta_float))
+    return case.float_errors
 
 
 def shallow_float_jacobian(case, samples: np.ndarray | None = None, columns: int | None = None
@@ -78,8 +95,7 @@ def shallow_float_jacobian(case, samples: np.ndarray | None = None, columns: int
     wj, wl = wj[order], wl[order]
     if n * m * width > FLOAT_ENTRIES:
         return None
-    ax = relative_error(case.X, case.X_float)
-    aw = relative_error(case._weights.theta, case._weights.theta_float)
+    ax, aw = _relative_errors(case)
     if ax is None or aw is None:
         return None
     av, (W, b, V, _) = aw, case._weights.floats
@@ -110,17 +126,148 @@ def distinct_samples(X: np.ndarray) -> np.ndarray:
     return np.sort(first)
 
 
-def shallow_float_rank(case, bounds: list[Bound], **fields) -> Rank | None:
-    """:func:`float_gram_rank` of a prepared shallow case for the smallest of ``bounds``:
-    for the bound "distinct samples" on one sample of each distinct value; for a bound equal to
-    the number of rows, on 2·rows + 16 columns first (when J is more than 4 times wider), then
-    on all kept columns. None when nothing is proven."""
+@dataclass(frozen=True)
+class RowGramBound:
+    """The bound B ≥ |Ĝ − J·Jᵀ| of :func:`shallow_row_gram`, kept factored (B is never formed
+    to certify): B = g·(K_a ∘ M_a + [k = k']·(1 + |Ĥ||Ĥ|ᵀ)) + [k = k']·(|Ĥ|Eᵀ + E|Ĥ|ᵀ + EEᵀ),
+    K_a = |X̃||X̃|ᵀ, M_a = |A||A|ᵀ (docs/theory.md, "Structured row Gram")."""
+
+    abs_xt: np.ndarray  # |X̃|, n × (d + 1)
+    abs_a: np.ndarray  # |A|, n·m × N
+    abs_h: np.ndarray  # |Ĥ|, n × N
+    e: np.ndarray  # E, n × N
+    g: float
+    m: int
+
+    def times(self, v: np.ndarray) -> np.ndarray:
+        """B·v for a vector v ≥ 0 over the rows (i, k), from the factors: O(n·N·(d + m))."""
+        n, m = self.abs_xt.shape[0], self.m
+        A = self.abs_a.reshape(n, m, -1)
+        V = v.reshape(n, m)
+        # (K_a ∘ M_a)·v = Σ_{l,q} |x̃_il||A_(i,k),q| Σ_{i',k'} |x̃_i'l||A_(i',k'),q| v_(i',k')
+        T = self.abs_xt.T @ np.einsum("ik,ikq->iq", V, A)
+        km = np.einsum("iq,ikq->ik", self.abs_xt @ T, A)
+        blocks = self.g * V.sum(0)[None, :] + (self.g * self.abs_h + self.e) @ (
+            self.abs_h.T @ V) + (self.abs_h + self.e) @ (self.e.T @ V)
+        return (self.g * km + blocks).reshape(n * m)
+
+    def matrix(self) -> np.ndarray:
+        """B itself, n·m × n·m (for checking it)."""
+        n, m = self.abs_xt.shape[0], self.m
+        B = (self.g * (self.abs_xt @ self.abs_xt.T))[:, None, :, None] * \
+            (self.abs_a @ self.abs_a.T).reshape(n, m, n, m)
+        HE = self.abs_h @ self.e.T
+        block = self.g * (1.0 + self.abs_h @ self.abs_h.T) + HE + HE.T + self.e @ self.e.T
+        for k in range(m):
+            B[:, k, :, k] += block
+        return B.reshape(n * m, n * m)
+
+
+def shallow_row_gram(case, samples: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, RowGramBound] | None:
+    """(Ĝ, B): the Gram matrix J·Jᵀ of the rows (i, k) of the whole Jacobian of a prepared
+    shallow case (all P columns), computed from its structure without forming J, and a bound
+    B with |Ĝ − J·Jᵀ| ≤ B entrywise (:class:`RowGramBound`; docs/theory.md, "Structured row
+    Gram"); Ĝ symmetric. None when an input is not a float64 exactly (α ≠ 0), out of
+    [2^-450, 2^450], a value overflows, or there are more than GRAM_ROWS rows.
+
+    With K = X̃X̃ᵀ, H = (relu z_ij), A the n·m × N matrix of s_ij·V_kj (row (i, k)):
+
+        (J·Jᵀ)[(i, k), (i', k')] = [k = k']·(1 + (HHᵀ)_ii') + K_ii'·(AAᵀ)[(i, k), (i', k')]
+
+    (the c-, V- and W̃-columns in turn), so the cost is (n·m)²·N + n²·d instead of
+    (n·m)²·P; every J·Jᵀ diagonal entry is at least 1 (the c-column).
+    """
+    pick = (lambda M: M) if samples is None else (lambda M: M[samples])  # noqa: E731
+    X = pick(case.X_float)
+    n, m, d = X.shape[0], case.m, case.d
+    if n * m > GRAM_ROWS or _relative_errors(case) != (0.0, 0.0):
+        return None
+    V = case._weights.floats[2]
+    Z, magnitude = (pick(M) for M in case.z_products)
+    positive, S = pick(case.positive), pick(case.S)
+    Xt = np.hstack([X, np.ones((n, 1))])
+    with np.errstate(all="ignore"):
+        H = np.where(positive, Z, 0.0)
+        E = np.where(positive, 2 * gamma(d + 1) * magnitude + (d + 2) * 2.0 ** -1000, 0.0)
+        A = (S[:, None, :] * V[None, :, :]).reshape(n * m, -1)  # exact: s ∈ {0, 1}
+        G = (Xt @ Xt.T)[:, None, :, None] * (A @ A.T).reshape(n, m, n, m)
+        ones = 1.0 + H @ H.T
+        for k in range(m):  # the blocks k = k' (c- and V-columns)
+            G[:, k, :, k] += ones
+        G = G.reshape(n * m, n * m)
+        if not (G == G.T).all():  # BLAS computed both triangles: keep one
+            G = np.tril(G) + np.tril(G, -1).T
+        if not np.isfinite(G).all():  # (an infinite B makes δ infinite: nothing proven)
+            return None
+    return G, RowGramBound(np.abs(Xt), np.abs(A), np.abs(H), E, gamma(d + case.N + 3), m)
+
+
+def row_gram_rank_at_least(G: np.ndarray, B: RowGramBound, target: int, columns: int,
+                           chosen: np.ndarray | None = None
+                           ) -> tuple[GramCertificate, np.ndarray] | None:
+    """A proof that rank J ≥ ``target`` from (Ĝ, B) of :func:`shallow_row_gram`: ``target``
+    rows — the first of ``chosen``, else all when there are that many, else rows that look
+    independent — each scaled by a power of two (exact) to a diagonal entry near 1, then
+    :func:`relugeom.linalg.gram.gram_positive_definite` with δ = twice the largest row sum of
+    the scaled B restricted to them (the 2 for its own rounding; plus 2^-900 per entry for
+    underflow). Returns (certificate, rows used) or None; G is left as it is."""
+    if chosen is None:
+        chosen = np.arange(target) if target == G.shape[0] else independent_looking(G, target)
+    if chosen is None or len(chosen) < target or target > G.shape[0]:
+        return None
+    chosen = chosen[:target]
+    G = G.copy() if target == G.shape[0] else G[np.ix_(chosen, chosen)]
+    with np.errstate(all="ignore"):
+        scale = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(G)))[1])  # powers of two ≤ 1
+        G *= np.outer(scale, scale)  # exact: products of powers of two
+        spread = np.zeros(B.abs_a.shape[0])
+        spread[chosen] = scale  # D restricted to the chosen rows, 0 elsewhere
+        rows = scale * B.times(spread)[chosen]  # row sums of D·B·D on the chosen rows
+        delta = 2 * float(rows.max()) + target * _ABSOLUTE
+    certificate = gram_positive_definite(G, delta, columns)
+    return None if certificate is None else (certificate, chosen)
+
+
+def shallow_float_rank(case, bounds: list[Bound],
+                       more: Sequence[Callable[[], list[Bound]]] = (), **fields) -> Rank | None:
+    """:func:`float_gram_rank` of a prepared shallow case for the smallest of ``bounds``, on
+    one sample of each distinct value when the bound "distinct samples" is there (equal
+    samples give equal rows), on one idle sample and the others for "idle samples". When
+    that many rows are at most the kept columns, on the structured row Gram
+    (:func:`shallow_row_gram`) when the inputs are floats; otherwise on the float Jacobian:
+    for a bound equal to the number of rows, on 2·rows + 16 columns first (when J is more
+    than 4 times wider), then on all kept columns.
+
+    ``more``: functions giving costlier bounds, called in turn only when that fails, and, on
+    the row Gram, only while fewer rows than the smallest bound look independent in floats (a
+    hint: a rank below the bound); the smallest bound is then tried the same way, on the same
+    Gram matrix. None when nothing is proven."""
     best = min(bounds, key=lambda bound: bound.value)
     samples, rows = None, case.n * case.m
-    if best.name == "distinct samples":
+    if best.name == "idle samples":  # one idle sample: the others repeat its rows
+        samples = np.flatnonzero(~case.idle | (np.cumsum(case.idle) == 1))
+        rows = len(samples) * case.m
+    elif any(bound.name == "distinct samples" for bound in bounds):
         samples = distinct_samples(case.X_float)
         rows = len(samples) * case.m
     width = sum(len(case.kept_columns()[k]) for k in ("wj", "vj", "ck"))
+    gram = shallow_row_gram(case, samples) if best.value <= rows <= width else None
+    if gram is not None:
+        P = case.network.n_parameters
+        proof = row_gram_rank_at_least(*gram, best.value, P)
+        looks = independent_looking(gram[0]) if proof is None and more else None
+        if looks is not None and len(looks) < best.value:
+            for bounded in more:  # until a bound reaches the rows that look independent
+                bounds = bounds + bounded()
+                if min(bound.value for bound in bounds) <= len(looks):
+                    break
+            lower = min(bounds, key=lambda bound: bound.value)
+            if lower.value < best.value:
+                best, proof = lower, row_gram_rank_at_least(*gram, lower.value, P, looks)
+        return proof and _certified(best, bounds, proof[0], "rows", (rows, width),
+                                    "Gram matrix of J's rows computed from its structure",
+                                    **fields)
     tries = [2 * rows + 16, None] if best.value == rows and 4 * rows < width else [None]
     for columns in tries:
         floats = shallow_float_jacobian(case, samples, columns)
@@ -128,6 +275,9 @@ def shallow_float_rank(case, bounds: list[Bound], **fields) -> Rank | None:
                                             **fields)
         if proven:
             return proven
+    extra = [bound for bounded in more for bound in bounded()]
+    if extra and min(bound.value for bound in extra) < best.value:
+        return shallow_float_rank(case, bounds + extra, **fields)
     return None
 
 
@@ -202,10 +352,14 @@ def float_gram_rank(J: np.ndarray, E: np.ndarray, bounds: list[Bound], **fields)
     if proof is None:
         return None
     certificate, used, columns = proof
+    return _certified(best, bounds, certificate, "columns" if columns else "rows", J.shape,
+                      "float64 Jacobian as built", **fields)
+
+
+def _certified(best: Bound, bounds: list[Bound], certificate: GramCertificate, side: str,
+               shape: tuple, what: str, **fields) -> Rank:
     value = best.value
-    side = "columns" if columns else "rows"
     return Rank(value, "modular", True, f"upper-bound ({best.name}) with float Gram lower bound",
-                f"rank ≥ {value}: {value} {side} of the float64 Jacobian ({J.shape[0]} × "
-                f"{J.shape[1]} as built) proven independent ({certificate.describe()}); "
-                f"rank ≤ {value}: {best.name} bound",
-                value, value, tuple(bounds), epsilon=0.0, **fields)
+                f"rank ≥ {value}: {value} {side} of the {what} ({shape[0]} × {shape[1]}) "
+                f"proven independent ({certificate.describe()}); rank ≤ {value}: {best.name} "
+                "bound", value, value, tuple(bounds), epsilon=0.0, **fields)

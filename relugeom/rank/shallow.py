@@ -51,10 +51,16 @@ exact rank is the local dimension (:func:`structured_rank`).
   where j is inactive) and U_j ⊆ E_{S_j}; groups counted through U ⊗ V_A plus, per sample,
   the directions of the neurons of A inactive there (and of B active there) — neurons active
   on almost every sample (large biases) then cost little (docs/theory.md, "complements").
+- sample spans: the w̃-columns lie in ⊕_i e_i ⊗ Ā_i, Ā_i = span{v_j : j active on x_i} when
+  fewer than m neurons are active there, else Q^m; so rank J ≤ Σ_i dim Ā_i + rank Q̄, Q̄ the
+  rows ℓ ⊗ (h_i, 1) for ℓ ⊥ Ā_i (exact, small); the exact rank when the samples are
+  independent (:mod:`relugeom.rank.independent`).
 - local relations (:mod:`relugeom.rank.relations`): the neuron-group bound counts the W-columns as
   if Σ_g U_g ⊗ span V_g were direct; exact relations among them on a set of samples are
   subtracted.
-- n·m and P − N (T1, T2), and the number of kept columns.
+- n·m and P − N (T1, T2), and the number of kept columns; idle samples: the e ≥ 2 samples on
+  which no neuron is active with v_j ≠ 0 (nor positive) have the same rows (the c-columns'),
+  so rank J ≤ m·(n − e + 1).
 
 Data ranks (q_r, q_g) are bounded by certified quantities only: the number of samples, the term
 rank (maximum matching of the nonzero pattern: a nonzero minor needs a nonzero diagonal), and
@@ -74,6 +80,8 @@ import math
 import weakref
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from itertools import accumulate
+from operator import mul
 from typing import Any, Sequence
 
 import networkx as nx
@@ -83,14 +91,16 @@ from networkx.algorithms import bipartite
 from .. import linalg
 from ..errors import BoundaryError, InputError
 from ..exact.arrays import PrimeDividesDenominator, RationalArray
+from ..linalg import integer
 from ..linalg.certified import Bound, Rank
+from ..linalg.gram import full_row_rank_certified, independent_looking_rows
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, matmul_mod, random_primes, reduce_residues)
 from ..linalg.nmod import ProjectedRows, projected_rank
 from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
-from .float_certificate import shallow_float_rank
+from .float_certificate import GRAM_ROWS, relative_error, shallow_float_rank
 from .jacobian import jacobian
 from .relations import BudgetExceeded, WorkBudget, relation_count
 from .verified import shallow_left_kernel
@@ -221,10 +231,21 @@ SMALL_LIFT = 10_000
 LIFT_WORK = 100_000
 #: Above this first bound a small case whose X̃ looks deficient certifies its data rank first.
 SMALL_FIRST = 64
+#: The sample-span bound is computed when its exact matrix Q̄ has at most this many entries.
+SPAN_ENTRIES = 60_000
+
+
+def float_products(Xf: np.ndarray, Wf: np.ndarray, bf: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(Ẑ, M): Ẑ = fl(X W^T + b) (the pre-activations in float64, any summation order) and
+    M = fl(|X||W|ᵀ + |b|), the magnitudes their rounding errors are measured against."""
+    with np.errstate(all="ignore"):
+        return Xf @ Wf.T + bf, np.abs(Xf) @ np.abs(Wf).T + np.abs(bf)
 
 
 def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
-                exact_entry: Any, floats: tuple | None = None) -> np.ndarray:
+                exact_entry: Any, floats: tuple | None = None,
+                products: tuple | None = None) -> np.ndarray:
     """sign(z_ij) ∈ {−1, 0, 1} of z_ij = w_j·x_i + b_j, exactly, as an int8 n × N array.
 
     A float filter decides the entries it can prove: with every input rounded to float64
@@ -234,14 +255,14 @@ def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
     right wherever it exceeds that bound. Inputs below 2^-900 in magnitude (where rounding is
     not relative) send their sample or neuron to the exact computation. The other entries (in
     practice the zeros, and values within rounding of 0) are recomputed exactly by
-    ``exact_entry(i, j)`` → Fraction. ``floats``: (X, W, b).to_float() when already known.
+    ``exact_entry(i, j)`` → Fraction. ``floats``: (X, W, b).to_float() when already known;
+    ``products``: their :func:`float_products` when already known.
     """
     Xf, Wf, bf = floats or (X.to_float(), W.to_float(), b.to_float())
     d = Xf.shape[1]
+    Z, magnitude = products or float_products(Xf, Wf, bf)
     with np.errstate(all="ignore"):
-        Z = Xf @ Wf.T + bf
-        bound = np.abs(Xf) @ np.abs(Wf).T + np.abs(bf)
-        bound = bound * ((d + 10) * 2 * _U) + (d + 2) * 2.0 ** -1000
+        bound = magnitude * ((d + 10) * 2 * _U) + (d + 2) * 2.0 ** -1000
         sure = np.isfinite(Z) & np.isfinite(bound) & (np.abs(Z) > bound)
     # an input too small for float64's relative error model (subnormal, or rounded to 0)
     # leaves its whole row (sample) or column (neuron) to the exact computation
@@ -298,19 +319,28 @@ class _Weights:
 
     def __init__(self, network: Network):
         d, N, m = network.input_dim, network.hidden_width, network.output_dim
-        flat = [q for row in network.W for q in row] + list(network.b) + \
-            [q for row in network.V for q in row] + list(network.c)
-        self.theta = _dyadic(flat) or RationalArray.from_fractions(flat)
+        # a network read from float arrays keeps θ in float64: its exact values, read at once
+        floats = getattr(network, "_float_theta", None)
+        if floats is not None and floats.shape == (network.n_parameters,):
+            self.theta = RationalArray.from_floats(floats)
+        else:
+            flat = [q for row in network.W for q in row] + list(network.b) + \
+                [q for row in network.V for q in row] + list(network.c)
+            self.theta = _dyadic(flat) or RationalArray.from_fractions(flat)
         parts = (self.theta.numerators, self.theta.exponents, self.theta.denominators)
-        ends = np.cumsum([0, N * d, N, m * N, m])
+        ends = list(accumulate([0, N * d, N, m * N, m]))
         shapes = [(N, d), (N,), (m, N), (m,)]
         self.W, self.b, self.V, self.c = (
-            RationalArray(*(a[lo:hi].reshape(shape) if np.ndim(a) else a for a in parts))
+            RationalArray(*(a[lo:hi].reshape(shape) if isinstance(a, np.ndarray) else a
+                            for a in parts))
             for lo, hi, shape in zip(ends, ends[1:], shapes))
         self._ends, self._shapes = ends, shapes
         self._residues: dict[int, tuple] = {}
-        with np.errstate(all="ignore"):  # an overflow is the filters' to catch
-            theta = self.theta.to_float()
+        if floats is not None and floats.shape == (network.n_parameters,):
+            theta = floats
+        else:
+            with np.errstate(all="ignore"):  # an overflow is the filters' to catch
+                theta = self.theta.to_float()
         #: W, b, V, c in float64 (within 3 roundings each), and θ as one vector
         self.floats = tuple(theta[lo:hi].reshape(shape)
                             for lo, hi, shape in zip(ends, ends[1:], shapes))
@@ -348,12 +378,12 @@ def _weight_arrays(network: Network) -> _Weights:
     if hit is not None and hit[0]() is network:
         return hit[1]
     weights = _Weights(network)
-    for key in [k for k, (ref, _) in _WEIGHTS.items() if ref() is None]:
-        del _WEIGHTS[key]  # forget networks that are gone
-    try:
-        _WEIGHTS[id(network)] = (weakref.ref(network), weights)
+    key = id(network)
+    try:  # forgotten when the network is gone (not by a scan of all entries: O(1) a call)
+        ref = weakref.ref(network, lambda _, key=key: _WEIGHTS.pop(key, None))
     except TypeError:  # not weakly referable: not kept
-        pass
+        return weights
+    _WEIGHTS[key] = (ref, weights)
     return weights
 
 
@@ -369,7 +399,7 @@ class ShallowModular:
         self.network = network
         self.convention = check_relu_prime(relu_prime_at_zero)
         self.seed = seed
-        X = RationalArray.from_any(X)
+        given, X = X, RationalArray.from_any(X)
         d, N, m = network.input_dim, network.hidden_width, network.output_dim
         if len(X.shape) != 2 or X.shape[1] != d or X.shape[0] == 0:
             raise InputError(f"X has shape {X.shape}, expected (n, {d}) with n ≥ 1 for the "
@@ -379,10 +409,15 @@ class ShallowModular:
         self._weights = _weight_arrays(network)
         self.W, self.b, self.V, self.c = (self._weights.W, self._weights.b, self._weights.V,
                                           self._weights.c)
-        with np.errstate(all="ignore"):  # an overflow is the filters' to catch
-            self.X_float = X.to_float()
-        signs = exact_signs(self.W, self.b, X, self._exact_z,
-                            (self.X_float,) + self._weights.floats[:2])
+        if isinstance(given, np.ndarray) and given.dtype.kind == "f" and given.itemsize <= 8:
+            self.X_float = given.astype(np.float64)  # float16/32/64: exactly X
+        else:
+            with np.errstate(all="ignore"):  # an overflow is the filters' to catch
+                self.X_float = X.to_float()
+        floats = (self.X_float,) + self._weights.floats[:2]
+        #: Ẑ = fl(XWᵀ + b) and fl(|X||W|ᵀ + |b|) (float_products), for the float filters
+        self.z_products = float_products(*floats)
+        signs = exact_signs(self.W, self.b, X, self._exact_z, floats, self.z_products)
         zero = signs == 0
         if zero.any():
             if self.convention == "error":
@@ -391,6 +426,9 @@ class ShallowModular:
         self.positive = signs > 0  # h_ij ≠ 0
         self.S = self.positive | (zero & (self.convention == 1))
         self.v_nonzero = self.V.nonzero().any(0)
+        #: samples on which no neuron with v_j ≠ 0 is active and no h_ij is nonzero: their
+        #: rows of J are all the same (the c-columns')
+        self.idle = ~(self.S & self.v_nonzero).any(1) & ~self.positive.any(1)
         self.Xt_nonzero = np.hstack([X.nonzero(), np.ones((self.n, 1), bool)])
         self._residues: dict[int, dict[str, np.ndarray]] = {}
         self.data_rank: int | None = None  # rank of X̃ when certified
@@ -405,6 +443,8 @@ class ShallowModular:
         self.row_order = np.argsort(self.S.sum(1), kind="stable")
         self.projected: ProjectedRows | None = None
         self.rows_mod: tuple | None = None  # (p, kept columns, their rows in row_order mod p)
+        #: (α_x, α_w) of relugeom.rank.float_certificate, once computed
+        self.float_errors: tuple | None = None
         self._kept: tuple | None = None
 
     def _exact_z(self, i: int, j: int) -> Fraction:
@@ -449,13 +489,16 @@ class ShallowModular:
             self.data_basis = np.array(sorted(E.independent))
 
     def data_looks_deficient(self) -> bool:
-        """Whether X̃ looks column-rank deficient in floats (numpy's rank rule): a hint for
+        """Whether X̃ looks column-rank deficient in floats (a regularised Cholesky): a hint for
         the order of the exact steps only (the data rank is certified first then, since it
         shrinks the kept columns), never part of an answer."""
         Xt = np.hstack([self.X_float, np.ones((self.n, 1))])
         with np.errstate(all="ignore"):
-            finite = np.isfinite(Xt).all()
-        return bool(finite and np.linalg.matrix_rank(Xt) < min(Xt.shape))
+            if not np.isfinite(Xt).all():
+                return False
+            # a float Cholesky of the smaller Gram matrix, not an SVD
+            looks = independent_looking_rows(Xt if Xt.shape[0] <= Xt.shape[1] else Xt.T)
+        return looks is None or len(looks) < min(Xt.shape)
 
     def certify_data_rank_any(self, primes: Sequence[int]) -> None:
         """:meth:`certify_data_rank` with the first of ``primes`` dividing no denominator."""
@@ -515,21 +558,26 @@ class ShallowModular:
         # nonzero columns of X̃ on each neuron's active samples, all neurons in one product
         nonzero_columns = ((S.T.astype(np.float32) @ mask.astype(np.float32)) > 0).sum(1)
         q_data = self.data_rank if self.data_rank is not None else self.d + 1
+        # per neuron, as Python lists (the loops below read them entry by entry)
+        count, columns = S.sum(0).tolist(), nonzero_columns.tolist()
+        live, reached, everywhere = (self.v_nonzero.tolist(), positive.any(0).tolist(),
+                                     S.all(0).tolist())
+        St = np.ascontiguousarray(S.T)
         groups: dict = {}
-        for j in np.flatnonzero(S.any(0)):
-            groups.setdefault(S[:, j].tobytes(), []).append(int(j))
+        for j in np.flatnonzero(St.any(1)).tolist():
+            groups.setdefault(St[j].tobytes(), []).append(j)
         terms = []
         for members in groups.values():
             j0 = members[0]
-            q = min(int(S[:, j0].sum()), int(nonzero_columns[j0]), q_data)
+            q = min(count[j0], columns[j0], q_data)
             if refine and q > 1:
                 q = min(q, _term_rank(mask[S[:, j0]]))
             if len(members) == 1:
-                rho = int(self.v_nonzero[j0])
+                rho = int(live[j0])
             else:
                 rho = linalg.rank([[self.network.V[k][j] for j in members] for k in range(m)])
-            eta = int(positive[:, members].any(0).sum())
-            terms.append((members, q, rho, eta, bool(S[:, j0].all())))
+            eta = sum(reached[j] for j in members)
+            terms.append((members, q, rho, eta, everywhere[j0]))
         return terms
 
     def _group_bound(self, rows: np.ndarray, refine: bool) -> int:
@@ -624,7 +672,8 @@ class ShallowModular:
     def bounds(self, level: int = 1) -> list[Bound]:
         """Proven upper bounds of the local dimension (module docstring).
 
-        Level 0: n·m, m·(distinct samples), P − N and the kept columns (free); level 1: also
+        Level 0: n·m, m·(distinct samples), m·(n − idle samples + 1), P − N and the kept
+        columns (free); level 1: also the sample-span bound (exact, small) and
         the neuron-group, complement, split and region bounds with data ranks bounded by
         counts; level 2: with term ranks (a maximum matching per group and region); level 3:
         also the local-relations bound (exact kernels and ranks, within a work budget).
@@ -638,6 +687,10 @@ class ShallowModular:
         distinct = self.X.distinct_rows()
         if distinct < n:  # equal samples give equal rows of J
             out.append(Bound("distinct samples", distinct * m, f"{distinct} distinct samples · m"))
+        idle = int(self.idle.sum())
+        if idle > 1:  # the rows (i, k) of an idle sample are e_{c_k}
+            out.append(Bound("idle samples", m * (n - idle + 1),
+                             f"{idle} samples with no active neuron have the same m rows"))
         cols = self.kept_columns()
         count = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
         out.append(Bound("kept columns", count, "columns left by the column reduction"))
@@ -655,14 +708,32 @@ class ShallowModular:
                              f"other groups, with {in_A} neurons in A (counted through their "
                              f"inactive samples) and {in_B} in B (through their active samples)"
                              + (" (term ranks)" if refine else "")))
+        out += self._sample_bounds(refine)
+        spans = self._span_bound()
+        if spans is not None:
+            out.append(spans)
+        if refine:
+            self._level2 = out
+        return out
+
+    def _sample_bounds(self, refine: bool) -> list[Bound]:
+        """The split and region bounds (module docstring): the level-1 bounds computed sample by
+        sample, cheaper than the neuron-group and complement bounds."""
+        n, m = self.n, self.m
+        out = []
         # split: rank J ≤ rank J[T] + rank J[T^c] ≤ m·|T| + group bound of the sub-sample T^c
         active_counts = self.S.sum(1)
         best = None
-        for t in np.unique(active_counts):  # thresholds by counts; term ranks at the best one
+        # thresholds by counts, the smallest t of the best value (term ranks at it); from the
+        # largest t down, skipping those whose m·|T| alone exceeds the best value
+        for t in np.unique(active_counts)[::-1].tolist():
             rest = active_counts <= t
-            value = m * int((~rest).sum()) + self._group_bound(rest, False)
-            if best is None or value < best[0]:
-                best = (value, int(t))
+            split = m * int((~rest).sum())
+            if best is not None and split > best[0]:
+                continue
+            value = split + self._group_bound(rest, False)
+            if best is None or value <= best[0]:
+                best = (value, t)
         if refine:
             # with term ranks: the best threshold, and samples owning a private column of X̃
             # (nonzero on no other sample) moved to T when they have more than m active
@@ -678,25 +749,96 @@ class ShallowModular:
                              "m·|T| + neuron-group bound of the other samples, T = the samples "
                              f"with more than {best[1]} active neurons"
                              + (" or a private column of X̃ (term ranks)" if refine else "")))
-        # regions (T4 sharpened)
-        regions: dict = {}
-        for i in range(n):
-            regions.setdefault(self.S[i].tobytes(), []).append(i)
-        total = 0
-        for idx in regions.values():
-            idx = np.array(idx)
-            rows = np.zeros(n, bool)
-            rows[idx] = True
-            q = self._data_rank_bound(rows, refine) if len(idx) > 1 else 1
-            act = self.S[idx[0]]
-            rho = min(m, int((act & self.v_nonzero).sum()))
-            eta = min(int(self.positive[idx][:, act].any(0).sum()) + 1, q)
-            total += rho * q + eta * (m - rho)
+        # regions (T4 sharpened), all regions at once: one row of `member` per region
+        _, first, inverse = np.unique(np.packbits(self.S, axis=1), axis=0, return_index=True,
+                                      return_inverse=True)
+        member = np.zeros((len(first), n))
+        member[np.ravel(inverse), np.arange(n)] = 1.0
+        size = member.sum(1)
+        act = self.S[first]
+        rho = np.minimum(m, (act & self.v_nonzero).sum(1))
+        if refine:
+            q = np.array([self._data_rank_bound(member[r] > 0, True) if size[r] > 1 else 1
+                          for r in range(len(first))])
+        else:  # samples, nonzero columns of X̃ on the region, rank X̃ (_data_rank_bound)
+            mask = self.Xt_nonzero if self.data_basis is None else \
+                self.Xt_nonzero[:, self.data_basis]
+            q_data = self.data_rank if self.data_rank is not None else self.d + 1
+            q = np.minimum(np.minimum(size, ((member @ mask) > 0).sum(1)), q_data)
+        eta = np.minimum((((member @ self.positive) > 0) & act).sum(1) + 1, q)
+        total = int((rho * q + eta * (m - rho)).sum())
         out.append(Bound("regions (T4 sharpened)", total,
                              "Σ_r ρ_r·q_r + η_r·(m − ρ_r)" + (" (term ranks)" if refine else "")))
-        if refine:
-            self._level2 = out
         return out
+
+    def _span_bound(self) -> Bound | None:
+        """The sample-span bound (docs/theory.md): rank J ≤ Σ_i dim Ā_i + rank Q̄, with
+        Ā_i = span{v_j : j active on x_i} on the samples with fewer than m such neurons and
+        Q^m on the others, and Q̄ the rows ℓ ⊗ (h_i, 1) for ℓ in a basis of Ā_i^⊥ (exact, in
+        integers). None when no sample has fewer than m active neurons, or Q̄ would have more
+        than SPAN_ENTRIES entries."""
+        n, N, m = self.n, self.N, self.m
+        live = self.S & self.v_nonzero
+        few = np.flatnonzero(live.sum(1) < m)
+        if not few.size or few.size * m * (N + 1) * m > SPAN_ENTRIES:
+            return None
+        # per distinct active set, an integer basis of {ℓ : ℓ·v_j = 0 for j active}
+        Vint, _ = self.V.integer_columns()  # column j of V times a positive rational
+        Vint = np.asarray(Vint, dtype=object)
+        complements: dict = {}
+        for i in few.tolist():
+            key = live[i].tobytes()
+            if key not in complements:
+                active = np.flatnonzero(live[i])
+                if active.size:
+                    basis = integer.kernel(Vint[:, active].T.tolist())  # m × k, columns
+                    complements[key] = [list(col) for col in zip(*basis)]
+                else:
+                    complements[key] = [[int(k == t) for k in range(m)] for t in range(m)]
+        # h̃_i exactly, row i times c_i > 0 and column j times d_j > 0 (same rank of Q̄)
+        Xt = self.X.with_ones_column().take(rows=few).integer_rows().tolist()
+        Wp, bp = self.W._parts(), self.b._parts()
+        Wt = RationalArray(*(np.hstack([np.asarray(w), np.asarray(c)[:, None]])
+                             for w, c in zip(Wp, bp))).integer_rows()
+        Wt = Wt.tolist()
+        positive = self.positive[few].tolist()
+        rows, dims = [], 0
+        for t, i in enumerate(few.tolist()):
+            L = complements[live[i].tobytes()]
+            dims += m - len(L)
+            # h_ij exactly (scaled) where it is not 0: a dot product of Python ints
+            h = [sum(map(mul, Xt[t], Wt[j])) if positive[t][j] else 0 for j in range(N)]
+            h.append(Xt[t][-1])
+            rows += [[a * x for a in ell for x in h] for ell in L]
+        value = m * (n - few.size) + dims + (integer.rank(rows) if rows else 0)
+        return Bound("sample spans", value,
+                     f"Σ_i dim span(v_j : j active on x_i) (m when at least m are) + rank Q̄, "
+                     f"Q̄ of {len(rows)} exact rows ℓ ⊗ (h_i, 1) from the {few.size} samples "
+                     f"with fewer than m = {m} active neurons")
+
+    def spans_are_exact(self) -> str | None:
+        """Whether the sample-span bound is the rank (the independent-samples theorem,
+        :mod:`relugeom.rank.independent`): rank X̃ = n, proven by the float Gram bound on X̃
+        (exact when X is read from floats), and rank V[:, A_i] = m wherever at least m neurons
+        with v_j ≠ 0 are active, proven by one nonzero m × m minor (exact, in integers) —
+        then every Ā_i is A_i. A sentence saying so, or None."""
+        n, m = self.n, self.m
+        if n > self.d + 1 or relative_error(self.X, self.X_float) != 0.0:
+            return None
+        Xt = np.hstack([self.X_float, np.ones((n, 1))])
+        if full_row_rank_certified(Xt, np.zeros_like(Xt)) is None:
+            return None
+        live = self.S & self.v_nonzero
+        many = np.flatnonzero(live.sum(1) >= m)
+        minors = {tuple(np.flatnonzero(live[i])[:m].tolist()) for i in many.tolist()}
+        if minors:
+            Vint = np.asarray(self.V.integer_columns()[0], dtype=object)
+            for columns in minors:
+                if integer.rank(Vint[:, list(columns)].tolist()) < m:
+                    return None
+        return (f"rank X̃ = n = {n} (float Gram bound on X̃, exact floats) and an exact nonzero "
+                f"{m} × {m} minor of V on the active neurons of each of the {many.size} samples "
+                f"with at least m active: the independent-samples formula")
 
     def _relation_bounds(self) -> list[Bound]:
         """Level 3: the level-2 bounds and the neuron-group bound less the local relations
@@ -787,6 +929,10 @@ class ShallowModular:
         self._streamed = {**cols, "wj": cols["wj"][keep], "wl": cols["wl"][keep]}
         return self._streamed
 
+    def _kept_count(self) -> int:
+        cols = self.kept_columns()
+        return len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
+
     def is_small(self, bound: int) -> bool:
         """Whether the kept matrix is small enough to be built whole and ranked in one call
         (:func:`relugeom.linalg.nmod.projected_rank`, after a projection to ``bound``)."""
@@ -796,10 +942,32 @@ class ShallowModular:
         return nrows * ncols <= SMALL_ENTRIES and \
             min(nrows, ncols) * min(nrows, ncols, bound) <= SMALL_PROJECTED
 
-    def rank_mod(self, p: int, bound: int, block: int = 1024) -> tuple[int, tuple]:
+    def gram_rank_mod(self, p: int) -> int:
+        """rank mod p of J·Jᵀ (rows (i, k), all P columns), from the structure of
+        :func:`relugeom.rank.float_certificate.shallow_row_gram` in residues: a certified lower
+        bound of rank_Q J, since rank_p(J·Jᵀ) ≤ rank_p(J) ≤ rank_Q(J). Cost: (n·m)²·N for the
+        products, then one python-flint rank of an n·m × n·m matrix."""
+        r = self.residues(p)
+        n, m = self.n, self.m
+        A = (self.S[:, None, :] * r["V"][None, :, :]).reshape(n * m, -1)  # s_ij·V_kj mod p
+        G = matmul_mod(r["Xt"], r["Xt"].T, p)[:, None, :, None] * \
+            matmul_mod(A, A.T, p).reshape(n, m, n, m)  # products below 2^42: exact in floats
+        ones = 1.0 + matmul_mod(r["H"], r["H"].T, p)
+        for k in range(m):
+            G[:, k, :, k] += ones
+        return projected_rank(np.remainder(G.reshape(n * m, n * m), p), p, n * m, self.seed)
+
+    def rank_mod(self, p: int, bound: int, block: int = 1024, gram: bool = False
+                 ) -> tuple[int, tuple]:
         """rank mod p of the kept columns, stopping at ``bound``: small matrices whole, projected
-        to ``bound`` columns and ranked by python-flint; others streamed in random order."""
+        to ``bound`` columns and ranked by python-flint; others streamed in random order. With
+        ``gram`` (a small case with at most as many rows as kept columns), the rank mod p of
+        J·Jᵀ first (:meth:`gram_rank_mod`): when it reaches ``bound``, that is the answer."""
         nrows = self.n * self.m
+        if gram and self.is_small(bound) and nrows <= min(GRAM_ROWS, self._kept_count()):
+            value = self.gram_rank_mod(p)
+            if value >= bound:
+                return value, (nrows, nrows)
         if self.is_small(bound):
             cols = self.kept_columns()
             A = self._row_vectors(p, cols, self.row_order)
@@ -894,17 +1062,44 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     first = min(b.value for b in bounds)
     small = case.is_small(first)
     # a small case is ranked before its data rank is certified, unless the projection would
-    # be wide and X̃ looks deficient (then the data rank shrinks the kept columns first)
-    if not small or (first > SMALL_FIRST and case.data_looks_deficient()):
+    # be wide and X̃ looks deficient (then the data rank shrinks the kept columns first); a
+    # large one certifies it first (its streamed columns shrink), after the float path
+    if (not small and not floating) or (first > SMALL_FIRST and case.data_looks_deficient()):
         case.certify_data_rank_any(candidates)
         bounds = case.bounds(level=0)
-    best_bound = min(bounds, key=lambda b: b.value)
+    extra: list[Bound] = []  # the bounds the float path computed, kept for the modular one
     if floating:
-        proven = shallow_float_rank(case, bounds,
-                                    jacobian_shape=(case.n * case.m, network.n_parameters),
-                                    relu_prime_at_zero=str(relu_prime_at_zero))
+        fields = {"jacobian_shape": (case.n * case.m, network.n_parameters),
+                  "relu_prime_at_zero": str(relu_prime_at_zero)}
+
+        def kept(found: list) -> list:
+            extra.extend(found)
+            return found
+        # a rank below the level-0 bounds (dead samples, few active neurons) is often the
+        # split or region bound, or the sample-span bound, cheaper than the others: the float
+        # Gram bound may meet it
+        more = (lambda: kept(case._sample_bounds(False)),
+                lambda: kept([b for b in (case._span_bound(),) if b is not None]))
+        proven = shallow_float_rank(case, bounds, more, **fields)
         if proven:
             return proven
+        spans = [b for b in extra if b.name == "sample spans"]
+        why = spans and case.spans_are_exact()  # J ill-conditioned, the samples independent
+        if why:
+            value = spans[0].value
+            return Rank(value, "modular", True, "independent samples",
+                        f"rank = sample-span bound {value}: {why}", value, value,
+                        tuple(bounds + extra), epsilon=0.0,
+                        matrix_shape=fields["jacobian_shape"], **fields)
+        if not small and case.data_rank is None:
+            case.certify_data_rank_any(candidates)
+            bounds = case.bounds(level=0)
+    level0 = min(b.value for b in bounds)
+    bounds = bounds + extra
+    best_bound = min(bounds, key=lambda b: b.value)
+    # a bound the float path found below the level-0 ones but could not prove (J too
+    # ill-conditioned): the rank mod p of J·Jᵀ, cheaper than of J, may reach it
+    gram = best_bound.value < level0
     value, shape, used = -1, (0, 0), []
     for p in candidates:
         if len(used) == primes or value >= best_bound.value:
@@ -914,7 +1109,7 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
         except PrimeDividesDenominator:
             continue
         used.append(p)
-        r, shape = case.rank_mod(p, best_bound.value)
+        r, shape = case.rank_mod(p, best_bound.value, gram=gram)
         value = max(value, r)
     shapes = {"matrix_shape": shape, "jacobian_shape": (case.n * case.m, network.n_parameters),
               "primes": tuple(used), "relu_prime_at_zero": str(relu_prime_at_zero)}
@@ -931,7 +1126,7 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
         if certified:
             return certified
         case.certify_data_rank_any(used + candidates)
-        bounds = case.bounds(level=0)
+        bounds = case.bounds(level=0) + extra
         best_bound = min(bounds, key=lambda b: b.value)
     for level in (1, 2, 3) if refine else (1,):
         if value >= best_bound.value:
