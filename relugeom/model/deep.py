@@ -179,7 +179,11 @@ class DeepNetwork:
     def from_shallow(cls, network: ShallowNetwork) -> "DeepNetwork":
         """The two-layer deep form of a :class:`~relugeom.model.shallow.ShallowNetwork`
         (same θ)."""
-        return cls(((network.W, network.b), (network.V, network.c)))
+        deep = cls(((network.W, network.b), (network.V, network.c)))
+        theta = getattr(network, "_float_theta", None)  # kept by ShallowNetwork.from_numpy
+        if theta is not None:  # the same θ in the same order (W, b, V, c)
+            object.__setattr__(deep, "_float_theta", theta)
+        return deep
 
     def to_shallow(self) -> ShallowNetwork:
         """The :class:`~relugeom.model.shallow.ShallowNetwork` of a two-layer network (same θ)."""
@@ -198,7 +202,15 @@ class DeepNetwork:
         for l, pair in enumerate(pairs, start=1):
             W, b = _split_layer(pair, l)
             layers.append((np.asarray(W), np.atleast_1d(np.asarray(b))))
-        return cls(layers)
+        network = cls(layers)
+        arrays = [a for pair in layers for a in pair]
+        if all(a.dtype.kind == "f" and a.dtype.itemsize <= 8 for a in arrays):
+            # float16/32/64 values are float64s exactly, equal to the Fractions read from them:
+            # θ kept as one float64 vector (θ's order) for the float paths, which then read no
+            # Fraction (relugeom.rank.float_filter.layer_arrays); private, never serialised
+            theta = np.concatenate([a.astype(np.float64).ravel() for a in arrays]) + 0.0
+            object.__setattr__(network, "_float_theta", theta)
+        return network
 
     @classmethod
     def from_torch(cls, model: Any) -> "DeepNetwork":

@@ -329,36 +329,6 @@ def scaled_jacobian_blocks(network: Network, X: Any, relu_prime_at_zero: ReluPri
     return blocks()
 
 
-def scaled_jacobian_columns(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",
-                            columns_per_block: int = 1024) -> Iterator[tuple[np.ndarray,
-                                                                               np.ndarray]]:
-    """The columns of :func:`scaled_jacobian`'s numerators in blocks: pairs (indices, values)
-    with ``values[:, c]`` the numerator column θ-index ``indices[c]``; every column comes once.
-
-    Layers come from the last to the first (the first layer's block is by far the largest, so
-    a rank search that stops early reads little of it); within layer l the columns of b_l come
-    first, then those of W_l a few inputs q at a time (all neurons j for those q). Memory: the
-    gradients G_l ((n·m) × n_l) and one block.
-    """
-    deep = as_deep(network)
-    exact = integer_pass(deep, X, relu_prime_at_zero)
-    n, m, w = exact.activations[0][0].shape[0], deep.output_dim, deep.widths
-    offsets = deep.parameter_offsets()
-
-    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        for l in range(deep.depth, 0, -1):
-            G, H = exact.gradients[l - 1], np.repeat(exact.activations[l - 1][0], m, axis=0)
-            yield offsets[l - 1] + w[l] * w[l - 1] + np.arange(w[l]), G
-            step = max(1, columns_per_block // w[l])
-            for q0 in range(0, w[l - 1], step):
-                q1 = min(w[l - 1], q0 + step)
-                values = _multiply(G[:, :, None], H[:, None, q0:q1]).reshape(n * m, -1)
-                index = (np.arange(w[l])[:, None] * w[l - 1] + np.arange(q0, q1)[None, :])
-                yield offsets[l - 1] + index.reshape(-1), values
-
-    return blocks()
-
-
 def scaled_jacobian(network: Network, X: Any,
                     relu_prime_at_zero: ReluPrime = "error") -> ScaledJacobian:
     """The exact Jacobian of θ ↦ f_θ(X) as integer columns over per-column denominators.

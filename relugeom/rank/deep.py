@@ -15,14 +15,15 @@ minor nonzero mod p is nonzero), and rank_Q(J) ≤ U with
 (n·m rows, equal rows for equal samples — and for samples inactive on a whole layer, see
 :func:`_distinct_samples` — and each hidden neuron's rescaling direction lies in ker J). So
 when rank_p(J) = U the value is **certified exact** (certificate ``"upper-bound"``). Otherwise
-the sharper, proven bound of the layer structure of J is tried (certificate ``"upper-bound
-(layer structure)"``): first from the float pass and J mod p (:func:`layer_structure_bound`),
-then exactly (:func:`structural_upper_bound`, with its exact local terms when needed); then,
-for a matrix small enough to hold, an exact factorization identity
-(:func:`relugeom.linalg.modular.certify_rank_factorization`, certificate ``"factorization"``);
-failing all of them the value is reported as a certified **lower bound**, with the best
-proven upper bound beside it and ε bounding the probability (over the seeded random primes)
-that it is below the true rank (Hadamard's bound from the float pass:
+the regions bound (:func:`regions_bound`: samples sharing every pattern, on a low-dimensional
+affine span) is tried, then the sharper, proven bound of the layer structure of J
+(certificate ``"upper-bound (layer structure)"``): first from the float pass and J mod p
+(:func:`layer_structure_bound`), then exactly (:func:`structural_upper_bound`, with its exact
+local terms when needed); then, for a matrix small enough to hold, an exact factorization
+identity (:func:`relugeom.linalg.modular.certify_rank_factorization`, certificate
+``"factorization"``); failing all of them the value is reported as a certified **lower
+bound**, with the best proven upper bound beside it and ε bounding the probability (over the
+seeded random primes) that it is below the true rank (Hadamard's bound from the float pass:
 :func:`log2_column_norms`).
 
 Memory: the Jacobian is never held whole: it is streamed along its longer side (columns when
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -52,8 +53,9 @@ from ..model.deep import as_deep, symmetry_bound
 from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime
 from .backprop import integer_pass, scaled_jacobian
-from .float_certificate import deep_float_jacobian, distinct_samples, float_gram_rank
-from .float_filter import filter_pass, layer_arrays, sample_array
+from .float_certificate import (FLOAT_ENTRIES, GRAM_ROWS, _certified, distinct_samples,
+                                float_gram_rank)
+from .float_filter import filter_pass, float_jacobian, layer_arrays, row_gram, sample_array
 from .modular_pass import ModularJacobian, log2_denominator
 from .relations import BudgetExceeded, WorkBudget, choose_samples, exact_rank, local_columns
 
@@ -63,6 +65,9 @@ CERTIFY_LIMIT = 4_000_000
 #: projected to a square matrix and ranked in one python-flint call (C speed for the small
 #: cases, where a float64 elimination pays a Python step per pivot).
 SMALL_ENTRIES, SMALL_SIDE = 1_000_000, 200
+#: Above this many entries, the float Gram bound is first tried on a narrow set of columns of J
+#: (below, one try on all of them costs less than a failed narrow try and a second one).
+NARROW_ENTRIES = 50_000
 #: Primes drawn beyond those asked for, to replace any that divides a denominator.
 _SPARE_PRIMES = 4
 
@@ -274,9 +279,11 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     streamed along its longer side (columns when n·m ≤ P), ``block`` vectors at a time, and the
     elimination stops as soon as the rank reaches the upper bound. With ``float_gram`` (the
     front door's "auto"), the float Gram bound (:mod:`relugeom.rank.float_certificate`) is
-    tried first: when it proves U rows (or columns) of the float64 Jacobian independent, the
-    rank is U with no prime at all (certificate ``"upper-bound (<bound>) with float Gram lower
-    bound"``); otherwise the modular path runs as without it.
+    tried first (:func:`_float_gram`: on the Gram matrix of J's rows computed from the layer
+    structure, :func:`~relugeom.rank.float_filter.row_gram`, when there are at most
+    GRAM_ROWS rows): when it proves U rows (or columns) of J independent, the rank is U with
+    no prime at all (certificate ``"upper-bound (<bound>) with float Gram lower bound"``);
+    otherwise the modular path runs as without it.
 
     >>> from relugeom import DeepNetwork
     >>> net = DeepNetwork.random([3, 4, 4, 2], seed=1)
@@ -289,21 +296,30 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     A, exact_floats = sample_array(X, deep.input_dim)
     arrays = layer_arrays(network)
     passed = filter_pass(deep, arrays, A, exact_floats, convention)
-    n_rows, P = A.shape[0] * deep.output_dim, deep.n_parameters
-    distinct, merged = _distinct_samples(A, exact_floats, passed.patterns)
+    n_rows, P = A.shape[0] * deep.output_dim, arrays.offsets[-1]
+    distinct, merged, representatives = _distinct_samples(A, exact_floats, passed.patterns)
     distinct *= deep.output_dim  # equal samples give equal rows of J
-    upper = min(n_rows, distinct, symmetry_bound(deep))
+    symmetries = symmetry_bound(deep)
+    upper = min(n_rows, distinct, symmetries)
     by_columns = n_rows <= P
-    bounds = [Bound("min(n·m, P − hidden neurons)", min(n_rows, symmetry_bound(deep)))]
+    bounds = [Bound("min(n·m, P − hidden neurons)", min(n_rows, symmetries))]
     if distinct < bounds[0].value:
         bounds.insert(0, Bound("distinct samples", distinct, "m · (number of distinct samples" + (
             f"; the {merged} samples inactive on a whole hidden layer counted once per such "
             "layer)" if merged else ")")))
+    regions: list[Bound] = []
+
+    def sharper() -> Bound:  # the regions bound, computed once, when it can matter
+        if not regions:
+            regions.append(Bound("regions", regions_bound(A, passed.patterns, representatives,
+                                                          deep.output_dim),
+                                 "m · Σ over the regions (patterns) of rank X̃ of their samples"))
+        return regions[0]
+
     if float_gram:
-        # one row block per distinct sample, when the bound counts exactly those
-        rows = distinct_samples(exact_floats) if bounds[0].name == "distinct samples" and \
-            not merged and exact_floats is not None else None
-        proven = _float_gram(deep, arrays, passed, bounds, rows,
+        # one row block per class of equal rows, when the bound counts exactly those
+        rows = representatives if bounds[0].name == "distinct samples" else None
+        proven = _float_gram(deep, arrays, passed, bounds, rows, more=sharper,
                              relu_prime_at_zero=str(convention))
         if proven:
             return proven
@@ -330,6 +346,12 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     if rank >= upper:
         return certified(f"upper-bound ({bounds[0].name})",
                          f"rank mod p = {rank} = {bounds[0].name} bound")
+    if sharper().value < upper:
+        bounds.insert(0, sharper())
+        upper = sharper().value
+        if rank >= upper:
+            return certified("upper-bound (regions)", f"rank mod p = {rank} = regions bound "
+                             "(relugeom.rank.deep.regions_bound)")
     if certify and arrays.clean:  # first the structure bound from the float pass and J mod p
         quick = layer_structure_bound(deep, arrays, A, passed, J)
         if rank >= quick:
@@ -367,16 +389,37 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
 
 
 def _float_gram(deep: Any, arrays: Any, passed: Any, bounds: list, samples: Any,
-                **fields) -> Rank | None:
-    """The float Gram bound (:mod:`relugeom.rank.float_certificate`) for the smallest of
-    ``bounds``: on 2·U + 16 columns first (last layers first) when J is more than four times
-    wider than U, then on all columns; None when it proves nothing."""
-    target, P = min(b.value for b in bounds), deep.n_parameters
-    n_rows = passed.floats[0].shape[0] * deep.output_dim
-    for columns in ([2 * target + 16] if 4 * target < P else []) + [None]:
-        floats = deep_float_jacobian(deep, arrays, passed, columns, samples)
-        proven = floats and float_gram_rank(*floats, bounds, matrix_shape=floats[0].shape,
-                                            jacobian_shape=(n_rows, P), **fields)
+                more: Callable[[], Bound] | None = None, **fields) -> Rank | None:
+    """The float Gram bound (:mod:`relugeom.rank.float_certificate`) for the smallest U of
+    ``bounds``, on the rows of ``samples`` (all when None); None when it proves nothing.
+
+    Up to GRAM_ROWS rows, when there are at most P, on the Gram matrix of those rows computed
+    from the layer structure (:func:`~relugeom.rank.float_filter.row_gram`: J is never formed);
+    otherwise on the columns of :func:`~relugeom.rank.float_filter.float_jacobian` (the float
+    Gram bound then takes the smaller side), first on about 2·U + 16 of them (last layers
+    first) when J has more than NARROW_ENTRIES entries and is more than four times wider than
+    U, then on all, while J has at most FLOAT_ENTRIES entries. ``more``: a costlier bound,
+    computed when U fails on the row Gram and tried on the same Gram matrix when smaller."""
+    best, P = min(bounds, key=lambda bound: bound.value), arrays.offsets[-1]
+    n = passed.floats[0].shape[0]
+    rows = (n if samples is None else len(samples)) * deep.output_dim
+    fields["jacobian_shape"] = (n * deep.output_dim, P)
+    if rows <= min(GRAM_ROWS, P):
+        gram = row_gram(deep, arrays, passed, samples)
+        proof = gram and gram.rows_independent(best.value)
+        if gram and not proof and more is not None and more().value < best.value:
+            best, bounds = more(), bounds + [more()]
+            proof = gram.rows_independent(best.value)
+        return proof and _certified(best, bounds, proof, "rows", (rows, P),
+                                    "Gram matrix of J's rows computed from its structure",
+                                    matrix_shape=(rows, P), **fields) or None
+    narrow = [2 * best.value + 16] if 4 * best.value < P and rows * P > NARROW_ENTRIES else []
+    for columns in narrow + [None]:
+        if rows * min(columns or P, P) > FLOAT_ENTRIES:
+            continue
+        found = float_jacobian(deep, arrays, passed, columns, samples)
+        proven = found and float_gram_rank(found[0], found[1], bounds,
+                                           matrix_shape=found[0].shape, **fields)
         if proven:
             return proven
     return None
@@ -451,23 +494,76 @@ def _eliminate(J: ModularJacobian, by_columns: bool, block: int, upper: int,
     return E.rank, E, labels
 
 
-def _distinct_samples(A: Any, exact_floats: np.ndarray | None,
-                      patterns: Sequence[np.ndarray]) -> tuple[int, int]:
-    """(D, k): J has at most m·D distinct rows, k of the samples being inactive on a whole
-    hidden layer. A sample whose pattern is 0 on all of layer l has h_l = 0 and G_{l'} = 0 for
-    l' ≤ l, so its rows of J depend on l alone: such samples count once per deepest such layer;
-    the others count once per distinct value (at least: a RationalArray's equal values stored
-    alike; exactly, for a float64 array)."""
-    deepest = np.zeros(A.shape[0], dtype=np.int64)
+def _deepest_zero_layer(patterns: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Per sample, the deepest hidden layer l whose pattern is 0 on it (0 for none)."""
+    deepest = np.zeros(n, dtype=np.int64)
     for l, S in enumerate(patterns, start=1):
         deepest[~S.any(axis=1)] = l
+    return deepest
+
+
+def _distinct_samples(A: Any, exact_floats: np.ndarray | None,
+                      patterns: Sequence[np.ndarray]) -> tuple[int, int, np.ndarray | None]:
+    """(D, k, R): J has at most m·D distinct rows, k of the samples being inactive on a whole
+    hidden layer; R (for a float64 array, else None): D samples whose rows are those distinct
+    rows. A sample whose pattern is 0 on all of layer l has h_l = 0 and G_{l'} = 0 for l' ≤ l,
+    so its rows of J depend on l alone: such samples count once per deepest such layer; the
+    others count once per distinct value (at least: a RationalArray's equal values stored
+    alike; exactly, for a float64 array)."""
+    deepest = _deepest_zero_layer(patterns, A.shape[0])
+    if not deepest.any():  # the common case: no sample is inactive on a whole layer
+        if exact_floats is None:
+            return A.distinct_rows(), 0, None
+        first = distinct_samples(exact_floats)
+        return len(first), 0, first
     alive = np.flatnonzero(deepest == 0)
-    dead_groups = len(np.unique(deepest[deepest > 0]))
-    if not alive.size:
-        return dead_groups, A.shape[0]
+    groups, dead = np.unique(deepest, return_index=True)
+    dead = dead[groups > 0]  # the first sample of each group
+    merged = A.shape[0] - alive.size
     if exact_floats is None:
-        return A.take(alive).distinct_rows() + dead_groups, A.shape[0] - alive.size
-    return len(distinct_samples(exact_floats[alive])) + dead_groups, A.shape[0] - alive.size
+        return (A.take(alive).distinct_rows() if alive.size else 0) + dead.size, merged, None
+    first = alive[distinct_samples(exact_floats[alive])] if alive.size else alive
+    return first.size + dead.size, merged, np.sort(np.concatenate([first, dead]))
+
+
+def regions_bound(A: Any, patterns: Sequence[np.ndarray], samples: np.ndarray | None,
+                  m: int) -> int:
+    """A proven upper bound of rank J: m·(k + Σ_S r_S) (docs/theory.md, "regions (deep)").
+
+    On a region — the same pattern at every hidden layer — G_l depends on the pattern only and
+    h̃_l(x) is affine in x̃ = (x, 1), so row (x, k) of J is a fixed linear function of x̃: the
+    rows of the samples S of one region span at most m·rank X̃_S. Here k counts the classes
+    of samples inactive on a whole hidden layer (one each, as in :func:`_distinct_samples`),
+    the other samples are grouped by pattern, and r_S = |S| for |S| ≤ 2, else the exact rank
+    of X̃_S (python-flint). ``samples``: one sample per class of equal rows of J (the
+    representatives of :func:`_distinct_samples`), or None for all. Cost: one sort of the
+    patterns and one small exact rank per region of 3 samples or more.
+
+    >>> from relugeom import DeepNetwork
+    >>> from relugeom.rank.float_filter import filtered_patterns, sample_array
+    >>> net = DeepNetwork([([[1, 0], [0, 1]], [1, 1]), ([[1, 1]], [0])])
+    >>> X = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [1.0, 2.0]])  # one region
+    >>> regions_bound(sample_array(X, 2)[0], filtered_patterns(net, X).patterns, None, 1)
+    3
+    """
+    deepest = _deepest_zero_layer(patterns, A.shape[0])
+    samples = np.arange(A.shape[0]) if samples is None else np.asarray(samples)
+    dead = deepest[samples] > 0
+    count = len(np.unique(deepest[samples][dead]))
+    alive = samples[~dead]
+    if alive.size:
+        key = np.ascontiguousarray(np.packbits(np.hstack([S[alive] for S in patterns]), axis=1))
+        _, group, sizes = np.unique(key.view(np.dtype((np.void, key.shape[1]))).ravel(),
+                                    return_inverse=True, return_counts=True)
+        count += int(sizes[sizes <= 2].sum())
+        for g in np.flatnonzero(sizes > 2):
+            region = A.take(alive[group.ravel() == g]).with_ones_column()
+            # |S| bounds the rank: the exact rank only where floats hint at less
+            if np.linalg.matrix_rank(region.to_float()) < region.shape[0]:
+                count += _exact_rank(region.integer_rows())
+            else:
+                count += region.shape[0]
+    return m * count
 
 
 def _exact_rows(X: Any, A: Any, exact_floats: np.ndarray | None) -> tuple:

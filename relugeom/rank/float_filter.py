@@ -25,12 +25,13 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
 from ..errors import BoundaryError, InputError
 from ..exact.arrays import RationalArray
+from ..linalg.gram import GramCertificate, U, gamma, gram_positive_definite, independent_looking
 from ..model.deep import DeepNetwork, as_deep
 from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime, patterns_from_signs
@@ -44,23 +45,36 @@ _TINY, _HUGE = 2.0 ** -900, 2.0 ** 500
 class LayerArrays:
     """The parameters θ of a deep network as one exact array (for residues, cached per prime)
     and float64 values (for the filter), cut into layers; ``clean``: every parameter is 0 or of
-    magnitude in [2^-900, 2^500] (where the filter's relative error model holds)."""
+    magnitude in [2^-900, 2^500] (where the filter's relative error model holds).
+
+    A network built from float arrays (:meth:`DeepNetwork.from_numpy
+    <relugeom.model.deep.DeepNetwork.from_numpy>`) keeps them: its θ is read from them, with no
+    Fraction, and the exact array is built only when residues are asked for.
+    """
 
     def __init__(self, deep: DeepNetwork):
         self.widths = deep.widths
         self.offsets = deep.parameter_offsets()
-        ratios = [q.as_integer_ratio() for q in deep.theta()]
-        numerators = _integers([a for a, _ in ratios])
-        shifts = [b.bit_length() - 1 for _, b in ratios]
-        if all(b == 1 << k for (_, b), k in zip(ratios, shifts)):  # dyadic, e.g. from floats
-            self.theta = RationalArray(numerators, -np.array(shifts, dtype=np.int64), 1)
+        floats = getattr(deep, "_float_theta", None)  # exact float64 values, or None
+        if floats is None:
+            self._theta = _fraction_theta(deep.theta())
+            with np.errstate(all="ignore"):  # an overflow is caught by _clean
+                floats = self._theta.to_float()
+            self.clean = bool(_clean(self._theta, floats).all())
         else:
-            self.theta = RationalArray(numerators, 0, _integers([b for _, b in ratios]))
-        with np.errstate(all="ignore"):  # an overflow is caught by _clean
-            floats = self.theta.to_float()
-        self.clean = bool(_clean(self.theta, floats).all())
+            self._theta, magnitude = None, np.abs(floats)
+            self.clean = bool(((floats == 0) | ((magnitude >= _TINY) & (magnitude <= _HUGE)))
+                              .all())
+        self._floats = floats
         self.float_weights, self.float_biases = self._layers(floats)
         self._residues: dict[int, tuple] = {}
+
+    @property
+    def theta(self) -> RationalArray:
+        """θ as an exact :class:`~relugeom.exact.arrays.RationalArray` (entries m·2^e)."""
+        if self._theta is None:
+            self._theta = _float_theta(self._floats)
+        return self._theta
 
     def _layers(self, values: np.ndarray) -> tuple[list, list]:
         """(W_l, b_l) views of a θ-shaped array."""
@@ -83,6 +97,28 @@ class LayerArrays:
         exps = self._layers(np.broadcast_to(np.asarray(self.theta.exponents), shape))
         dens = self._layers(np.broadcast_to(np.asarray(self.theta.denominators), shape))
         return tuple([_log2_lcm(e, d) for e, d in zip(exps[i], dens[i])] for i in (0, 1))
+
+
+def _fraction_theta(theta: tuple) -> RationalArray:
+    """Fractions as one exact array: exponents for powers of two (floats' values), else
+    denominators."""
+    ratios = [q.as_integer_ratio() for q in theta]
+    numerators = _integers([a for a, _ in ratios])
+    shifts = [b.bit_length() - 1 for _, b in ratios]
+    if all(b == 1 << k for (_, b), k in zip(ratios, shifts)):  # dyadic, e.g. from floats
+        return RationalArray(numerators, -np.array(shifts, dtype=np.int64), 1)
+    return RationalArray(numerators, 0, _integers([b for _, b in ratios]))
+
+
+def _float_theta(floats: np.ndarray) -> RationalArray:
+    """Finite float64 values exactly, stored as :func:`_fraction_theta` stores their Fractions
+    (odd numerators, exponent 0 for a 0), so that both readings give the same array."""
+    mantissa, exponent = np.frexp(floats)
+    numerators = (mantissa * 2.0 ** 53).astype(np.int64)
+    twos = np.where(numerators != 0, numerators & -numerators, 1)
+    zeros = np.round(np.log2(twos.astype(float))).astype(np.int64)
+    exponents = np.where(numerators != 0, exponent - 53 + zeros, 0)
+    return RationalArray(numerators >> zeros, exponents, 1)
 
 
 def _integers(values: list) -> np.ndarray:
@@ -203,26 +239,38 @@ def filter_pass(deep: DeepNetwork, arrays: LayerArrays, A: RationalArray,
         undecided = ~_clean(A, H).all(axis=1)
     if not arrays.clean:
         undecided[:] = True   # the filter's error model does not hold for these weights
-    floats, errors, signs = [H], [E], []
+    floats, errors, positive, negative = [H], [E], [], []
     with np.errstate(all="ignore"):
         for l in range(1, deep.depth):
             W, b = arrays.float_weights[l - 1], arrays.float_biases[l - 1]
             k = W.shape[1]
             gamma = (k + 1) * _U / (1 - (k + 1) * _U)
-            absW = np.abs(W).T
             Z = H @ W.T + b
-            E = 2 * ((gamma + _ALPHA) * (np.abs(H) @ absW + np.abs(b))
-                     + (1 + _ALPHA) * (E @ absW) + (k + 2) * 2.0 ** -1000)
-            sure = np.isfinite(Z) & np.isfinite(E) & (np.abs(Z) > E)
-            undecided |= ~sure.all(axis=1)
-            signs.append(np.where(sure, np.sign(Z), 0).astype(np.int8))
+            # e_l as in the module docstring, its terms grouped (all nonnegative, so the 2
+            # still covers the rounding): ((γ + α)|ĥ| + (1 + α)e)·2|Ŵ|ᵀ + 2((γ + α)|b̂| + …)
+            M = (gamma + _ALPHA) * (np.abs(H) if l == 1 else H)  # ĥ ≥ 0 after a relu
+            if l > 1 or E.any():
+                M += (1 + _ALPHA) * E
+            E = M @ (2 * np.abs(W.T)) + 2 * ((gamma + _ALPHA) * np.abs(b) + (k + 2) * 2.0 ** -1000)
+            positive.append(Z > E)   # decided signs (E ≥ 0); a NaN compares False
+            negative.append(Z < -E)
+            if not math.isfinite(float(Z.sum())):  # an overflowed ẑ decides nothing
+                finite = np.isfinite(Z)
+                positive[-1] &= finite
+                negative[-1] &= finite
             H = np.maximum(Z, 0.0)
             floats.append(H)
             errors.append(E)
+    for P, N in zip(positive, negative):
+        if not (P | N).all():
+            undecided |= ~(P | N).all(axis=1)
     rows = np.flatnonzero(undecided)
     magnitudes = [np.zeros(w) for w in deep.widths[:-1]]
-    if rows.size:
-        _exact_signs(deep, A, rows, signs, magnitudes)
+    if not rows.size:  # every sign decided in floats: no zero, the patterns are z > 0
+        return FilteredPass(tuple(positive), tuple(P.astype(np.uint8) for P in positive),
+                            tuple(floats), tuple(errors), rows, tuple(magnitudes))
+    signs = [P.astype(np.int8) - N.astype(np.int8) for P, N in zip(positive, negative)]
+    _exact_signs(deep, A, rows, signs, magnitudes)
     positive, patterns = [], []
     for l, S in enumerate(signs, start=1):
         try:
@@ -256,3 +304,233 @@ def _upper_float(numerator: int, denominator: int) -> float:
         return float(numerator / denominator) * (1 + 4 * _U) + 2.0 ** -1070
     except OverflowError:
         return math.inf
+
+
+def float_jacobian(deep: DeepNetwork, arrays: LayerArrays, passed: FilteredPass,
+                   columns: int | None = None, samples: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(Ĵ, E, index): columns of J(θ, X) in float64 with |Ĵ − J| ≤ E entrywise, and their
+    θ-indices; None when a sample was decided by the exact pass (its float row is not
+    bounded), the weights are outside the filter's range, or an entry is not finite.
+
+    From the filter's forward pass (ĥ_l and its bound e_l) and a float backward pass with the
+    same kind of bound (docs/theory.md, "Float Gram bound", at depth): Ĝ_L = I_m exactly and,
+    k = n_{l+1},
+
+        Ĝ_l = fl(Ĝ_{l+1}Ŵ_{l+1}) ⊙ s_l,
+        F_l = 2[(γ_k + α)|Ĝ_{l+1}||Ŵ_{l+1}| + (1 + α)F_{l+1}|Ŵ_{l+1}| + (k + 2)·2^-1000] ⊙ s_l
+
+    bounds |Ĝ_l − G_l|; a W-entry fl(Ĝ·ĥ) is within 2[F(|ĥ| + e) + |Ĝ|(e + u|ĥ|)] + 2^-1070
+    of G·h (the same terms as F|ĥ| + (|Ĝ| + F)e + u|Ĝ||ĥ|, grouped), a b-entry Ĝ within F.
+
+    Any rows and columns of J give a lower bound of its rank, so the columns that are 0 in
+    floats are left out: neuron j of layer l (its b-column and W-columns) is taken when
+    Ĝ_l[:, j] ≠ 0, input q when ĥ_{l−1}[:, q] ≠ 0 (not a dead neuron's). Order: b_L, W_L,
+    b_{L−1}, W_{L−1}, … (the last layers first: the cheapest, rarely dependent); with
+    ``columns``, about the first that many (each layer's W-block cut to its first inputs q, for
+    every neuron j); with ``samples``, the rows of those samples only. Cost: the backward pass,
+    Σ_l n·m·n_l·n_{l+1} multiply–adds twice, and a few passes over the columns built.
+
+    >>> net = DeepNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0]), ([[2]], [0])])
+    >>> X = np.array([[3.0], [2.0]])
+    >>> J, E, index = float_jacobian(net, layer_arrays(net), filtered_patterns(net, X))
+    >>> J.tolist(), index.tolist()   # neuron 2 of layer 1 is dead: its columns are left out
+    ([[1.0, 3.0, 2.0, 6.0, 2.0, 6.0], [1.0, 2.0, 2.0, 4.0, 2.0, 4.0]], [8, 7, 6, 4, 2, 0])
+    """
+    if not arrays.clean or passed.exact_samples.size:
+        return None
+    m, widths = deep.output_dim, arrays.widths
+    n, pick, per_sample = _row_selection(passed, samples, m)
+    values, bounds, index, count = [], [], [], 0
+    wanted = arrays.offsets[-1] if columns is None else columns
+    with np.errstate(all="ignore"):
+        for l, G, F, absG in _float_gradients(arrays, passed, samples, m):
+            live = np.flatnonzero(absG.sum(axis=0) > 0)
+            if not live.size:
+                break  # G_l = 0, and so are the G's of the layers before
+            if live.size < G.shape[1]:
+                G, F, absG = G[:, live], F[:, live], absG[:, live]
+            H, e = pick(passed.floats[l - 1]), pick(passed.errors[l - 1])
+            absH = np.abs(H) if l == 1 else H  # ĥ ≥ 0 after a relu
+            inputs = np.flatnonzero(absH.sum(axis=0) > 0)
+            inputs = inputs[:max(0, -(-(wanted - count - live.size) // live.size))]
+            if inputs.size < H.shape[1]:
+                H, absH, e = H[:, inputs], absH[:, inputs], e[:, inputs]
+            H, absH, e = per_sample(H), per_sample(absH), per_sample(e)
+            # 2[F(|ĥ| + e) + |Ĝ|(e + u|ĥ|)], the 2 (exact) moved into the left factors
+            if np.count_nonzero(e):
+                E = (2 * F)[:, :, None] * (absH + e)[:, None, :]
+                E += (2 * absG)[:, :, None] * (e + U * absH)[:, None, :]
+            else:  # an exact float sample (layer 1): one product
+                E = (2 * F + (2 * U) * absG)[:, :, None] * absH[:, None, :]
+            E += 2.0 ** -1070
+            values += [G, (G[:, :, None] * H[:, None, :]).reshape(n * m, -1)]
+            bounds += [F, E.reshape(n * m, -1)]
+            start = arrays.offsets[l - 1]
+            index += [start + widths[l] * widths[l - 1] + live,
+                      (start + live[:, None] * widths[l - 1] + inputs).ravel()]
+            count += live.size * (1 + inputs.size)
+            if count >= wanted:
+                break
+        if not values:  # every gradient is 0: J = 0
+            return np.zeros((n * m, 0)), np.zeros((n * m, 0)), np.zeros(0, dtype=np.int64)
+        J, E = np.concatenate(values, axis=1), np.concatenate(bounds, axis=1)
+        # one sum each: an inf or NaN anywhere makes it non-finite (so may an overflow of the
+        # sum itself, which only gives up a proof)
+        if not math.isfinite(float(J.sum()) + float(E.sum())):
+            return None
+    return J, E, np.concatenate(index)
+
+
+def _row_selection(passed: FilteredPass, samples: np.ndarray | None, m: int) -> tuple:
+    """(n, pick, per_sample): the number of samples kept, their rows of an array over the
+    samples, and an array over the samples repeated over the m outputs (rows (i, k))."""
+    if samples is None:
+        n, pick = passed.floats[0].shape[0], (lambda A: A)
+    else:
+        n, pick = len(samples), (lambda A: A[samples])
+    return n, pick, (lambda A: A) if m == 1 else (lambda A: np.repeat(A, m, axis=0))
+
+
+def _float_gradients(arrays: LayerArrays, passed: FilteredPass, samples: np.ndarray | None,
+                     m: int) -> Iterator[tuple]:
+    """(l, Ĝ_l, F_l, |Ĝ_l|) for l = L, …, 1, lazily: the float backward pass of
+    :func:`float_jacobian` with its bound, on the rows (i, k) of ``samples`` (all when None).
+    Floating-point warnings are the caller's."""
+    n, pick, per_sample = _row_selection(passed, samples, m)
+    G = np.ones((n, 1)) if m == 1 else np.tile(np.eye(m), (n, 1))
+    F, absG, L = np.zeros((n * m, m)), G, len(arrays.float_weights)
+    yield L, G, F, absG
+    for l in range(L - 1, 0, -1):
+        W = arrays.float_weights[l]
+        absW, k = np.abs(W), W.shape[0]
+        S = per_sample(pick(passed.patterns[l - 1]))
+        # 2[(γ_k + α)|Ĝ||Ŵ| + (1 + α)F|Ŵ| + (k + 2)·2^-1000] ⊙ s, its terms grouped (all
+        # nonnegative: the 2 still covers the rounding)
+        M = (2 * (gamma(k) + _ALPHA)) * absG
+        if l < L - 1:  # F_L = 0
+            M += (2 * (1 + _ALPHA)) * F
+        F = (M @ absW + (k + 2) * 2.0 ** -999) * S
+        G = (G @ W) * S
+        absG = np.abs(G)
+        yield l, G, F, absG
+
+
+@dataclass(frozen=True)
+class RowGram:
+    """The Gram matrix T̂ ≈ J·Jᵀ of rows of J and the ingredients of its error bound
+    (:func:`row_gram`): |T̂ − J·Jᵀ| ≤ B = 2[γ·φφᵀ + φεᵀ + εφᵀ + εεᵀ + τ] entrywise, with
+    φ_r ≥ ‖Ĵ_r‖, ε_r ≥ ‖Ĵ_r − J_r‖; ``columns``: J's number of columns."""
+
+    T: np.ndarray
+    phi: np.ndarray
+    eps: np.ndarray
+    tau: float
+    gamma: float
+    columns: int
+
+    def bound(self) -> np.ndarray:
+        """B as a matrix (the proof only needs its row sums, :meth:`rows_independent`)."""
+        phi, eps = self.phi, self.eps
+        return 2 * (np.outer(phi, self.gamma * phi + eps) + np.outer(eps, phi + eps) + self.tau)
+
+    def rows_independent(self, target: int) -> GramCertificate | None:
+        """A proof that J has ``target`` independent rows, or None: all the rows when there
+        are that many, else ``target`` rows that look independent in floats
+        (:func:`relugeom.linalg.gram.independent_looking`); each scaled by a power of two s_r
+        (exact) to a diagonal entry near 1, then
+        :func:`relugeom.linalg.gram.gram_positive_definite` with δ = twice the largest row sum
+        of the scaled B, s_r·[φ_r(γ·s·φ + s·ε) + ε_r(s·φ + s·ε) + τ·Σs]·2, plus 2^-900 per row
+        (underflow in the scaling). Cost: O(r²) and the Cholesky, r³/3."""
+        T, phi, eps = self.T, self.phi, self.eps
+        if target < T.shape[0]:
+            chosen = independent_looking(T, target)
+            if chosen is None or len(chosen) < target:
+                return None
+            chosen = chosen[:target]
+            T, phi, eps = T[np.ix_(chosen, chosen)], phi[chosen], eps[chosen]
+        elif target > T.shape[0]:
+            return None
+        with np.errstate(all="ignore"):
+            s = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(T)))[1])  # powers of two
+            T = T * s[:, None] * s[None, :]  # exact: products of powers of two
+            sphi, seps = float(s @ phi), float(s @ eps)
+            rows = s * (phi * (self.gamma * sphi + seps) + eps * (sphi + seps)
+                        + self.tau * float(s.sum()))
+            delta = 4 * float(rows.max()) + target * 2.0 ** -900
+        if not math.isfinite(delta):
+            return None
+        return gram_positive_definite(T, delta, self.columns)
+
+
+def row_gram(deep: DeepNetwork, arrays: LayerArrays, passed: FilteredPass,
+             samples: np.ndarray | None = None) -> RowGram | None:
+    """The Gram matrix T̂ of the rows (i, k) of J(θ, X) (of ``samples`` only, when given),
+    computed from its structure without forming J, with its error bound (docs/theory.md,
+    "Structured row Gram at depth"): a :class:`RowGram`. None when :func:`float_jacobian`
+    would be, or a value is not finite.
+
+    Column (l, j, q) of J is G_l[:, j]·h̃_{l−1}[q] (h̃ = (h, 1): the b-column for q = 1), so
+
+        J·Jᵀ = Σ_l (G_l G_lᵀ) ⊙ (h̃_{l−1} h̃_{l−1}ᵀ)      (h̃ repeated over the outputs k)
+
+    and T̂ is that sum in floats from Ĝ_l and ĥ_{l−1}. With φ_r ≥ ‖Ĵ_r‖ (from T̂_rr) and
+    ε_r ≥ ‖Ĵ_r − J_r‖ (from the bounds F_l of :func:`float_jacobian` and e_{l−1}:
+    ε_r² = Σ_l 3(‖F_r‖²(‖h̃_r‖² + ‖e_r‖²) + ‖Ĝ_r‖²‖e_r‖²), the squared norms read off the
+    diagonals of the Gram factors where they can), Ĵ the exact products of the floats,
+    |T̂ − J·Jᵀ| ≤ B = 2[γ_K·φφᵀ + φεᵀ + εφᵀ + εεᵀ + τ]: Cauchy–Schwarz on
+    JJᵀ − ĴĴᵀ = ĴΔᵀ + ΔĴᵀ + ΔΔᵀ and on the rounding |T̂ − ĴĴᵀ| ≤ γ_K|Ĵ||Ĵ|ᵀ + τ
+    (K = max_l (n_l + n_{l−1} + 1) + L; τ covers underflow). Cost: (n·m)²·(n_l + n_{l−1} + 1)
+    multiply–adds per layer, instead of (n·m)²·n_l·(n_{l−1} + 1) for J·Jᵀ from J.
+
+    >>> net = DeepNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0]), ([[2]], [0])])
+    >>> X = np.array([[3.0], [2.0]])
+    >>> gram = row_gram(net, layer_arrays(net), filtered_patterns(net, X))
+    >>> J = float_jacobian(net, layer_arrays(net), filtered_patterns(net, X))[0]
+    >>> gram.T.tolist() == (J @ J.T).tolist(), gram.columns, bool((gram.bound() < 1e-10).all())
+    (True, 9, True)
+    >>> gram.rows_independent(2) is not None, gram.rows_independent(3) is None
+    (True, True)
+    """
+    if not arrays.clean or passed.exact_samples.size:
+        return None
+    m, widths, L = deep.output_dim, arrays.widths, len(arrays.float_weights)
+    n, pick, per_sample = _row_selection(passed, samples, m)
+    eps2, tau, K = np.zeros(n * m), 0.0, 0
+    with np.errstate(all="ignore"):
+        for l, G, F, absG in _float_gradients(arrays, passed, samples, m):
+            H, e = pick(passed.floats[l - 1]), pick(passed.errors[l - 1])
+            a, b = widths[l], widths[l - 1] + 1
+            # squared row norms, each raised by what its squares may lose to underflow
+            # (k·2^-1074 for k terms): ‖h̃_r‖² from the diagonal of h̃h̃ᵀ, ‖Ĝ_r‖² of ĜĜᵀ
+            Q = H @ H.T + 1.0  # h̃h̃ᵀ (the 1: the b-column)
+            h2 = per_sample(np.diagonal(Q) + b * 2.0 ** -1074)
+            Q = Q[:, None, :, None]  # over the outputs (k, k')
+            if l == L:  # Ĝ_L = I_m exactly (‖Ĝ_r‖ = 1), F_L = 0
+                T = Q if m == 1 else Q * np.eye(m)[None, :, None, :]
+                f2, g2 = 0.0, np.ones(1)
+            else:
+                P = G @ G.T
+                g2 = np.diagonal(P) + a * 2.0 ** -1074
+                P = P.reshape(n, m, n, m)
+                P *= Q
+                T += P
+                f2 = np.einsum("ij,ij->i", F, F) + a * 2.0 ** -1074
+            if np.count_nonzero(e):  # ‖Δ_r‖² ≤ 3(‖F_r‖²(‖h̃_r‖² + ‖e_r‖²) + ‖Ĝ_r‖²‖e_r‖²)
+                e2 = per_sample(np.einsum("ij,ij->i", e, e) + b * 2.0 ** -1074)
+                eps2 += 3 * (f2 * (h2 + e2) + g2 * e2)
+            elif l < L:  # an exact float sample (layer 1): ‖Δ_r‖ ≤ ‖F_r‖‖h̃_r‖
+                eps2 += f2 * h2
+            # underflow in each product of the two Gram factors (a·2^-1074 and b·2^-1074
+            # off, times |h̃h̃ᵀ| ≤ max ‖h̃_r‖², |ĜĜᵀ| ≤ max ‖Ĝ_r‖²) and in the Hadamard product
+            tau += 2.0 ** -1072 * (a * float(h2.max()) + b * float(g2.max()) + 1.0)
+            K = max(K, a + b)
+        # (the Cholesky reads one triangle of T̂, and the bound holds for every entry)
+        T = T.reshape(n * m, n * m)
+        phi = np.sqrt(2 * (np.diagonal(T) + tau))  # ‖Ĵ_r‖² ≤ (T̂_rr + τ)/(1 − γ)
+        # ε_r² = Σ_l ‖Δ_{l,r}‖² (the layers' columns are disjoint); 2 for the rounding, and
+        # 2^-1070 per layer for products of raised norms that underflow
+        eps = np.sqrt(2 * (eps2 + L * 2.0 ** -1070))
+        if not math.isfinite(float(T.sum()) + float(phi.sum()) + float(eps.sum())):
+            return None
+    return RowGram(T, phi, eps, tau, gamma(K + L), arrays.offsets[-1])

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from relugeom import (BoundaryError, DeepNetwork, deep_jacobian, jacobian, layer_diagnosis,
                       local_dimension, symmetry_bound)
-from relugeom.rank.backprop import scaled_jacobian, scaled_jacobian_blocks, scaled_jacobian_columns
+from relugeom.rank.backprop import scaled_jacobian, scaled_jacobian_blocks
 from relugeom.search.strategies import network_and_sample, rationals
 from tests.reference import (deep_finite_difference_jacobian, hidden_margin,
                              reference_preactivations, reference_rank)
@@ -217,8 +217,8 @@ def test_layer_diagnosis_against_brute_force(case):
 
 
 # -- the streamed Jacobian ------------------------------------------------------------------------
-@given(deep_cases(n=(1, 6)), st.integers(1, 4), st.integers(1, 40))
-def test_streamed_rows_and_columns_rebuild_the_jacobian(case, samples, columns):
+@given(deep_cases(n=(1, 6)), st.integers(1, 4))
+def test_streamed_rows_rebuild_the_jacobian(case, samples):
     net, X = case
     whole = scaled_jacobian(net, X)
     J = deep_jacobian(net, X)
@@ -226,9 +226,3 @@ def test_streamed_rows_and_columns_rebuild_the_jacobian(case, samples, columns):
     stacked = np.concatenate([b.numerators for b in scaled_jacobian_blocks(net, X, "error",
                                                                            samples)])
     assert np.array_equal(stacked, whole.numerators)
-    seen = np.zeros_like(whole.numerators)
-    count = np.zeros(net.n_parameters, dtype=int)
-    for index, values in scaled_jacobian_columns(net, X, "error", columns):
-        seen[:, index] = values
-        count[index] += 1
-    assert (count == 1).all() and np.array_equal(seen, whole.numerators)

@@ -8,7 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import BoundaryError, DeepNetwork, deep_jacobian, symmetry_bound
-from relugeom.rank.deep import modular_local_dimension, rank_upper_bound, structural_upper_bound
+from relugeom.rank.deep import (_distinct_samples, modular_local_dimension, rank_upper_bound,
+                                regions_bound, structural_upper_bound)
+from relugeom.rank.float_filter import filtered_patterns, sample_array
 from tests.reference import reference_rank
 from tests.strategies import deep_cases, replace_layer, samples_for
 
@@ -92,3 +94,51 @@ def test_duplicated_samples_certify_the_deep_rank_by_distinct_samples():
     result = modular_local_dimension(net, X, relu_prime_at_zero=0)
     assert result.certificate == "upper-bound (distinct samples)"
     assert result.value == reference_rank(deep_jacobian(net, X, 0))
+
+
+@st.composite
+def crowded_regions(draw):
+    """A small float network and samples on a low-dimensional affine subspace (small integer
+    combinations), so that regions hold more samples than the dimension of their span; some
+    samples repeated, some with a large negative bias killing a layer on part of them."""
+    widths = [draw(st.integers(2, 4)) for _ in range(draw(st.integers(3, 4)))] + [
+        draw(st.integers(1, 2))]
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    layers = [(rng.normal(0, 1, (b, a)).astype(np.float32).astype(float),
+               rng.normal(0, 0.5, b)) for a, b in zip(widths, widths[1:])]
+    if draw(st.booleans()):
+        layers[1][1][:] -= 2.0  # a layer inactive on some samples
+    n, k = draw(st.integers(3, 12)), draw(st.integers(1, 2))
+    X = (rng.integers(-2, 3, (n, k)) @ rng.integers(-2, 3, (k, widths[0]))).astype(float)
+    X += rng.integers(-1, 2, widths[0])  # an affine subspace
+    if draw(st.booleans()):
+        X = np.vstack([X, X[:2]])
+    return DeepNetwork.from_numpy(layers), X
+
+
+@given(crowded_regions(), st.sampled_from([0, 1]))
+def test_regions_bound_is_an_upper_bound_and_the_deep_rank_is_exact(case, convention):
+    net, X = case
+    A, exact_floats = sample_array(X, net.input_dim)
+    passed = filtered_patterns(net, X, convention)
+    rank = reference_rank(deep_jacobian(net, [[Fraction(v) for v in row] for row in X],
+                                        convention))
+    _, _, representatives = _distinct_samples(A, exact_floats, passed.patterns)
+    for samples in (None, representatives):
+        assert regions_bound(A, passed.patterns, samples, net.output_dim) >= rank
+    for float_gram in (False, True):
+        result = modular_local_dimension(net, X, relu_prime_at_zero=convention,
+                                         float_gram=float_gram)
+        assert result.value == rank and result.exact
+
+
+def test_a_crowded_region_certifies_the_deep_rank_by_regions():
+    """Nine samples on a line, all in one region: 2 dimensions, not 9 (nor the 9 distinct)."""
+    net = DeepNetwork.from_numpy([(np.array([[1.0, 0.5], [0.25, 1.0]]), np.ones(2)),
+                                  (np.array([[1.0, 0.75], [0.5, 1.0]]), np.ones(2)),
+                                  (np.array([[1.0, 2.0]]), np.zeros(1))])
+    X = np.array([[t, 2 * t] for t in range(1, 10)], dtype=float)
+    assert reference_rank(deep_jacobian(net, [[Fraction(v) for v in x] for x in X])) == 2
+    for float_gram in (False, True):
+        result = modular_local_dimension(net, X, float_gram=float_gram)
+        assert result.value == 2 and result.exact and "regions" in result.certificate
