@@ -11,8 +11,9 @@ almost none); several weight seeds.
   structural certificates, then the verified kernel, else a certified interval with ``exact``
   False (never an elimination of unbounded cost). The seconds include reading the float
   arrays exactly.
-- numpy: the float Jacobian (:func:`relugeom.numeric_jacobian`) and its singular values, numpy's
-  rule S.max()·max(shape)·eps (``matrix_rank``), with the singular-value gap σ_r/σ_{r+1}.
+- numpy: the float Jacobian (:func:`relugeom.numeric_jacobian`, from the float arrays the
+  network was built from, as a numpy user holds them) and its singular values, numpy's rule
+  S.max()·max(shape)·eps (``matrix_rank``), with the singular-value gap σ_r/σ_{r+1}.
 
 ratio = relugeom seconds / numpy seconds (lower is better), both in this process, BLAS pinned
 alike (``--threads 1`` pins it before numpy loads). ``--memory`` adds the peak RSS growth of a

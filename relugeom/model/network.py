@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Union
 
+import numpy as np
+
 from ..errors import InputError
 from .deep import DeepNetwork, as_deep
 from .shallow import ShallowNetwork, as_shallow
@@ -23,7 +25,8 @@ from .shallow import ShallowNetwork, as_shallow
 #: "shallow only".
 Network = Union[ShallowNetwork, DeepNetwork]
 
-__all__ = ["Network", "as_deep", "as_network", "as_shallow", "is_shallow", "network_from_data"]
+__all__ = ["Network", "as_deep", "as_network", "as_shallow", "float_layers", "is_shallow",
+           "network_from_data"]
 
 _FORMS = ('a ShallowNetwork, a DeepNetwork, or a dict in relugeom\'s JSON form, '
           '{"W": [[..]], "b": [..], "V": [[..]], "c": [..]} or '
@@ -74,3 +77,24 @@ def is_shallow(network: Network) -> bool:
     """True when ``network`` has one hidden layer (a ShallowNetwork, or a DeepNetwork with
     L = 2)."""
     return isinstance(network, ShallowNetwork) or network.depth == 2
+
+
+def float_layers(network: Network) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The layers (W_l, b_l) as float64 arrays: each Fraction rounded to the nearest float, or,
+    for a network built from float arrays (``from_numpy``), those floats themselves (equal to
+    its Fractions), read without a Fraction. Cost: O(P).
+
+    >>> [W.tolist() for W, b in float_layers(ShallowNetwork([[1]], ["1/2"], [[3]], [0]))]
+    [[[1.0]], [[3.0]]]
+    """
+    theta = getattr(network, "_float_theta", None)
+    out, start = [], 0
+    for (W, b), (a, c) in zip(network.layers, zip(network.widths, network.widths[1:])):
+        if theta is None:
+            out.append((np.array(W, dtype=float).reshape(c, a), np.array(b, dtype=float)))
+            continue
+        out.append((theta[start:start + a * c].reshape(c, a),
+                    theta[start + a * c:start + a * c + c]))
+        start += a * c + c
+    return out
+

@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import BoundaryError
 from ..exact.numbers import common_denominator
 from ..model.deep import DeepNetwork, as_deep
-from ..model.network import Network
+from ..model.network import Network, float_layers
 from ..model.patterns import ReluPrime, check_relu_prime, exact_rows, patterns_from_preactivations
 from ..model.sample import as_sample
 
@@ -359,9 +359,8 @@ def numeric_deep_jacobian(network: Network, X: Any) -> np.ndarray:
     deep = as_deep(network)
     H = [np.array(X, dtype=float).reshape(len(X), -1)]
     weights, patterns = [], []
-    for l, (W, b) in enumerate(deep.layers, start=1):
-        Wf = np.array(W, dtype=float)
-        Z = H[-1] @ Wf.T + np.array(b, dtype=float)
+    for l, (Wf, bf) in enumerate(float_layers(deep), start=1):
+        Z = H[-1] @ Wf.T + bf
         weights.append(Wf)
         if l < deep.depth:
             patterns.append((Z > 0).astype(float))

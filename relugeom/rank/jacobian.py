@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..model.deep import DeepNetwork
-from ..model.network import Network
+from ..model.network import Network, float_layers
 from ..model.patterns import ReluPrime, patterns_from_preactivations, preactivations
 from ..model.sample import as_sample
 from .backprop import deep_jacobian, numeric_deep_jacobian
@@ -66,9 +66,7 @@ def numeric_jacobian(network: Network, X: Any) -> np.ndarray:
     """
     if isinstance(network, DeepNetwork):
         return numeric_deep_jacobian(network, X)
-    W = np.array(network.W, dtype=float)
-    b = np.array(network.b, dtype=float)
-    V = np.array(network.V, dtype=float)
+    (W, b), (V, _) = float_layers(network)
     Xf = np.array(X, dtype=float)
     n, d = Xf.shape
     N, m = W.shape[0], V.shape[0]
