@@ -217,6 +217,22 @@ class RationalArray:
         >>> RationalArray.from_floats([[0.5, 1.0], [0.5, 1.0], [2.0, 0.0]]).distinct_rows()
         2
         """
+        return len(set(self._row_keys()))
+
+    def row_labels(self) -> np.ndarray:
+        """A label per row, 0, 1, … in order of first occurrence, equal for rows whose stored
+        triples are equal (so rows with different labels may still be equal in value: the
+        number of labels among some rows bounds the number of their distinct values from above).
+
+        >>> RationalArray.from_floats([[0.5, 1.0], [2.0, 0.0], [0.5, 1.0]]).row_labels().tolist()
+        [0, 1, 0]
+        """
+        labels: dict = {}
+        return np.array([labels.setdefault(key, len(labels)) for key in self._row_keys()],
+                        dtype=np.int64)
+
+    def _row_keys(self) -> list:
+        """A hashable key per row, equal for rows stored alike."""
         num, n = self.numerators, self.numerators.shape[0]
         # a scalar exponent or denominator is the same for every row: only arrays count
         parts = [np.broadcast_to(np.asarray(a), num.shape).reshape(n, -1)
@@ -224,8 +240,9 @@ class RationalArray:
         if all(a.dtype != object for a in parts):  # hash the rows' bytes
             stacked = np.ascontiguousarray(np.hstack(parts) if len(parts) > 1 else parts[0],
                                            dtype=np.int64)
-            return len({row.tobytes() for row in stacked})
-        return len({tuple(map(int, row)) for row in np.hstack(parts).tolist()})
+            data, width = stacked.tobytes(), 8 * stacked.shape[1]
+            return [data[i * width:(i + 1) * width] for i in range(n)]
+        return [tuple(map(int, row)) for row in np.hstack(parts).tolist()]
 
     def to_fractions(self) -> tuple:
         """Nested tuples of Fractions (rows of a matrix, or a vector)."""
@@ -283,7 +300,11 @@ class RationalArray:
         num, exps, den = self._parts()
         if num.dtype != object and den.dtype != object and num.ndim == 2 and num.size:
             num, exps = _strip_twos(num, exps)
-            shift = exps - exps.min(axis=1, keepdims=True)
+            # only nonzero entries set a row's exponent (a zero's exponent is arbitrary: a
+            # float 0.0 is stored with 2^-53, which would shift the whole row by 53 bits)
+            nonzero = num != 0
+            low = np.where(nonzero, exps, np.iinfo(np.int64).max).min(axis=1, keepdims=True)
+            shift = np.where(nonzero, exps - np.where(nonzero.any(1, keepdims=True), low, 0), 0)
             if (den == den[:, :1]).all():  # one denominator a row: it scales the row out
                 if np.log2(np.abs(num).max() + 1) + shift.max() < 62:
                     return num << shift

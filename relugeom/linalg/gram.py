@@ -185,18 +185,16 @@ def full_rank_certified(A: np.ndarray, E: np.ndarray) -> GramCertificate | None:
 #: Rows whose float distance to the span of the rows before them is below this fraction of
 #: their norm are left out of the rows to certify (a choice only: the proof does not use it).
 _SELECT = 1e-6
+#: A looser threshold, for a second choice when the first leaves too few rows: rows nearly
+#: dependent in floats may still be independent, and proven so (J·Jᵀ squares the conditioning).
+LOOSE = 1e-8
 
 
-def independent_looking(G: np.ndarray, count: int | None = None) -> np.ndarray | None:
-    """``count`` indices of rows that look independent in floats, from their Gram matrix G
-    (float64, symmetric), greedy from the top: the first rows whose squared distance to the
-    span of the rows before them (the pivots of a regularised float Cholesky of the normalised
-    G) exceeds _SELECT times their squared norm; None if too few (all of them when ``count``
-    is None). A choice only: the proof does not use it.
-
-    >>> independent_looking(np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 0.0], [0.0, 0.0, 1.0]]), 2)
-    array([0, 2])
-    """
+def looking_pivots(G: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(rows, pivots): the rows of a Gram matrix G (float64, symmetric) with a nonzero diagonal
+    entry and, for each, its squared float distance to the span of the rows before it over its
+    squared norm (the pivots of a regularised float Cholesky of the normalised G); None when
+    that fails. A hint only: the proofs do not use it."""
     with np.errstate(all="ignore"):
         norms = np.sqrt(np.diagonal(G))
         live = np.flatnonzero(norms > 0)
@@ -205,10 +203,26 @@ def independent_looking(G: np.ndarray, count: int | None = None) -> np.ndarray |
         B = G[np.ix_(live, live)] / np.outer(norms[live], norms[live])
         B[np.diag_indices(len(B))] += 1e-12
         try:
-            pivots = np.diagonal(np.linalg.cholesky(B)) ** 2
+            return live, np.diagonal(np.linalg.cholesky(B)) ** 2
         except np.linalg.LinAlgError:
             return None
-    chosen = live[pivots > _SELECT]
+
+
+def independent_looking(G: np.ndarray, count: int | None = None, select: float = _SELECT
+                        ) -> np.ndarray | None:
+    """``count`` indices of rows that look independent in floats, from their Gram matrix G
+    (float64, symmetric), greedy from the top: the first rows whose squared distance to the
+    span of the rows before them (:func:`looking_pivots`) exceeds ``select`` times their
+    squared norm; None if too few (all of them when ``count`` is None). A choice only: the
+    proof does not use it.
+
+    >>> independent_looking(np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 0.0], [0.0, 0.0, 1.0]]), 2)
+    array([0, 2])
+    """
+    found = looking_pivots(G)
+    if found is None:
+        return None
+    chosen = found[0][found[1] > select]
     if count is None:
         return chosen
     return chosen[:count] if len(chosen) >= count else None

@@ -9,8 +9,9 @@ read within relative error α each (α = 0 for a value that is a float64 already
 - a product x̂·v̂ is within (α_x + α_v + u)(1 + 20u)·|fl(x̂v̂)| of x·v; the bound used is twice
   (α_x + α_v + u)·|fl(x̂v̂)| (the 2 covers the second-order terms and its own rounding);
 - z_ij = w̃_j·x̃_i is within 2(γ_{d+1} + 3(α_x + α_w))·(|X̃̂||W̃̂|ᵀ)_ij + (d + 2)·2^-1000 of
-  fl(X̃̂ W̃̂ᵀ)_ij (γ_{d+1} for the inner product in any order, 3α for the inputs' relative
-  errors, 2 for the bound's own rounding, an absolute term for underflow);
+  fl(X̃̂ W̃̂ᵀ)_ij (γ_{d+1} for the inner product in any order — fl(X̂Ŵᵀ + b̂), computed once
+  with the exact patterns —, 3α for the inputs' relative errors, 2 for the bound's own
+  rounding, an absolute term for underflow);
 - zeros of the pattern and the c-columns are exact.
 
 Inputs must be 0 or of magnitude in [2^-450, 2^450] (so that no product underflows or
@@ -31,8 +32,9 @@ import numpy as np
 
 from ..exact.arrays import RationalArray
 from ..linalg.certified import Bound, Rank
-from ..linalg.gram import (_ABSOLUTE, GramCertificate, U, gamma, gram_positive_definite,
-                           independent_looking, rank_at_least)
+from ..linalg.gram import (_ABSOLUTE, _SELECT, LOOSE, GramCertificate, U, gamma,
+                           gram_positive_definite, independent_looking, looking_pivots,
+                           rank_at_least)
 from .backprop import _row_kron
 from .float_filter import _ALPHA
 
@@ -65,12 +67,25 @@ def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
 
 
 def _relative_errors(case) -> tuple:
-    """(α_x, α_w) of a prepared shallow case (:func:`relative_error` of X and of θ), computed
-    once per case."""
+    """(α_x, α_w) of a prepared shallow case (:func:`relative_error` of X and of θ; for floats
+    that are the exact values, 0 when in range), computed once per case."""
     if case.float_errors is None:
-        case.float_errors = (relative_error(case.X, case.X_float),
-                             relative_error(case._weights.theta, case._weights.theta_float))
+        weights = case._weights
+        case.float_errors = tuple(
+            _in_range(F) if exact else relative_error(A, F)
+            for A, F, exact in ((case.X, case.X_float, case.exact_floats),
+                                (weights.theta, weights.theta_float, weights.exact_floats)))
     return case.float_errors
+
+
+def _in_range(F: np.ndarray) -> float | None:
+    """:func:`relative_error` of floats that are the exact values: 0, or None when an entry is
+    not finite or is nonzero outside [2^-450, 2^450] in magnitude."""
+    with np.errstate(all="ignore"):
+        magnitude = np.abs(F)
+        if not magnitude.max(initial=0.0) <= _HIGH:  # (a NaN fails too)
+            return None
+        return 0.0 if ((magnitude >= _LOW) | (F == 0)).all() else None
 
 
 def shallow_float_jacobian(case, samples: np.ndarray | None = None, columns: int | None = None
@@ -98,22 +113,22 @@ def shallow_float_jacobian(case, samples: np.ndarray | None = None, columns: int
     ax, aw = _relative_errors(case)
     if ax is None or aw is None:
         return None
-    av, (W, b, V, _) = aw, case._weights.floats
-    positive = case.positive if samples is None else case.positive[samples]
-    S = case.S if samples is None else case.S[samples]
-    Xt = np.hstack([X, np.ones((n, 1))])
-    Wt = np.hstack([W, b[:, None]])
-    with np.errstate(all="ignore"):
-        Z = Xt @ Wt.T
-        EZ = 2 * (gamma(d + 1) + 3 * (ax + aw)) * (np.abs(Xt) @ np.abs(Wt).T) \
-            + (d + 2) * 2.0 ** -1000
+    av, V = aw, case._weights.floats[2]
+    pick = (lambda A: A) if samples is None else (lambda A: A[samples])  # noqa: E731
+    positive, S = pick(case.positive), pick(case.S)
+    Xt = np.empty((n, d + 1))
+    Xt[:, :d], Xt[:, d] = X, 1.0
     J = np.zeros((n, m, width))
     E = np.zeros((n, m, width))
     kc, kv = len(ck), len(vj)
     J[:, :, :kc] = np.eye(m)[None, :, ck]
-    outputs = np.arange(m)[:, None] == vk[None, :]  # m × kv: column (k', j) on output k = k'
-    J[:, :, kc:kc + kv] = np.where(positive[:, vj], Z[:, vj], 0.0)[:, None, :] * outputs
-    E[:, :, kc:kc + kv] = np.where(positive[:, vj], EZ[:, vj], 0.0)[:, None, :] * outputs
+    if kv:  # V-columns h_ij = relu(z_ij), from Ẑ = fl(XWᵀ + b) and fl(|X||W|ᵀ + |b|)
+        Z, magnitude = (pick(M) for M in case.z_products)
+        with np.errstate(all="ignore"):
+            EZ = 2 * (gamma(d + 1) + 3 * (ax + aw)) * magnitude + (d + 2) * 2.0 ** -1000
+        outputs = np.arange(m)[:, None] == vk[None, :]  # m × kv: column (k', j) on output k'
+        J[:, :, kc:kc + kv] = np.where(positive[:, vj], Z[:, vj], 0.0)[:, None, :] * outputs
+        E[:, :, kc:kc + kv] = np.where(positive[:, vj], EZ[:, vj], 0.0)[:, None, :] * outputs
     J[:, :, kc + kv:] = (S[:, wj] * Xt[:, wl])[:, None, :] * V[:, wj][None, :, :]
     E[:, :, kc + kv:] = (2 * (ax + av + U)) * np.abs(J[:, :, kc + kv:])
     return J.reshape(n * m, width), E.reshape(n * m, width)
@@ -241,30 +256,41 @@ def shallow_float_rank(case, bounds: list[Bound],
 
     ``more``: functions giving costlier bounds, called in turn only when that fails, and, on
     the row Gram, only while fewer rows than the smallest bound look independent in floats (a
-    hint: a rank below the bound); the smallest bound is then tried the same way, on the same
-    Gram matrix. None when nothing is proven."""
+    hint: a rank below the bound); each smaller bound that many rows might reach
+    (:data:`~relugeom.linalg.gram.LOOSE`) is then tried the same way, on the same Gram matrix.
+    None when nothing is proven."""
     best = min(bounds, key=lambda bound: bound.value)
     samples, rows = None, case.n * case.m
     if best.name == "idle samples":  # one idle sample: the others repeat its rows
         samples = np.flatnonzero(~case.idle | (np.cumsum(case.idle) == 1))
         rows = len(samples) * case.m
     elif any(bound.name == "distinct samples" for bound in bounds):
-        samples = distinct_samples(case.X_float)
+        samples = case.distinct_samples()
         rows = len(samples) * case.m
-    width = sum(len(case.kept_columns()[k]) for k in ("wj", "vj", "ck"))
+    width = case._kept_count()
     gram = shallow_row_gram(case, samples) if best.value <= rows <= width else None
     if gram is not None:
         P = case.network.n_parameters
         proof = row_gram_rank_at_least(*gram, best.value, P)
-        looks = independent_looking(gram[0]) if proof is None and more else None
-        if looks is not None and len(looks) < best.value:
+        found = looking_pivots(gram[0]) if proof is None and more else None
+        # the rows that look independent, and those that might be (pivots down to LOOSE):
+        # a bound between the two counts is tried on the second choice of rows
+        strict, loose = ((found[0][found[1] > t] for t in (_SELECT, LOOSE)) if found
+                         else (None, None))
+        if found and len(strict) < best.value:
+            tried = best.value
             for bounded in more:  # until a bound reaches the rows that look independent
                 bounds = bounds + bounded()
-                if min(bound.value for bound in bounds) <= len(looks):
+                lower = min(bounds, key=lambda bound: bound.value)
+                if lower.value < tried and lower.value <= len(loose):
+                    tried = lower.value
+                    chosen = strict if lower.value <= len(strict) else loose
+                    proof = row_gram_rank_at_least(*gram, lower.value, P, chosen)
+                    if proof:
+                        best = lower
+                        break
+                if lower.value <= len(strict):
                     break
-            lower = min(bounds, key=lambda bound: bound.value)
-            if lower.value < best.value:
-                best, proof = lower, row_gram_rank_at_least(*gram, lower.value, P, looks)
         return proof and _certified(best, bounds, proof[0], "rows", (rows, width),
                                     "Gram matrix of J's rows computed from its structure",
                                     **fields)

@@ -58,13 +58,17 @@ exact rank is the local dimension (:func:`structured_rank`).
 - local relations (:mod:`relugeom.rank.relations`): the neuron-group bound counts the W-columns as
   if Σ_g U_g ⊗ span V_g were direct; exact relations among them on a set of samples are
   subtracted.
+- pair relations (:mod:`relugeom.rank.pair_relations`): the kept columns less the kernel
+  vectors of pairs of neurons that differ on few samples (D_j X̃ a = D_k X̃ a when X̃ a = 0 on
+  those samples).
 - n·m and P − N (T1, T2), and the number of kept columns; idle samples: the e ≥ 2 samples on
   which no neuron is active with v_j ≠ 0 (nor positive) have the same rows (the c-columns'),
   so rank J ≤ m·(n − e + 1).
 
 Data ranks (q_r, q_g) are bounded by certified quantities only: the number of samples, the term
 rank (maximum matching of the nonzero pattern: a nonzero minor needs a nonzero diagonal), and
-the rank of X̃ when a factorisation certificate proves it.
+the rank of X̃ when a factorisation certificate proves it (with no prime when X̃ has small
+integer rows: :mod:`relugeom.linalg.column_basis`).
 
 >>> from relugeom import ShallowNetwork
 >>> net = ShallowNetwork(W=[[1, 0], [0, 1]], b=[0, 0], V=[[1, 1]], c=[0])
@@ -93,7 +97,8 @@ from ..errors import BoundaryError, InputError
 from ..exact.arrays import PrimeDividesDenominator, RationalArray
 from ..linalg import integer
 from ..linalg.certified import Bound, Rank
-from ..linalg.gram import full_row_rank_certified, independent_looking_rows
+from ..linalg.column_basis import column_basis
+from ..linalg.gram import _SELECT, full_row_rank_certified
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, matmul_mod, random_primes, reduce_residues)
 from ..linalg.nmod import ProjectedRows, projected_rank
@@ -102,6 +107,7 @@ from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
 from .float_certificate import GRAM_ROWS, relative_error, shallow_float_rank
 from .jacobian import jacobian
+from .pair_relations import pair_relations_bound
 from .relations import BudgetExceeded, WorkBudget, relation_count
 from .verified import shallow_left_kernel
 
@@ -233,6 +239,11 @@ LIFT_WORK = 100_000
 SMALL_FIRST = 64
 #: The sample-span bound is computed when its exact matrix Q̄ has at most this many entries.
 SPAN_ENTRIES = 60_000
+#: rank X̃ is certified with no prime (:meth:`ShallowModular.certify_small_data_rank`) when it
+#: is at most SMALL_DATA_RANK and the float choice of rows, n·(d + 1)·min(n, d + 1, that rank)
+#: multiply–adds, at most SMALL_DATA_WORK.
+SMALL_DATA_RANK = 64
+SMALL_DATA_WORK = 400_000
 
 
 def float_products(Xf: np.ndarray, Wf: np.ndarray, bf: np.ndarray
@@ -336,7 +347,9 @@ class _Weights:
             for lo, hi, shape in zip(ends, ends[1:], shapes))
         self._ends, self._shapes = ends, shapes
         self._residues: dict[int, tuple] = {}
-        if floats is not None and floats.shape == (network.n_parameters,):
+        #: whether theta_float is exactly θ (the network was read from float arrays)
+        self.exact_floats = floats is not None and floats.shape == (network.n_parameters,)
+        if self.exact_floats:
             theta = floats
         else:
             with np.errstate(all="ignore"):  # an overflow is the filters' to catch
@@ -409,7 +422,10 @@ class ShallowModular:
         self._weights = _weight_arrays(network)
         self.W, self.b, self.V, self.c = (self._weights.W, self._weights.b, self._weights.V,
                                           self._weights.c)
-        if isinstance(given, np.ndarray) and given.dtype.kind == "f" and given.itemsize <= 8:
+        #: whether X_float is exactly X (X given as a float array)
+        self.exact_floats = isinstance(given, np.ndarray) and given.dtype.kind == "f" and \
+            given.itemsize <= 8
+        if self.exact_floats:
             self.X_float = given.astype(np.float64)  # float16/32/64: exactly X
         else:
             with np.errstate(all="ignore"):  # an overflow is the filters' to catch
@@ -446,6 +462,39 @@ class ShallowModular:
         #: (α_x, α_w) of relugeom.rank.float_certificate, once computed
         self.float_errors: tuple | None = None
         self._kept: tuple | None = None
+        self._kept_mask: tuple | None = None
+        self._labels: np.ndarray | None = None
+        self._distinct: np.ndarray | None = None
+        self._data_hint: tuple | None = None  # (data_rank_hint(),) once computed
+        self._small_data_tried = False
+
+    def distinct_samples(self) -> np.ndarray:
+        """The first sample of each distinct value of X, in order (:meth:`_read_samples`)."""
+        if self._distinct is None:
+            self._read_samples()
+        return self._distinct
+
+    @property
+    def sample_labels(self) -> np.ndarray:
+        """A label per sample, equal labels for equal samples (:meth:`_read_samples`)."""
+        if self._labels is None:
+            self._read_samples()
+        return self._labels
+
+    def _read_samples(self) -> None:
+        """The labels of the samples and the first sample of each label, computed once: labels
+        of the float values when X was given as floats (then exactly X: different labels for
+        different samples), else of the stored values
+        (:meth:`~relugeom.exact.arrays.RationalArray.row_labels`: equal samples stored
+        differently may get different labels)."""
+        if self.exact_floats:
+            F = np.ascontiguousarray(self.X_float + 0.0)  # −0.0 + 0.0 = 0.0: equal bytes
+            rows = F.view(np.dtype((np.void, 8 * F.shape[1]))).ravel()
+            _, first, labels = np.unique(rows, return_index=True, return_inverse=True)
+            self._labels, self._distinct = labels.reshape(-1), np.sort(first)
+        else:
+            self._labels = self.X.row_labels()
+            self._distinct = np.unique(self._labels, return_index=True)[1]
 
     def _exact_z(self, i: int, j: int) -> Fraction:
         net = self.network
@@ -463,9 +512,34 @@ class ShallowModular:
         return self._residues[p]
 
     # -- data rank ------------------------------------------------------------------------
-    def certify_data_rank(self, p: int, max_rank: int = 400) -> None:
-        """Certify rank X̃ and a basis of columns C when it is small (factorisation check)."""
+    def certify_small_data_rank(self) -> bool:
+        """Certify rank X̃ and a basis of columns C with no prime, when the rows of X̃ scale to
+        int64 integers and the rank is at most SMALL_DATA_RANK
+        (:func:`relugeom.linalg.column_basis.column_basis`: rows chosen in floats, one small
+        exact echelon form, one exact product); whether rank X̃ is certified."""
         if self.data_rank is not None:
+            return True
+        n, width = self.n, self.d + 1
+        if self._small_data_tried or n * width * min(n, width, SMALL_DATA_RANK) > SMALL_DATA_WORK:
+            return False
+        self._small_data_tried = True  # tried once: a failure is not retried
+        F = np.hstack([self.X_float, np.ones((n, 1))])
+        if self.exact_floats and (F == np.rint(F)).all() and np.abs(F).max() < 2.0 ** 52:
+            M = F.astype(np.int64)  # integers given as floats: exactly X̃
+        else:
+            M = self.X.with_ones_column().integer_rows()
+        if M.dtype == object:
+            return False
+        found = column_basis(M, F, SMALL_DATA_RANK)
+        if found is None:
+            return False
+        self.data_rank, self.data_basis = found[0], np.array(found[1], dtype=np.int64)
+        return True
+
+    def certify_data_rank(self, p: int, max_rank: int = 400) -> None:
+        """Certify rank X̃ and a basis of columns C when it is small (without a prime when
+        :meth:`certify_small_data_rank` can, else by a factorisation check mod p)."""
+        if self.data_rank is not None or self.certify_small_data_rank():
             return
         Xt = self.residues(p)["Xt"]
         nonzero = np.flatnonzero(self.Xt_nonzero.any(0))
@@ -488,17 +562,47 @@ class ShallowModular:
             self.data_rank = E.rank
             self.data_basis = np.array(sorted(E.independent))
 
+    def data_rank_hint(self) -> int | None:
+        """How many columns of X̃ look independent in floats (the pivots of a regularised
+        Cholesky of the smaller Gram matrix, :func:`~relugeom.linalg.gram.looking_pivots`), or
+        None when X is not finite or that fails: a hint for the order of the exact steps only,
+        never part of an answer. Computed once."""
+        if self._data_hint is None:
+            n, width = self.n, self.d + 1
+            Xt = np.empty((n, width))
+            Xt[:, :-1], Xt[:, -1] = self.X_float, 1.0
+            if n > width:  # the columns' Gram matrix, of the nonzero columns (same rank)
+                Xt = Xt[:, self.Xt_nonzero.any(0)]
+            with np.errstate(all="ignore"):
+                G = Xt @ Xt.T if n <= Xt.shape[1] else Xt.T @ Xt
+                scale = np.diagonal(G) ** -0.5
+                G *= scale[:, None] * scale[None, :]
+                G.flat[::len(G) + 1] += 1e-12
+                try:
+                    pivots = np.diagonal(np.linalg.cholesky(G)) ** 2
+                    hint = int((pivots > _SELECT).sum()) if np.isfinite(pivots).all() else None
+                except np.linalg.LinAlgError:
+                    hint = None
+            self._data_hint = (hint,)
+        return self._data_hint[0]
+
     def data_looks_deficient(self) -> bool:
-        """Whether X̃ looks column-rank deficient in floats (a regularised Cholesky): a hint for
+        """Whether X̃ looks column-rank deficient in floats (:meth:`data_rank_hint`): a hint for
         the order of the exact steps only (the data rank is certified first then, since it
         shrinks the kept columns), never part of an answer."""
-        Xt = np.hstack([self.X_float, np.ones((self.n, 1))])
-        with np.errstate(all="ignore"):
-            if not np.isfinite(Xt).all():
-                return False
-            # a float Cholesky of the smaller Gram matrix, not an SVD
-            looks = independent_looking_rows(Xt if Xt.shape[0] <= Xt.shape[1] else Xt.T)
-        return looks is None or len(looks) < min(Xt.shape)
+        hint = self.data_rank_hint()
+        return hint is None or hint < min(self.n, self.d + 1)
+
+    def data_rank_first(self, bound: int) -> bool:
+        """Whether X̃ looks so deficient that the kept columns in a basis of it, about
+        Σ_j min(kept w̃-columns of j, rank X̃) plus the V- and c-columns, would be below
+        ``bound``: then the data rank is certified first (a hint only)."""
+        hint = self.data_rank_hint()
+        if hint is None or hint >= min(self.n, self.d + 1):
+            return False
+        mask = self.kept_w_mask()
+        columns = int(np.minimum(mask.sum(1), hint).sum()) - int(mask.sum())
+        return self._kept_count() + columns < bound
 
     def certify_data_rank_any(self, primes: Sequence[int]) -> None:
         """:meth:`certify_data_rank` with the first of ``primes`` dividing no denominator."""
@@ -514,16 +618,26 @@ class ShallowModular:
         """The column-side reduction: W-columns (j, l), V-columns (k, j), c-columns k (kept
         until the data basis changes them)."""
         if self._kept is None or self._kept[0] is not self.data_basis:
-            self._kept = (self.data_basis, self._kept_columns())
+            self._kept = (self.data_basis, self._kept_columns(self.kept_w_mask()))
         return self._kept[1]
 
-    def _kept_columns(self) -> dict[str, np.ndarray]:
+    def kept_w_mask(self) -> np.ndarray:
+        """N × (d+1), boolean: the kept W-columns (j, l) of :meth:`kept_columns`."""
+        if self._kept_mask is None or self._kept_mask[0] is not self.data_basis:
+            self._kept_mask = (self.data_basis, self._kept_w())
+        return self._kept_mask[1]
+
+    def _kept_w(self) -> np.ndarray:
+        """N × (d+1): the kept W-columns (j, l) — l in the data basis (when certified), X̃
+        nonzero in column l on a sample neuron j activates, and v_j ≠ 0."""
         nzcols = (self.S.T.astype(float) @ self.Xt_nonzero.astype(float)) > 0  # N × (d+1)
         if self.data_basis is not None:
             mask = np.zeros(self.d + 1, bool)
             mask[self.data_basis] = True
             nzcols &= mask
-        nzcols &= self.v_nonzero[:, None]
+        return nzcols & self.v_nonzero[:, None]
+
+    def _kept_columns(self, nzcols: np.ndarray) -> dict[str, np.ndarray]:
         wj, wl = np.nonzero(nzcols)
         has_w = nzcols.any(1)
         Vnz = self.V.nonzero()
@@ -535,6 +649,24 @@ class ShallowModular:
         j, k = np.nonzero(keep)
         return {"wj": wj, "wl": wl, "vk": k.astype(np.int64), "vj": alive[j].astype(np.int64),
                 "ck": np.arange(self.m)}
+
+    def data_bounds(self) -> list[Bound]:
+        """When X̃ looks column-rank deficient in floats and its rank is certified without a
+        prime (:meth:`certify_small_data_rank`): the kept-columns bound in its column basis,
+        and that bound less the pair relations (:mod:`relugeom.rank.pair_relations`) when
+        some pair has one; else nothing."""
+        if self.data_rank is None and not (self.data_looks_deficient()
+                                           and self.certify_small_data_rank()):
+            return []
+        return [Bound("kept columns", self._kept_count(), "columns left by the column "
+                      f"reduction in a certified basis of the {self.data_rank} columns of X̃")
+                ] + self.pair_bounds()
+
+    def pair_bounds(self) -> list[Bound]:
+        """The pair-relations bound (:mod:`relugeom.rank.pair_relations`) when some pair of
+        neurons has a relation, as a list."""
+        pairs = pair_relations_bound(self)
+        return [] if pairs is None else [pairs]
 
     def _data_rank_bound(self, rows: np.ndarray, refine: bool) -> int:
         """Proven upper bound of rank X̃[rows]: samples, nonzero columns, term rank, rank X̃."""
@@ -684,16 +816,15 @@ class ShallowModular:
         n, N, m = self.n, self.N, self.m
         P = self.network.n_parameters
         out = [Bound("rows n·m", n * m), Bound("symmetries P − N (T1)", P - N)]
-        distinct = self.X.distinct_rows()
+        distinct = len(self.distinct_samples())
         if distinct < n:  # equal samples give equal rows of J
             out.append(Bound("distinct samples", distinct * m, f"{distinct} distinct samples · m"))
         idle = int(self.idle.sum())
         if idle > 1:  # the rows (i, k) of an idle sample are e_{c_k}
             out.append(Bound("idle samples", m * (n - idle + 1),
                              f"{idle} samples with no active neuron have the same m rows"))
-        cols = self.kept_columns()
-        count = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
-        out.append(Bound("kept columns", count, "columns left by the column reduction"))
+        out.append(Bound("kept columns", self._kept_count(),
+                         "columns left by the column reduction"))
         if level == 0:
             return out
         group_value = self._group_bound(np.ones(n, bool), refine)
@@ -930,15 +1061,20 @@ class ShallowModular:
         return self._streamed
 
     def _kept_count(self) -> int:
-        cols = self.kept_columns()
-        return len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
+        """The number of kept columns (:meth:`kept_columns`), from the mask of the W-columns:
+        a V-column (k, j) for each neuron j with some h_ij ≠ 0, one fewer when j has kept
+        W-columns, and the m c-columns."""
+        mask = self.kept_w_mask()
+        if len(self._kept_mask) == 2:  # counted once per data basis
+            alive = self.positive.any(0)
+            self._kept_mask += (int(mask.sum()) + self.m * int(alive.sum())
+                                - int((mask.any(1) & alive).sum()) + self.m,)
+        return self._kept_mask[2]
 
     def is_small(self, bound: int) -> bool:
         """Whether the kept matrix is small enough to be built whole and ranked in one call
         (:func:`relugeom.linalg.nmod.projected_rank`, after a projection to ``bound``)."""
-        cols = self.kept_columns()
-        nrows = self.n * self.m
-        ncols = len(cols["wj"]) + len(cols["vj"]) + len(cols["ck"])
+        nrows, ncols = self.n * self.m, self._kept_count()
         return nrows * ncols <= SMALL_ENTRIES and \
             min(nrows, ncols) * min(nrows, ncols, bound) <= SMALL_PROJECTED
 
@@ -1050,7 +1186,9 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     bound (:mod:`relugeom.rank.float_certificate`) is tried first for the smallest level-0
     bound: when it proves that many rows (or columns) of the float64 Jacobian independent, the
     rank is that bound, with no prime at all (certificate ``"upper-bound (<bound>) with float
-    Gram lower bound"``); when it does not, the modular path runs as without it.
+    Gram lower bound"``); when it does not, the modular path runs as without it. Samples on a
+    subspace (X̃ deficient enough, in floats, for fewer kept columns than the level-0 bounds)
+    have rank X̃ certified first, with no prime when small, and the pair relations added.
     Otherwise the answer is labelled probabilistic,
     with ε = P[a random prime divides the relevant nonzero minor] bounded from Hadamard's
     inequality (:func:`relugeom.linalg.modular.failure_probability`).
@@ -1071,16 +1209,26 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     if floating:
         fields = {"jacobian_shape": (case.n * case.m, network.n_parameters),
                   "relu_prime_at_zero": str(relu_prime_at_zero)}
+        # data on a subspace (X̃ looks deficient enough): rank X̃ certified first, when it can
+        # be with no prime, for fewer kept columns, less the pair relations
+        early = case.data_rank is None and case.data_rank_first(first) and \
+            case.certify_small_data_rank()
+        if early:  # the kept-columns bound in the basis of X̃ replaces the first one
+            found = case.data_bounds()
+            bounds = [b for b in bounds if b.name != "kept columns"] + found[:1]
+            extra += found[1:]
 
         def kept(found: list) -> list:
             extra.extend(found)
             return found
-        # a rank below the level-0 bounds (dead samples, few active neurons) is often the
-        # split or region bound, or the sample-span bound, cheaper than the others: the float
-        # Gram bound may meet it
-        more = (lambda: kept(case._sample_bounds(False)),
+        # a rank below the level-0 bounds is often, for data on a subspace, the kept columns
+        # once rank X̃ is certified (no prime when small), less the pair relations; for dead
+        # samples or few active neurons, the split or region bound, or the sample-span bound:
+        # the float Gram bound may meet it
+        more = (lambda: [] if early else kept(case.data_bounds()),
+                lambda: kept(case._sample_bounds(False)),
                 lambda: kept([b for b in (case._span_bound(),) if b is not None]))
-        proven = shallow_float_rank(case, bounds, more, **fields)
+        proven = shallow_float_rank(case, bounds + extra, more, **fields)
         if proven:
             return proven
         spans = [b for b in extra if b.name == "sample spans"]

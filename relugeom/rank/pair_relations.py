@@ -1,0 +1,100 @@
+"""Pair relations: kernel vectors of the compressed Jacobian from two neurons that differ on
+few samples — a proven upper bound of a shallow local dimension, with no elimination.
+
+Notation of :mod:`relugeom.rank.shallow`: S_j the samples neuron j activates, D_j = diag(1_{S_j}),
+C_j the kept w̃-columns of neuron j (in the certified column basis of X̃, nonzero on S_j; empty
+when v_j = 0). The w̃-columns of neuron j are (D_j X̃[:, l]) ⊗ v_j.
+
+**Relations of a pair.** Let j ≠ k with v_j and v_k parallel (λ_j v_j = λ_k v_k = u ≠ 0; always
+so for m = 1), Δ = S_j △ S_k the samples where they differ and I = C_j ∩ C_k. For a ∈ Q^I with
+X̃[Δ, I]·a = 0, the vector x with λ_j·a on the columns (j, I) and −λ_k·a on (k, I) satisfies
+
+    J·x = (D_j − D_k)·X̃[:, I]·a ⊗ u = 0,
+
+since D_j − D_k is ±1 on Δ and 0 elsewhere. These a form a space of dimension
+w_jk = |I| − rank X̃[Δ, I] ≥ |I| − (distinct samples in Δ), so the pair gives that many
+independent kernel vectors of J restricted to the kept columns.
+
+**A forest of pairs.** For the pairs of a forest F on the neurons, all these vectors are
+independent: a leaf j of F lies in one pair only, whose vectors are independent on the columns
+of j while every other vector is 0 there; remove that pair and repeat. Hence
+
+    rank J = rank J[:, kept] ≤ (kept columns) − Σ_{(j,k) ∈ F} w_jk.
+
+F is a maximum-weight spanning forest (Kruskal); any forest gives a valid bound. Samples on a
+low-dimensional subspace make Δ small against |I| (e.g. X̃ of rank 4 and two neurons differing on
+three samples: one relation), and so do nearly equal neurons.
+
+Cost: two products n × N × N (the sizes of the Δ) and N × (d + 1) × N (the sizes of I), then one
+pass over the pairs with a positive weight possible.
+
+>>> from relugeom import ShallowNetwork
+>>> from relugeom.rank.shallow import ShallowModular
+>>> net = ShallowNetwork(W=[[1], [2]], b=[0, 0], V=[[1, 1]], c=[0])  # same patterns
+>>> bound = pair_relations_bound(ShallowModular(net, [[1], [2], [-1]], 0))
+>>> bound.value, bound.name
+(3, 'pair relations')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..linalg.certified import Bound
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .shallow import ShallowModular
+
+
+def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
+    """(w, j, k) for the pairs j < k of neurons with v_j ∥ v_k and w = |I| − (distinct samples
+    in Δ) > 0 (module docstring), the largest w first."""
+    mask = case.kept_w_mask().astype(np.float64)  # N × (d+1): the C_j
+    S = case.S.astype(np.float64)
+    counts = S.sum(0)
+    # |Δ_jk| = |S_j| + |S_k| − 2|S_j ∩ S_k| and |I_jk|, exact in floats (integers below 2^53)
+    differ = counts[:, None] + counts[None, :] - 2 * (S.T @ S)
+    shared = mask @ mask.T
+    labels = case.sample_labels
+    repeated = case.n - (int(labels.max()) + 1)  # distinct(Δ) ≥ |Δ| − repeated
+    j, k = np.nonzero(np.triu(shared - differ + repeated > 0, 1))
+    out = []
+    for a, b in zip(j.tolist(), k.tolist()):
+        delta = case.S[:, a] != case.S[:, b]
+        w = int(shared[a, b]) - len(set(labels[delta].tolist()))
+        if w > 0 and (case.m == 1 or _parallel(case, a, b)):
+            out.append((w, a, b))
+    return sorted(out, reverse=True)
+
+
+def _parallel(case: ShallowModular, j: int, k: int) -> bool:
+    """Whether v_j and v_k are parallel, exactly (every 2 × 2 minor of [v_j, v_k] is 0)."""
+    V = np.asarray(case.V.take(cols=[j, k]).integer_columns()[0], dtype=object)
+    return bool(np.array_equal(np.outer(V[:, 0], V[:, 1]), np.outer(V[:, 1], V[:, 0])))
+
+
+def pair_relations_bound(case: ShallowModular) -> Bound | None:
+    """The kept columns less the relations of a maximum-weight forest of pairs (module
+    docstring), as a :class:`~relugeom.linalg.certified.Bound`; None when no pair has one."""
+    parent = list(range(case.N))
+
+    def root(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    total, pairs = 0, 0
+    for w, j, k in pair_weights(case):  # Kruskal: the heaviest pair joining two trees
+        a, b = root(j), root(k)
+        if a != b:
+            parent[a] = b
+            total, pairs = total + w, pairs + 1
+    if not total:
+        return None
+    kept = case._kept_count()
+    return Bound("pair relations", kept - total,
+                 f"{kept} kept columns less {total} relations D_j X̃ a = D_k X̃ a (X̃ a = 0 on "
+                 f"the samples where j and k differ) over {pairs} pairs of neurons")

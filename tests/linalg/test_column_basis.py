@@ -1,0 +1,80 @@
+"""A column basis proven without a prime (relugeom.linalg.column_basis): the rank and the basis
+against exact elimination over Q, the exact determinant against sympy, and pivots chosen
+wrongly on purpose (the proof must refuse, never answer wrongly)."""
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relugeom import linalg
+from relugeom.linalg.column_basis import column_basis, determinant, float_pivots
+
+
+def low_rank(seed: int, big: bool = False) -> np.ndarray:
+    """An integer matrix of a chosen rank: a product of random integer factors, with repeated
+    and zero rows and columns."""
+    rng = np.random.default_rng(seed)
+    n, c = (int(v) for v in rng.integers(1, 14, 2))
+    r = int(rng.integers(0, min(n, c) + 1))
+    top = 10 ** 9 if big else 4
+    M = rng.integers(-top, top + 1, (n, r)) @ rng.integers(-3, 4, (r, c))
+    if n > 1 and rng.random() < 0.5:
+        M[-1] = M[0]
+    if c > 1 and rng.random() < 0.5:
+        M[:, -1] = 0
+    return M
+
+
+@given(st.integers(0, 10 ** 6), st.booleans())
+def test_column_basis_is_a_basis(seed, big):
+    M = low_rank(seed, big)
+    found = column_basis(M)
+    rank = linalg.rank(M.tolist(), M.shape[1])
+    assert found is not None  # integer data of small rank: the float choice is right
+    r, cols = found
+    assert r == rank
+    assert len(cols) == r and cols == sorted(set(cols))
+    assert linalg.rank(M[:, cols].tolist(), r) == r  # independent, hence a basis
+
+
+@given(st.integers(0, 10 ** 6))
+def test_misleading_float_choice_is_refused_or_right(seed):
+    """F is read for the choice of pivots only: a random F gives None or the right answer."""
+    M = low_rank(seed)
+    F = np.random.default_rng(seed).normal(size=M.shape)
+    found = column_basis(M, F)
+    if found is not None:
+        r, cols = found
+        assert r == linalg.rank(M.tolist(), M.shape[1])
+        assert linalg.rank(M[:, cols].tolist(), r) == r
+
+
+def test_too_large_a_rank_is_refused():
+    M = np.eye(6, dtype=np.int64)
+    assert column_basis(M, max_rank=5) is None
+    assert column_basis(M, max_rank=6) == (6, list(range(6)))
+
+
+def test_huge_entries_take_python_integers():
+    M = np.array([[2 ** 70, 1], [2 ** 71, 2], [3, 5]], dtype=object)
+    assert column_basis(M) == (2, [0, 1])
+    assert column_basis(M[:2]) == (1, [0]) or column_basis(M[:2]) == (1, [1])
+
+
+def test_zero_and_empty():
+    assert column_basis(np.zeros((3, 4), dtype=np.int64)) == (0, [])
+    assert column_basis(np.zeros((0, 4), dtype=np.int64)) == (0, [])
+    assert float_pivots(np.zeros((2, 2)), 2) == ([], [])
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 13, 20])
+def test_determinant_against_sympy(size):
+    rng = np.random.default_rng(size)
+    for top in (2, 10 ** 5, 10 ** 12):
+        B = rng.integers(-top, top + 1, (size, size))
+        if size > 2:
+            B[1] = B[0] + B[2]  # singular
+        for A in (B, B.astype(object) * 10 ** 9):
+            assert determinant(A) == int(sympy.Matrix(A.tolist()).det())

@@ -1,0 +1,144 @@
+"""Pair relations (relugeom.rank.pair_relations) and the data rank proven without a prime
+(ShallowModular.certify_small_data_rank): the kernel vectors the bound counts built exactly and
+checked against the exact Jacobian, the bound against exact elimination, and the front door on
+samples on a subspace (issue 18), float weights included."""
+
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relugeom import ShallowNetwork, jacobian, linalg
+from relugeom.model.sample import as_sample
+from relugeom.rank import dimension
+from relugeom.rank.dimension import local_dimension_report
+from relugeom.rank.pair_relations import pair_relations_bound, pair_weights
+from relugeom.rank.shallow import ShallowModular
+
+
+def subspace_case(seed: int, float32: bool = False):
+    """Float weights, samples exactly on a low-dimensional affine subspace (small integers),
+    some neurons nearly equal (they differ on few samples), some samples repeated."""
+    rng = np.random.default_rng(seed)
+    d, N, m, n = (int(rng.integers(lo, hi)) for lo, hi in ((2, 7), (2, 8), (1, 4), (4, 30)))
+    k = int(rng.integers(1, min(d, 3) + 1))
+    X = (rng.integers(-3, 4, (n, k)) @ rng.integers(-3, 4, (k, d))).astype(float)
+    if rng.random() < 0.5:
+        X[-1] = X[0]
+    cast = (lambda A: A.astype(np.float32).astype(float)) if float32 else (lambda A: A)
+    W, b = cast(rng.normal(0, np.sqrt(2 / d), (N, d))), cast(rng.normal(0, 0.5, N))
+    V, c = cast(rng.normal(0, 1, (m, N))), cast(rng.normal(0, 0.1, m))
+    for j in range(1, N, 2):  # neuron j close to neuron j − 1
+        W[j] = W[j - 1] + cast(rng.normal(0, 0.2, d))
+        b[j] = b[j - 1]
+        if m > 1 and rng.random() < 0.5:
+            V[:, j] = 2 * V[:, j - 1]  # parallel output weights: relations possible
+    if rng.random() < 0.3:
+        V[:, 0] = 0.0
+    return ShallowNetwork.from_numpy(W, b, V, c), X
+
+
+def exact_rank(net, X):
+    return linalg.rank(jacobian(net, as_sample(X, net.input_dim), 0), net.n_parameters)
+
+
+def relation_vectors(case: ShallowModular, j: int, k: int) -> list[list[Fraction]]:
+    """The kernel vectors of the pair (j, k), built exactly from the module docstring: λ_j·a on
+    the w̃-columns (j, I), −λ_k·a on (k, I), a ∈ ker X̃[Δ, I] (λ·v = the first nonzero v)."""
+    net = case.network
+    d, N = net.input_dim, net.hidden_width
+    mask = case.kept_w_mask()
+    I = np.flatnonzero(mask[j] & mask[k])
+    Xt = [list(x) + [Fraction(1)] for x in as_sample(case.X_float, d)]
+    delta = np.flatnonzero(case.S[:, j] != case.S[:, k])
+    rows = [[Xt[i][l] for l in I] for i in delta]
+    kernel = linalg.nullspace(rows, len(I)) if rows else \
+        [tuple(Fraction(int(a == b)) for a in range(len(I))) for b in range(len(I))]
+    t = next(t for t in range(net.output_dim) if net.V[t][j])
+    lam_j, lam_k = 1 / net.V[t][j], 1 / net.V[t][k]
+    out = []
+    for a in kernel:
+        x = [Fraction(0)] * net.n_parameters
+        for value, l in zip(a, I):
+            x[j * d + l if l < d else N * d + j] = lam_j * value
+            x[k * d + l if l < d else N * d + k] = -lam_k * value
+        out.append(x)
+    return out
+
+
+@given(st.integers(0, 10 ** 6), st.booleans())
+def test_the_counted_relations_are_kernel_vectors(seed, certify):
+    """Every pair's weight w is at most the dimension of its exact kernel vectors (J·x = 0
+    checked exactly), and the forest's vectors are independent: the bound's proof, rebuilt."""
+    net, X = subspace_case(seed)
+    case = ShallowModular(net, X, 0)
+    if certify:
+        case.certify_small_data_rank()
+    J = jacobian(net, as_sample(X, net.input_dim), 0)
+    found = []
+    for w, j, k in pair_weights(case):
+        vectors = relation_vectors(case, j, k)
+        assert len(vectors) >= w
+        for x in vectors:
+            assert all(sum(a * b for a, b in zip(row, x)) == 0 for row in J)
+        found.append((w, j, k, vectors))
+    bound = pair_relations_bound(case)
+    if bound is None:
+        return
+    assert exact_rank(net, X) <= bound.value
+    # the vectors of a maximum forest (as the bound takes them) are independent
+    parent = list(range(net.hidden_width))
+
+    def root(j):
+        while parent[j] != j:
+            j = parent[j]
+        return j
+    chosen, total = [], 0
+    for w, j, k, vectors in found:
+        if root(j) != root(k):
+            parent[root(j)] = root(k)
+            chosen += vectors[:w]
+            total += w
+    assert case._kept_count() - total == bound.value
+    assert linalg.rank(chosen, net.n_parameters) == total
+
+
+@given(st.integers(0, 10 ** 6), st.booleans())
+def test_data_rank_without_a_prime_is_exact(seed, float32):
+    net, X = subspace_case(seed, float32)
+    case = ShallowModular(net, X, 0)
+    if not case.certify_small_data_rank():
+        return
+    Xt = [list(x) + [Fraction(1)] for x in as_sample(X, net.input_dim)]
+    assert case.data_rank == linalg.rank(Xt, net.input_dim + 1)
+    basis = [[row[l] for l in case.data_basis] for row in Xt]
+    assert linalg.rank(basis, len(case.data_basis)) == case.data_rank == len(case.data_basis)
+
+
+@given(st.integers(0, 10 ** 6), st.booleans())
+def test_front_door_on_a_subspace_equals_exact_elimination(seed, float32):
+    net, X = subspace_case(seed, float32)
+    saved, dimension.AUTO_EXACT_ENTRIES = dimension.AUTO_EXACT_ENTRIES, 0
+    try:
+        report = local_dimension_report(net, X, fallback="interval", relu_prime_at_zero=0)
+    finally:
+        dimension.AUTO_EXACT_ENTRIES = saved
+    assert report.exact and report.value == exact_rank(net, X)
+
+
+def test_benchmark_like_case_is_certified_by_pair_relations():
+    """The bench's [20, 8, 1] subspace case, seed 1: X = Z·A (rank X̃ = 4), rank 30 = the 33
+    kept columns less 3 pair relations (neurons 3, 4 and 5, 7 differ on 3 and 2 samples)."""
+    rng = np.random.default_rng(1)
+    W, b = rng.normal(0.0, np.sqrt(2 / 20), (8, 20)), rng.normal(0.0, 0.1, 8)
+    V, c = rng.normal(0.0, np.sqrt(2 / 8), (1, 8)), rng.normal(0.0, 0.1, 1)
+    rng = np.random.default_rng(2)
+    X = (rng.integers(-3, 4, (50, 3)) @ rng.integers(-3, 4, (3, 20))).astype(float)
+    net = ShallowNetwork.from_numpy(W, b, V, c)
+    report = local_dimension_report(net, X)
+    assert report.exact and report.value == 30
+    assert report.certificate == "upper-bound (pair relations) with float Gram lower bound"
+    case = ShallowModular(net, X)
+    assert case.certify_small_data_rank() and case.data_rank == 4
+    assert [(w, j, k) for w, j, k in pair_weights(case)] == [(2, 5, 7), (1, 3, 4)]
