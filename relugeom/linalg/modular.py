@@ -185,6 +185,23 @@ def rref_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]]
     return np.vstack([R1, R2]), p1 + p2, k1 + [half + i for i in k2]
 
 
+def _private_columns(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]] | None:
+    """A reduced echelon basis of the rows of A with no elimination, when every row has a
+    private column (nonzero in that row only: unit vectors, vectors of disjoint supports,
+    kernel vectors e_f − …): the rows are then independent, and each row scaled to 1 at its
+    first private column is the basis (zero on the others' columns). None otherwise."""
+    nonzero = A != 0
+    private = nonzero & (nonzero.sum(axis=0) == 1)
+    if not len(A) or not private.any(axis=1).all():
+        return None
+    cols = private.argmax(axis=1)
+    rows = np.arange(len(A))
+    inverses = np.array([pow(int(v) % p, p - 2, p) for v in A[rows, cols]], dtype=float)
+    R = reduce_residues(A * inverses[:, None], p)  # products below 2^42: exact in floats
+    R[rows, cols] = 1.0
+    return R, cols.tolist(), rows.tolist()
+
+
 class EchelonModP:
     """Incremental row echelon basis mod p of streamed vectors of a fixed length.
 
@@ -234,7 +251,8 @@ class EchelonModP:
         for s in range(0, block.shape[0], CHUNK):
             if self.rank == self.length:
                 break
-            R, piv, kept = rref_mod_p(self.reduce(block[s:s + CHUNK]), self.p)
+            reduced = self.reduce(block[s:s + CHUNK])
+            R, piv, kept = _private_columns(reduced, self.p) or rref_mod_p(reduced, self.p)
             if not piv:
                 continue
             if self._chunks and len(self._chunks[-1][0]) + len(piv) <= len(self._room):

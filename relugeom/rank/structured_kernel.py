@@ -31,7 +31,9 @@ families of kernel vectors are known exactly from systems far smaller than J:
   and subtracting (b) leaves exactly (J θ')_i (on the samples outside (b) every neuron of B
   has s_ij = 1, h_ij = z_ij and every neuron of L has s_ij = h_ij = 0); so J θ' = 0 at every
   sample. ∎ Γ is taken as the t neurons deviating (from B's "always on", L's "always off")
-  on the fewest samples, and one t is solved (the kernel of a smaller Γ embeds in it). The
+  on the fewest samples, and one t is solved (the kernel of a smaller Γ embeds in it); every
+  C_t is read off one echelon form of the largest (its columns neuron by neuron: the prefixes
+  of its kernel are the smaller kernels). The
   samples on which one neuron t alone deviates share α_t: after the first, i₀, each adds the
   one row z_i₀t (x̃_i·u_t) − z_it (x̃_i₀·u_t) = 0, equivalent to its m rows given i₀'s
   (v_t ≠ 0). When ρ = rank V[:, B] < m, (a) is written with |lines|·ρ +
@@ -56,15 +58,16 @@ first on the columns that rest uses mod p (:func:`residual_support`).
 
 The certificate is named **structured kernel** (docs/theory.md, "Structured kernel" and "Group
 relations with busy and sparse neurons"). Cost: one exact kernel of a small integer matrix per
-neuron (python-flint), at most N echelon forms mod p of the (D + |samples of (b)|)·m ×
-(D + m)·t systems (and for the one used, if rank deficient, one small exact solve per
-dependent row), and the rank mod p of the vectors (stopped at the target); no Jacobian.
+neuron with a kernel (python-flint; a full column rank is one projected rank mod p), one or
+two echelon forms mod p of a (D + |samples of (b)|)·m × (D + m)·t system (and for the one
+used, if rank deficient, one small exact solve per dependent row), and the rank mod p of the
+vectors (stopped at the target); no Jacobian.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 import numpy as np
@@ -73,6 +76,7 @@ from ..exact.arrays import RationalArray, reduce_mod
 from ..linalg import integer
 from ..linalg.certified import Bound
 from ..linalg.modular import EchelonModP, matmul_mod, reduce_residues, rref_mod_p
+from ..linalg.nmod import project, projected_rank
 from ..linalg.verified import rank_proven_by_local_relations
 from ..model.deep import as_deep
 from ..model.network import Network, as_shallow, is_shallow
@@ -86,6 +90,10 @@ GROUP_ENTRIES = 4_000_000
 #: support to prove rank_Q C = rank_p C); the proof is tried on at most PROOFS systems.
 LOCAL_DEPENDENCIES = 64
 PROOFS = 3
+#: The largest group system is first eliminated only up to the first Γ deviating by two
+#: neurons or more on this many samples (a choice of cost only: the next ones rarely have
+#: few dependent rows; when the systems up to there do not reach the count, all are used).
+CROWDED = 48
 #: The front door skips the structured kernel under a smaller verified-kernel budget, and
 #: above this many parameters (the rank mod p of up to P vectors of length P costs about P³:
 #: d = 784 would take minutes; the data kernels alone are then thousands of vectors).
@@ -226,11 +234,12 @@ def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | 
     W, b = case.W.residues(p), case.b.residues(p)
     Wt = np.hstack([W.reshape(case.N, case.d), b.reshape(case.N, 1)]).astype(float)
     Z = matmul_mod(r["Xt"], Wt.T, p)
+    pivots: dict = {}  # neuron j → the pivot columns mod p of D_j X̃, when deficient
     yield "zero columns", iter([_zero_columns(case, theta)])
-    yield "data kernels", _data_kernels(case, p, theta)
+    yield "data kernels", _data_kernels(case, p, theta, pivots)
     yield "rescalings", iter([_rescalings(case, p, r["V"], Wt, theta)])
     yield "shared columns", _shared_columns(case, p, r["V"], theta)
-    yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal)
+    yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal, pivots)
 
 
 def _unit(theta: _Theta, positions: Any) -> np.ndarray:
@@ -249,20 +258,24 @@ def _zero_columns(case: ShallowModular, theta: _Theta) -> np.ndarray:
     return _unit(theta, np.concatenate([v, w]))
 
 
-def _data_kernels(case: ShallowModular, p: int, theta: _Theta) -> Iterator[np.ndarray]:
+def _data_kernels(case: ShallowModular, p: int, theta: _Theta, pivots: dict
+                  ) -> Iterator[np.ndarray]:
     """ker(D_j X̃) for every neuron that has W-columns, mod p: from the echelon form mod p when
     D_j X̃ has full row rank mod p (then over Q: the argument of the group relations), else
-    an exact integer basis (python-flint; X̃ scaled by rows to integers, the same kernel)."""
+    an exact integer basis (python-flint; X̃ scaled by rows to integers, the same kernel).
+    ``pivots`` receives the pivot columns of D_j X̃ mod p of each neuron with a kernel."""
     D = case.d + 1
     rows = None
     Xt = case.residues(p)["Xt"]
     for j in np.flatnonzero(case.S.any(0) & case.v_nonzero):
         active = np.flatnonzero(case.S[:, j])
-        R, pivots, kept = rref_mod_p(Xt[active], p)
-        if len(pivots) == D:
+        if len(active) >= D and projected_rank(Xt[active].T, p, D, case.seed) == D:
+            continue  # full column rank mod p (one python-flint call), hence over Q
+        R, pivots[j], kept = rref_mod_p(Xt[active], p)
+        if len(pivots[j]) == D:
             continue  # full column rank mod p, hence over Q: no kernel
         if len(kept) == len(active):
-            yield _place(_echelon_kernel(R, pivots, D, p), theta, j, D)
+            yield _place(_echelon_kernel(R, pivots[j], D, p), theta, j, D)
             continue
         if rows is None:
             rows = case.X.with_ones_column().integer_rows()
@@ -328,68 +341,129 @@ def _rescalings(case: ShallowModular, p: int, V: np.ndarray, Wt: np.ndarray, the
 
 
 def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: np.ndarray,
-                     Z: np.ndarray, found: EchelonModP | None, goal: int | None
-                     ) -> Iterator[np.ndarray]:
+                     Z: np.ndarray, found: EchelonModP | None, goal: int | None,
+                     pivots: dict | None = None) -> Iterator[np.ndarray]:
     """The group relations (a), (b) of Γ_t = the t neurons deviating on the fewest samples (a
     neuron in B when it is positive on more samples than not, else in L), among the systems
     C_t that are small and have at most :data:`LOCAL_DEPENDENCIES` dependent rows mod p.
-    ker C_t contains (the embedding of) ker C_s for s < t, so one system, its rank over Q
-    proven by its relations lifted on their supports, gives them all: the smallest t whose
-    vectors mod p bring ``found`` to ``goal`` (a choice only, by bisection; the largest when
-    none does), else, on a failed proof, the next ones."""
+
+    All of them from one echelon form: C_T (T the largest t whose system is small, or first a
+    smaller one, :data:`CROWDED`) with its columns ordered β, then neuron by neuron, has
+    ker C_T[:, :width_t] = ker C_t (the columns of Γ_t and β; the other neurons' terms vanish,
+    and every row of C_t is, or is equivalent to, a row of C_T restricted), mod p and over Q
+    (docs/theory.md, "All of them from one echelon form"). So the kernel vectors of its
+    echelon form mod p whose free column lies in the first width_t columns are those of C_t,
+    and rank_p C_t = width_t − their count. One system, its rank over Q proven by its
+    relations lifted on their supports, gives them all: the smallest t whose vectors mod p bring
+    ``found`` to ``goal`` (a choice only, read off one echelon form of the vectors; the largest
+    when none does), else, on a failed proof, the next ones.
+
+    The U-columns of a neuron of L are kept only at the pivots of D_j X̃ mod p (``pivots``,
+    from the data kernels): a vector of the smaller system, 0 on the other columns, is one of
+    C; the vectors lost are those of ker D_j X̃, which the data kernels give."""
+    order, busy, residues, splits, layouts = _groups(case, p, r, Wt, Z)
+    known = residues.nonzero
+    cols = _kept_columns(case, order, busy, pivots or {})
+    small = [t for t, lay in layouts.items() if lay is not None]
+    if not small:
+        return
+    # dependencies arise on the samples where two neurons of Γ deviate: past CROWDED of them
+    # the systems are seldom usable, so C_T is eliminated up to there first, and up to the
+    # largest small system only if that does not reach the goal
+    crowded = [t for t in small if layouts[t].crowded > CROWDED]
+    for T in dict.fromkeys(small[-1:] if not crowded else [crowded[0], small[-1]]):
+        G = order[:T]
+        C = _group_system(case, G, busy[G], residues, splits(G[busy[G]]), layouts[T], cols)
+        R, echelon, _ = rref_mod_p(np.remainder(C, p), p)
+        K = _echelon_kernel(R, echelon, C.shape[1], p)  # by free column: prefixes are the C_t
+        width = _widths(case, cols[:T])
+        nullity = np.searchsorted(np.setdiff1d(np.arange(C.shape[1]), echelon), width)
+        candidates = []  # (t, count of vectors, full row rank) of the systems with a kernel
+        # and few dependencies
+        complete = True  # no larger usable system left out
+        for t in (t for t in small if t <= T):
+            dependent = layouts[t].nrows - (width[t] - nullity[t])
+            if dependent > LOCAL_DEPENDENCIES:
+                if candidates:  # dependencies only grow with Γ: larger systems are not used
+                    break
+                continue
+            if nullity[t]:
+                candidates.append((t, int(nullity[t]), dependent == 0))
+        else:
+            complete = T == small[-1]
+        if not candidates:
+            if complete:
+                return
+            continue
+        vectors = _group_to_theta(K[:candidates[-1][1]], G, case, theta, cols)
+        kept = np.arange(len(vectors))
+        first = len(candidates) - 1
+        if found is None or goal is None:
+            if complete:
+                break
+            continue
+        # vectors mod p independent of those found, in order: the prefix counts of one
+        # echelon form, of the vectors projected to a few more random columns than sought
+        # (rows independent after a projection are independent; an unlucky one finds fewer);
+        # they are yielded reduced (so ``found`` adds them without a product)
+        vectors = found.reduce(vectors)
+        need = goal - found.rank
+        kept = np.asarray(rref_mod_p(project(vectors, need + 16, p, case.seed), p)[2],
+                          dtype=np.int64)
+        reach = [np.searchsorted(kept, c[1]) >= need for c in candidates]
+        first = reach.index(True) if any(reach) else first
+        if any(reach) or complete:
+            break
+    exact = _ExactArrays(case, known)
+    for t, count, full_rank in candidates[first:][:PROOFS] if first < len(candidates) - 1 \
+            else reversed(candidates[-PROOFS:]):
+        G = order[:t]
+        if full_rank or _rank_proven(case, G, busy[G], exact, p, splits(G[busy[G]]), cols):
+            yield vectors[kept[kept < count]]
+            return
+
+
+def _groups(case: ShallowModular, p: int, r: dict, Wt: np.ndarray, Z: np.ndarray) -> tuple:
+    """(order, busy, residues, splits, layouts): the neurons by deviation, B's membership, the
+    arrays mod p, the output splits and the row layout of each Γ_t = order[:t] (None when
+    not small)."""
     live = np.flatnonzero(case.S.any(0) & case.v_nonzero)
     busy = case.positive.sum(0) * 2 > case.n  # B: deviates where not positive; L: where active
     deviation = np.where(busy, (~case.positive).sum(0), case.S.sum(0))
     order = live[np.argsort(deviation[live], kind="stable")]
-    known = Z != 0  # z_ij ≢ 0 mod p, so z_ij ≠ 0: may be a first sample i₀
+    # z_ij ≢ 0 and v_j ≢ 0 mod p (so z_ij ≠ 0): i may be a first sample i₀ of a lone neuron j,
+    # and its one-row samples are equivalent to its m rows mod p as over Q
+    known = (Z != 0) & (r["V"] != 0).any(0)
     residues = _Arrays(r["V"], Wt, r["Xt"], Z, lambda A: reduce_residues(A, p), known)
     splits = _OutputSplits(case, p, Wt)
-    candidates = []  # (t, R, pivots, columns, full row rank) of the systems with a kernel and
-    # few dependencies
-    for t in range(1, len(order) + 1):
-        G = order[:t]
-        C = _group_system(case, G, busy[G], residues, splits(G[busy[G]]))
-        if C is None:
-            continue
-        R, pivots, _ = rref_mod_p(np.remainder(C, p), p)
-        if C.shape[0] - len(pivots) > LOCAL_DEPENDENCIES:
-            if candidates:  # dependencies only grow with Γ: the larger systems are not used
-                break
-            continue
-        if len(pivots) < C.shape[1]:
-            candidates.append((t, R, pivots, C.shape[1], C.shape[0] == len(pivots)))
-    def vectors(c: tuple) -> np.ndarray:
-        t, R, pivots, ncols, _ = c
-        return _group_to_theta(_echelon_kernel(R, pivots, ncols, p), order[:t], case, theta)
+    layouts = {t: _group_layout(case, order[:t], busy[order[:t]], known, splits(
+        order[:t][busy[order[:t]]])) for t in range(1, len(order) + 1)}
+    return order, busy, residues, splits, layouts
 
-    def enough(c: tuple) -> bool:  # vectors mod p independent of those found, as many as sought
-        return len(rref_mod_p(found.reduce(vectors(c)), p)[1]) >= goal - found.rank
 
-    first = len(candidates) - 1
-    if found is not None and goal is not None and candidates and enough(candidates[-1]):
-        low = 0  # the smallest candidate that is enough (counts grow with t)
-        while low < first:
-            middle = (low + first) // 2
-            if enough(candidates[middle]):
-                first = middle
-            else:
-                low = middle + 1
-    exact = _ExactArrays(case, known)
-    for c in candidates[first:][:PROOFS] if first < len(candidates) - 1 else \
-            reversed(candidates[-PROOFS:]):
-        t, G = c[0], order[:c[0]]
-        if c[4] or _rank_proven(case, G, busy[G], exact, p, splits(G[busy[G]])):
-            yield vectors(c)
-            return
+def _kept_columns(case: ShallowModular, order: np.ndarray, busy: np.ndarray, pivots: dict
+                  ) -> list[np.ndarray]:
+    """The columns l of X̃ whose U-columns are kept, per neuron of ``order``: all of them for
+    B (the rows (a) see every line), the pivots of D_j X̃ mod p for L when known."""
+    D = case.d + 1
+    return [np.arange(D) if busy[j] or j not in pivots else np.asarray(pivots[j], dtype=np.int64)
+            for j in order]
+
+
+def _widths(case: ShallowModular, cols: list) -> np.ndarray:
+    """Columns of the group systems of the first t neurons, t = 0, 1, …: β, then neuron by
+    neuron its kept U-columns and α."""
+    return case.m + np.concatenate([[0], np.cumsum([len(c) + case.m for c in cols])])
 
 
 def _rank_proven(case: ShallowModular, G: np.ndarray, busy: np.ndarray, exact: "_ExactArrays",
-                 p: int, split: tuple | None) -> bool:
+                 p: int, split: tuple | None, cols: list) -> bool:
     """Whether rank_Q C = rank_p C for the group system C of Γ = G, by its relations mod p
     lifted each on its own support and checked exactly
     (:func:`~relugeom.linalg.verified.rank_proven_by_local_relations`: the dependencies of a
     group system are local, a few samples each)."""
-    C = _group_system(case, G, busy, exact.arrays(), split)
+    layout = _group_layout(case, G, busy, exact.nonzero, split)
+    C = _group_system(case, G, busy, exact.arrays(G, layout.samples), split, layout, cols)
     return rank_proven_by_local_relations(C, p)
 
 
@@ -408,14 +482,16 @@ class _Arrays:
 
 
 class _ExactArrays:
-    """Exact :class:`_Arrays` of a case, built on first use, as Python integers: X̃, W̃ scaled by
-    rows, V by columns. Positive scalings of a sample, of v_j and of w̃_j scale rows of C, its
-    U_j-columns and its α_j-columns: the rank is that of C."""
+    """Exact :class:`_Arrays` of a case, as Python integers: X̃, W̃ scaled by rows, V by
+    columns (built on first use). Positive scalings of a sample, of v_j and of w̃_j scale rows
+    of C, its U_j-columns and its α_j-columns: the rank is that of C."""
 
     def __init__(self, case: ShallowModular, nonzero: np.ndarray):
         self.case, self.nonzero, self._arrays = case, nonzero, None
 
-    def arrays(self) -> _Arrays:
+    def arrays(self, G: np.ndarray, samples: np.ndarray) -> _Arrays:
+        """The arrays, Z = X̃·W̃ᵀ only on the rows ``samples`` and the columns G (the entries a
+        group system of Γ = G reads; the others are left 0): Python integer products cost."""
         if self._arrays is None:
             case = self.case
             Xt = np.asarray(case.X.with_ones_column().integer_rows(), dtype=object)
@@ -423,8 +499,11 @@ class _ExactArrays:
                 [list(w) + [b] for w, b in zip(case.network.W, case.network.b)]
             ).integer_rows(), dtype=object)
             V = np.asarray(case.V.integer_columns()[0], dtype=object)
-            self._arrays = _Arrays(V, Wt, Xt, Xt.dot(Wt.T), lambda A: A, self.nonzero)
-        return self._arrays
+            self._arrays = _Arrays(V, Wt, Xt, None, lambda A: A, self.nonzero)
+        base = self._arrays
+        Z = np.zeros((self.case.n, self.case.N), dtype=object)
+        Z[np.ix_(samples, G)] = base.Xt[samples].dot(base.Wt[G].T)
+        return replace(base, Z=Z)
 
 
 class _OutputSplits:
@@ -466,10 +545,66 @@ class _OutputSplits:
         return outputs, Xi, reduce_mod(Xi, p).astype(float)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """The rows of a group system (:func:`_group_system`), the same mod p and exact."""
+
+    lines: np.ndarray      # the columns l of X̃ of the rows (a)
+    outputs: np.ndarray    # the outputs k of the rows (a)
+    xi_rows: int           # rows ξ of the split (:class:`_OutputSplits`), 0 without
+    samples: np.ndarray    # the samples of the rows (b)
+    inactive: np.ndarray   # |samples| × g: the U-part of neuron t deviates
+    negative: np.ndarray   # |samples| × g: the α-part of neuron t deviates
+    lone: np.ndarray       # per sample, the one neuron deviating there, else −1
+    first: dict            # lone neuron t → its first sample i₀
+    scalar: np.ndarray     # per sample: one row (a lone neuron, after its i₀)
+    nrows: int
+    ncols: int
+
+    @property
+    def crowded(self) -> int:
+        """Samples on which two or more neurons of Γ deviate."""
+        return int(((self.inactive | self.negative).sum(1) >= 2).sum())
+
+
+def _group_layout(case: ShallowModular, G: np.ndarray, busy: np.ndarray, nonzero: np.ndarray,
+                  split: tuple | None) -> _Layout | None:
+    """The rows of the group system of Γ = G (:func:`_group_system`); None when it would have
+    more rows than columns or :data:`GROUP_ENTRIES` entries. ``nonzero``: the entries of Z
+    (and neurons) that may serve as a first sample i₀."""
+    D, m, g = case.d + 1, case.m, len(G)
+    lines = np.flatnonzero(case.Xt_nonzero.any(0)) if busy.any() else np.array([D - 1])
+    S, positive = case.S[:, G], case.positive[:, G]
+    # the U-part of neuron t deviates from (a) where s_it ≠ [t ∈ B], its α-part where
+    # [z_it > 0] ≠ [t ∈ B]; the signs of L's terms are opposite (module docstring)
+    samples = np.flatnonzero((busy & ~positive | ~busy & S).any(1))
+    inactive = np.where(busy, ~S[samples], S[samples])           # U-part deviates
+    negative = np.where(busy, ~positive[samples], positive[samples])  # α-part deviates
+    alone = (negative.sum(1) == 1) & (inactive.sum(1) == 1)
+    lone = np.where(alone, np.argmax(inactive, axis=1), -1)
+    # i₀ needs z_i₀t ≠ 0 (known nonzero: its residue is)
+    first = {int(t): int(samples[k]) for k, t in reversed(list(enumerate(lone)))
+             if t >= 0 and nonzero[samples[k], G[t]]}
+    alone &= np.array([int(t) in first for t in lone], dtype=bool)
+    lone = np.where(alone, lone, -1)
+    scalar = alone & (samples != np.array([first.get(int(t), -1) for t in lone]))
+    outputs = np.arange(m) if split is None else split[0]
+    xi_rows = 0 if split is None else len(split[1])
+    na = len(lines) * len(outputs) + xi_rows * (int(busy.sum()) + 1)
+    nrows = na + int((~scalar).sum()) * m + int(scalar.sum())
+    ncols = m + g * (D + m)
+    if nrows > ncols or nrows * ncols > GROUP_ENTRIES:
+        return None
+    return _Layout(lines, outputs, xi_rows, samples, inactive, negative, lone, first, scalar,
+                   nrows, ncols)
+
+
 def _group_system(case: ShallowModular, G: np.ndarray, busy: np.ndarray, arrays: _Arrays,
-                  split: tuple | None = None) -> np.ndarray | None:
+                  split: tuple | None = None, layout: _Layout | None = None,
+                  cols: list | None = None) -> np.ndarray | None:
     """C for the group Γ = G, B = G[busy], L = the rest (mod p or exact, as ``arrays``):
-    columns U[l, t] (l·g + t), α[t, k] (D·g + t·m + k), β[k]; rows (a) (l, k) for the columns
+    columns β[k] (k), then neuron by neuron U[l, t] (m + t·(D + m) + l), α[t, k]
+    (m + t·(D + m) + D + k); rows (a) (l, k) for the columns
     l of X̃ not identically zero (x̃_i·(a) does not see the others; only l = D when B is
     empty) and l = D, then (b) (i, k) for the samples i on which a neuron of B is not positive
     or one of L is active (all m rows: a zero row makes C rank deficient, never a wrong
@@ -478,65 +613,58 @@ def _group_system(case: ShallowModular, G: np.ndarray, busy: np.ndarray, arrays:
     equivalent to the one row z_i₀t (x̃_i·u_t) − z_it (x̃_i₀·u_t) = 0 (v_t ≠ 0, z_i₀t ≠ 0):
     that row replaces them. ``split`` = (kept outputs, Ξ, Ξ mod p) (:class:`_OutputSplits`):
     the rows (a) only for the kept outputs k, and the rows ξ·α_j = 0 (j ∈ B), ξ·β = 0 for ξ
-    in Ξ.
-    None when C would have more rows than columns or :data:`GROUP_ENTRIES` entries."""
-    D, m, g = case.d + 1, case.m, len(G)
-    V, Xt, Z, reduce = arrays.V[:, G], arrays.Xt, arrays.Z, arrays.reduce
-    lines = np.flatnonzero(case.Xt_nonzero.any(0)) if busy.any() else np.array([D - 1])
-    S, positive = case.S[:, G], case.positive[:, G]
-    # the U-part of neuron t deviates from (a) where s_it ≠ [t ∈ B], its α-part where
-    # [z_it > 0] ≠ [t ∈ B]; the signs of L's terms are opposite (module docstring)
-    samples = np.flatnonzero((busy & ~positive | ~busy & S).any(1))
-    inactive = np.where(busy, ~S[samples], S[samples])           # U-part deviates
-    negative = np.where(busy, ~positive[samples], positive[samples])  # α-part deviates
-    sign = np.where(busy, 1, -1)
-    alone = (negative.sum(1) == 1) & (inactive.sum(1) == 1)
-    lone = np.where(alone, np.argmax(inactive, axis=1), -1)
-    # i₀ needs z_i₀t ≠ 0 (known nonzero: its residue is)
-    first = {int(t): int(samples[k]) for k, t in reversed(list(enumerate(lone)))
-             if t >= 0 and arrays.nonzero[samples[k], G[t]]}
-    alone &= np.array([int(t) in first for t in lone], dtype=bool)
-    lone = np.where(alone, lone, -1)
-    scalar = alone & (samples != np.array([first.get(int(t), -1) for t in lone]))
-    full = np.flatnonzero(~scalar)
-    outputs, Xi = (np.arange(m), np.zeros((0, m))) if split is None else \
-        (split[0], split[1] if V.dtype == object else split[2])  # exact or mod p
-    na = len(lines) * len(outputs) + len(Xi) * (int(busy.sum()) + 1)
-    nrows, ncols = na + len(full) * m + int(scalar.sum()), D * g + g * m + m
-    if nrows > ncols or nrows * ncols > GROUP_ENTRIES:
+    in Ξ. ``layout``: :func:`_group_layout` of the same arguments, when already computed.
+    ``cols``: the columns l kept for the U-columns of each neuron (:func:`_kept_columns`; all
+    by default), the others dropped. None when C would have more rows than columns or
+    :data:`GROUP_ENTRIES` entries (all columns counted)."""
+    lay = layout or _group_layout(case, G, busy, arrays.nonzero, split)
+    if lay is None:
         return None
-    C = np.zeros((nrows, ncols), dtype=V.dtype)
+    D, m, g = case.d + 1, case.m, len(G)
+    cols = [np.arange(D)] * g if cols is None else cols[:g]
+    base = _widths(case, cols)[:-1]
+    V, Xt, Z, reduce = arrays.V[:, G], arrays.Xt, arrays.Z, arrays.reduce
+    lines, outputs, samples = lay.lines, lay.outputs, lay.samples
+    Xi = np.zeros((0, m)) if split is None else split[1] if V.dtype == object else split[2]
+    sign = np.where(busy, 1, -1)
+    full = np.flatnonzero(~lay.scalar)
+    U = [b + np.arange(len(c)) for b, c in zip(base, cols)]  # the kept columns of u_t
+    A = [b + len(c) + np.arange(m) for b, c in zip(base, cols)]  # the columns of α_t
+    na = len(lines) * len(outputs) + len(Xi) * (int(busy.sum()) + 1)
+    ncols = _widths(case, cols)[-1]
+    C = np.zeros((lay.nrows, ncols), dtype=V.dtype)
     a = C[:len(lines) * len(outputs)].reshape(len(lines), len(outputs), ncols)
-    for q, l in enumerate(lines):
-        for t in np.flatnonzero(busy):
-            a[q, :, l * g + t] = V[outputs, t]
-            a[q, np.arange(len(outputs)), D * g + t * m + outputs] = arrays.Wt[G[t], l]
-    a[len(lines) - 1, np.arange(len(outputs)), D * g + g * m + outputs] = 1  # l = D, kept
+    for t in np.flatnonzero(busy):
+        a[:, :, U[t][lines]] = V[outputs, t][None, :, None] * np.eye(len(lines), dtype=int)[
+            :, None, :]  # B keeps every U-column: U[t][l] is the column of u_t[l]
+        a[:, np.arange(len(outputs)), A[t][outputs]] = arrays.Wt[G[t], lines][:, None]
+    a[len(lines) - 1, np.arange(len(outputs)), outputs] = 1  # l = D: β, kept outputs
     xi = C[len(lines) * len(outputs):na].reshape(len(Xi), int(busy.sum()) + 1, ncols)
-    for q, t in enumerate([*np.flatnonzero(busy), g]):  # ξ·α_t = 0, then ξ·β = 0
-        xi[:, q, D * g + t * m + np.arange(m)] = Xi
+    for q, t in enumerate(np.flatnonzero(busy)):  # ξ·α_t = 0, then ξ·β = 0
+        xi[:, q, A[t]] = Xi
+    xi[:, -1, :m] = Xi
     bpart = C[na:na + len(full) * m].reshape(len(full), m, ncols)
     rows = samples[full]
     for t in range(g):
-        coef = (Xt[rows] * (sign[t] * inactive[full, t:t + 1]))[:, None, :] * \
+        coef = (Xt[rows][:, cols[t]] * (sign[t] * lay.inactive[full, t:t + 1]))[:, None, :] * \
             V[:, t][None, :, None]
-        bpart[:, :, np.arange(D) * g + t] = reduce(coef)
-        bpart[:, np.arange(m), D * g + t * m + np.arange(m)] = \
-            (Z[rows, G[t]] * (sign[t] * negative[full, t]))[:, None]
-    for q, k in enumerate(np.flatnonzero(scalar)):
-        t, i, i0 = int(lone[k]), int(samples[k]), first[int(lone[k])]
-        j = G[t]
-        C[na + len(full) * m + q, np.arange(D) * g + t] = \
-            reduce(Z[i0, j] * Xt[i] - Z[i, j] * Xt[i0])
+        bpart[:, :, U[t]] = reduce(coef)
+        bpart[:, np.arange(m), A[t]] = \
+            (Z[rows, G[t]] * (sign[t] * lay.negative[full, t]))[:, None]
+    for q, k in enumerate(np.flatnonzero(lay.scalar)):
+        t, i = int(lay.lone[k]), int(samples[k])
+        i0, j = lay.first[t], G[t]
+        C[na + len(full) * m + q, U[t]] = reduce(Z[i0, j] * Xt[i, cols[t]] -
+                                                 Z[i, j] * Xt[i0, cols[t]])
     return reduce(C)
 
 
-def _group_to_theta(K: np.ndarray, G: np.ndarray, case: ShallowModular, theta: _Theta
-                    ) -> np.ndarray:
-    D, m, g = case.d + 1, case.m, len(G)
+def _group_to_theta(K: np.ndarray, G: np.ndarray, case: ShallowModular, theta: _Theta,
+                    cols: list) -> np.ndarray:
+    m = case.m
     out = np.zeros((len(K), theta.P))
-    for t, j in enumerate(G):
-        out[:, theta.w(j, np.arange(D))] = K[:, np.arange(D) * g + t]
-        out[:, theta.v(np.arange(m), j)] = K[:, D * g + t * m + np.arange(m)]
-    out[:, theta.c(np.arange(m))] = K[:, D * g + g * m:]
+    out[:, theta.c(np.arange(m))] = K[:, :m]
+    for j, c, base in zip(G, cols, _widths(case, cols[:len(G)])):
+        out[:, theta.w(j, c)] = K[:, base:base + len(c)]
+        out[:, theta.v(np.arange(m), j)] = K[:, base + len(c):base + len(c) + m]
     return out

@@ -239,3 +239,45 @@ def test_front_door_on_busy_and_sparse_neurons_equals_exact_elimination(seed, fl
         report = local_dimension_report(net, X, fallback="interval")
     assert report.lower_bound <= exact <= report.upper_bound
     assert not report.exact or report.value == exact
+
+
+@given(cases)
+def test_prefixes_of_the_largest_group_system_are_the_smaller_systems(params):
+    # the group relations read every C_t off one echelon form of the largest C_T: its kernel
+    # vectors mod p with free column among the first width_t columns must be exactly ker C_t
+    # mod p, each C_t built and eliminated on its own here (U-columns of L kept at the pivots
+    # of their data, as the group relations do)
+    from relugeom.linalg.modular import matmul_mod, rref_mod_p
+    from relugeom.rank.structured_kernel import (_echelon_kernel, _group_system, _groups,
+                                                 _kept_columns, _widths)
+
+    net, X = float_case(*params)
+    case = ShallowModular(net, X)
+    p, r = P_TEST, case.residues(P_TEST)
+    Wt = np.hstack([case.W.residues(p).reshape(case.N, case.d),
+                    case.b.residues(p).reshape(case.N, 1)]).astype(float)
+    order, busy, residues, splits, layouts = _groups(case, p, r, Wt,
+                                                     matmul_mod(r["Xt"], Wt.T, p))
+    small = [t for t, lay in layouts.items() if lay is not None]
+    if not small:
+        return
+    pivots = {int(j): rref_mod_p(r["Xt"][case.S[:, j]], p)[1] for j in order}
+    cols = _kept_columns(case, order, busy, pivots)
+    T = small[-1]
+    width = _widths(case, cols[:T])
+
+    def system(t):
+        G = order[:t]
+        return np.remainder(_group_system(case, G, busy[G], residues, splits(G[busy[G]]),
+                                          cols=cols), p)
+
+    R, echelon, _ = rref_mod_p(system(T), p)
+    K = _echelon_kernel(R, echelon, width[T], p)
+    free = np.setdiff1d(np.arange(width[T]), echelon)
+    for t in small:
+        C = system(t)
+        assert C.shape[1] == width[t]
+        prefix = K[free < width[t]]
+        assert not prefix[:, width[t]:].any()
+        assert not (C.astype(object).dot(prefix[:, :width[t]].astype(np.int64).T) % p).any()
+        assert len(rref_mod_p(C, p)[1]) == width[t] - len(prefix)
