@@ -229,3 +229,11 @@ class _FloatShallow:
     b: np.ndarray
     V: np.ndarray
     c: np.ndarray
+
+    @property
+    def layers(self) -> tuple:
+        return ((self.W, self.b), (self.V, self.c))
+
+    @property
+    def widths(self) -> tuple[int, int, int]:
+        return (self.W.shape[1], self.W.shape[0], self.V.shape[0])
