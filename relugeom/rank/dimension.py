@@ -220,8 +220,10 @@ def _auto_shallow(network: Network, X: Any, convention: Any, seed: int, primes: 
         certified = _structured_certificate(result, structured)
         if certified is not None:
             return certified
+        # the float Gram bound has already failed on this case: not tried again
         result = shallow_modular(network, X, relu_prime_at_zero=convention, seed=seed,
-                                 primes=primes, kernel_bits=kernel_bits, case=case)
+                                 primes=primes, kernel_bits=kernel_bits, case=case,
+                                 float_gram=False)
     if not result.exact:
         result = _independent(network, X, convention, result)
     if not result.exact:
