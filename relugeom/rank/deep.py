@@ -53,7 +53,7 @@ from ..model.deep import as_deep, symmetry_bound
 from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime
 from .backprop import integer_pass, scaled_jacobian
-from .float_certificate import (FLOAT_ENTRIES, GRAM_ROWS, _certified, distinct_samples,
+from .float_certificate import (FLOAT_ENTRIES, GRAM_ROWS, certified_rank, distinct_samples,
                                 float_gram_rank)
 from .float_filter import filter_pass, float_jacobian, layer_arrays, row_gram, sample_array
 from .modular_pass import ModularJacobian, log2_denominator
@@ -410,9 +410,9 @@ def _float_gram(deep: Any, arrays: Any, passed: Any, bounds: list, samples: Any,
         if gram and not proof and more is not None and more().value < best.value:
             best, bounds = more(), bounds + [more()]
             proof = gram.rows_independent(best.value)
-        return proof and _certified(best, bounds, proof, "rows", (rows, P),
-                                    "Gram matrix of J's rows computed from its structure",
-                                    matrix_shape=(rows, P), **fields) or None
+        return proof and certified_rank(best, bounds, proof, "rows", (rows, P),
+                                        "Gram matrix of J's rows computed from its structure",
+                                        matrix_shape=(rows, P), **fields) or None
     narrow = [2 * best.value + 16] if 4 * best.value < P and rows * P > NARROW_ENTRIES else []
     for columns in narrow + [None]:
         if rows * min(columns or P, P) > FLOAT_ENTRIES:

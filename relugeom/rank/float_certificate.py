@@ -18,9 +18,6 @@ Inputs must be 0 or of magnitude in [2^-450, 2^450] (so that no product underflo
 overflows); otherwise nothing is claimed. Then :func:`relugeom.linalg.gram.rank_at_least`
 proves rank J ≥ r for r = the smallest proven upper bound — so the rank is r, certified:
 certificate ``"upper-bound (<bound>) with float Gram lower bound"``.
-
-At depth (:func:`deep_float_jacobian`) the forward pass and its bound are the float filter's
-(:mod:`relugeom.rank.float_filter`), and the backward pass gets a bound of the same form.
 """
 
 from __future__ import annotations
@@ -35,7 +32,6 @@ from ..linalg.certified import Bound, Rank
 from ..linalg.gram import (_ABSOLUTE, _SELECT, LOOSE, GramCertificate, U, gamma,
                            gram_positive_definite, independent_looking, looking_pivots,
                            rank_at_least)
-from .backprop import _row_kron
 from .float_filter import _ALPHA
 
 #: The float path builds J on the kept columns in memory only up to this many entries.
@@ -81,11 +77,12 @@ def _relative_errors(case) -> tuple:
 def _in_range(F: np.ndarray) -> float | None:
     """:func:`relative_error` of floats that are the exact values: 0, or None when an entry is
     not finite or is nonzero outside [2^-450, 2^450] in magnitude."""
-    with np.errstate(all="ignore"):
-        magnitude = np.abs(F)
-        if not magnitude.max(initial=0.0) <= _HIGH:  # (a NaN fails too)
-            return None
-        return 0.0 if ((magnitude >= _LOW) | (F == 0)).all() else None
+    magnitude = np.abs(F)  # (no floating-point exception below: comparisons only)
+    if not magnitude.max(initial=0.0) <= _HIGH:  # (a NaN fails too)
+        return None
+    if magnitude.min(initial=_HIGH) >= _LOW:  # no zero, none too small: the usual case
+        return 0.0
+    return 0.0 if ((magnitude >= _LOW) | (F == 0)).all() else None
 
 
 def shallow_float_jacobian(case, samples: np.ndarray | None = None, columns: int | None = None
@@ -160,8 +157,12 @@ class RowGramBound:
         A = self.abs_a.reshape(n, m, -1)
         V = v.reshape(n, m)
         # (K_a ∘ M_a)·v = Σ_{l,q} |x̃_il||A_(i,k),q| Σ_{i',k'} |x̃_i'l||A_(i',k'),q| v_(i',k')
-        T = self.abs_xt.T @ np.einsum("ik,ikq->iq", V, A)
-        km = np.einsum("iq,ikq->ik", self.abs_xt @ T, A)
+        if m == 1:  # the same sums, without einsum's set-up (small cases: most of the time)
+            T = self.abs_xt.T @ (v[:, None] * self.abs_a)
+            km = ((self.abs_xt @ T) * self.abs_a).sum(1)[:, None]
+        else:
+            T = self.abs_xt.T @ np.einsum("ik,ikq->iq", V, A)
+            km = np.einsum("iq,ikq->ik", self.abs_xt @ T, A)
         blocks = self.g * V.sum(0)[None, :] + (self.g * self.abs_h + self.e) @ (
             self.abs_h.T @ V) + (self.abs_h + self.e) @ (self.e.T @ V)
         return (self.g * km + blocks).reshape(n * m)
@@ -194,14 +195,14 @@ def shallow_row_gram(case, samples: np.ndarray | None = None
     (n·m)²·P; every J·Jᵀ diagonal entry is at least 1 (the c-column).
     """
     pick = (lambda M: M) if samples is None else (lambda M: M[samples])  # noqa: E731
-    X = pick(case.X_float)
-    n, m, d = X.shape[0], case.m, case.d
+    n, m, d = case.n if samples is None else len(samples), case.m, case.d
     if n * m > GRAM_ROWS or _relative_errors(case) != (0.0, 0.0):
         return None
     V = case._weights.floats[2]
     Z, magnitude = (pick(M) for M in case.z_products)
-    positive, S = pick(case.positive), pick(case.S)
-    Xt = np.hstack([X, np.ones((n, 1))])
+    positive = pick(case.positive)
+    S = positive if case.S is case.positive else pick(case.S)  # (S = positive unless 0 ∈ Z)
+    Xt = pick(case.xt_float)
     with np.errstate(all="ignore"):
         H = np.where(positive, Z, 0.0)
         E = np.where(positive, 2 * gamma(d + 1) * magnitude + (d + 2) * 2.0 ** -1000, 0.0)
@@ -232,13 +233,17 @@ def row_gram_rank_at_least(G: np.ndarray, B: RowGramBound, target: int, columns:
     if chosen is None or len(chosen) < target or target > G.shape[0]:
         return None
     chosen = chosen[:target]
-    G = G.copy() if target == G.shape[0] else G[np.ix_(chosen, chosen)]
+    every = target == G.shape[0]
+    G = G if every else G[np.ix_(chosen, chosen)]
     with np.errstate(all="ignore"):
         scale = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(G)))[1])  # powers of two ≤ 1
-        G *= np.outer(scale, scale)  # exact: products of powers of two
-        spread = np.zeros(B.abs_a.shape[0])
-        spread[chosen] = scale  # D restricted to the chosen rows, 0 elsewhere
-        rows = scale * B.times(spread)[chosen]  # row sums of D·B·D on the chosen rows
+        G = G * np.outer(scale, scale)  # exact: products of powers of two (a new array)
+        if every:  # row sums of D·B·D
+            rows = scale * B.times(scale)
+        else:  # D restricted to the chosen rows, 0 elsewhere: row sums on the chosen rows
+            spread = np.zeros(B.abs_a.shape[0])
+            spread[chosen] = scale
+            rows = scale * B.times(spread)[chosen]
         delta = 2 * float(rows.max()) + target * _ABSOLUTE
     certificate = gram_positive_definite(G, delta, columns)
     return None if certificate is None else (certificate, chosen)
@@ -262,7 +267,9 @@ def shallow_float_rank(case, bounds: list[Bound],
     best = min(bounds, key=lambda bound: bound.value)
     samples, rows = None, case.n * case.m
     if best.name == "idle samples":  # one idle sample: the others repeat its rows
-        samples = np.flatnonzero(~case.idle | (np.cumsum(case.idle) == 1))
+        samples = ~case.idle
+        samples[np.argmax(case.idle)] = True
+        samples = np.flatnonzero(samples)
         rows = len(samples) * case.m
     elif any(bound.name == "distinct samples" for bound in bounds):
         samples = case.distinct_samples()
@@ -291,9 +298,9 @@ def shallow_float_rank(case, bounds: list[Bound],
                         break
                 if lower.value <= len(strict):
                     break
-        return proof and _certified(best, bounds, proof[0], "rows", (rows, width),
-                                    "Gram matrix of J's rows computed from its structure",
-                                    **fields)
+        return proof and certified_rank(best, bounds, proof[0], "rows", (rows, width),
+                                        "Gram matrix of J's rows computed from its structure",
+                                        **fields)
     tries = [2 * rows + 16, None] if best.value == rows and 4 * rows < width else [None]
     for columns in tries:
         floats = shallow_float_jacobian(case, samples, columns)
@@ -307,69 +314,6 @@ def shallow_float_rank(case, bounds: list[Bound],
     return None
 
 
-def deep_float_jacobian(deep, arrays, passed, columns: int | None = None,
-                        samples: np.ndarray | None = None
-                        ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(Ĵ, E): J(θ, X) of a deep network in float64 (columns W_1, b_1, …, W_L, b_L), with
-    |Ĵ − J| ≤ E entrywise, from the float filter's forward pass (ĥ_l and its bound e_l:
-    :func:`relugeom.rank.float_filter.filter_pass`) and a float backward pass with the same
-    kind of bound: Ĝ_L = I_m exactly and, k = n_{l+1},
-
-        Ĝ_l = fl(Ĝ_{l+1}Ŵ_{l+1}) ⊙ s_l,
-        F_l = 2[(γ_k + α)|Ĝ_{l+1}||Ŵ_{l+1}| + (1 + α)F_{l+1}|Ŵ_{l+1}| + (k + 2)·2^-1000] ⊙ s_l
-
-    bounds |Ĝ_l − G_l| (the forward pass's argument, without bias: docs/theory.md); then a
-    W-entry fl(Ĝ·ĥ) is within 2[F|ĥ| + (|Ĝ| + F)e + u|Ĝ||ĥ|] + 2^-1070 of G·h and a b-entry
-    Ĝ within F. None when a sample was decided by the exact pass (its float row is not
-    bounded), the weights are outside the filter's range, or J is larger than FLOAT_ENTRIES.
-    With ``columns``: only the first that many columns in the order b_L, W_L, b_{L−1}, … (the
-    last layers first, as the modular path reads them: they are the cheapest and rarely
-    dependent) — any set of columns of J gives a lower bound of its rank. With ``samples``:
-    the rows of those samples only (so are any rows).
-    """
-    if not arrays.clean or passed.exact_samples.size:
-        return None
-    pick = (lambda A: A) if samples is None else (lambda A: A[samples])  # noqa: E731
-    floats, errors = [pick(H) for H in passed.floats], [pick(e) for e in passed.errors]
-    patterns = [pick(S) for S in passed.patterns]
-    n, m, L = floats[0].shape[0], deep.output_dim, deep.depth
-    if n * m * deep.n_parameters > FLOAT_ENTRIES:
-        return None
-    weights = arrays.float_weights
-    with np.errstate(all="ignore"):
-        G, F = np.tile(np.eye(m), (n, 1)), np.zeros((n * m, m))
-        gradients = [(G, F)]
-        for l in range(L - 1, 0, -1):
-            W = weights[l]
-            k = W.shape[0]
-            S = np.repeat(patterns[l - 1], m, axis=0)
-            absW = np.abs(W)
-            F = 2 * ((gamma(k) + _ALPHA) * (np.abs(G) @ absW) + (1 + _ALPHA) * (F @ absW)
-                     + (k + 2) * 2.0 ** -1000) * S
-            G = (G @ W) * S
-            gradients.append((G, F))
-        values, bounds, count = [], [], 0
-        wanted = deep.n_parameters if columns is None else columns
-        for l in range(L, 0, -1):
-            if count >= wanted:
-                break
-            (G, F), H, e = gradients[L - l], floats[l - 1], errors[l - 1]
-            values.append(G)
-            bounds.append(F)
-            take = min(H.shape[1], max(1, -(-(wanted - count - G.shape[1]) // G.shape[1])))
-            H, e = H[:, :take], e[:, :take]
-            absG, absH = np.abs(G), np.abs(H)
-            values.append(_row_kron(G, H, m, np.multiply))
-            bounds.append(2 * (_row_kron(F, absH, m, np.multiply)
-                               + _row_kron(absG + F, e, m, np.multiply)
-                               + U * _row_kron(absG, absH, m, np.multiply)) + 2.0 ** -1070)
-            count += G.shape[1] * (1 + take)
-        J, E = np.concatenate(values, axis=1), np.concatenate(bounds, axis=1)
-    if not (np.isfinite(J).all() and np.isfinite(E).all()):
-        return None
-    return J, E
-
-
 def float_gram_rank(J: np.ndarray, E: np.ndarray, bounds: list[Bound], **fields) -> Rank | None:
     """The rank certified by the smallest of ``bounds`` (upper) and the float Gram bound
     (lower) of (Ĵ, E); None when the float Gram bound does not reach it (nothing claimed)."""
@@ -378,12 +322,15 @@ def float_gram_rank(J: np.ndarray, E: np.ndarray, bounds: list[Bound], **fields)
     if proof is None:
         return None
     certificate, used, columns = proof
-    return _certified(best, bounds, certificate, "columns" if columns else "rows", J.shape,
-                      "float64 Jacobian as built", **fields)
+    return certified_rank(best, bounds, certificate, "columns" if columns else "rows", J.shape,
+                          "float64 Jacobian as built", **fields)
 
 
-def _certified(best: Bound, bounds: list[Bound], certificate: GramCertificate, side: str,
-               shape: tuple, what: str, **fields) -> Rank:
+def certified_rank(best: Bound, bounds: list[Bound], certificate: GramCertificate, side: str,
+                   shape: tuple, what: str, **fields) -> Rank:
+    """The rank ``best.value`` proven both ways: at most by the upper bound ``best``, at least
+    by a float Gram ``certificate`` that ``best.value`` ``side`` ("rows" or "columns") of the
+    matrix ``what`` (of ``shape``) are independent."""
     value = best.value
     return Rank(value, "modular", True, f"upper-bound ({best.name}) with float Gram lower bound",
                 f"rank ≥ {value}: {value} {side} of the {what} ({shape[0]} × {shape[1]}) "

@@ -254,7 +254,7 @@ def float_products(Xf: np.ndarray, Wf: np.ndarray, bf: np.ndarray
         return Xf @ Wf.T + bf, np.abs(Xf) @ np.abs(Wf).T + np.abs(bf)
 
 
-def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
+def exact_signs(W: RationalArray | None, b: RationalArray | None, X: RationalArray,
                 exact_entry: Any, floats: tuple | None = None,
                 products: tuple | None = None) -> np.ndarray:
     """sign(z_ij) ∈ {−1, 0, 1} of z_ij = w_j·x_i + b_j, exactly, as an int8 n × N array.
@@ -266,7 +266,8 @@ def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
     right wherever it exceeds that bound. Inputs below 2^-900 in magnitude (where rounding is
     not relative) send their sample or neuron to the exact computation. The other entries (in
     practice the zeros, and values within rounding of 0) are recomputed exactly by
-    ``exact_entry(i, j)`` → Fraction. ``floats``: (X, W, b).to_float() when already known;
+    ``exact_entry(i, j)`` → Fraction. ``floats``: (X, W, b).to_float() when already known
+    (then W and b may be None when none of their floats is below 2^-900 in magnitude);
     ``products``: their :func:`float_products` when already known.
     """
     Xf, Wf, bf = floats or (X.to_float(), W.to_float(), b.to_float())
@@ -277,14 +278,19 @@ def exact_signs(W: RationalArray, b: RationalArray, X: RationalArray,
         sure = np.isfinite(Z) & np.isfinite(bound) & (np.abs(Z) > bound)
     # an input too small for float64's relative error model (subnormal, or rounded to 0)
     # leaves its whole row (sample) or column (neuron) to the exact computation
-    def tiny(A: RationalArray, f: np.ndarray) -> np.ndarray:
-        low = np.abs(f) < 2.0 ** -900
-        if not low.any():
-            return np.zeros(f.shape[0], bool)
-        return (A.nonzero() & low).reshape(f.shape[0], -1).any(1)
+    def tiny(A: RationalArray, f: np.ndarray) -> np.ndarray | None:
+        if not np.abs(f).min(initial=1.0) < 2.0 ** -900:  # (one reduction: the usual case)
+            return None
+        return (A.nonzero() & (np.abs(f) < 2.0 ** -900)).reshape(f.shape[0], -1).any(1)
 
-    sure[tiny(X, Xf)] = False
-    sure[:, tiny(W, Wf) | tiny(b, bf)] = False
+    samples, neurons, biases = tiny(X, Xf), tiny(W, Wf), tiny(b, bf)
+    if samples is not None:
+        sure[samples] = False
+    for low in (neurons, biases):
+        if low is not None:
+            sure[:, low] = False
+    if sure.all():  # every sign proven in floats: the usual case
+        return np.sign(Z).astype(np.int8)
     signs = np.where(sure, np.sign(Z), 0).astype(np.int8)
     for i, j in zip(*np.nonzero(~sure)):
         z = exact_entry(int(i), int(j))
@@ -326,38 +332,50 @@ def _term_rank(mask: np.ndarray) -> int:
 
 class _Weights:
     """W, b, V, c of a shallow network as exact arrays, read from one flat list of its
-    Fractions, with their residues mod p computed once per prime."""
+    Fractions (or, for a network that keeps its float θ, from those floats on first use), with
+    their residues mod p computed once per prime."""
 
     def __init__(self, network: Network):
         d, N, m = network.input_dim, network.hidden_width, network.output_dim
-        # a network read from float arrays keeps θ in float64: its exact values, read at once
+        # a network read from float arrays keeps θ in float64: its exact values, read when
+        # first asked (the float paths need only the floats)
         floats = getattr(network, "_float_theta", None)
-        if floats is not None and floats.shape == (network.n_parameters,):
-            self.theta = RationalArray.from_floats(floats)
-        else:
-            flat = [q for row in network.W for q in row] + list(network.b) + \
-                [q for row in network.V for q in row] + list(network.c)
-            self.theta = _dyadic(flat) or RationalArray.from_fractions(flat)
-        parts = (self.theta.numerators, self.theta.exponents, self.theta.denominators)
-        ends = list(accumulate([0, N * d, N, m * N, m]))
-        shapes = [(N, d), (N,), (m, N), (m,)]
-        self.W, self.b, self.V, self.c = (
-            RationalArray(*(a[lo:hi].reshape(shape) if isinstance(a, np.ndarray) else a
-                            for a in parts))
-            for lo, hi, shape in zip(ends, ends[1:], shapes))
-        self._ends, self._shapes = ends, shapes
-        self._residues: dict[int, tuple] = {}
         #: whether theta_float is exactly θ (the network was read from float arrays)
         self.exact_floats = floats is not None and floats.shape == (network.n_parameters,)
+        self._theta: RationalArray | None = None
+        self._exact: tuple | None = None  # (W, b, V, c) as RationalArrays, once read
         if self.exact_floats:
             theta = floats
         else:
+            flat = [q for row in network.W for q in row] + list(network.b) + \
+                [q for row in network.V for q in row] + list(network.c)
+            self._theta = _dyadic(flat) or RationalArray.from_fractions(flat)
             with np.errstate(all="ignore"):  # an overflow is the filters' to catch
-                theta = self.theta.to_float()
+                theta = self._theta.to_float()
+        self._ends = list(accumulate([0, N * d, N, m * N, m]))
+        self._shapes = [(N, d), (N,), (m, N), (m,)]
+        self._residues: dict[int, tuple] = {}
         #: W, b, V, c in float64 (within 3 roundings each), and θ as one vector
-        self.floats = tuple(theta[lo:hi].reshape(shape)
-                            for lo, hi, shape in zip(ends, ends[1:], shapes))
+        self.floats = tuple(theta[lo:hi].reshape(shape) for lo, hi, shape in
+                            zip(self._ends, self._ends[1:], self._shapes))
         self.theta_float = theta
+
+    @property
+    def theta(self) -> RationalArray:
+        """θ as one exact array."""
+        if self._theta is None:
+            self._theta = RationalArray.from_floats(self.theta_float)
+        return self._theta
+
+    def exact(self) -> tuple[RationalArray, ...]:
+        """(W, b, V, c) as exact arrays, views of :attr:`theta`, built once."""
+        if self._exact is None:
+            parts = (self.theta.numerators, self.theta.exponents, self.theta.denominators)
+            self._exact = tuple(
+                RationalArray(*(a[lo:hi].reshape(shape) if isinstance(a, np.ndarray) else a
+                                for a in parts))
+                for lo, hi, shape in zip(self._ends, self._ends[1:], self._shapes))
+        return self._exact
 
     def residues(self, p: int) -> tuple[np.ndarray, ...]:
         """W, b, V, c mod p (int64), from one reduction of θ."""
@@ -420,8 +438,6 @@ class ShallowModular:
         self.X = X
         self.n, self.d, self.N, self.m = X.shape[0], d, N, m
         self._weights = _weight_arrays(network)
-        self.W, self.b, self.V, self.c = (self._weights.W, self._weights.b, self._weights.V,
-                                          self._weights.c)
         #: whether X_float is exactly X (X given as a float array)
         self.exact_floats = isinstance(given, np.ndarray) and given.dtype.kind == "f" and \
             given.itemsize <= 8
@@ -433,19 +449,27 @@ class ShallowModular:
         floats = (self.X_float,) + self._weights.floats[:2]
         #: Ẑ = fl(XWᵀ + b) and fl(|X||W|ᵀ + |b|) (float_products), for the float filters
         self.z_products = float_products(*floats)
-        signs = exact_signs(self.W, self.b, X, self._exact_z, floats, self.z_products)
+        # (the exact W and b only when a weight is too small for the float filter's model)
+        low = not np.abs(self._weights.theta_float[:N * (d + 1)]).min(initial=1.0) >= 2.0 ** -900
+        signs = exact_signs(self.W if low else None, self.b if low else None, X, self._exact_z,
+                            floats, self.z_products)
         zero = signs == 0
+        self.positive = signs > 0  # h_ij ≠ 0
+        self.S = self.positive
         if zero.any():
             if self.convention == "error":
                 i, j = map(int, np.argwhere(zero)[0])
                 raise BoundaryError(sample=i, neuron=j)
-        self.positive = signs > 0  # h_ij ≠ 0
-        self.S = self.positive | (zero & (self.convention == 1))
-        self.v_nonzero = self.V.nonzero().any(0)
+            self.S = self.positive | (zero & (self.convention == 1))
+        self.v_nonzero = (self._weights.floats[2] != 0).any(0) if self._weights.exact_floats \
+            else self.V.nonzero().any(0)
         #: samples on which no neuron with v_j ≠ 0 is active and no h_ij is nonzero: their
         #: rows of J are all the same (the c-columns')
-        self.idle = ~(self.S & self.v_nonzero).any(1) & ~self.positive.any(1)
-        self.Xt_nonzero = np.hstack([X.nonzero(), np.ones((self.n, 1), bool)])
+        self.idle = ~((self.S & self.v_nonzero) | self.positive).any(1)
+        self.Xt_nonzero = np.empty((self.n, d + 1), bool)
+        self.Xt_nonzero[:, :d], self.Xt_nonzero[:, d] = X.nonzero(), True
+        self._dense = bool(self.Xt_nonzero.all())  # then every w̃-column meets its samples
+        self._xt_float: np.ndarray | None = None
         self._residues: dict[int, dict[str, np.ndarray]] = {}
         self.data_rank: int | None = None  # rank of X̃ when certified
         self.data_basis: np.ndarray | None = None
@@ -454,9 +478,7 @@ class ShallowModular:
         self._level2: list[Bound] | None = None
         self._level3: list[Bound] | None = None
         self._streamed: dict[str, np.ndarray] | None = None
-        # small cases: rows of J by samples with fewest active neurons first (so that a
-        # dependent row has a relation of small support), projected once
-        self.row_order = np.argsort(self.S.sum(1), kind="stable")
+        self._row_order: np.ndarray | None = None
         self.projected: ProjectedRows | None = None
         self.rows_mod: tuple | None = None  # (p, kept columns, their rows in row_order mod p)
         #: (α_x, α_w) of relugeom.rank.float_certificate, once computed
@@ -467,6 +489,28 @@ class ShallowModular:
         self._distinct: np.ndarray | None = None
         self._data_hint: tuple | None = None  # (data_rank_hint(),) once computed
         self._small_data_tried = False
+
+    # the exact weights (RationalArrays), read on first use
+    W = property(lambda self: self._weights.exact()[0])
+    b = property(lambda self: self._weights.exact()[1])
+    V = property(lambda self: self._weights.exact()[2])
+    c = property(lambda self: self._weights.exact()[3])
+
+    @property
+    def row_order(self) -> np.ndarray:
+        """The samples by increasing number of active neurons (stable): small cases take the
+        rows of J in this order, so that a dependent row has a relation of small support."""
+        if self._row_order is None:
+            self._row_order = np.argsort(self.S.sum(1), kind="stable")
+        return self._row_order
+
+    @property
+    def xt_float(self) -> np.ndarray:
+        """X̃ = [X, 1] in float64 (n × (d + 1), from X_float), built once; not to be written."""
+        if self._xt_float is None:
+            self._xt_float = np.empty((self.n, self.d + 1))
+            self._xt_float[:, :-1], self._xt_float[:, -1] = self.X_float, 1.0
+        return self._xt_float
 
     def distinct_samples(self) -> np.ndarray:
         """The first sample of each distinct value of X, in order (:meth:`_read_samples`)."""
@@ -488,6 +532,17 @@ class ShallowModular:
         (:meth:`~relugeom.exact.arrays.RationalArray.row_labels`: equal samples stored
         differently may get different labels)."""
         if self.exact_floats:
+            column = np.sort(self.X_float[:, 0]) if self.d else np.zeros(self.n)
+            if (column[1:] != column[:-1]).all():  # distinct first entries: distinct samples
+                self._labels, self._distinct = np.arange(self.n), np.arange(self.n)
+                return
+            # samples with equal first entries often are equal (repeated samples): then the
+            # labels of the first entries are those of the samples
+            column = self.X_float[:, 0] if self.d else np.zeros(self.n)
+            _, first, labels = np.unique(column, return_index=True, return_inverse=True)
+            if (self.X_float[first[labels]] == self.X_float).all():
+                self._labels, self._distinct = labels.reshape(-1), np.sort(first)
+                return
             F = np.ascontiguousarray(self.X_float + 0.0)  # −0.0 + 0.0 = 0.0: equal bytes
             rows = F.view(np.dtype((np.void, 8 * F.shape[1]))).ravel()
             _, first, labels = np.unique(rows, return_index=True, return_inverse=True)
@@ -523,7 +578,7 @@ class ShallowModular:
         if self._small_data_tried or n * width * min(n, width, SMALL_DATA_RANK) > SMALL_DATA_WORK:
             return False
         self._small_data_tried = True  # tried once: a failure is not retried
-        F = np.hstack([self.X_float, np.ones((n, 1))])
+        F = self.xt_float  # (float_pivots copies it)
         if self.exact_floats and (F == np.rint(F)).all() and np.abs(F).max() < 2.0 ** 52:
             M = F.astype(np.int64)  # integers given as floats: exactly X̃
         else:
@@ -569,17 +624,16 @@ class ShallowModular:
         never part of an answer. Computed once."""
         if self._data_hint is None:
             n, width = self.n, self.d + 1
-            Xt = np.empty((n, width))
-            Xt[:, :-1], Xt[:, -1] = self.X_float, 1.0
-            if n > width:  # the columns' Gram matrix, of the nonzero columns (same rank)
+            Xt = self.xt_float
+            if n > width and not self._dense:  # the columns' Gram, of the nonzero columns
                 Xt = Xt[:, self.Xt_nonzero.any(0)]
             with np.errstate(all="ignore"):
                 G = Xt @ Xt.T if n <= Xt.shape[1] else Xt.T @ Xt
-                scale = np.diagonal(G) ** -0.5
-                G *= scale[:, None] * scale[None, :]
-                G.flat[::len(G) + 1] += 1e-12
+                norms = np.diagonal(G).copy()
+                G.flat[::len(G) + 1] = norms * (1 + 1e-12)  # regularised, relative to norms
                 try:
-                    pivots = np.diagonal(np.linalg.cholesky(G)) ** 2
+                    # pivots of the normalised G: Cholesky pivots over the squared norms
+                    pivots = np.diagonal(np.linalg.cholesky(G)) ** 2 / norms
                     hint = int((pivots > _SELECT).sum()) if np.isfinite(pivots).all() else None
                 except np.linalg.LinAlgError:
                     hint = None
@@ -597,12 +651,16 @@ class ShallowModular:
         """Whether X̃ looks so deficient that the kept columns in a basis of it, about
         Σ_j min(kept w̃-columns of j, rank X̃) plus the V- and c-columns, would be below
         ``bound``: then the data rank is certified first (a hint only)."""
+        counts = self.kept_w_mask().sum(1)
+        others = self._kept_count() - int(counts.sum())  # the V- and c-columns
+        # a hint is at least 1 (the column of ones): when even that leaves too many columns,
+        # the hint is not computed
+        if others + int(np.count_nonzero(counts)) >= bound:
+            return False
         hint = self.data_rank_hint()
         if hint is None or hint >= min(self.n, self.d + 1):
             return False
-        mask = self.kept_w_mask()
-        columns = int(np.minimum(mask.sum(1), hint).sum()) - int(mask.sum())
-        return self._kept_count() + columns < bound
+        return others + int(np.minimum(counts, hint).sum()) < bound
 
     def certify_data_rank_any(self, primes: Sequence[int]) -> None:
         """:meth:`certify_data_rank` with the first of ``primes`` dividing no denominator."""
@@ -630,7 +688,10 @@ class ShallowModular:
     def _kept_w(self) -> np.ndarray:
         """N × (d+1): the kept W-columns (j, l) — l in the data basis (when certified), X̃
         nonzero in column l on a sample neuron j activates, and v_j ≠ 0."""
-        nzcols = (self.S.T.astype(float) @ self.Xt_nonzero.astype(float)) > 0  # N × (d+1)
+        if self._dense:  # X̃ has no zero: the columns of the neurons active somewhere
+            nzcols = np.repeat(self.S.any(0)[:, None], self.d + 1, axis=1)
+        else:
+            nzcols = (self.S.T.astype(float) @ self.Xt_nonzero.astype(float)) > 0  # N × (d+1)
         if self.data_basis is not None:
             mask = np.zeros(self.d + 1, bool)
             mask[self.data_basis] = True
