@@ -18,12 +18,17 @@ columns C are independent: the rank is r and C is a basis of the column space
   otherwise, or when that fails, the fraction-free reduced echelon form of M[R, :]
   (python-flint), whose rank r proves its pivot columns C independent, T′ = that form and δ
   its denominator.
-- The identity is checked in int64 when every product and partial sum is below 2^62 in
-  magnitude (a bound from the largest entries), else in Python integers.
+- The identity is checked in float64 when every product and partial sum is an integer below
+  2^53 in magnitude (exact then, in any order of summation), else in int64 when they are below
+  2^62 (a bound from the largest entries), else in Python integers.
 
 Cost: r steps of a rank-one float update of M (r·n·c), an r × r float solve with c
 right-hand sides (or one python-flint echelon form of an r × c matrix), one n × r × c integer
 product.
+
+:func:`independent_columns` proves columns of an exactly known float matrix independent (the
+float Gram bound of :mod:`relugeom.linalg.gram` on its column Gram matrix, with no error bound
+for the matrix itself).
 
 >>> M = np.array([[1, 2, 3], [2, 4, 6], [1, 0, 1], [0, 1, 1]])
 >>> column_basis(M)
@@ -34,8 +39,12 @@ product.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import flint
 import numpy as np
+
+from .gram import _ABSOLUTE, GramCertificate, gamma, gram_positive_definite, independent_looking
 
 #: Stop the float elimination when the largest remaining entry is below this fraction of the
 #: largest entry of M (a choice of the rank to prove, never part of the proof).
@@ -65,18 +74,43 @@ def float_pivots(F: np.ndarray, max_rank: int) -> tuple[list[int], list[int]] | 
         if not np.isfinite(scale).all():
             return None
         A /= np.where(scale > 0, scale, 1.0)  # columns scaled alike: same dependencies
-        top = 1.0
-        while True:
+        while len(rows) < min(A.shape):  # (when every row or column is a pivot, none is left)
             i, l = divmod(int(np.abs(A).argmax()), A.shape[1])
-            if not abs(A[i, l]) > _RELATIVE * top:
-                return rows, cols
+            pivot = A[i, l]
+            if not abs(pivot) > _RELATIVE:  # (the largest entry of A is 1)
+                break
             if len(rows) == max_rank:
                 return None
             rows.append(i)
             cols.append(l)
-            A -= np.outer(A[:, l] / A[i, l], A[i])
-            A[i] = 0.0
+            # row i becomes exactly 0 (a − 1·a); column l, rounding errors, is set to 0
+            A -= np.multiply.outer(A[:, l] / pivot, A[i])
             A[:, l] = 0.0
+    return rows, cols
+
+
+def row_pivots(F: np.ndarray) -> list[int] | None:
+    """Rows R, one per column of the float n × r matrix F, such that F[R, :] looks
+    nonsingular: the pivots of a Gaussian elimination with partial pivoting, the columns in
+    order; None when a column has no pivot left above _RELATIVE (F looks column-deficient)
+    or F is not finite. A choice only.
+
+    >>> row_pivots(np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 1.0]]))
+    [1, 2]
+    """
+    A = np.array(F, dtype=np.float64)
+    rows: list[int] = []
+    with np.errstate(all="ignore"):
+        top = np.abs(A).max(axis=0)
+        for l in range(A.shape[1]):
+            i = int(np.abs(A[:, l]).argmax())
+            pivot = A[i, l]
+            if not abs(pivot) > _RELATIVE * top[l]:  # (NaN and infinities fail too)
+                return None
+            rows.append(i)
+            if l + 1 < A.shape[1]:  # the later columns; row i becomes exactly 0 (a − 1·a)
+                A[:, l:] -= np.multiply.outer(A[:, l] / pivot, A[i, l:])
+    return rows
 
 
 def determinant(B: np.ndarray) -> int:
@@ -91,7 +125,9 @@ def determinant(B: np.ndarray) -> int:
     A = np.asarray(B)
     r = A.shape[0]
     if r <= 12:  # small: Python integers, no numpy call per step
-        return _small_determinant([[int(v) for v in row] for row in A.tolist()])
+        # (tolist gives Python ints for int64 arrays)
+        return _small_determinant(A.tolist() if A.dtype == np.int64 else
+                                  [[int(v) for v in row] for row in A.tolist()])
     norms = np.sqrt((A.astype(np.float64) ** 2).sum(1))
     small = A.dtype != object and float(np.prod(np.maximum(norms, 1.0))) < 2.0 ** 30
     A = A.astype(np.int64 if small else object)
@@ -128,20 +164,25 @@ def _small_determinant(A: list[list[int]]) -> int:
     return sign * A[r - 1][r - 1] if r else 1
 
 
-def _float_solution(M: np.ndarray, rows: list[int], cols: list[int]) -> tuple | None:
-    """(T′, δ) with δ = det B (exact, nonzero) and T′ = δ·B⁻¹·M[R, :] rounded from a float
-    solve, when the values are in float64's exact range; None otherwise. T′ is unproven: the
-    identity checks it."""
-    B = M[np.ix_(rows, cols)]
+def _float_identity(M: np.ndarray, rows: list[int], cols: list[int], entry: int) -> bool:
+    """Whether δ·M = M[:, C]·T′ holds for δ = det B (exact, nonzero) and T′ = δ·B⁻¹·M[R, :]
+    rounded from a float solve (unproven: the identity checks it), M's entries at most
+    ``entry`` < 2^52 in magnitude. The identity is checked in float64 when every product and
+    partial sum is an integer below 2^53 in magnitude (then exact, in any order), else in
+    int64 (:func:`_identity_holds`); False when δ = 0 or T′ leaves float64's exact range."""
+    B = M[rows][:, cols]
     delta = determinant(B)
     if not 0 < abs(delta) < _FLOAT_EXACT:
-        return None
+        return False
+    F = M.astype(np.float64)  # exact: entries below 2^52
     with np.errstate(all="ignore"):
-        T = np.rint(delta * np.linalg.solve(B.astype(np.float64),
-                                            M[rows].astype(np.float64)))
-    if not (np.isfinite(T).all() and np.abs(T).max() < _FLOAT_EXACT):
-        return None
-    return T.astype(np.int64), delta
+        T = np.rint(delta * np.linalg.solve(B.astype(np.float64), F[rows]))
+        height = float(np.abs(T).max())
+    if not height < _FLOAT_EXACT:  # (a NaN fails too)
+        return False
+    if abs(delta) * entry < _FLOAT_EXACT and len(cols) * entry * height < _FLOAT_EXACT:
+        return np.array_equal(F * delta, F[:, cols] @ T)
+    return _identity_holds(M, cols, T.astype(np.int64), delta)
 
 
 def _exact_solution(M: np.ndarray, rows: list[int]) -> tuple | None:
@@ -168,34 +209,84 @@ def _identity_holds(M: np.ndarray, cols: list[int], T: np.ndarray, delta: int) -
                           T.astype(object))
 
 
-def column_basis(M: np.ndarray, F: np.ndarray | None = None, max_rank: int = 64
-                 ) -> tuple[int, list[int]] | None:
+def column_basis(M: np.ndarray, F: np.ndarray | None = None, max_rank: int = 64,
+                 columns: Sequence[int] | None = None) -> tuple[int, list[int]] | None:
     """(r, C): rank_Q M = r and C, sorted, the indices of r columns forming a basis of M's
     column space, proven exactly (module docstring); None when not proven (float pivots
     wrong) or when the rank looks larger than ``max_rank``.
 
     ``M``: an integer matrix (int64, or an object array of Python ints); ``F``: a float matrix
     whose rows are those of M scaled by positive factors (a float M by default), read for the
-    choice of pivots only.
+    choice of pivots only; ``columns``: columns C chosen already (e.g. those that look
+    independent in a float Gram matrix), tried first with the first |C| rows, then with rows
+    by partial pivoting (:func:`row_pivots`), choices too.
     """
     M = np.asarray(M)
     n, c = M.shape
     if n == 0 or c == 0:
         return 0, []
-    pivots = float_pivots(M.astype(np.float64) if F is None else F, max_rank)
+    F = M.astype(np.float64) if F is None else F
+    entry = max(abs(int(M.max())), abs(int(M.min()))) if M.dtype != object else None
+    exact_floats = entry is not None and entry < _FLOAT_EXACT
+    if exact_floats and columns is not None and 0 < len(columns) <= min(n, max_rank):
+        # rows: the first ones (often independent, and free to choose), else by pivoting
+        for choose in (lambda: list(range(len(columns))), lambda: row_pivots(F[:, columns])):
+            rows = choose()
+            if rows and _float_identity(M, rows, list(columns), entry):
+                return len(rows), sorted(columns)
+    pivots = float_pivots(F, max_rank)
     if pivots is None:
         return None
     rows, cols = pivots
     if not rows:
         return (0, []) if not M.any() else None
-    found = None
-    if M.dtype != object and max(abs(int(M.max())), abs(int(M.min()))) < _FLOAT_EXACT:
-        found = _float_solution(M, rows, cols)
-        found = found and (*found, cols)
-        if found and not _identity_holds(M, cols, found[0], found[1]):
-            found = None
-    if found is None:
-        found = _exact_solution(M, rows)
-        if found is None or not _identity_holds(M, found[2], found[0], found[1]):
-            return None
+    if exact_floats and _float_identity(M, rows, cols, entry):
+        return len(rows), sorted(cols)
+    found = _exact_solution(M, rows)
+    if found is None or not _identity_holds(M, found[2], found[0], found[1]):
+        return None
     return len(rows), sorted(found[2])
+
+
+#: Entries of an exact float matrix in this range (or 0) have normal products and sums.
+_LOW, _HIGH = 2.0 ** -450, 2.0 ** 450
+
+
+def independent_columns(A: np.ndarray, count: int) -> tuple[GramCertificate, np.ndarray] | None:
+    """A proof that ``count`` columns of A are linearly independent over Q, A a float64 n × c
+    matrix whose entries are the exact values, each 0 or in [2^-450, 2^450] in magnitude:
+    (certificate, the columns), or None (nothing claimed; also when an entry is out of range).
+
+    The float Gram bound (docs/theory.md, "Exact float columns"): Ĝ = fl(AᵀA) is within
+    γ_n·|A|ᵀ|A| of AᵀA entrywise (every product and partial sum is normal), so with row and
+    column i of Ĝ scaled by one power of two, δ = twice the largest row sum of the scaled
+    γ_n·|A|ᵀ|A| (plus 2^-900 per column for underflow in the scaling) bounds ‖AᵀA − Ĝ‖₂, and
+    :func:`~relugeom.linalg.gram.gram_positive_definite` proves the columns independent. The
+    columns: all when there are ``count``, else those that look independent in a regularised
+    float Cholesky of Ĝ (a choice only). Cost: n·c² for Ĝ, c³/3 for each Cholesky.
+
+    >>> A = np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 1.0], [1.0, 2.0, 0.0]])
+    >>> independent_columns(A, 3) is None, independent_columns(A, 2)[1].tolist()
+    (True, [0, 2])
+    """
+    n, c = A.shape
+    if not 0 < count <= min(n, c):
+        return None
+    with np.errstate(all="ignore"):
+        absA = np.abs(A)
+        if not (absA.max() <= _HIGH and absA[absA < _LOW].max(initial=0.0) == 0.0):
+            return None  # (a NaN fails too)
+        G = A.T @ A
+        if not (G == G.T).all():  # BLAS computed both triangles: keep one
+            G = np.tril(G) + np.tril(G, -1).T
+        chosen = np.arange(c) if count == c else independent_looking(G, count)
+        if chosen is None:
+            return None
+        if count < c:
+            G, absA = G[np.ix_(chosen, chosen)], absA[:, chosen]
+        scale = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(G)))[1])  # powers of two
+        G *= np.outer(scale, scale)  # exact, but for underflow (the absolute term)
+        rows = scale * (absA.T @ (absA @ scale))  # row sums of D·|A|ᵀ|A|·D
+        delta = 2 * gamma(n) * float(rows.max()) + count * _ABSOLUTE
+    certificate = gram_positive_definite(G, delta, n)
+    return None if certificate is None else (certificate, chosen)

@@ -59,9 +59,11 @@ def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
     shared = mask @ mask.T
     labels = case.sample_labels
     repeated = case.n - (int(labels.max()) + 1)  # distinct(Δ) ≥ |Δ| − repeated
-    j, k = np.nonzero(np.triu(shared - differ + repeated > 0, 1))
+    j, k = np.nonzero(shared - differ + repeated > 0)
     out = []
     for a, b in zip(j.tolist(), k.tolist()):
+        if a >= b:  # (each pair once)
+            continue
         delta = case.S[:, a] != case.S[:, b]
         w = int(shared[a, b]) - len(set(labels[delta].tolist()))
         if w > 0 and (case.m == 1 or _parallel(case, a, b)):
@@ -75,9 +77,9 @@ def _parallel(case: ShallowModular, j: int, k: int) -> bool:
     return bool(np.array_equal(np.outer(V[:, 0], V[:, 1]), np.outer(V[:, 1], V[:, 0])))
 
 
-def pair_relations_bound(case: ShallowModular) -> Bound | None:
-    """The kept columns less the relations of a maximum-weight forest of pairs (module
-    docstring), as a :class:`~relugeom.linalg.certified.Bound`; None when no pair has one."""
+def pair_forest(case: ShallowModular) -> list[tuple[int, int, int]]:
+    """(w, j, k) for the pairs of a maximum-weight forest (Kruskal: the heaviest pair joining
+    two trees), from :func:`pair_weights`."""
     parent = list(range(case.N))
 
     def root(j: int) -> int:
@@ -86,15 +88,56 @@ def pair_relations_bound(case: ShallowModular) -> Bound | None:
             j = parent[j]
         return j
 
-    total, pairs = 0, 0
-    for w, j, k in pair_weights(case):  # Kruskal: the heaviest pair joining two trees
+    forest = []
+    for w, j, k in pair_weights(case):
         a, b = root(j), root(k)
         if a != b:
             parent[a] = b
-            total, pairs = total + w, pairs + 1
+            forest.append((w, j, k))
+    return forest
+
+
+def pair_relations_bound(case: ShallowModular,
+                         forest: list[tuple[int, int, int]] | None = None) -> Bound | None:
+    """The kept columns less the relations of a maximum-weight forest of pairs (module
+    docstring; ``forest`` from :func:`pair_forest` when known), as a
+    :class:`~relugeom.linalg.certified.Bound`; None when no pair has one."""
+    forest = pair_forest(case) if forest is None else forest
+    total = sum(w for w, _, _ in forest)
     if not total:
         return None
     kept = case._kept_count()
     return Bound("pair relations", kept - total,
                  f"{kept} kept columns less {total} relations D_j X̃ a = D_k X̃ a (X̃ a = 0 on "
-                 f"the samples where j and k differ) over {pairs} pairs of neurons")
+                 f"the samples where j and k differ) over {len(forest)} pairs of neurons")
+
+
+def related_columns(case: ShallowModular, forest: list[tuple[int, int, int]]) -> np.ndarray:
+    """N × (d+1), boolean: kept w̃-columns to leave out so that the others may be independent
+    when the forest's relations span the kernel — a choice for the float proof of the bound,
+    never part of it. Each tree is rooted at its smallest neuron; each pair leaves out w_jk of
+    the common columns I of its child neuron (the last ones): the relations of a pair are
+    independent on those columns when the other columns of I are independent on the samples
+    where the two differ, and the pairs below a neuron touch none of its left-out columns, so
+    the relations restricted to all left-out columns are block triangular."""
+    mask = case.kept_w_mask()
+    neighbours: dict[int, list[tuple[int, int]]] = {}
+    for w, j, k in forest:
+        neighbours.setdefault(j, []).append((k, w))
+        neighbours.setdefault(k, []).append((j, w))
+    out = np.zeros_like(mask)
+    seen: set[int] = set()
+    for top in sorted(neighbours):
+        if top in seen:
+            continue
+        seen.add(top)
+        stack = [top]
+        while stack:  # each neuron reached from its parent: the child of that pair
+            j = stack.pop()
+            for k, w in neighbours[j]:
+                if k not in seen:
+                    seen.add(k)
+                    stack.append(k)
+                    common = np.flatnonzero(mask[j] & mask[k])
+                    out[k, common[len(common) - w:]] = True
+    return out

@@ -97,7 +97,7 @@ from ..errors import BoundaryError, InputError
 from ..exact.arrays import PrimeDividesDenominator, RationalArray
 from ..linalg import integer
 from ..linalg.certified import Bound, Rank
-from ..linalg.column_basis import column_basis
+from ..linalg.column_basis import column_basis, independent_columns
 from ..linalg.gram import _SELECT, full_row_rank_certified
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, matmul_mod, random_primes, reduce_residues)
@@ -105,9 +105,9 @@ from ..linalg.nmod import ProjectedRows, projected_rank
 from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
-from .float_certificate import GRAM_ROWS, relative_error, shallow_float_rank
+from .float_certificate import GRAM_ROWS, certified_rank, relative_error, shallow_float_rank
 from .jacobian import jacobian
-from .pair_relations import pair_relations_bound
+from .pair_relations import pair_forest, pair_relations_bound, related_columns
 from .relations import BudgetExceeded, WorkBudget, relation_count
 from .verified import shallow_left_kernel
 
@@ -254,7 +254,7 @@ def float_products(Xf: np.ndarray, Wf: np.ndarray, bf: np.ndarray
         return Xf @ Wf.T + bf, np.abs(Xf) @ np.abs(Wf).T + np.abs(bf)
 
 
-def exact_signs(W: RationalArray | None, b: RationalArray | None, X: RationalArray,
+def exact_signs(W: RationalArray | None, b: RationalArray | None, X: RationalArray | None,
                 exact_entry: Any, floats: tuple | None = None,
                 products: tuple | None = None) -> np.ndarray:
     """sign(z_ij) ∈ {−1, 0, 1} of z_ij = w_j·x_i + b_j, exactly, as an int8 n × N array.
@@ -267,8 +267,9 @@ def exact_signs(W: RationalArray | None, b: RationalArray | None, X: RationalArr
     not relative) send their sample or neuron to the exact computation. The other entries (in
     practice the zeros, and values within rounding of 0) are recomputed exactly by
     ``exact_entry(i, j)`` → Fraction. ``floats``: (X, W, b).to_float() when already known
-    (then W and b may be None when none of their floats is below 2^-900 in magnitude);
-    ``products``: their :func:`float_products` when already known.
+    (then W and b may be None when none of their floats is below 2^-900 in magnitude, and X
+    None when its floats are its exact values); ``products``: their :func:`float_products`
+    when already known.
     """
     Xf, Wf, bf = floats or (X.to_float(), W.to_float(), b.to_float())
     d = Xf.shape[1]
@@ -278,12 +279,15 @@ def exact_signs(W: RationalArray | None, b: RationalArray | None, X: RationalArr
         sure = np.isfinite(Z) & np.isfinite(bound) & (np.abs(Z) > bound)
     # an input too small for float64's relative error model (subnormal, or rounded to 0)
     # leaves its whole row (sample) or column (neuron) to the exact computation
-    def tiny(A: RationalArray, f: np.ndarray) -> np.ndarray | None:
+    def tiny(A: RationalArray | None, f: np.ndarray) -> np.ndarray | None:
         if not np.abs(f).min(initial=1.0) < 2.0 ** -900:  # (one reduction: the usual case)
             return None
-        return (A.nonzero() & (np.abs(f) < 2.0 ** -900)).reshape(f.shape[0], -1).any(1)
+        nonzero = f != 0 if A is None else A.nonzero()  # (None: f is exactly A)
+        return (nonzero & (np.abs(f) < 2.0 ** -900)).reshape(f.shape[0], -1).any(1)
 
-    samples, neurons, biases = tiny(X, Xf), tiny(W, Wf), tiny(b, bf)
+    samples = tiny(X, Xf)
+    neurons, biases = (None, None) if floats and W is None and b is None else \
+        (tiny(W, Wf), tiny(b, bf))
     if samples is not None:
         sure[samples] = False
     for low in (neurons, biases):
@@ -430,29 +434,30 @@ class ShallowModular:
         self.network = network
         self.convention = check_relu_prime(relu_prime_at_zero)
         self.seed = seed
-        given, X = X, RationalArray.from_any(X)
         d, N, m = network.input_dim, network.hidden_width, network.output_dim
-        if len(X.shape) != 2 or X.shape[1] != d or X.shape[0] == 0:
-            raise InputError(f"X has shape {X.shape}, expected (n, {d}) with n ≥ 1 for the "
+        #: whether X_float is exactly X (X given as a finite float array): then X is read as
+        #: a RationalArray only when an exact step asks for it (:attr:`X`)
+        self.exact_floats = isinstance(X, np.ndarray) and X.dtype.kind == "f" and \
+            X.itemsize <= 8 and bool(np.isfinite(X).all())
+        self._X = None if self.exact_floats else RationalArray.from_any(X)
+        shape = X.shape if self._X is None else self._X.shape
+        if len(shape) != 2 or shape[1] != d or shape[0] == 0:
+            raise InputError(f"X has shape {shape}, expected (n, {d}) with n ≥ 1 for the "
                              f"network's input dimension {d}")
-        self.X = X
-        self.n, self.d, self.N, self.m = X.shape[0], d, N, m
+        self.n, self.d, self.N, self.m = shape[0], d, N, m
         self._weights = _weight_arrays(network)
-        #: whether X_float is exactly X (X given as a float array)
-        self.exact_floats = isinstance(given, np.ndarray) and given.dtype.kind == "f" and \
-            given.itemsize <= 8
-        if self.exact_floats:
-            self.X_float = given.astype(np.float64)  # float16/32/64: exactly X
+        if self._X is None:
+            self.X_float = X.astype(np.float64)  # float16/32/64: exactly X
         else:
             with np.errstate(all="ignore"):  # an overflow is the filters' to catch
-                self.X_float = X.to_float()
+                self.X_float = self._X.to_float()
         floats = (self.X_float,) + self._weights.floats[:2]
         #: Ẑ = fl(XWᵀ + b) and fl(|X||W|ᵀ + |b|) (float_products), for the float filters
         self.z_products = float_products(*floats)
         # (the exact W and b only when a weight is too small for the float filter's model)
         low = not np.abs(self._weights.theta_float[:N * (d + 1)]).min(initial=1.0) >= 2.0 ** -900
-        signs = exact_signs(self.W if low else None, self.b if low else None, X, self._exact_z,
-                            floats, self.z_products)
+        signs = exact_signs(self.W if low else None, self.b if low else None, self._X,
+                            self._exact_z, floats, self.z_products)
         zero = signs == 0
         self.positive = signs > 0  # h_ij ≠ 0
         self.S = self.positive
@@ -461,14 +466,18 @@ class ShallowModular:
                 i, j = map(int, np.argwhere(zero)[0])
                 raise BoundaryError(sample=i, neuron=j)
             self.S = self.positive | (zero & (self.convention == 1))
-        self.v_nonzero = (self._weights.floats[2] != 0).any(0) if self._weights.exact_floats \
-            else self.V.nonzero().any(0)
+        #: V_kj ≠ 0 (m × N), from the floats when they are the exact values
+        self.V_nonzero = self._weights.floats[2] != 0 if self._weights.exact_floats \
+            else self.V.nonzero()
+        self.v_nonzero = self.V_nonzero.any(0)
         #: samples on which no neuron with v_j ≠ 0 is active and no h_ij is nonzero: their
         #: rows of J are all the same (the c-columns')
         self.idle = ~((self.S & self.v_nonzero) | self.positive).any(1)
         self.Xt_nonzero = np.empty((self.n, d + 1), bool)
-        self.Xt_nonzero[:, :d], self.Xt_nonzero[:, d] = X.nonzero(), True
+        self.Xt_nonzero[:, :d] = self.X_float != 0 if self._X is None else self._X.nonzero()
+        self.Xt_nonzero[:, d] = True
         self._dense = bool(self.Xt_nonzero.all())  # then every w̃-column meets its samples
+        self._meets: np.ndarray | None = None  # (s_·j)ᵀ·[x̃_·l ≠ 0] > 0, N × (d+1)
         self._xt_float: np.ndarray | None = None
         self._residues: dict[int, dict[str, np.ndarray]] = {}
         self.data_rank: int | None = None  # rank of X̃ when certified
@@ -489,6 +498,15 @@ class ShallowModular:
         self._distinct: np.ndarray | None = None
         self._data_hint: tuple | None = None  # (data_rank_hint(),) once computed
         self._small_data_tried = False
+        #: the forest of pairs of pair_bounds, once computed
+        self.pairs: list[tuple[int, int, int]] | None = None
+
+    @property
+    def X(self) -> RationalArray:
+        """The sample as an exact array (for floats, read from their values on first use)."""
+        if self._X is None:
+            self._X = RationalArray.from_floats(self.X_float)
+        return self._X
 
     # the exact weights (RationalArrays), read on first use
     W = property(lambda self: self._weights.exact()[0])
@@ -533,16 +551,18 @@ class ShallowModular:
         differently may get different labels)."""
         if self.exact_floats:
             column = np.sort(self.X_float[:, 0]) if self.d else np.zeros(self.n)
-            if (column[1:] != column[:-1]).all():  # distinct first entries: distinct samples
+            changes = int((column[1:] != column[:-1]).sum())
+            if changes == self.n - 1:  # distinct first entries: distinct samples
                 self._labels, self._distinct = np.arange(self.n), np.arange(self.n)
                 return
-            # samples with equal first entries often are equal (repeated samples): then the
-            # labels of the first entries are those of the samples
-            column = self.X_float[:, 0] if self.d else np.zeros(self.n)
-            _, first, labels = np.unique(column, return_index=True, return_inverse=True)
-            if (self.X_float[first[labels]] == self.X_float).all():
-                self._labels, self._distinct = labels.reshape(-1), np.sort(first)
-                return
+            # few distinct first entries often come from repeated samples: then the labels of
+            # the first entries are those of the samples (with many, that is rarely so)
+            if 4 * changes < self.n:
+                column = self.X_float[:, 0] if self.d else np.zeros(self.n)
+                _, first, labels = np.unique(column, return_index=True, return_inverse=True)
+                if (self.X_float[first[labels]] == self.X_float).all():
+                    self._labels, self._distinct = labels.reshape(-1), np.sort(first)
+                    return
             F = np.ascontiguousarray(self.X_float + 0.0)  # −0.0 + 0.0 = 0.0: equal bytes
             rows = F.view(np.dtype((np.void, 8 * F.shape[1]))).ravel()
             _, first, labels = np.unique(rows, return_index=True, return_inverse=True)
@@ -585,7 +605,9 @@ class ShallowModular:
             M = self.X.with_ones_column().integer_rows()
         if M.dtype == object:
             return False
-        found = column_basis(M, F, SMALL_DATA_RANK)
+        # the columns that look independent when the hint has them (a choice only)
+        found = column_basis(M, F, SMALL_DATA_RANK,
+                             self._data_hint[1] if self._data_hint else None)
         if found is None:
             return False
         self.data_rank, self.data_basis = found[0], np.array(found[1], dtype=np.int64)
@@ -624,9 +646,10 @@ class ShallowModular:
         never part of an answer. Computed once."""
         if self._data_hint is None:
             n, width = self.n, self.d + 1
-            Xt = self.xt_float
+            Xt, columns = self.xt_float, None
             if n > width and not self._dense:  # the columns' Gram, of the nonzero columns
-                Xt = Xt[:, self.Xt_nonzero.any(0)]
+                columns = np.flatnonzero(self.Xt_nonzero.any(0))
+                Xt = Xt[:, columns]
             with np.errstate(all="ignore"):
                 G = Xt @ Xt.T if n <= Xt.shape[1] else Xt.T @ Xt
                 norms = np.diagonal(G).copy()
@@ -637,7 +660,11 @@ class ShallowModular:
                     hint = int((pivots > _SELECT).sum()) if np.isfinite(pivots).all() else None
                 except np.linalg.LinAlgError:
                     hint = None
-            self._data_hint = (hint,)
+            if hint is None or n <= Xt.shape[1]:  # (the rows' Gram: no columns to pick)
+                columns = None
+            else:  # the columns that look independent, a choice for certify_small_data_rank
+                columns = (np.arange(width) if columns is None else columns)[pivots > _SELECT]
+            self._data_hint = (hint, columns)
         return self._data_hint[0]
 
     def data_looks_deficient(self) -> bool:
@@ -690,19 +717,20 @@ class ShallowModular:
         nonzero in column l on a sample neuron j activates, and v_j ≠ 0."""
         if self._dense:  # X̃ has no zero: the columns of the neurons active somewhere
             nzcols = np.repeat(self.S.any(0)[:, None], self.d + 1, axis=1)
-        else:
-            nzcols = (self.S.T.astype(float) @ self.Xt_nonzero.astype(float)) > 0  # N × (d+1)
+        else:  # N × (d+1), computed once (before and after the data basis is known)
+            if self._meets is None:
+                self._meets = (self.S.T.astype(float) @ self.Xt_nonzero.astype(float)) > 0
+            nzcols = self._meets
         if self.data_basis is not None:
             mask = np.zeros(self.d + 1, bool)
             mask[self.data_basis] = True
-            nzcols &= mask
+            nzcols = nzcols & mask  # (a new array: the cached one is kept)
         return nzcols & self.v_nonzero[:, None]
 
     def _kept_columns(self, nzcols: np.ndarray) -> dict[str, np.ndarray]:
         wj, wl = np.nonzero(nzcols)
         has_w = nzcols.any(1)
-        Vnz = self.V.nonzero()
-        first = np.argmax(Vnz, axis=0)
+        first = np.argmax(self.V_nonzero, axis=0)
         alive = np.flatnonzero(self.positive.any(0))
         keep = np.ones((len(alive), self.m), bool)  # (neuron j, output k), j-major
         dropped = has_w[alive]
@@ -723,11 +751,40 @@ class ShallowModular:
                       f"reduction in a certified basis of the {self.data_rank} columns of X̃")
                 ] + self.pair_bounds()
 
+    def kept_float_rank(self, bounds: list[Bound], **fields: Any) -> Rank | None:
+        """The smallest of ``bounds`` proven to be the rank by that many kept columns of J
+        proven independent in floats, for m = 1 and X read exactly as floats: the c-column and
+        the w̃-columns (j, l) scaled by 1/v_j (an exact column scaling) are the floats 1 and
+        s_ij·x̃_il, exact, on one sample of each distinct value
+        (:func:`~relugeom.linalg.column_basis.independent_columns`; the V-columns, rounded, are
+        left out). None when not proven. Cost: n·K² for the Gram matrix of the K columns."""
+        if self.m != 1 or not (self.exact_floats or
+                               relative_error(self.X, self.X_float) == 0.0):
+            return None
+        best = min(bounds, key=lambda bound: bound.value)
+        rows = self.distinct_samples()
+        mask = self.kept_w_mask()
+        wj, wl = np.nonzero(mask)  # (those of kept_columns)
+        A = np.empty((len(rows), 1 + len(wj)))
+        A[:, 0] = 1.0
+        A[:, 1:] = self.S[rows][:, wj] * self.xt_float[rows][:, wl]
+        proof = None
+        if best.name == "pair relations" and self.pairs:
+            # the columns the pairs' relations are solved for left out, a choice (else the
+            # columns are chosen in floats)
+            keep = np.concatenate([[True], ~related_columns(self, self.pairs)[wj, wl]])
+            if keep.sum() == best.value:
+                proof = independent_columns(A[:, keep], best.value)
+        proof = proof or independent_columns(A, best.value)
+        return proof and certified_rank(best, bounds, proof[0], "columns", A.shape,
+                                        "kept c- and w̃-columns, scaled by 1/v_j, of J", **fields)
+
     def pair_bounds(self) -> list[Bound]:
         """The pair-relations bound (:mod:`relugeom.rank.pair_relations`) when some pair of
-        neurons has a relation, as a list."""
-        pairs = pair_relations_bound(self)
-        return [] if pairs is None else [pairs]
+        neurons has a relation, as a list (its forest kept in ``pairs``)."""
+        self.pairs = pair_forest(self)
+        found = pair_relations_bound(self, self.pairs)
+        return [] if found is None else [found]
 
     def _data_rank_bound(self, rows: np.ndarray, refine: bool) -> int:
         """Proven upper bound of rank X̃[rows]: samples, nonzero columns, term rank, rank X̃."""
@@ -1249,7 +1306,9 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     rank is that bound, with no prime at all (certificate ``"upper-bound (<bound>) with float
     Gram lower bound"``); when it does not, the modular path runs as without it. Samples on a
     subspace (X̃ deficient enough, in floats, for fewer kept columns than the level-0 bounds)
-    have rank X̃ certified first, with no prime when small, and the pair relations added.
+    have rank X̃ certified first, with no prime when small, and the pair relations added; with
+    one output, the float Gram of the kept columns themselves is tried then
+    (:meth:`ShallowModular.kept_float_rank`).
     Otherwise the answer is labelled probabilistic,
     with ε = P[a random prime divides the relevant nonzero minor] bounded from Hadamard's
     inequality (:func:`relugeom.linalg.modular.failure_probability`).
@@ -1278,6 +1337,10 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
             found = case.data_bounds()
             bounds = [b for b in bounds if b.name != "kept columns"] + found[:1]
             extra += found[1:]
+            # few kept columns: their own float Gram, exact for one output
+            proven = case.kept_float_rank(bounds + extra, **fields)
+            if proven:
+                return proven
 
         def kept(found: list) -> list:
             extra.extend(found)

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import linalg
-from relugeom.linalg.column_basis import column_basis, determinant, float_pivots
+from relugeom.linalg.column_basis import (column_basis, determinant, float_pivots,
+                                          independent_columns, row_pivots)
 
 
 def low_rank(seed: int, big: bool = False) -> np.ndarray:
@@ -78,3 +79,67 @@ def test_determinant_against_sympy(size):
             B[1] = B[0] + B[2]  # singular
         for A in (B, B.astype(object) * 10 ** 9):
             assert determinant(A) == int(sympy.Matrix(A.tolist()).det())
+
+
+@given(st.integers(0, 10 ** 6))
+def test_chosen_columns_are_tried_and_never_trusted(seed):
+    """Columns given by the caller (a float Gram's choice) are only a choice: misleading ones
+    give None or the right basis, the right ones the basis."""
+    M = low_rank(seed)
+    rng = np.random.default_rng(seed)
+    rank = linalg.rank(M.tolist(), M.shape[1])
+    guess = sorted(rng.choice(M.shape[1], int(rng.integers(1, M.shape[1] + 1)), replace=False))
+    for columns in (guess, column_basis(M)[1] or None):
+        found = column_basis(M, columns=columns)
+        if found is not None:
+            r, cols = found
+            assert r == rank and linalg.rank(M[:, cols].tolist(), r) == r
+
+
+@given(st.integers(0, 10 ** 6))
+def test_row_pivots_give_a_nonsingular_minor(seed):
+    rng = np.random.default_rng(seed)
+    r = int(rng.integers(1, 6))
+    Y = rng.integers(-3, 4, (int(rng.integers(r, 12)), r))
+    rows = row_pivots(Y.astype(float))
+    rank = linalg.rank(Y.tolist(), r)
+    if rank < r:
+        assert rows is None
+    elif rows is not None:  # small integers: the float choice is right
+        assert determinant(Y[rows]) != 0
+
+
+def exact_float_matrix(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(M, A): an integer matrix of a chosen rank and A = M with its columns scaled by powers
+    of two and its rows by small odd integers — exact floats of the same rank."""
+    rng = np.random.default_rng(seed)
+    M = low_rank(seed)
+    A = M * 2.0 ** rng.integers(-30, 30, M.shape[1]) * rng.choice([1, 3, -5], (M.shape[0], 1))
+    return M, A
+
+
+@given(st.integers(0, 10 ** 6))
+def test_independent_columns_proves_only_independent_columns(seed):
+    """Every count up to min(shape): above the exact rank nothing is proven (the mutation a
+    wrong certificate would let through), and what is proven is checked by exact
+    elimination; on full column rank well-conditioned matrices all columns are proven."""
+    M, A = exact_float_matrix(seed)
+    rank = linalg.rank(M.tolist(), M.shape[1])
+    for count in range(1, min(M.shape) + 1):
+        found = independent_columns(A, count)
+        if count > rank:
+            assert found is None
+        elif found is not None:
+            _, cols = found
+            assert len(cols) == count == linalg.rank(M[:, list(cols)].tolist(), count)
+    I = np.eye(5) * 2.0 ** np.arange(-3, 2)
+    assert independent_columns(np.vstack([I, I]), 5)[1].tolist() == list(range(5))
+
+
+def test_independent_columns_refuses_entries_out_of_range():
+    A = np.eye(3)
+    for bad in (2.0 ** 460, 2.0 ** -460, np.nan, np.inf):
+        B = A.copy()
+        B[0, 0] = bad
+        assert independent_columns(B, 3) is None
+    assert independent_columns(A, 4) is None and independent_columns(A, 0) is None

@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import ShallowNetwork, jacobian, linalg
+from relugeom.linalg.certified import Bound
 from relugeom.model.sample import as_sample
 from relugeom.rank import dimension
 from relugeom.rank.dimension import local_dimension_report
-from relugeom.rank.pair_relations import pair_relations_bound, pair_weights
+from relugeom.rank.pair_relations import pair_relations_bound, pair_weights, related_columns
 from relugeom.rank.shallow import ShallowModular
 
 
@@ -127,18 +128,57 @@ def test_front_door_on_a_subspace_equals_exact_elimination(seed, float32):
     assert report.exact and report.value == exact_rank(net, X)
 
 
-def test_benchmark_like_case_is_certified_by_pair_relations():
-    """The bench's [20, 8, 1] subspace case, seed 1: X = Z·A (rank X̃ = 4), rank 30 = the 33
-    kept columns less 3 pair relations (neurons 3, 4 and 5, 7 differ on 3 and 2 samples)."""
-    rng = np.random.default_rng(1)
+def benchmark_subspace_case(seed: int):
+    """benchmarks/bench_certified.py's [20, 8, 1] float64 case on "subspace" data, n = 50:
+    X = Z·A with small integers (rank X̃ = 4)."""
+    rng = np.random.default_rng(seed)
     W, b = rng.normal(0.0, np.sqrt(2 / 20), (8, 20)), rng.normal(0.0, 0.1, 8)
     V, c = rng.normal(0.0, np.sqrt(2 / 8), (1, 8)), rng.normal(0.0, 0.1, 1)
-    rng = np.random.default_rng(2)
+    rng = np.random.default_rng(seed + 1)
     X = (rng.integers(-3, 4, (50, 3)) @ rng.integers(-3, 4, (3, 20))).astype(float)
-    net = ShallowNetwork.from_numpy(W, b, V, c)
+    return ShallowNetwork.from_numpy(W, b, V, c), X
+
+
+def test_benchmark_like_case_is_certified_by_pair_relations():
+    """The bench's [20, 8, 1] subspace case, seed 1: X = Z·A (rank X̃ = 4), rank 30 = the 33
+    kept columns less 3 pair relations (neurons 3, 4 and 5, 7 differ on 3 and 2 samples),
+    proven on the kept columns less those the pairs' relations are solved for."""
+    net, X = benchmark_subspace_case(1)
     report = local_dimension_report(net, X)
     assert report.exact and report.value == 30
     assert report.certificate == "upper-bound (pair relations) with float Gram lower bound"
     case = ShallowModular(net, X)
     assert case.certify_small_data_rank() and case.data_rank == 4
     assert [(w, j, k) for w, j, k in pair_weights(case)] == [(2, 5, 7), (1, 3, 4)]
+    case.data_bounds()
+    left_out = related_columns(case, case.pairs)
+    assert left_out.sum() == 3 and sorted(np.flatnonzero(left_out.any(1))) == [4, 7]
+
+
+@given(st.integers(0, 10 ** 6), st.booleans())
+def test_kept_columns_float_gram_proves_only_the_exact_rank(seed, float32):
+    """The kept columns' own float Gram (one output, X read exactly): a bound it proves is the
+    rank by exact elimination, and a bound above the rank (a wrong upper bound, the mutation)
+    is never proven."""
+    net, X = subspace_case(seed, float32)
+    case = ShallowModular(net, X, 0)
+    if not case.certify_small_data_rank():
+        return
+    rank = exact_rank(net, X)
+    proven = case.kept_float_rank(case.data_bounds() + case.bounds(0))
+    if net.output_dim > 1:
+        assert proven is None
+        return
+    if proven is not None:
+        assert proven.exact and proven.value == rank
+    assert case.kept_float_rank([Bound("wrong", rank + 1)]) is None
+
+
+def test_benchmark_like_case_seed_0_by_the_kept_columns():
+    """The bench's [20, 8, 1] subspace case, seed 0: rank 33 = the kept columns in the basis of
+    X̃, proven on those columns' own float Gram matrix."""
+    net, X = benchmark_subspace_case(0)
+    report = local_dimension_report(net, X)
+    assert report.exact and report.value == 33 == exact_rank(net, X)
+    assert report.certificate == "upper-bound (kept columns) with float Gram lower bound"
+    assert "kept c- and w̃-columns" in report.detail
