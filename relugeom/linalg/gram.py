@@ -49,6 +49,13 @@ TINY = 2.0 ** -500
 _ABSOLUTE = 2.0 ** -900
 
 
+#: Gram matrices of at least 8 times this many rows are factored on their leading eighth first:
+#: a leading block that is not positive definite (rows dependent early, as on images with
+#: blank pixels) ends the try at 1/512 of the cost; a success costs 1/512 more. (A choice
+#: only: the proof is the factorization of the whole matrix.)
+_PROBE = 32
+
+
 def gradual_underflow() -> bool:
     """Whether float64 arithmetic keeps subnormal numbers, as IEEE 754 and every bound here
     assume. A process may flush them to zero instead (the FTZ/DAZ flags, e.g. after
@@ -82,18 +89,19 @@ class GramCertificate:
 
 
 def _scaled(A: np.ndarray, E: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Rows scaled by powers of two (largest |a| + e below 1), every bound raised to at least
-    TINY, nonzero entries below TINY moved into E; None when a row is zero or not finite.
+    """Rows scaled by powers of two (largest |a| + e below 1; a zero row as it is), every
+    bound raised to at least TINY, nonzero entries below TINY moved into E; None when a row is
+    not finite.
 
     Raising a bound keeps it a bound. A scaled entry that lands below 2^-1022 may be rounded
     (by at most 2^-1075): such an e is below TINY, hence raised; such an a (|â| < TINY, so
     |a| < 2·TINY) is replaced by 0 with 2·TINY added to its bound, rounded up (the next
     float, or e + 5·TINY when that is larger).
     """
-    top = (np.abs(A) + E).max(axis=1)
-    if not (np.isfinite(top).all() and (top > 0).all()):
+    top = (np.abs(A) + E).max(axis=1, initial=0.0)
+    if not np.isfinite(top).all():
         return None
-    scale = np.ldexp(1.0, -np.frexp(top)[1])[:, None]  # a power of two per row
+    scale = np.ldexp(1.0, -np.frexp(top)[1])[:, None]  # a power of two per row (1 for a 0)
     A = A * scale
     E = np.maximum(E * scale, TINY)
     absA = np.abs(A)
@@ -115,27 +123,71 @@ def full_row_rank_certified(A: np.ndarray, E: np.ndarray, *, _safety: float = 2.
     shift: for the tests' mutations only, never a proof.)
     """
     A = np.asarray(A, dtype=np.float64)
-    E = np.asarray(E, dtype=np.float64)
     r, c = A.shape
     if r == 0:
         return GramCertificate(0.0, 0.0, 0.0, (0, c))
-    if r > c or E.shape != A.shape or not (E >= 0).all():
+    if r > c:
+        return None
+    gram = scaled_gram(A, E)
+    return None if gram is None else gram.certify(_safety=_safety)
+
+
+@dataclass(frozen=True)
+class ScaledGram:
+    """Steps 1 and 2 of the module docstring done once: the rows of Â and E scaled, and
+    Ĝ = fl(Â·Âᵀ) (symmetric). Any rows S of Â can then be proven independent from the block
+    Ĝ[S, S] (every entry of Ĝ is a float inner product, within γ_c·(|Â||Â|ᵀ)_ij of the exact
+    one whatever product computed it, so the block is a Gram matrix of Â[S] as step 2 needs),
+    with δ over the rows S only (:meth:`certify`), and rows chosen from the same Ĝ
+    (:func:`looking_pivots`): one product of r²·c/2 multiply–adds for every try."""
+
+    A: np.ndarray  # Â, rows scaled
+    E: np.ndarray  # E, rows scaled, at least TINY
+    G: np.ndarray  # fl(Â·Âᵀ), symmetric
+
+    def certify(self, rows: np.ndarray | None = None, *, _safety: float = 2.0
+                ) -> GramCertificate | None:
+        """A proof that the exact rows ``rows`` (indices; all by default) are independent, or
+        None: :func:`gram_positive_definite` of Ĝ[rows, rows] with δ the largest row sum of
+        B = γ_c·|Â||Â|ᵀ + |Â|Eᵀ + E|Â|ᵀ + EEᵀ over those rows (step 2), doubled. Cost
+        O(|rows|·c) for δ and |rows|³/3 for the Cholesky; Ĝ is left as it is."""
+        A, E, G = self.A, self.E, self.G
+        if rows is not None:
+            A, E, G = A[rows], E[rows], G[np.ix_(rows, rows)]
+        r, c = A.shape
+        if r == 0:
+            return GramCertificate(0.0, 0.0, 0.0, (0, c))
+        with np.errstate(all="ignore"):
+            absA = np.abs(A)
+            # the row sums of B from two column sums: (|A| + E)(γ_c·a + e) + E·a,
+            # a = |A|ᵀ1, e = Eᵀ1
+            a, e = absA.sum(axis=0), E.sum(axis=0)
+            sums = (absA + E) @ (gamma(c) * a + e) + E @ a
+            delta = 2 * float(sums.max(initial=0.0)) + r * c * _ABSOLUTE
+        return gram_positive_definite(G, delta, c, _safety=_safety)
+
+
+def scaled_gram(A: np.ndarray, E: np.ndarray) -> ScaledGram | None:
+    """:class:`ScaledGram` of a float64 r × c matrix A and its bound E (nonnegative, A's
+    shape), or None when E is not such a bound or a row is zero or not finite. Cost r²·c/2.
+
+    >>> gram = scaled_gram(np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 1.0]]), np.zeros((3, 2)))
+    >>> gram.certify() is None, gram.certify(np.array([0, 2])) is not None
+    (True, True)
+    """
+    A = np.asarray(A, dtype=np.float64)
+    E = np.asarray(E, dtype=np.float64)
+    if E.shape != A.shape or not (E >= 0).all():
         return None
     with np.errstate(all="ignore"):
         scaled = _scaled(A, E)
         if scaled is None:
             return None
         A, E = scaled
-        absA = np.abs(A)
         G = A @ A.T
         if not (G == G.T).all():  # BLAS computed both triangles: keep one
             G = np.tril(G) + np.tril(G, -1).T
-        # δ ≥ the row sums of γ_c·|A||A|ᵀ + |A|Eᵀ + E|A|ᵀ + EEᵀ (from two column sums):
-        # (|A| + E)(γ_c·a + e) + E·a, a = |A|ᵀ1, e = Eᵀ1
-        a, e = absA.sum(axis=0), E.sum(axis=0)
-        rows = (absA + E) @ (gamma(c) * a + e) + E @ a
-        delta = 2 * float(rows.max()) + r * c * _ABSOLUTE
-    return gram_positive_definite(G, delta, c, _safety=_safety)
+    return ScaledGram(A, E, G)
 
 
 def gram_positive_definite(G: np.ndarray, delta: float, columns: int, *,
@@ -143,7 +195,8 @@ def gram_positive_definite(G: np.ndarray, delta: float, columns: int, *,
     """A proof that λ_min(G*) > 0 for the exact Gram matrix G* = A·Aᵀ of some A with
     ‖G* − G‖₂ ≤ ``delta``, from a float Cholesky factorization of G shifted (steps 3 of the
     module docstring), or None — also when the process flushes subnormals to zero
-    (:func:`gradual_underflow`). ``G``: float64, symmetric, r × r (overwritten);
+    (:func:`gradual_underflow`). ``G``: float64, symmetric, r × r (its diagonal is shifted
+    for the factorization and put back);
     ``columns``: the number of columns of A (for the certificate only). Cost: r³/3.
 
     >>> gram_positive_definite(np.array([[2.0, 1.0], [1.0, 2.0]]), 1e-12, 3) is not None
@@ -163,9 +216,13 @@ def gram_positive_definite(G: np.ndarray, delta: float, columns: int, *,
             return None
         G.flat[::r + 1] = diagonal - shift  # Ĥ = fl(Ĝ − s·I)
         try:
+            if r >= 8 * _PROBE:  # fail fast (numpy does not say where a Cholesky broke down)
+                np.linalg.cholesky(G[:r // 8, :r // 8])
             R = np.linalg.cholesky(G)
         except np.linalg.LinAlgError:
             return None
+        finally:  # the caller may choose rows from G next
+            G.flat[::r + 1] = diagonal
         # OpenBLAS's potrf tests a pivot by `ajj <= 0`, which a NaN passes: a factorization
         # that overflowed (inf·0 → NaN) "completes" without an error, and proves nothing
         if not np.isfinite(R).all():
@@ -194,13 +251,30 @@ def looking_pivots(G: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(rows, pivots): the rows of a Gram matrix G (float64, symmetric) with a nonzero diagonal
     entry and, for each, its squared float distance to the span of the rows before it over its
     squared norm (the pivots of a regularised float Cholesky of the normalised G); None when
-    that fails. A hint only: the proofs do not use it."""
+    that fails. A hint only: the proofs do not use it. Cost r³/3; G is left as it is.
+
+    >>> looking_pivots(np.array([[4.0, 2.0], [2.0, 2.0]]))[1].round(6).tolist()
+    [1.0, 0.5]
+    """
     with np.errstate(all="ignore"):
-        norms = np.sqrt(np.diagonal(G))
-        live = np.flatnonzero(norms > 0)
-        if not (np.isfinite(norms).all() and live.size):
+        diagonal = np.diagonal(G).copy()
+        live = np.flatnonzero(diagonal > 0)
+        if not (np.isfinite(diagonal).all() and live.size):
             return None
-        B = G[np.ix_(live, live)] / np.outer(norms[live], norms[live])
+        if live.size == len(G) and G.flags.writeable and \
+                diagonal.max() <= 2.0 ** 400 * diagonal.min():
+            # the factor of D·G·D is D times that of G: G regularised in place (its diagonal
+            # put back), the pivots divided by the squared norms after, no normalised copy
+            G.flat[::len(G) + 1] = diagonal * (1 + 1e-12)
+            try:
+                R = np.linalg.cholesky(G)
+            except np.linalg.LinAlgError:
+                return None
+            finally:
+                G.flat[::len(G) + 1] = diagonal
+            return live, np.diagonal(R) ** 2 / diagonal
+        norms = np.sqrt(diagonal[live])
+        B = G[np.ix_(live, live)] / np.outer(norms, norms)
         B[np.diag_indices(len(B))] += 1e-12
         try:
             return live, np.diagonal(np.linalg.cholesky(B)) ** 2
@@ -228,22 +302,14 @@ def independent_looking(G: np.ndarray, count: int | None = None, select: float =
     return chosen[:count] if len(chosen) >= count else None
 
 
-def independent_looking_rows(A: np.ndarray, count: int | None = None) -> np.ndarray | None:
-    """:func:`independent_looking` of the rows of A (normalised first: no overflow in A·Aᵀ)."""
-    with np.errstate(all="ignore"):
-        norms = np.sqrt((A * A).sum(axis=1))
-        B = A / np.where(norms > 0, norms, 1.0)[:, None]
-        return independent_looking(B @ B.T, count)
-
-
 def rank_at_least(A: np.ndarray, E: np.ndarray, target: int
                   ) -> tuple[GramCertificate, np.ndarray, bool] | None:
     """A proof that rank A* ≥ ``target`` for every exact A* with |A − A*| ≤ E, or None.
 
     Works on the smaller side of A (its rows, or the rows of Aᵀ): all of them when ``target``
     is their number, else ``target`` of them that look independent in floats, chosen by a
-    regularised float Cholesky. Returns (certificate, the rows or columns used, whether they
-    are columns).
+    regularised float Cholesky of the same Gram matrix (:class:`ScaledGram`). Returns
+    (certificate, the rows or columns used, whether they are columns).
 
     >>> A = np.array([[1.0, 1.0, 0.0], [2.0, 2.0, 0.0], [0.0, 1.0, 1.0]])
     >>> _, used, columns = rank_at_least(A, np.zeros_like(A), 2)
@@ -257,12 +323,12 @@ def rank_at_least(A: np.ndarray, E: np.ndarray, target: int
         A, E = A.T, E.T
     if target > A.shape[0]:
         return None
-    if target == A.shape[0]:
-        chosen = np.arange(target)
-        certificate = full_row_rank_certified(A, E)
-    else:
-        chosen = independent_looking_rows(A, target)
-        if chosen is None:
-            return None
-        certificate = full_row_rank_certified(A[chosen], E[chosen])
+    gram = scaled_gram(A, E)
+    if gram is None:
+        return None
+    every = target == A.shape[0]
+    chosen = np.arange(target) if every else independent_looking(gram.G, target)
+    if chosen is None:
+        return None
+    certificate = gram.certify(None if every else chosen)
     return None if certificate is None else (certificate, chosen, columns)

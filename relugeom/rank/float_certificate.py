@@ -23,6 +23,7 @@ certificate ``"upper-bound (<bound>) with float Gram lower bound"``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Callable, Sequence
 
 import numpy as np
@@ -31,7 +32,7 @@ from ..exact.arrays import RationalArray
 from ..linalg.certified import Bound, Rank
 from ..linalg.gram import (_ABSOLUTE, _SELECT, LOOSE, GramCertificate, U, gamma,
                            gram_positive_definite, independent_looking, looking_pivots,
-                           rank_at_least)
+                           rank_at_least, scaled_gram)
 from .float_filter import _ALPHA
 
 #: The float path builds J on the kept columns in memory only up to this many entries.
@@ -254,16 +255,16 @@ def shallow_float_rank(case, bounds: list[Bound],
     """:func:`float_gram_rank` of a prepared shallow case for the smallest of ``bounds``, on
     one sample of each distinct value when the bound "distinct samples" is there (equal
     samples give equal rows), on one idle sample and the others for "idle samples". When
-    that many rows are at most the kept columns, on the structured row Gram
-    (:func:`shallow_row_gram`) when the inputs are floats; otherwise on the float Jacobian:
-    for a bound equal to the number of rows, on 2·rows + 16 columns first (when J is more
-    than 4 times wider), then on all kept columns.
+    that many rows are at most 17/16 of the kept columns, on the structured row Gram
+    (:func:`shallow_row_gram`) when the inputs are floats; otherwise on the Gram matrix of the
+    smaller side of the float Jacobian (:func:`relugeom.linalg.gram.scaled_gram`) — for a
+    bound equal to the number of rows, a proof on 2·rows + 16 columns first (when J is more
+    than 4 times wider).
 
-    ``more``: functions giving costlier bounds, called in turn only when that fails, and, on
-    the row Gram, only while fewer rows than the smallest bound look independent in floats (a
-    hint: a rank below the bound); each smaller bound that many rows might reach
-    (:data:`~relugeom.linalg.gram.LOOSE`) is then tried the same way, on the same Gram matrix.
-    None when nothing is proven."""
+    ``more``: functions giving costlier bounds, called in turn only when that fails and fewer
+    rows than the smallest bound look independent in floats (a hint: a rank below the bound);
+    each smaller bound that many rows might reach (:data:`~relugeom.linalg.gram.LOOSE`) is
+    then tried on the same Gram matrix (:func:`_lowered`). None when nothing is proven."""
     best = min(bounds, key=lambda bound: bound.value)
     samples, rows = None, case.n * case.m
     if best.name == "idle samples":  # one idle sample: the others repeat its rows
@@ -275,43 +276,90 @@ def shallow_float_rank(case, bounds: list[Bound],
         samples = case.distinct_samples()
         rows = len(samples) * case.m
     width = case._kept_count()
-    gram = shallow_row_gram(case, samples) if best.value <= rows <= width else None
+    # rows just above the width (by 1/16 at most) still on the row Gram: its rows chosen
+    # (rows³/3) cost about what the Jacobian's Gram costs to form (width²·rows/2), and a
+    # deficient J shows in them with no failed proof; more rows than that, the proof on the
+    # columns (all of them when the bound is the width) is better conditioned
+    gram = shallow_row_gram(case, samples) if best.value <= rows <= width + width // 16 \
+        else None
     if gram is not None:
+        G, B = gram
         P = case.network.n_parameters
-        proof = row_gram_rank_at_least(*gram, best.value, P)
-        found = looking_pivots(gram[0]) if proof is None and more else None
-        # the rows that look independent, and those that might be (pivots down to LOOSE):
-        # a bound between the two counts is tried on the second choice of rows
-        strict, loose = ((found[0][found[1] > t] for t in (_SELECT, LOOSE)) if found
-                         else (None, None))
-        if found and len(strict) < best.value:
-            tried = best.value
-            for bounded in more:  # until a bound reaches the rows that look independent
-                bounds = bounds + bounded()
-                lower = min(bounds, key=lambda bound: bound.value)
-                if lower.value < tried and lower.value <= len(loose):
-                    tried = lower.value
-                    chosen = strict if lower.value <= len(strict) else loose
-                    proof = row_gram_rank_at_least(*gram, lower.value, P, chosen)
-                    if proof:
-                        best = lower
-                        break
-                if lower.value <= len(strict):
-                    break
-        return proof and certified_rank(best, bounds, proof[0], "rows", (rows, width),
-                                        "Gram matrix of J's rows computed from its structure",
-                                        **fields)
-    tries = [2 * rows + 16, None] if best.value == rows and 4 * rows < width else [None]
-    for columns in tries:
-        floats = shallow_float_jacobian(case, samples, columns)
+        pivots = cache(lambda: looking_pivots(G))
+        # rows chosen among more rows than the bound may be worse conditioned than all the
+        # columns together: when enough rows might be independent, the columns come next
+        found = pivots() if rows > width else None
+        columns_next = bool(found) and np.count_nonzero(found[1] > LOOSE) >= best.value
+        proof, best, bounds = _lowered(
+            lambda target, chosen: row_gram_rank_at_least(G, B, target, P, chosen),
+            pivots, rows, best, bounds, () if columns_next else more)
+        if proof:
+            return certified_rank(best, bounds, proof[0], "rows", (rows, width),
+                                  "Gram matrix of J's rows computed from its structure",
+                                  **fields)
+        if not columns_next:
+            return None
+    if best.value == rows and 4 * rows < width:  # all rows independent: few columns may do
+        floats = shallow_float_jacobian(case, samples, 2 * rows + 16)
         proven = floats and float_gram_rank(*floats, bounds, matrix_shape=floats[0].shape,
                                             **fields)
         if proven:
             return proven
-    extra = [bound for bounded in more for bound in bounded()]
-    if extra and min(bound.value for bound in extra) < best.value:
-        return shallow_float_rank(case, bounds + extra, **fields)
-    return None
+    floats = shallow_float_jacobian(case, samples)
+    jacobian = floats and scaled_gram(*(floats if rows <= floats[0].shape[1]
+                                        else (floats[0].T, floats[1].T)))
+    if not jacobian:  # nothing to try on; the caller keeps the bounds (sample spans)
+        for bounded in more:
+            bounded()
+        return None
+    side = jacobian.G.shape[0]
+    proof, best, bounds = _lowered(
+        lambda target, chosen: jacobian.certify(None if chosen is None else chosen[:target]),
+        lambda: looking_pivots(jacobian.G), side, best, bounds, more)
+    return proof and certified_rank(best, bounds, proof, "rows" if side == rows else "columns",
+                                    floats[0].shape, "float64 Jacobian as built", **fields)
+
+
+def _lowered(prove: Callable, pivots: Callable, size: int, best: Bound, bounds: list[Bound],
+             more: Sequence[Callable[[], list[Bound]]]) -> tuple:
+    """(proof or None, the bound proven, the bounds known) from one Gram matrix of ``size``
+    rows: ``prove(target, chosen)`` proves ``target`` rows independent — all of them when
+    ``chosen`` is None —, ``pivots()`` is :func:`~relugeom.linalg.gram.looking_pivots` of
+    the Gram matrix (computed at most once: it costs a Cholesky).
+
+    The smallest bound first, on all rows when it is their number, else on the rows that look
+    independent (:data:`~relugeom.linalg.gram._SELECT`) — none tried when too few do. When
+    that fails, the bounds of ``more`` in turn, only while fewer rows than the smallest bound
+    look independent; a smaller bound is tried when that many rows might be independent
+    (pivots down to :data:`~relugeom.linalg.gram.LOOSE`). The thresholds only choose rows:
+    the proof is ``prove``'s alone."""
+    if best.value == size:
+        proof = prove(best.value, None)
+    else:
+        found = pivots()
+        strict = found and found[0][found[1] > _SELECT]
+        proof = prove(best.value, strict) if found and len(strict) >= best.value else None
+    if proof or not more:
+        return proof, best, bounds
+    if best.value == size:
+        found = pivots()
+    if not found:
+        return None, best, bounds
+    # the rows that look independent, and those that might be: a bound between the two
+    # counts is tried on the second choice of rows
+    strict, loose = (found[0][found[1] > t] for t in (_SELECT, LOOSE))
+    tried = best.value
+    for bounded in more if len(strict) < best.value else ():
+        bounds = bounds + bounded()
+        lower = min(bounds, key=lambda bound: bound.value)
+        if lower.value < tried and lower.value <= len(loose):
+            tried = lower.value
+            proof = prove(lower.value, strict if lower.value <= len(strict) else loose)
+            if proof:
+                return proof, lower, bounds
+        if lower.value <= len(strict):
+            break
+    return None, best, bounds
 
 
 def float_gram_rank(J: np.ndarray, E: np.ndarray, bounds: list[Bound], **fields) -> Rank | None:
