@@ -15,6 +15,8 @@ Both are exact. Beside this interface live the other engines, all over exact num
 :mod:`~relugeom.linalg.nmod` (small matrices mod p in one python-flint call, after a random
 projection), :mod:`~relugeom.linalg.lp` (an exact integer simplex),
 :mod:`~relugeom.linalg.verified` (exact ranks proven by a kernel checked over Z),
+:mod:`~relugeom.linalg.column_basis` (the rank of a small integer matrix proven by an exact
+determinant and an exact factorization identity, no prime),
 :mod:`~relugeom.linalg.gram` (a rank lower bound proven in float64 arithmetic: a Cholesky of
 the Gram matrix shifted by rigorous rounding bounds), :mod:`~relugeom.linalg.floating` (float
 ranks, labelled numeric) and

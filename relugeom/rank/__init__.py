@@ -8,7 +8,8 @@
   sharpen them; :mod:`~relugeom.rank.float_certificate`: J in float64 with proven entrywise
   error bounds, for the float Gram lower bound; :mod:`~relugeom.rank.independent`: the
   independent-samples formula; :mod:`~relugeom.rank.structured_kernel`: kernel vectors known
-  from the network's structure; :mod:`~relugeom.rank.verified`: the verified-kernel
+  from the network's structure; :mod:`~relugeom.rank.pair_relations`: relations between two
+  neurons that differ on few samples; :mod:`~relugeom.rank.verified`: the verified-kernel
   certificate of J;
 - :mod:`~relugeom.rank.explain`: why the rank is what it is (rank structure, kernel split).
 """
