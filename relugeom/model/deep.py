@@ -30,7 +30,7 @@ from ..errors import InputError
 from ..exact.numbers import (parse_json, rational_matrix, rational_vector, to_json_number,
                              to_rational)
 from .formats.pytorch import chain_from_module
-from .shallow import ShallowNetwork
+from .shallow import ShallowNetwork, keep_float_theta
 
 Layer = tuple  # (W: tuple of row tuples, b: tuple), exact Fractions
 
@@ -203,13 +203,7 @@ class DeepNetwork:
             W, b = _split_layer(pair, l)
             layers.append((np.asarray(W), np.atleast_1d(np.asarray(b))))
         network = cls(layers)
-        arrays = [a for pair in layers for a in pair]
-        if all(a.dtype.kind == "f" and a.dtype.itemsize <= 8 for a in arrays):
-            # float16/32/64 values are float64s exactly, equal to the Fractions read from them:
-            # θ kept as one float64 vector (θ's order) for the float paths, which then read no
-            # Fraction (relugeom.rank.float_filter.layer_arrays); private, never serialised
-            theta = np.concatenate([a.astype(np.float64).ravel() for a in arrays]) + 0.0
-            object.__setattr__(network, "_float_theta", theta)
+        keep_float_theta(network, [a for pair in layers for a in pair])
         return network
 
     @classmethod

@@ -25,6 +25,17 @@ from .formats.pytorch import chain_from_module
 _FLOAT64_EXACT = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
+def keep_float_theta(network: Any, arrays: Sequence[np.ndarray]) -> None:
+    """Keep θ as one float64 vector on ``network`` (private attribute ``_float_theta``) when
+    ``arrays``, its parameter arrays in θ's order, are all float16/32/64: their values are
+    float64s exactly, equal to the Fractions the network was built from, so the float paths
+    (relugeom.rank.float_filter, relugeom.rank.shallow, model.network.float_layers) read no
+    Fraction. Never serialised."""
+    if all(a.dtype in _FLOAT64_EXACT for a in arrays):
+        theta = np.concatenate([np.ravel(a) for a in arrays]).astype(np.float64) + 0.0
+        object.__setattr__(network, "_float_theta", theta)
+
+
 @dataclass(frozen=True)
 class ShallowNetwork:
     """A one-hidden-layer ReLU network with exact rational weights.
@@ -170,13 +181,7 @@ class ShallowNetwork:
         c = np.atleast_1d(np.asarray(c))
         W, b = np.asarray(W), np.asarray(b)
         network = cls(W, b, V, c)
-        parts = (W, b, V, c)
-        if all(a.dtype in _FLOAT64_EXACT for a in parts):
-            # θ in float64 (exactly the Fractions just read: every float16/32/64 is a float64),
-            # for the float filters and certificates (relugeom.rank.shallow), which would
-            # otherwise read the Fractions back
-            theta = np.concatenate([np.ravel(a) for a in parts]).astype(np.float64)
-            object.__setattr__(network, "_float_theta", theta)
+        keep_float_theta(network, (W, b, V, c))
         return network
 
     @classmethod
