@@ -230,15 +230,6 @@ def gram_positive_definite(G: np.ndarray, delta: float, columns: int, *,
     return GramCertificate(delta, kappa, shift, (r, columns))
 
 
-def full_rank_certified(A: np.ndarray, E: np.ndarray) -> GramCertificate | None:
-    """:func:`full_row_rank_certified` of A or of Aᵀ, whichever side is smaller: a proof that
-    rank A* = min(shape), or None."""
-    A = np.asarray(A, dtype=np.float64)
-    if A.shape[0] > A.shape[1]:
-        return full_row_rank_certified(A.T, np.asarray(E, dtype=np.float64).T)
-    return full_row_rank_certified(A, E)
-
-
 #: Rows whose float distance to the span of the rows before them is below this fraction of
 #: their norm are left out of the rows to certify (a choice only: the proof does not use it).
 _SELECT = 1e-6

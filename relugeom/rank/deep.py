@@ -51,7 +51,7 @@ from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_p
 from ..linalg.nmod import projected_rank
 from ..model.deep import as_deep, symmetry_bound
 from ..model.network import Network
-from ..model.patterns import ReluPrime, check_relu_prime
+from ..model.patterns import ReluPrime, check_relu_prime, distinct_rows
 from .backprop import integer_pass, scaled_jacobian
 from .float_certificate import (FLOAT_ENTRIES, GRAM_ROWS, certified_rank, distinct_samples,
                                 float_gram_rank)
@@ -552,12 +552,11 @@ def regions_bound(A: Any, patterns: Sequence[np.ndarray], samples: np.ndarray | 
     count = len(np.unique(deepest[samples][dead]))
     alive = samples[~dead]
     if alive.size:
-        key = np.ascontiguousarray(np.packbits(np.hstack([S[alive] for S in patterns]), axis=1))
-        _, group, sizes = np.unique(key.view(np.dtype((np.void, key.shape[1]))).ravel(),
-                                    return_inverse=True, return_counts=True)
+        _, group = distinct_rows(np.hstack([S[alive] for S in patterns]))
+        sizes = np.bincount(group)
         count += int(sizes[sizes <= 2].sum())
         for g in np.flatnonzero(sizes > 2):
-            region = A.take(alive[group.ravel() == g]).with_ones_column()
+            region = A.take(alive[group == g]).with_ones_column()
             # |S| bounds the rank: the exact rank only where floats hint at less
             if np.linalg.matrix_rank(region.to_float()) < region.shape[0]:
                 count += _exact_rank(region.integer_rows())

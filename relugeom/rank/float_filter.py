@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterator
 
 import numpy as np
@@ -37,8 +38,7 @@ from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime, patterns_from_signs
 from .backprop import LayerBoundaryError, _forward
 
-_U = 2.0 ** -53
-_ALPHA = 4 * _U     # an exact input read as float64: at most three roundings
+_ALPHA = 4 * U     # an exact input read as float64: at most three roundings
 _TINY, _HUGE = 2.0 ** -900, 2.0 ** 500
 
 
@@ -244,14 +244,14 @@ def filter_pass(deep: DeepNetwork, arrays: LayerArrays, A: RationalArray,
         for l in range(1, deep.depth):
             W, b = arrays.float_weights[l - 1], arrays.float_biases[l - 1]
             k = W.shape[1]
-            gamma = (k + 1) * _U / (1 - (k + 1) * _U)
+            g = (k + 1) * U / (1 - (k + 1) * U)  # γ_{k+1}, the inner product with b
             Z = H @ W.T + b
             # e_l as in the module docstring, its terms grouped (all nonnegative, so the 2
             # still covers the rounding): ((γ + α)|ĥ| + (1 + α)e)·2|Ŵ|ᵀ + 2((γ + α)|b̂| + …)
-            M = (gamma + _ALPHA) * (np.abs(H) if l == 1 else H)  # ĥ ≥ 0 after a relu
+            M = (g + _ALPHA) * (np.abs(H) if l == 1 else H)  # ĥ ≥ 0 after a relu
             if l > 1 or E.any():
                 M += (1 + _ALPHA) * E
-            E = M @ (2 * np.abs(W.T)) + 2 * ((gamma + _ALPHA) * np.abs(b) + (k + 2) * 2.0 ** -1000)
+            E = M @ (2 * np.abs(W.T)) + 2 * ((g + _ALPHA) * np.abs(b) + (k + 2) * 2.0 ** -1000)
             positive.append(Z > E)   # decided signs (E ≥ 0); a NaN compares False
             negative.append(Z < -E)
             if not math.isfinite(float(Z.sum())):  # an overflowed ẑ decides nothing
@@ -301,7 +301,7 @@ def _upper_float(numerator: int, denominator: int) -> float:
     if numerator == 0:
         return 0.0
     try:
-        return float(numerator / denominator) * (1 + 4 * _U) + 2.0 ** -1070
+        return float(numerator / denominator) * (1 + 4 * U) + 2.0 ** -1070
     except OverflowError:
         return math.inf
 
@@ -434,6 +434,13 @@ class RowGram:
         phi, eps = self.phi, self.eps
         return 2 * (np.outer(phi, self.gamma * phi + eps) + np.outer(eps, phi + eps) + self.tau)
 
+    @cached_property
+    def looking(self) -> np.ndarray | None:
+        """The rows that look independent in floats
+        (:func:`relugeom.linalg.gram.independent_looking`), found once: the choice for any
+        target is a prefix of them."""
+        return independent_looking(self.T)
+
     def rows_independent(self, target: int) -> GramCertificate | None:
         """A proof that J has ``target`` independent rows, or None: all the rows when there
         are that many, else ``target`` rows that look independent in floats
@@ -444,7 +451,7 @@ class RowGram:
         (underflow in the scaling). Cost: O(r²) and the Cholesky, r³/3."""
         T, phi, eps = self.T, self.phi, self.eps
         if target < T.shape[0]:
-            chosen = independent_looking(T, target)
+            chosen = self.looking
             if chosen is None or len(chosen) < target:
                 return None
             chosen = chosen[:target]
