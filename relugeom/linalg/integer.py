@@ -62,6 +62,21 @@ def kernel(A: Any) -> list[list[int]]:
     return [[int(K[i, j]) for j in range(k)] for i in range(K.nrows())]
 
 
+def left_kernel_rows(block: Any) -> list[list[int]]:
+    """Integer rows ℓ spanning {ℓ : ℓᵀ·block = 0} for an m × k integer block (the m unit rows
+    when the block is zero or has no column).
+
+    >>> left_kernel_rows([[1], [1]])
+    [[1, -1]]
+    """
+    rows = _rows(block)
+    m = len(rows)
+    if not any(any(int(v) for v in row) for row in rows):
+        return [[int(k == t) for k in range(m)] for t in range(m)]
+    basis = kernel([list(col) for col in zip(*rows)])  # m coordinates × nullity columns
+    return [list(ell) for ell in zip(*basis)]
+
+
 def product(A: Any, B: Any) -> list[list[int]]:
     """The exact product A·B."""
     return _lists(flint.fmpz_mat(_rows(A)) * flint.fmpz_mat(_rows(B)))

@@ -90,14 +90,6 @@ def samples_independent_per_neuron(network: Network, X: Any, p: int) -> bool:
     return True
 
 
-def _complement(block: np.ndarray, m: int) -> list[list[int]]:
-    """Integer rows ℓ spanning {ℓ : ℓᵀ·block = 0} (block: m × n_1 integers)."""
-    if not block.any():
-        return [[int(k == t) for k in range(m)] for t in range(m)]
-    basis = integer.kernel(block.T.tolist())  # m rows (coordinates) × nullity columns
-    return [list(ell) for ell in zip(*basis)]
-
-
 def _q_row(ell: list[int], i: int, exact: IntegerPass, m: int) -> list[int]:
     """ℓᵀ R_i: for each layer l ≥ 2, (ℓᵀ G_l at sample i) ⊗ h̃_{l−1}(x_i), scaled."""
     row: list[int] = []
@@ -140,7 +132,7 @@ def independent_samples_rank(network: Network, X: Any, relu_prime_at_zero: ReluP
     for i, block in enumerate(blocks):
         key = repr(block.tolist())
         if key not in complements:
-            complements[key] = _complement(block, m)
+            complements[key] = integer.left_kernel_rows(block)
         L = complements[key]
         total_r += m - len(L)
         rows += [_q_row(ell, i, exact, m) for ell in L]

@@ -83,6 +83,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass, replace
+from functools import cached_property
 from fractions import Fraction
 from itertools import accumulate
 from operator import mul
@@ -958,7 +959,7 @@ class ShallowModular:
                              f"inactive samples) and {in_B} in B (through their active samples)"
                              + (" (term ranks)" if refine else "")))
         out += self._sample_bounds(refine)
-        spans = self._span_bound()
+        spans = self._span_bound
         if spans is not None:
             out.append(spans)
         if refine:
@@ -1020,12 +1021,13 @@ class ShallowModular:
                              "Σ_r ρ_r·q_r + η_r·(m − ρ_r)" + (" (term ranks)" if refine else "")))
         return out
 
+    @cached_property
     def _span_bound(self) -> Bound | None:
         """The sample-span bound (docs/theory.md): rank J ≤ Σ_i dim Ā_i + rank Q̄, with
         Ā_i = span{v_j : j active on x_i} on the samples with fewer than m such neurons and
         Q^m on the others, and Q̄ the rows ℓ ⊗ (h_i, 1) for ℓ in a basis of Ā_i^⊥ (exact, in
         integers). None when no sample has fewer than m active neurons, or Q̄ would have more
-        than SPAN_ENTRIES entries."""
+        than SPAN_ENTRIES entries. Computed once per case (exact kernels and a rank)."""
         n, N, m = self.n, self.N, self.m
         live = self.S & self.v_nonzero
         few = np.flatnonzero(live.sum(1) < m)
@@ -1038,12 +1040,7 @@ class ShallowModular:
         for i in few.tolist():
             key = live[i].tobytes()
             if key not in complements:
-                active = np.flatnonzero(live[i])
-                if active.size:
-                    basis = integer.kernel(Vint[:, active].T.tolist())  # m × k, columns
-                    complements[key] = [list(col) for col in zip(*basis)]
-                else:
-                    complements[key] = [[int(k == t) for k in range(m)] for t in range(m)]
+                complements[key] = integer.left_kernel_rows(Vint[:, live[i]])
         # h̃_i exactly, row i times c_i > 0 and column j times d_j > 0 (same rank of Q̄)
         Xt = self.X.with_ones_column().take(rows=few).integer_rows().tolist()
         Wp, bp = self.W._parts(), self.b._parts()
@@ -1351,7 +1348,7 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
         # the float Gram bound may meet it
         more = (lambda: [] if early else kept(case.data_bounds()),
                 lambda: kept(case._sample_bounds(False)),
-                lambda: kept([b for b in (case._span_bound(),) if b is not None]))
+                lambda: kept([b for b in (case._span_bound,) if b is not None]))
         proven = shallow_float_rank(case, bounds + extra, more, **fields)
         if proven:
             return proven

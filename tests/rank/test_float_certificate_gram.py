@@ -164,7 +164,7 @@ def few_active_case(seed: int, m: int, n: int, d: int = 8, N: int = 5):
 def test_sample_span_bound_holds_and_is_exact_on_independent_samples(seed, m, n):
     net, X = few_active_case(seed, m, n)
     case = ShallowModular(net, X)
-    bound = case._span_bound()
+    bound = case._span_bound
     exact = exact_rank(net, X)
     if bound is None:
         return
@@ -212,7 +212,7 @@ def test_span_bound_is_the_rank_when_said_exact(seed, m, n):
     wrongly (mutation: V made rank-deficient on a pair of neurons is caught or exact)."""
     net, X = few_active_case(seed, m, n)
     case = ShallowModular(net, X)
-    bound = case._span_bound()
+    bound = case._span_bound
     if bound is not None and case.spans_are_exact():
         assert bound.value == exact_rank(net, X)
 
@@ -233,4 +233,4 @@ def test_nearly_equal_neurons_with_independent_samples():
     assert report.certificate in ("independent samples",
                                   "upper-bound (sample spans) with float Gram lower bound")
     case = ShallowModular(net, X)
-    assert case.spans_are_exact() and case._span_bound().value == exact
+    assert case.spans_are_exact() and case._span_bound.value == exact
