@@ -147,8 +147,12 @@ def predicted_work(B: np.ndarray, count: int) -> float:
     """Word operations of a p-adic (Dixon) solve with the integer r × r matrix B and ``count``
     right-hand sides: an inverse mod p (r³) and one r × r product per 64 bits of Hadamard's
     bound of the solutions (r²·count each), the number of steps python-flint takes."""
-    r = len(B)
-    return float(r) ** 3 + float(r) ** 2 * count * (predicted_bits(B, 1) / (r + 1)) / 64
+    return _lift_work(len(B), count, predicted_bits(B, 1))
+
+
+def _lift_work(r: int, count: int, bits_one: float) -> float:
+    """:func:`predicted_work` from ``bits_one``, the predicted bits of one solution."""
+    return float(r) ** 3 + float(r) ** 2 * count * (bits_one / (r + 1)) / 64
 
 
 def product_is_zero(A: np.ndarray, B: np.ndarray) -> bool:
@@ -216,10 +220,11 @@ def rank_proven_by_local_relations(A: np.ndarray, p: int, max_support: int = 200
     for f, T in zip(dependent.tolist(), supports):
         rows = np.append(T, f)
         block = np.asarray(A[rows], dtype=object)
-        block = block[:, block.any(axis=0)]  # the columns the relation can touch
+        touched = np.flatnonzero(block.any(axis=0))  # the columns the relation can touch
+        block = block[:, touched]
         y = np.ones(1, dtype=object)  # a zero row
         if len(T):
-            _, cols, _ = rref_mod_p(residues[np.ix_(T, np.flatnonzero(A[rows].any(axis=0)))], p)
+            _, cols, _ = rref_mod_p(residues[np.ix_(T, touched)], p)
             if len(cols) < len(T):  # pragma: no cover - the rows T are pivots of Aᵀ mod p
                 return False
             num, den = solve_exact(block[:len(T), cols].T, -block[len(T):, cols].T)
@@ -340,15 +345,16 @@ def _lift(M: np.ndarray, E: EchelonModP, side: str, known: Sequence[Sequence[int
         return {"exact": True, "rank": r, "basis": (), "height_bits": 0, "known": 0,
                 "detail": f"rank mod {p} = {r}: full rank"}
     B = M[np.ix_(rows, cols)]
-    predicted, how = predicted_bits(B, len(lift)), "Hadamard"
-    work = predicted_work(B, len(lift))
+    one = predicted_bits(B, 1)  # Hadamard's bound is linear in the number of solutions
+    predicted, how = len(lift) * one, "Hadamard"
+    work = _lift_work(r, len(lift), one)
     if work > MAX_WORK:
         return {"exact": False, "rank": r, "basis": (), "height_bits": 0, "known": len(K0),
                 "detail": f"lower bound: rank mod {p} = {r}; lifting the {len(lift)} kernel "
                           f"vectors would take about {work:.3g} word operations (p-adic "
                           f"lifting of a {r} × {r} system), above {MAX_WORK:.3g}"}
     solved = []  # (free columns, numerators, denominator) of the solves made
-    if predicted > max_bits and len(lift) > 1 and r and predicted_bits(B, 1) <= max_bits:
+    if predicted > max_bits and len(lift) > 1 and r and one <= max_bits:
         # Hadamard's bound ignores the common factors of the minors (on a Jacobian with float
         # weights, 3·10³ bits against 8·10⁴): lift one vector, predict from its height
         num, den = solve_exact(B, M[np.ix_(rows, lift[:1])])

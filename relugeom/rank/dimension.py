@@ -280,13 +280,10 @@ def _verified(network: Network, X: Any, convention: Any, seed: int, modular: Ran
               kernel_bits: int, structured: StructuredKernel | None = None) -> Rank:
     """The verified-kernel certificate (:mod:`relugeom.rank.verified`) after an uncertified
     modular rank; failing it within its budget, the certified interval, ``exact`` False.
-    ``structured``: the structured kernel when already found (else it is looked for here)."""
+    ``structured``: the structured kernel :func:`_auto_shallow` found (shallow networks only;
+    None at depth)."""
     bounds = tuple(b for b in modular.bounds)
     n, m, P = _sizes(network, X)
-    # the structured kernel first: no Jacobian, small exact steps (shallow networks only)
-    if structured is None:
-        structured = jacobian_structured_kernel(network, X, convention, seed, modular.primes,
-                                                P - modular.value, kernel_bits)
     if structured is not None:
         certified = _structured_certificate(modular, structured)
         if certified is not None:
