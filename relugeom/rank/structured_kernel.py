@@ -418,7 +418,8 @@ def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: n
     for t, count, full_rank in candidates[first:][:PROOFS] if first < len(candidates) - 1 \
             else reversed(candidates[-PROOFS:]):
         G = order[:t]
-        if full_rank or _rank_proven(case, G, busy[G], exact, p, splits(G[busy[G]]), cols):
+        if full_rank or _rank_proven(case, G, busy[G], exact, p, splits(G[busy[G]]), cols,
+                                     layouts[t]):
             yield vectors[kept[kept < count]]
             return
 
@@ -457,12 +458,12 @@ def _widths(case: ShallowModular, cols: list) -> np.ndarray:
 
 
 def _rank_proven(case: ShallowModular, G: np.ndarray, busy: np.ndarray, exact: "_ExactArrays",
-                 p: int, split: tuple | None, cols: list) -> bool:
+                 p: int, split: tuple | None, cols: list, layout: "_Layout") -> bool:
     """Whether rank_Q C = rank_p C for the group system C of Γ = G, by its relations mod p
     lifted each on its own support and checked exactly
     (:func:`~relugeom.linalg.verified.rank_proven_by_local_relations`: the dependencies of a
-    group system are local, a few samples each)."""
-    layout = _group_layout(case, G, busy, exact.nonzero, split)
+    group system are local, a few samples each); ``layout``: its row layout
+    (:func:`_group_layout`, the same mod p as over Q)."""
     C = _group_system(case, G, busy, exact.arrays(G, layout.samples), split, layout, cols)
     return rank_proven_by_local_relations(C, p)
 
