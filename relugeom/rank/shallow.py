@@ -83,8 +83,8 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass, replace
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from itertools import accumulate
 from operator import mul
 from typing import Any, Sequence
