@@ -45,6 +45,7 @@ import flint
 import numpy as np
 
 from .gram import _ABSOLUTE, GramCertificate, gamma, gram_positive_definite, independent_looking
+from .quiet import quiet
 
 #: Stop the float elimination when the largest remaining entry is below this fraction of the
 #: largest entry of M (a choice of the rank to prove, never part of the proof).
@@ -69,7 +70,7 @@ def float_pivots(F: np.ndarray, max_rank: int) -> tuple[list[int], list[int]] | 
     cols: list[int] = []
     if not A.size:
         return rows, cols
-    with np.errstate(all="ignore"):
+    with quiet():
         scale = np.abs(A).max(axis=0)
         if not np.isfinite(scale).all():
             return None
@@ -100,7 +101,7 @@ def row_pivots(F: np.ndarray) -> list[int] | None:
     """
     A = np.array(F, dtype=np.float64)
     rows: list[int] = []
-    with np.errstate(all="ignore"):
+    with quiet():
         top = np.abs(A).max(axis=0)
         for l in range(A.shape[1]):
             i = int(np.abs(A[:, l]).argmax())
@@ -119,7 +120,9 @@ def determinant(B: np.ndarray) -> int:
     >>> determinant(np.array([[2, 1], [4, 3]])), determinant(np.array([[0, 1], [1, 0]]))
     (2, -1)
     """
-    return int(flint.fmpz_mat([[int(v) for v in row] for row in np.asarray(B).tolist()]).det())
+    B = np.asarray(B)
+    rows = B.tolist() if B.dtype != object else [[int(v) for v in row] for row in B.tolist()]
+    return int(flint.fmpz_mat(rows).det())
 
 
 def _float_identity(M: np.ndarray, rows: list[int], cols: list[int], entry: int) -> bool:
@@ -128,18 +131,18 @@ def _float_identity(M: np.ndarray, rows: list[int], cols: list[int], entry: int)
     ``entry`` < 2^52 in magnitude. The identity is checked in float64 when every product and
     partial sum is an integer below 2^53 in magnitude (then exact, in any order), else in
     int64 (:func:`_identity_holds`); False when δ = 0 or T′ leaves float64's exact range."""
-    B = M[rows][:, cols]
+    B = M.take(rows, 0).take(cols, 1)
     delta = determinant(B)
     if not 0 < abs(delta) < _FLOAT_EXACT:
         return False
     F = M.astype(np.float64)  # exact: entries below 2^52
-    with np.errstate(all="ignore"):
-        T = np.rint(delta * np.linalg.solve(B.astype(np.float64), F[rows]))
+    with quiet():
+        T = np.rint(delta * np.linalg.solve(B.astype(np.float64), F.take(rows, 0)))
         height = float(np.abs(T).max())
     if not height < _FLOAT_EXACT:  # (a NaN fails too)
         return False
     if abs(delta) * entry < _FLOAT_EXACT and len(cols) * entry * height < _FLOAT_EXACT:
-        return np.array_equal(F * delta, F[:, cols] @ T)
+        return bool((F * delta == F.take(cols, 1) @ T).all())
     return _identity_holds(M, cols, T.astype(np.int64), delta)
 
 
@@ -230,20 +233,20 @@ def independent_columns(A: np.ndarray, count: int) -> tuple[GramCertificate, np.
     n, c = A.shape
     if not 0 < count <= min(n, c):
         return None
-    with np.errstate(all="ignore"):
+    with quiet():
         absA = np.abs(A)
-        if not (absA.max() <= _HIGH and absA[absA < _LOW].max(initial=0.0) == 0.0):
+        if not (absA.max() <= _HIGH and absA.min(where=absA > 0, initial=_HIGH) >= _LOW):
             return None  # (a NaN fails too)
+        # (the Cholesky reads G's lower triangle only: G need not be symmetric, its lower
+        # triangle is the symmetric matrix the proof is about)
         G = A.T @ A
-        if not (G == G.T).all():  # BLAS computed both triangles: keep one
-            G = np.tril(G) + np.tril(G, -1).T
         chosen = np.arange(c) if count == c else independent_looking(G, count)
         if chosen is None:
             return None
         if count < c:
-            G, absA = G[np.ix_(chosen, chosen)], absA[:, chosen]
-        scale = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(G)))[1])  # powers of two
-        G *= np.outer(scale, scale)  # exact, but for underflow (the absolute term)
+            G, absA = G.take(chosen, 0).take(chosen, 1), absA.take(chosen, 1)
+        scale = np.ldexp(1.0, -np.frexp(np.sqrt(G.diagonal()))[1])  # powers of two
+        G *= scale[:, None] * scale  # exact, but for underflow (the absolute term)
         rows = scale * (absA.T @ (absA @ scale))  # row sums of D·|A|ᵀ|A|·D
         delta = 2 * gamma(n) * float(rows.max()) + count * _ABSOLUTE
     certificate = gram_positive_definite(G, delta, n)

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .quiet import quiet
+
 U = 2.0 ** -53
 #: Entries below this (in magnitude, after the row scaling) are moved into the error bound:
 #: products of two entries then stay normal (≥ 2^-1000), and no rounding in the Gram matrix
@@ -60,9 +62,13 @@ def gradual_underflow() -> bool:
     """Whether float64 arithmetic keeps subnormal numbers, as IEEE 754 and every bound here
     assume. A process may flush them to zero instead (the FTZ/DAZ flags, e.g. after
     ``torch.set_flush_denormal(True)``): a subnormal input then reads as 0, an error far beyond
-    the absolute terms, and nothing may be claimed."""
-    probe = np.array([2.0 ** -1074, 2.0 ** -1022])
-    return bool((probe * 1.0)[0] != 0 and (probe * 0.5)[1] != 0)
+    the absolute terms, and nothing may be claimed. (Python's float arithmetic runs under the
+    same flags as numpy's: one scalar product each, at run time, reads them.)"""
+    return _SUBNORMAL * _ONE != 0.0 and _NORMAL * _HALF != 0.0
+
+
+# globals, not literals, so that the products are computed when called, never folded
+_SUBNORMAL, _NORMAL, _ONE, _HALF = 2.0 ** -1074, 2.0 ** -1022, 1.0, 0.5
 
 
 def gamma(k: int) -> float:
@@ -157,7 +163,7 @@ class ScaledGram:
         r, c = A.shape
         if r == 0:
             return GramCertificate(0.0, 0.0, 0.0, (0, c))
-        with np.errstate(all="ignore"):
+        with quiet():
             absA = np.abs(A)
             # the row sums of B from two column sums: (|A| + E)(γ_c·a + e) + E·a,
             # a = |A|ᵀ1, e = Eᵀ1
@@ -179,7 +185,7 @@ def scaled_gram(A: np.ndarray, E: np.ndarray) -> ScaledGram | None:
     E = np.asarray(E, dtype=np.float64)
     if E.shape != A.shape or not (E >= 0).all():
         return None
-    with np.errstate(all="ignore"):
+    with quiet():
         scaled = _scaled(A, E)
         if scaled is None:
             return None
@@ -205,14 +211,14 @@ def gram_positive_definite(G: np.ndarray, delta: float, columns: int, *,
     r = G.shape[0]
     if not gradual_underflow():
         return None
-    with np.errstate(all="ignore"):
-        diagonal = np.diagonal(G).copy()
+    with quiet():
+        diagonal = G.diagonal().copy()
         # γ_{r+2}, not Demmel's γ_{r+1}: LAPACK and OpenBLAS divide by a pivot through its
         # rounded reciprocal, one more rounding per entry of the factor
         g = gamma(r + 2)
         kappa = 2 * g / (1 - g) * float(diagonal.sum()) + (r + 1) ** 2 * _ABSOLUTE
         shift = _safety * (kappa + delta) + 2 * _safety * U * float(diagonal.max())
-        if not (math.isfinite(shift) and np.isfinite(diagonal).all()):
+        if not math.isfinite(shift):  # (also when a diagonal entry is not finite: its sum)
             return None
         G.flat[::r + 1] = diagonal - shift  # Ĥ = fl(Ĝ − s·I)
         try:
@@ -247,7 +253,7 @@ def looking_pivots(G: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     >>> looking_pivots(np.array([[4.0, 2.0], [2.0, 2.0]]))[1].round(6).tolist()
     [1.0, 0.5]
     """
-    with np.errstate(all="ignore"):
+    with quiet():
         diagonal = np.diagonal(G).copy()
         live = np.flatnonzero(diagonal > 0)
         if not (np.isfinite(diagonal).all() and live.size):

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..errors import BoundaryError, InputError
 from ..exact.numbers import rational_vector
+from ..linalg.quiet import quiet
 from .sample import as_sample
 
 ReluPrime = Union[str, int]
@@ -249,7 +250,7 @@ def rational_product_signs(X: Sequence[Sequence[Any]], W: Sequence[Sequence[Any]
     if Xf is None or Wf is None or Wf[1].any():
         return product_signs(integer_rows(X), B)
     (F, bad_rows), (G, _) = Xf, Wf
-    with np.errstate(all="ignore"):
+    with quiet():
         Z = F @ G[:, :d].T + G[:, d]
         bound = (np.abs(F) @ np.abs(G[:, :d]).T + np.abs(G[:, d])) * ((d + 5) * 2 * _U) \
             + (d + 3) * 2.0 ** -1000

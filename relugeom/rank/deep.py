@@ -49,6 +49,7 @@ from ..linalg.certified import Bound, Rank
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, random_primes, rank_mod_p)
 from ..linalg.nmod import projected_rank
+from ..linalg.quiet import quiet
 from ..model.deep import as_deep, symmetry_bound
 from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime, distinct_rows
@@ -595,7 +596,7 @@ def log2_column_norms(deep: Any, arrays: Any, X: Any, passed: Any) -> np.ndarray
     g = g[::-1]
     h_den = log2_denominator(X)
     out = []
-    with np.errstate(all="ignore"):
+    with quiet():
         for l in range(1, L + 1):
             H, E = passed.floats[l - 1][floating], passed.errors[l - 1][floating]
             eta = np.maximum((np.abs(H) + E).max(axis=0, initial=0.0),

@@ -44,6 +44,7 @@ from .. import linalg
 from ..errors import InputError
 from ..exact.arrays import RationalArray
 from ..linalg.certified import Bound, Rank
+from ..linalg.quiet import quiet
 from ..linalg.floating import NUMPY_RULE, numpy_tolerance, singular_value_gap, singular_values
 from ..model.network import Network, as_network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime, check_relu_prime
@@ -176,27 +177,28 @@ def local_dimension_report(network: Network, X: Any, *, method: str = "auto",
     convention = check_relu_prime(relu_prime_at_zero)
     linalg.choose_backend(backend)  # refuse an unknown backend early, whatever the method
     start = time.perf_counter()
-    if method == "exact":
-        result = _exact(network, X, convention, backend)
-    elif method == "numeric":
-        result = _numeric(network, X, convention)
-    elif method == "modular":
-        result = _modular(network, X, convention, seed, primes)
-    else:
-        n, m, P = _sizes(network, X)
-        if n * m * P <= AUTO_EXACT_ENTRIES:
+    with quiet():  # numpy's float warnings off once, for every float filter below
+        if method == "exact":
             result = _exact(network, X, convention, backend)
-        elif is_shallow(network):
-            result = _auto_shallow(as_shallow(network), X, convention, seed, primes,
-                                   kernel_bits)
+        elif method == "numeric":
+            result = _numeric(network, X, convention)
+        elif method == "modular":
+            result = _modular(network, X, convention, seed, primes)
         else:
-            result = _modular(network, X, convention, seed, primes, kernel_bits)
-            if not result.exact:
-                result = _independent(network, X, convention, result)
-            if not result.exact:
-                result = _verified(network, X, convention, seed, result, kernel_bits)
-        if not result.exact and fallback == "exact":
-            result = _exact(network, X, convention, backend)
+            n, m, P = _sizes(network, X)
+            if n * m * P <= AUTO_EXACT_ENTRIES:
+                result = _exact(network, X, convention, backend)
+            elif is_shallow(network):
+                result = _auto_shallow(as_shallow(network), X, convention, seed, primes,
+                                       kernel_bits)
+            else:
+                result = _modular(network, X, convention, seed, primes, kernel_bits)
+                if not result.exact:
+                    result = _independent(network, X, convention, result)
+                if not result.exact:
+                    result = _verified(network, X, convention, seed, result, kernel_bits)
+            if not result.exact and fallback == "exact":
+                result = _exact(network, X, convention, backend)
     return replace(result, seconds=time.perf_counter() - start)
 
 

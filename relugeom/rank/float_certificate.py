@@ -33,6 +33,7 @@ from ..linalg.certified import Bound, Rank
 from ..linalg.gram import (_ABSOLUTE, _SELECT, LOOSE, GramCertificate, U, gamma,
                            gram_positive_definite, independent_looking, looking_pivots,
                            rank_at_least, scaled_gram)
+from ..linalg.quiet import quiet
 from .float_filter import _ALPHA
 
 #: The float path builds J on the kept columns in memory only up to this many entries.
@@ -46,7 +47,7 @@ def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
     """The relative error α of F = A.to_float(): 0 when every entry is a float64 already
     (integer numerator below 2^53, no denominator), else 4u; None when an entry is outside
     [2^-450, 2^450] in magnitude (and nonzero) or not finite."""
-    with np.errstate(all="ignore"):
+    with quiet():
         magnitude = np.abs(F)
         if not magnitude.max(initial=0.0) <= _HIGH:  # (a NaN fails too)
             return None
@@ -122,7 +123,7 @@ def shallow_float_jacobian(case, samples: np.ndarray | None = None, columns: int
     J[:, :, :kc] = np.eye(m)[None, :, ck]
     if kv:  # V-columns h_ij = relu(z_ij), from Ẑ = fl(XWᵀ + b) and fl(|X||W|ᵀ + |b|)
         Z, magnitude = (pick(M) for M in case.z_products)
-        with np.errstate(all="ignore"):
+        with quiet():
             EZ = 2 * (gamma(d + 1) + 3 * (ax + aw)) * magnitude + (d + 2) * 2.0 ** -1000
         outputs = np.arange(m)[:, None] == vk[None, :]  # m × kv: column (k', j) on output k'
         J[:, :, kc:kc + kv] = np.where(positive[:, vj], Z[:, vj], 0.0)[:, None, :] * outputs
@@ -204,7 +205,7 @@ def shallow_row_gram(case, samples: np.ndarray | None = None
     positive = pick(case.positive)
     S = positive if case.S is case.positive else pick(case.S)  # (S = positive unless 0 ∈ Z)
     Xt = pick(case.xt_float)
-    with np.errstate(all="ignore"):
+    with quiet():
         H = np.where(positive, Z, 0.0)
         E = np.where(positive, 2 * gamma(d + 1) * magnitude + (d + 2) * 2.0 ** -1000, 0.0)
         A = (S[:, None, :] * V[None, :, :]).reshape(n * m, -1)  # exact: s ∈ {0, 1}
@@ -236,7 +237,7 @@ def row_gram_rank_at_least(G: np.ndarray, B: RowGramBound, target: int, columns:
     chosen = chosen[:target]
     every = target == G.shape[0]
     G = G if every else G[np.ix_(chosen, chosen)]
-    with np.errstate(all="ignore"):
+    with quiet():
         scale = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(G)))[1])  # powers of two ≤ 1
         G = G * np.outer(scale, scale)  # exact: products of powers of two (a new array)
         if every:  # row sums of D·B·D

@@ -33,6 +33,7 @@ import numpy as np
 from ..errors import BoundaryError, InputError
 from ..exact.arrays import RationalArray
 from ..linalg.gram import GramCertificate, U, gamma, gram_positive_definite, independent_looking
+from ..linalg.quiet import quiet
 from ..model.deep import DeepNetwork, as_deep
 from ..model.network import Network
 from ..model.patterns import ReluPrime, check_relu_prime, patterns_from_signs
@@ -58,7 +59,7 @@ class LayerArrays:
         floats = getattr(deep, "_float_theta", None)  # exact float64 values, or None
         if floats is None:
             self._theta = _fraction_theta(deep.theta())
-            with np.errstate(all="ignore"):  # an overflow is caught by _clean
+            with quiet():  # an overflow is caught by _clean
                 floats = self._theta.to_float()
             self.clean = bool(_clean(self._theta, floats).all())
         else:
@@ -233,14 +234,14 @@ def filter_pass(deep: DeepNetwork, arrays: LayerArrays, A: RationalArray,
         H, E = exact_floats, np.zeros_like(exact_floats)
         undecided = ~np.isfinite(H).all(axis=1)
     else:
-        with np.errstate(all="ignore"):  # an overflow is caught by _clean
+        with quiet():  # an overflow is caught by _clean
             H = A.to_float()
         E = 2 * _ALPHA * np.abs(H)
         undecided = ~_clean(A, H).all(axis=1)
     if not arrays.clean:
         undecided[:] = True   # the filter's error model does not hold for these weights
     floats, errors, positive, negative = [H], [E], [], []
-    with np.errstate(all="ignore"):
+    with quiet():
         for l in range(1, deep.depth):
             W, b = arrays.float_weights[l - 1], arrays.float_biases[l - 1]
             k = W.shape[1]
@@ -343,7 +344,7 @@ def float_jacobian(deep: DeepNetwork, arrays: LayerArrays, passed: FilteredPass,
     n, pick, per_sample = _row_selection(passed, samples, m)
     values, bounds, index, count = [], [], [], 0
     wanted = arrays.offsets[-1] if columns is None else columns
-    with np.errstate(all="ignore"):
+    with quiet():
         for l, G, F, absG in _float_gradients(arrays, passed, samples, m):
             live = np.flatnonzero(absG.sum(axis=0) > 0)
             if not live.size:
@@ -458,7 +459,7 @@ class RowGram:
             T, phi, eps = T[np.ix_(chosen, chosen)], phi[chosen], eps[chosen]
         elif target > T.shape[0]:
             return None
-        with np.errstate(all="ignore"):
+        with quiet():
             s = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(T)))[1])  # powers of two
             T = T * s[:, None] * s[None, :]  # exact: products of powers of two
             sphi, seps = float(s @ phi), float(s @ eps)
@@ -504,7 +505,7 @@ def row_gram(deep: DeepNetwork, arrays: LayerArrays, passed: FilteredPass,
     m, widths, L = deep.output_dim, arrays.widths, len(arrays.float_weights)
     n, pick, per_sample = _row_selection(passed, samples, m)
     eps2, tau, K = np.zeros(n * m), 0.0, 0
-    with np.errstate(all="ignore"):
+    with quiet():
         for l, G, F, absG in _float_gradients(arrays, passed, samples, m):
             H, e = pick(passed.floats[l - 1]), pick(passed.errors[l - 1])
             a, b = widths[l], widths[l - 1] + 1

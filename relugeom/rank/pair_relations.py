@@ -55,17 +55,19 @@ def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
     S = case.S.astype(np.float64)
     counts = S.sum(0)
     # |Δ_jk| = |S_j| + |S_k| − 2|S_j ∩ S_k| and |I_jk|, exact in floats (integers below 2^53)
-    differ = counts[:, None] + counts[None, :] - 2 * (S.T @ S)
+    differ = counts[:, None] + counts - 2 * (S.T @ S)
     shared = mask @ mask.T
     labels = case.sample_labels
     repeated = case.n - (int(labels.max()) + 1)  # distinct(Δ) ≥ |Δ| − repeated
-    j, k = np.nonzero(shared - differ + repeated > 0)
+    j, k = (shared - differ + repeated > 0).nonzero()
     out = []
     for a, b in zip(j.tolist(), k.tolist()):
         if a >= b:  # (each pair once)
             continue
-        delta = case.S[:, a] != case.S[:, b]
-        w = int(shared[a, b]) - len(set(labels[delta].tolist()))
+        if repeated:  # distinct(Δ) counted
+            w = int(shared[a, b]) - len(set(labels[case.S[:, a] != case.S[:, b]].tolist()))
+        else:
+            w = int(shared[a, b] - differ[a, b])
         if w > 0 and (case.m == 1 or _parallel(case, a, b)):
             out.append((w, a, b))
     return sorted(out, reverse=True)

@@ -84,7 +84,7 @@ import math
 import weakref
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import accumulate
 from operator import mul
 from typing import Any, Sequence
@@ -103,6 +103,7 @@ from ..linalg.gram import _SELECT, full_row_rank_certified
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, matmul_mod, random_primes, reduce_residues)
 from ..linalg.nmod import ProjectedRows, projected_rank
+from ..linalg.quiet import quiet
 from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
@@ -251,7 +252,7 @@ def float_products(Xf: np.ndarray, Wf: np.ndarray, bf: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
     """(Ẑ, M): Ẑ = fl(X W^T + b) (the pre-activations in float64, any summation order) and
     M = fl(|X||W|ᵀ + |b|), the magnitudes their rounding errors are measured against."""
-    with np.errstate(all="ignore"):
+    with quiet():
         return Xf @ Wf.T + bf, np.abs(Xf) @ np.abs(Wf).T + np.abs(bf)
 
 
@@ -272,19 +273,37 @@ def exact_signs(W: RationalArray | None, b: RationalArray | None, X: RationalArr
     None when its floats are its exact values); ``products``: their :func:`float_products`
     when already known.
     """
+    positive, zero = _sign_masks(W, b, X, exact_entry, floats, products)
+    signs = positive.astype(np.int8)
+    if zero is not None:
+        signs[~(positive | zero)] = -1
+    else:
+        signs[~positive] = -1
+    return signs
+
+
+def _sign_masks(W: RationalArray | None, b: RationalArray | None, X: RationalArray | None,
+                exact_entry: Any, floats: tuple | None = None, products: tuple | None = None
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(z_ij > 0, z_ij = 0) of :func:`exact_signs`, the second None when no z_ij is 0."""
     Xf, Wf, bf = floats or (X.to_float(), W.to_float(), b.to_float())
     d = Xf.shape[1]
     Z, magnitude = products or float_products(Xf, Wf, bf)
-    with np.errstate(all="ignore"):
+    with quiet():
         bound = magnitude * ((d + 10) * 2 * _U) + (d + 2) * 2.0 ** -1000
-        sure = np.isfinite(Z) & np.isfinite(bound) & (np.abs(Z) > bound)
+        # (a bound that is NaN or infinite proves nothing: the comparison is False)
+        sure = (np.abs(Z) > bound) & np.isfinite(Z)
+
     # an input too small for float64's relative error model (subnormal, or rounded to 0)
     # leaves its whole row (sample) or column (neuron) to the exact computation
     def tiny(A: RationalArray | None, f: np.ndarray) -> np.ndarray | None:
-        if not np.abs(f).min(initial=1.0) < 2.0 ** -900:  # (one reduction: the usual case)
+        magnitude = np.abs(f)
+        if not magnitude.min(initial=1.0) < 2.0 ** -900:  # (one reduction: the usual case)
             return None
+        if A is None and not magnitude.min(where=f != 0, initial=1.0) < 2.0 ** -900:
+            return None  # (exact floats: zeros are exact; no other value is tiny)
         nonzero = f != 0 if A is None else A.nonzero()  # (None: f is exactly A)
-        return (nonzero & (np.abs(f) < 2.0 ** -900)).reshape(f.shape[0], -1).any(1)
+        return (nonzero & (magnitude < 2.0 ** -900)).reshape(f.shape[0], -1).any(1)
 
     samples = tiny(X, Xf)
     neurons, biases = (None, None) if floats and W is None and b is None else \
@@ -294,13 +313,14 @@ def exact_signs(W: RationalArray | None, b: RationalArray | None, X: RationalArr
     for low in (neurons, biases):
         if low is not None:
             sure[:, low] = False
+    positive = Z > 0
     if sure.all():  # every sign proven in floats: the usual case
-        return np.sign(Z).astype(np.int8)
-    signs = np.where(sure, np.sign(Z), 0).astype(np.int8)
+        return positive, None
+    zero = np.zeros(Z.shape, bool)
     for i, j in zip(*np.nonzero(~sure)):
         z = exact_entry(int(i), int(j))
-        signs[i, j] = (z > 0) - (z < 0)
-    return signs
+        positive[i, j], zero[i, j] = z > 0, z == 0
+    return positive, zero if zero.any() else None
 
 
 # --- the modular computation ------------------------------------------------------------------
@@ -355,7 +375,7 @@ class _Weights:
             flat = [q for row in network.W for q in row] + list(network.b) + \
                 [q for row in network.V for q in row] + list(network.c)
             self._theta = _dyadic(flat) or RationalArray.from_fractions(flat)
-            with np.errstate(all="ignore"):  # an overflow is the filters' to catch
+            with quiet():  # an overflow is the filters' to catch
                 theta = self._theta.to_float()
         self._ends = list(accumulate([0, N * d, N, m * N, m]))
         self._shapes = [(N, d), (N,), (m, N), (m,)]
@@ -423,6 +443,13 @@ def _weight_arrays(network: Network) -> _Weights:
     return weights
 
 
+@cache
+def _key_weights(d: int) -> np.ndarray:
+    """d fixed weights in [1, 2) (seeded): a sample's key in
+    :meth:`ShallowModular._read_samples` is the weighted sum of its entries."""
+    return 1.0 + np.random.default_rng(d).random(d)
+
+
 class ShallowModular:
     """A shallow case prepared for modular ranks: exact patterns, residues, kept columns, bounds.
 
@@ -450,19 +477,17 @@ class ShallowModular:
         if self._X is None:
             self.X_float = X.astype(np.float64)  # float16/32/64: exactly X
         else:
-            with np.errstate(all="ignore"):  # an overflow is the filters' to catch
+            with quiet():  # an overflow is the filters' to catch
                 self.X_float = self._X.to_float()
         floats = (self.X_float,) + self._weights.floats[:2]
         #: Ẑ = fl(XWᵀ + b) and fl(|X||W|ᵀ + |b|) (float_products), for the float filters
         self.z_products = float_products(*floats)
         # (the exact W and b only when a weight is too small for the float filter's model)
         low = not np.abs(self._weights.theta_float[:N * (d + 1)]).min(initial=1.0) >= 2.0 ** -900
-        signs = exact_signs(self.W if low else None, self.b if low else None, self._X,
-                            self._exact_z, floats, self.z_products)
-        zero = signs == 0
-        self.positive = signs > 0  # h_ij ≠ 0
-        self.S = self.positive
-        if zero.any():
+        self.positive, zero = _sign_masks(self.W if low else None, self.b if low else None,
+                                          self._X, self._exact_z, floats, self.z_products)
+        self.S = self.positive  # h_ij ≠ 0 (positive) and s_ij = relu'(z_ij) (S)
+        if zero is not None:
             if self.convention == "error":
                 i, j = map(int, np.argwhere(zero)[0])
                 raise BoundaryError(sample=i, neuron=j)
@@ -531,6 +556,11 @@ class ShallowModular:
             self._xt_float[:, :-1], self._xt_float[:, -1] = self.X_float, 1.0
         return self._xt_float
 
+    @cached_property
+    def alive(self) -> np.ndarray:
+        """The neurons j with some h_ij ≠ 0 (boolean, N)."""
+        return self.positive.any(0)
+
     def distinct_samples(self) -> np.ndarray:
         """The first sample of each distinct value of X, in order (:meth:`_read_samples`)."""
         if self._distinct is None:
@@ -556,14 +586,22 @@ class ShallowModular:
             if changes == self.n - 1:  # distinct first entries: distinct samples
                 self._labels, self._distinct = np.arange(self.n), np.arange(self.n)
                 return
-            # few distinct first entries often come from repeated samples: then the labels of
-            # the first entries are those of the samples (with many, that is rarely so)
-            if 4 * changes < self.n:
-                column = self.X_float[:, 0] if self.d else np.zeros(self.n)
-                _, first, labels = np.unique(column, return_index=True, return_inverse=True)
-                if (self.X_float[first[labels]] == self.X_float).all():
-                    self._labels, self._distinct = labels.reshape(-1), np.sort(first)
-                    return
+            # the labels of a key per sample, equal for equal samples (one weighted sum, in the
+            # same order on every row), are those of the samples when samples of equal keys are
+            # equal (checked exactly); the first sample of a key is the first of its run in a
+            # stable sort
+            with quiet():
+                keys = (self.X_float * _key_weights(self.d)).sum(1)
+            order = np.argsort(keys, kind="stable")
+            ordered = keys.take(order)
+            starts = np.empty(self.n, bool)  # where a new key starts, in sorted order
+            starts[0], starts[1:] = True, ordered[1:] != ordered[:-1]
+            first = order[starts]
+            labels = np.empty(self.n, np.int64)
+            labels[order] = np.cumsum(starts) - 1
+            if (self.X_float.take(first.take(labels), 0) == self.X_float).all():
+                self._labels, self._distinct = labels, np.sort(first)
+                return
             F = np.ascontiguousarray(self.X_float + 0.0)  # −0.0 + 0.0 = 0.0: equal bytes
             rows = F.view(np.dtype((np.void, 8 * F.shape[1]))).ravel()
             _, first, labels = np.unique(rows, return_index=True, return_inverse=True)
@@ -600,9 +638,11 @@ class ShallowModular:
             return False
         self._small_data_tried = True  # tried once: a failure is not retried
         F = self.xt_float  # (float_pivots copies it)
-        if self.exact_floats and (F == np.rint(F)).all() and np.abs(F).max() < 2.0 ** 52:
-            M = F.astype(np.int64)  # integers given as floats: exactly X̃
-        else:
+        M = None
+        if self.exact_floats:  # integers given as floats: X̃ is exactly M (checked)
+            with np.errstate(invalid="ignore"):  # (a float beyond int64 casts to a wrong M)
+                M = F.astype(np.int64)
+        if M is None or not (M == F).all():
             M = self.X.with_ones_column().integer_rows()
         if M.dtype == object:
             return False
@@ -649,16 +689,17 @@ class ShallowModular:
             n, width = self.n, self.d + 1
             Xt, columns = self.xt_float, None
             if n > width and not self._dense:  # the columns' Gram, of the nonzero columns
-                columns = np.flatnonzero(self.Xt_nonzero.any(0))
-                Xt = Xt[:, columns]
-            with np.errstate(all="ignore"):
+                columns = self.Xt_nonzero.any(0).nonzero()[0]
+                Xt = Xt.take(columns, 1)
+            with quiet():
                 G = Xt @ Xt.T if n <= Xt.shape[1] else Xt.T @ Xt
-                norms = np.diagonal(G).copy()
+                norms = G.diagonal().copy()
                 G.flat[::len(G) + 1] = norms * (1 + 1e-12)  # regularised, relative to norms
                 try:
                     # pivots of the normalised G: Cholesky pivots over the squared norms
-                    pivots = np.diagonal(np.linalg.cholesky(G)) ** 2 / norms
-                    hint = int((pivots > _SELECT).sum()) if np.isfinite(pivots).all() else None
+                    pivots = np.linalg.cholesky(G).diagonal() ** 2 / norms
+                    hint = np.count_nonzero(pivots > _SELECT) if np.isfinite(pivots).all() \
+                        else None
                 except np.linalg.LinAlgError:
                     hint = None
             if hint is None or n <= Xt.shape[1]:  # (the rows' Gram: no columns to pick)
@@ -720,7 +761,7 @@ class ShallowModular:
             nzcols = np.repeat(self.S.any(0)[:, None], self.d + 1, axis=1)
         else:  # N × (d+1), computed once (before and after the data basis is known)
             if self._meets is None:
-                self._meets = (self.S.T.astype(float) @ self.Xt_nonzero.astype(float)) > 0
+                self._meets = self.S.T @ self.Xt_nonzero  # (a boolean product: or of ands)
             nzcols = self._meets
         if self.data_basis is not None:
             mask = np.zeros(self.d + 1, bool)
@@ -732,7 +773,7 @@ class ShallowModular:
         wj, wl = np.nonzero(nzcols)
         has_w = nzcols.any(1)
         first = np.argmax(self.V_nonzero, axis=0)
-        alive = np.flatnonzero(self.positive.any(0))
+        alive = self.alive.nonzero()[0]
         keep = np.ones((len(alive), self.m), bool)  # (neuron j, output k), j-major
         dropped = has_w[alive]
         keep[np.flatnonzero(dropped), first[alive][dropped]] = False
@@ -768,7 +809,7 @@ class ShallowModular:
         wj, wl = np.nonzero(mask)  # (those of kept_columns)
         A = np.empty((len(rows), 1 + len(wj)))
         A[:, 0] = 1.0
-        A[:, 1:] = self.S[rows][:, wj] * self.xt_float[rows][:, wl]
+        A[:, 1:] = self.S.take(rows, 0).take(wj, 1) * self.xt_float.take(rows, 0).take(wl, 1)
         proof = None
         if best.name == "pair relations" and self.pairs:
             # the columns the pairs' relations are solved for left out, a choice (else the
@@ -807,7 +848,7 @@ class ShallowModular:
         if self.data_basis is not None:
             mask = mask[:, self.data_basis]
         # nonzero columns of X̃ on each neuron's active samples, all neurons in one product
-        nonzero_columns = ((S.T.astype(np.float32) @ mask.astype(np.float32)) > 0).sum(1)
+        nonzero_columns = (S.T @ mask).sum(1)  # (a boolean product: or of ands)
         q_data = self.data_rank if self.data_rank is not None else self.d + 1
         # per neuron, as Python lists (the loops below read them entry by entry)
         count, columns = S.sum(0).tolist(), nonzero_columns.tolist()
@@ -1181,9 +1222,9 @@ class ShallowModular:
         W-columns, and the m c-columns."""
         mask = self.kept_w_mask()
         if len(self._kept_mask) == 2:  # counted once per data basis
-            alive = self.positive.any(0)
-            self._kept_mask += (int(mask.sum()) + self.m * int(alive.sum())
-                                - int((mask.any(1) & alive).sum()) + self.m,)
+            alive = self.alive
+            self._kept_mask += (np.count_nonzero(mask) + self.m * np.count_nonzero(alive)
+                                - np.count_nonzero(mask.any(1) & alive) + self.m,)
         return self._kept_mask[2]
 
     def is_small(self, bound: int) -> bool:
