@@ -698,8 +698,8 @@ class ShallowModular:
                 try:
                     # pivots of the normalised G: Cholesky pivots over the squared norms
                     pivots = np.linalg.cholesky(G).diagonal() ** 2 / norms
-                    hint = np.count_nonzero(pivots > _SELECT) if np.isfinite(pivots).all() \
-                        else None
+                    hint = int(np.count_nonzero(pivots > _SELECT)) \
+                        if np.isfinite(pivots).all() else None
                 except np.linalg.LinAlgError:
                     hint = None
             if hint is None or n <= Xt.shape[1]:  # (the rows' Gram: no columns to pick)
@@ -1223,8 +1223,9 @@ class ShallowModular:
         mask = self.kept_w_mask()
         if len(self._kept_mask) == 2:  # counted once per data basis
             alive = self.alive
-            self._kept_mask += (np.count_nonzero(mask) + self.m * np.count_nonzero(alive)
-                                - np.count_nonzero(mask.any(1) & alive) + self.m,)
+            count = np.count_nonzero  # (an np.int64: made an int below)
+            self._kept_mask += (int(count(mask) + self.m * count(alive)
+                                    - count(mask.any(1) & alive) + self.m),)
         return self._kept_mask[2]
 
     def is_small(self, bound: int) -> bool:
