@@ -44,7 +44,7 @@ from typing import Sequence
 import flint
 import numpy as np
 
-from .gram import _ABSOLUTE, GramCertificate, gamma, gram_positive_definite, independent_looking
+from .gram import GramCertificate, gamma, independent_looking, scaled_positive_definite
 from .quiet import quiet
 
 #: Stop the float elimination when the largest remaining entry is below this fraction of the
@@ -245,9 +245,7 @@ def independent_columns(A: np.ndarray, count: int) -> tuple[GramCertificate, np.
             return None
         if count < c:
             G, absA = G.take(chosen, 0).take(chosen, 1), absA.take(chosen, 1)
-        scale = np.ldexp(1.0, -np.frexp(np.sqrt(G.diagonal()))[1])  # powers of two
-        G *= scale[:, None] * scale  # exact, but for underflow (the absolute term)
-        rows = scale * (absA.T @ (absA @ scale))  # row sums of D·|A|ᵀ|A|·D
-        delta = 2 * gamma(n) * float(rows.max()) + count * _ABSOLUTE
-    certificate = gram_positive_definite(G, delta, n)
+    # the row sums of D·γ_n|A|ᵀ|A|·D, doubled
+    certificate = scaled_positive_definite(
+        G, lambda s: 2 * gamma(n) * float((s * (absA.T @ (absA @ s))).max()), n)
     return None if certificate is None else (certificate, chosen)

@@ -30,9 +30,8 @@ import numpy as np
 
 from ..exact.arrays import RationalArray
 from ..linalg.certified import Bound, Rank
-from ..linalg.gram import (_ABSOLUTE, _SELECT, LOOSE, GramCertificate, U, gamma,
-                           gram_positive_definite, independent_looking, looking_pivots,
-                           rank_at_least, scaled_gram)
+from ..linalg.gram import (_SELECT, LOOSE, GramCertificate, U, gamma, independent_looking,
+                           looking_pivots, rank_at_least, scaled_gram, scaled_positive_definite)
 from ..linalg.quiet import quiet
 from .float_filter import _ALPHA
 
@@ -227,7 +226,7 @@ def row_gram_rank_at_least(G: np.ndarray, B: RowGramBound, target: int, columns:
     """A proof that rank J ≥ ``target`` from (Ĝ, B) of :func:`shallow_row_gram`: ``target``
     rows — the first of ``chosen``, else all when there are that many, else rows that look
     independent — each scaled by a power of two (exact) to a diagonal entry near 1, then
-    :func:`relugeom.linalg.gram.gram_positive_definite` with δ = twice the largest row sum of
+    :func:`relugeom.linalg.gram.scaled_positive_definite` with δ = twice the largest row sum of
     the scaled B restricted to them (the 2 for its own rounding; plus 2^-900 per entry for
     underflow). Returns (certificate, rows used) or None; G is left as it is."""
     if chosen is None:
@@ -236,18 +235,17 @@ def row_gram_rank_at_least(G: np.ndarray, B: RowGramBound, target: int, columns:
         return None
     chosen = chosen[:target]
     every = target == G.shape[0]
-    G = G if every else G[np.ix_(chosen, chosen)]
-    with quiet():
-        scale = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(G)))[1])  # powers of two ≤ 1
-        G = G * np.outer(scale, scale)  # exact: products of powers of two (a new array)
-        if every:  # row sums of D·B·D
-            rows = scale * B.times(scale)
-        else:  # D restricted to the chosen rows, 0 elsewhere: row sums on the chosen rows
-            spread = np.zeros(B.abs_a.shape[0])
-            spread[chosen] = scale
-            rows = scale * B.times(spread)[chosen]
-        delta = 2 * float(rows.max()) + target * _ABSOLUTE
-    certificate = gram_positive_definite(G, delta, columns)
+
+    def delta(scale: np.ndarray) -> float:  # twice the largest row sum of D·B·D
+        if every:
+            return 2 * float((scale * B.times(scale)).max())
+        # D restricted to the chosen rows, 0 elsewhere: row sums on the chosen rows
+        spread = np.zeros(B.abs_a.shape[0])
+        spread[chosen] = scale
+        return 2 * float((scale * B.times(spread).take(chosen)).max())
+
+    certificate = scaled_positive_definite(
+        G if every else G.take(chosen, 0).take(chosen, 1), delta, columns)
     return None if certificate is None else (certificate, chosen)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import BoundaryError, InputError
 from ..exact.arrays import RationalArray
-from ..linalg.gram import GramCertificate, U, gamma, gram_positive_definite, independent_looking
+from ..linalg.gram import GramCertificate, U, gamma, independent_looking, scaled_positive_definite
 from ..linalg.quiet import quiet
 from ..model.deep import DeepNetwork, as_deep
 from ..model.network import Network
@@ -447,28 +447,25 @@ class RowGram:
         are that many, else ``target`` rows that look independent in floats
         (:func:`relugeom.linalg.gram.independent_looking`); each scaled by a power of two s_r
         (exact) to a diagonal entry near 1, then
-        :func:`relugeom.linalg.gram.gram_positive_definite` with δ = twice the largest row sum
-        of the scaled B, s_r·[φ_r(γ·s·φ + s·ε) + ε_r(s·φ + s·ε) + τ·Σs]·2, plus 2^-900 per row
-        (underflow in the scaling). Cost: O(r²) and the Cholesky, r³/3."""
+        :func:`relugeom.linalg.gram.scaled_positive_definite` with δ = twice the largest row
+        sum of the scaled B, s_r·[φ_r(γ·s·φ + s·ε) + ε_r(s·φ + s·ε) + τ·Σs]·2 (plus 2^-900 per
+        row for underflow in the scaling). Cost: O(r²) and the Cholesky, r³/3."""
         T, phi, eps = self.T, self.phi, self.eps
         if target < T.shape[0]:
             chosen = self.looking
             if chosen is None or len(chosen) < target:
                 return None
             chosen = chosen[:target]
-            T, phi, eps = T[np.ix_(chosen, chosen)], phi[chosen], eps[chosen]
+            T, phi, eps = T.take(chosen, 0).take(chosen, 1), phi[chosen], eps[chosen]
         elif target > T.shape[0]:
             return None
-        with quiet():
-            s = np.ldexp(1.0, -np.frexp(np.sqrt(np.diagonal(T)))[1])  # powers of two
-            T = T * s[:, None] * s[None, :]  # exact: products of powers of two
+
+        def delta(s: np.ndarray) -> float:  # the largest row sum of the scaled B, doubled
             sphi, seps = float(s @ phi), float(s @ eps)
-            rows = s * (phi * (self.gamma * sphi + seps) + eps * (sphi + seps)
-                        + self.tau * float(s.sum()))
-            delta = 4 * float(rows.max()) + target * 2.0 ** -900
-        if not math.isfinite(delta):
-            return None
-        return gram_positive_definite(T, delta, self.columns)
+            return 4 * float((s * (phi * (self.gamma * sphi + seps) + eps * (sphi + seps)
+                                   + self.tau * float(s.sum()))).max())
+
+        return scaled_positive_definite(T, delta, self.columns)
 
 
 def row_gram(deep: DeepNetwork, arrays: LayerArrays, passed: FilteredPass,

@@ -326,25 +326,32 @@ def _sign_masks(W: RationalArray | None, b: RationalArray | None, X: RationalArr
 # --- the modular computation ------------------------------------------------------------------
 
 def _greedy_matching(sub: np.ndarray) -> int:
-    """Size of a greedy matching (rows by increasing degree): a lower bound of the term rank."""
+    """Size of a greedy matching (rows by increasing degree, each matched to its first free
+    column): a lower bound of the term rank. Stops once min(rows, columns) are matched."""
+    target = min(sub.shape)
     used = np.zeros(sub.shape[1], bool)
     size = 0
-    for i in np.argsort(sub.sum(1), kind="stable"):
-        free = np.flatnonzero(sub[i] & ~used)
-        if free.size:
-            used[free[0]] = True
+    for i in np.argsort(sub.sum(1), kind="stable").tolist():
+        free = sub[i] > used  # (booleans: a nonzero entry in a column not used yet)
+        j = int(free.argmax())
+        if free[j]:
+            used[j] = True
             size += 1
+            if size == target:
+                break
     return size
 
 
 def _term_rank(mask: np.ndarray) -> int:
     """Maximum matching of the bipartite graph of the nonzero entries: rank ≤ term rank."""
-    rows = np.flatnonzero(mask.any(1))
-    cols = np.flatnonzero(mask.any(0))
+    rows = mask.any(1).nonzero()[0]
+    cols = mask.any(0).nonzero()[0]
     if rows.size == 0:
         return 0
-    sub = mask[np.ix_(rows, cols)]
-    if _greedy_matching(sub) == min(sub.shape):  # already maximal: no search needed
+    sub = mask.take(rows, 0).take(cols, 1)
+    # every entry nonzero (dense data: the usual case) or a greedy matching already maximal:
+    # no search needed
+    if sub.all() or _greedy_matching(sub) == min(sub.shape):
         return min(sub.shape)
     r, c = np.nonzero(sub)
     G = nx.Graph()
