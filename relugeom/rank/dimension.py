@@ -44,8 +44,8 @@ from .. import linalg
 from ..errors import InputError
 from ..exact.arrays import RationalArray
 from ..linalg.certified import Bound, Rank
-from ..linalg.quiet import quiet
 from ..linalg.floating import NUMPY_RULE, numpy_tolerance, singular_value_gap, singular_values
+from ..linalg.quiet import quiet
 from ..model.network import Network, as_network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime, check_relu_prime
 from ..model.sample import as_sample
