@@ -211,9 +211,7 @@ def _auto_shallow(network: Network, X: Any, convention: Any, seed: int, primes: 
     the independent samples and the verified kernel."""
     case = ShallowModular(network, X, convention, seed)
     result = shallow_modular(network, X, relu_prime_at_zero=convention, seed=seed,
-                             primes=primes, kernel_bits=kernel_bits, case=case, refine=False)
-    if not result.exact:
-        result = _with_bounds(case, result, 2)
+                             primes=primes, kernel_bits=kernel_bits, case=case, levels=(1, 2))
     structured = None
     if not result.exact:
         structured = jacobian_structured_kernel(network, X, convention, seed, result.primes,
@@ -222,31 +220,15 @@ def _auto_shallow(network: Network, X: Any, convention: Any, seed: int, primes: 
         certified = _structured_certificate(result, structured)
         if certified is not None:
             return certified
-        # the float Gram bound has already failed on this case: not tried again
+        # the same case further: its rank mod p and bounds kept, the local relations next
         result = shallow_modular(network, X, relu_prime_at_zero=convention, seed=seed,
                                  primes=primes, kernel_bits=kernel_bits, case=case,
-                                 float_gram=False)
+                                 levels=(3,), resume=result)
     if not result.exact:
         result = _independent(network, X, convention, result)
     if not result.exact:
         result = _verified(network, X, convention, seed, result, kernel_bits, structured)
     return result
-
-
-def _with_bounds(case: ShallowModular, modular: Rank, level: int) -> Rank:
-    """The modular rank with the case's bounds of ``level``
-    (:meth:`~relugeom.rank.shallow.ShallowModular.bounds`): certified when the smallest meets
-    it (certificate ``"upper-bound (<bound>)"``), else with that smaller upper bound."""
-    bounds = tuple(case.bounds(level))
-    best = min(bounds, key=lambda b: b.value)
-    if modular.value < best.value:
-        upper = best.value if modular.upper_bound is None else min(best.value,
-                                                                   modular.upper_bound)
-        return replace(modular, upper_bound=upper, bounds=bounds)
-    return replace(modular, exact=True, certificate=f"upper-bound ({best.name})",
-                   detail=f"rank mod p = {modular.value} = {best.name} bound",
-                   lower_bound=modular.value, upper_bound=best.value, bounds=bounds,
-                   epsilon=0.0)
 
 
 def _structured_certificate(modular: Rank, structured: StructuredKernel | None) -> Rank | None:

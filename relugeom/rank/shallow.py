@@ -533,6 +533,10 @@ class ShallowModular:
         self._small_data_tried = False
         #: the forest of pairs of pair_bounds, once computed
         self.pairs: list[tuple[int, int, int]] | None = None
+        #: the smallest level-0 bound before any data rank (it decides whether the kept matrix
+        #: is built whole) and the bounds the float path found, set by a modular pass
+        self.first_bound: int = self.n * self.m
+        self.found_bounds: list[Bound] = []
 
     @property
     def X(self) -> RationalArray:
@@ -1330,10 +1334,10 @@ class ShallowModular:
 
 
 def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: ReluPrime = "error",
-                            primes: int = 1, seed: int = 0, refine: bool = True,
+                            primes: int = 1, seed: int = 0, levels: Sequence[int] = (1, 2, 3),
                             case: ShallowModular | None = None,
                             kernel_bits: int | None = None,
-                            float_gram: bool | None = None) -> Rank:
+                            float_gram: bool | None = None, resume: Rank | None = None) -> Rank:
     """Local dimension of a shallow network from ranks mod 21-bit primes, with its certificate.
 
     The rank mod p of the compressed Jacobian (column side; streamed in a seeded random order,
@@ -1358,12 +1362,62 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     Otherwise the answer is labelled probabilistic,
     with ε = P[a random prime divides the relevant nonzero minor] bounded from Hadamard's
     inequality (:func:`relugeom.linalg.modular.failure_probability`).
+
+    ``levels``: the levels of bounds tried in turn while the rank mod p is below them (all by
+    default). ``resume``: an uncertified result of an earlier call on the same ``case``, whose
+    rank mod p, primes and bounds are taken as they are (nothing is recomputed): only
+    ``levels`` are tried then.
     """
     case = case or ShallowModular(network, X, relu_prime_at_zero, seed)
+    shapes = {"jacobian_shape": (case.n * case.m, network.n_parameters),
+              "relu_prime_at_zero": str(relu_prime_at_zero)}
+    if resume is None:
+        started = _first_pass(case, primes, seed, kernel_bits, float_gram, shapes)
+        if isinstance(started, Rank):
+            return started
+        value, used, bounds, shapes["matrix_shape"] = started
+    else:
+        value, used, bounds = resume.value, list(resume.primes), list(resume.bounds)
+        shapes["matrix_shape"] = resume.matrix_shape
+    shapes["primes"] = tuple(used)
+    best_bound = min(bounds, key=lambda b: b.value)
+    for level in levels:
+        if value >= best_bound.value:
+            break
+        if level == 3 and kernel_bits is not None and case.is_small(case.first_bound) and used:
+            # a moderate lift of the verified left kernel before the local relations
+            kernel = shallow_left_kernel(case, used[0], LIFT_WORK, kernel_bits)
+            if kernel and kernel.exact:
+                return replace(kernel.to_rank(bounds), **shapes)
+        bounds = _merged(case.bounds(level), case.found_bounds)
+        best_bound = min(bounds, key=lambda b: b.value)
+    if value >= best_bound.value:
+        return Rank(value, "modular", True, f"upper-bound ({best_bound.name})",
+                    f"rank mod p = {value} = {best_bound.name} bound", value, best_bound.value,
+                    tuple(bounds), epsilon=0.0, **shapes)
+    eps = failure_probability(case.log2_minor_bound(best_bound.value), len(used))
+    return Rank(value, "modular", False, "probabilistic",
+                f"certified lower bound {value} < smallest proven upper bound "
+                f"{best_bound.value} ({best_bound.name}); the rank over Q exceeds "
+                f"{value} with probability ≤ {eps:.3g}", value, best_bound.value, tuple(bounds),
+                epsilon=eps, **shapes)
+
+
+def _merged(bounds: list[Bound], found: list[Bound]) -> list[Bound]:
+    """``bounds`` and those of ``found`` whose names they do not have."""
+    names = {b.name for b in bounds}
+    return bounds + [b for b in found if b.name not in names]
+
+
+def _first_pass(case: ShallowModular, primes: int, seed: int, kernel_bits: int | None,
+                float_gram: bool | None, shapes: dict) -> Rank | tuple:
+    """The float path, the rank mod p and the level-0 bounds of :func:`modular_local_dimension`
+    (and, for a small case, a cheap verified left kernel): a certified Rank, or (rank mod p,
+    primes used, bounds, the shape of the matrix ranked) to refine."""
     candidates = random_primes(4 + 4 * primes, seed=seed)
     floating = kernel_bits is not None if float_gram is None else float_gram
     bounds = case.bounds(level=0)
-    first = min(b.value for b in bounds)
+    first = case.first_bound = min(b.value for b in bounds)
     small = case.is_small(first)
     # a small case is ranked before its data rank is certified, unless the projection would
     # be wide and X̃ looks deficient (then the data rank shrinks the kept columns first); a
@@ -1371,10 +1425,9 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     if (not small and not floating) or (first > SMALL_FIRST and case.data_looks_deficient()):
         case.certify_data_rank_any(candidates)
         bounds = case.bounds(level=0)
-    extra: list[Bound] = []  # the bounds the float path computed, kept for the modular one
+    extra = case.found_bounds = []  # the bounds the float path computes, kept for the levels
     if floating:
-        fields = {"jacobian_shape": (case.n * case.m, network.n_parameters),
-                  "relu_prime_at_zero": str(relu_prime_at_zero)}
+        fields = shapes
         # data on a subspace (X̃ looks deficient enough): rank X̃ certified first, when it can
         # be with no prime, for fewer kept columns, less the pair relations
         early = case.data_rank is None and case.data_rank_first(first) and \
@@ -1429,38 +1482,12 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
         used.append(p)
         r, shape = case.rank_mod(p, best_bound.value, gram=gram)
         value = max(value, r)
-    shapes = {"matrix_shape": shape, "jacobian_shape": (case.n * case.m, network.n_parameters),
-              "primes": tuple(used), "relu_prime_at_zero": str(relu_prime_at_zero)}
-
-    def left_kernel(max_work: int) -> Rank | None:
-        # the verified left kernel of a small case ("auto"), when its exact solve is cheap
-        if kernel_bits is None or not small or not used or value >= best_bound.value:
-            return None
-        kernel = shallow_left_kernel(case, used[0], max_work, kernel_bits)
-        return replace(kernel.to_rank(bounds), **shapes) if kernel and kernel.exact else None
-
     if small and value < best_bound.value:
-        certified = left_kernel(SMALL_LIFT)  # when cheap, before the data rank and bounds
-        if certified:
-            return certified
+        if kernel_bits is not None and used:  # a verified left kernel, when its lift is cheap
+            kernel = shallow_left_kernel(case, used[0], SMALL_LIFT, kernel_bits)
+            if kernel and kernel.exact:
+                return replace(kernel.to_rank(bounds), **shapes, matrix_shape=shape,
+                               primes=tuple(used))
         case.certify_data_rank_any(used + candidates)
         bounds = case.bounds(level=0) + extra
-        best_bound = min(bounds, key=lambda b: b.value)
-    for level in (1, 2, 3) if refine else (1,):
-        if value >= best_bound.value:
-            break
-        certified = left_kernel(LIFT_WORK) if level == 3 else None
-        if certified:  # a moderate lift before the local relations
-            return certified
-        bounds = case.bounds(level)
-        best_bound = min(bounds, key=lambda b: b.value)
-    if value >= best_bound.value:
-        return Rank(value, "modular", True, f"upper-bound ({best_bound.name})",
-                    f"rank mod p = {value} = {best_bound.name} bound", value, best_bound.value,
-                    tuple(bounds), epsilon=0.0, **shapes)
-    eps = failure_probability(case.log2_minor_bound(best_bound.value), len(used))
-    return Rank(value, "modular", False, "probabilistic",
-                f"certified lower bound {value} < smallest proven upper bound "
-                f"{best_bound.value} ({best_bound.name}); the rank over Q exceeds "
-                f"{value} with probability ≤ {eps:.3g}", value, best_bound.value, tuple(bounds),
-                epsilon=eps, **shapes)
+    return value, used, bounds, shape
