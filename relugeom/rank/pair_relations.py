@@ -75,7 +75,7 @@ def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
 
 def _parallel(case: ShallowModular, j: int, k: int) -> bool:
     """Whether v_j and v_k are parallel, exactly (every 2 × 2 minor of [v_j, v_k] is 0)."""
-    V = np.asarray(case.V.take(cols=[j, k]).integer_columns()[0], dtype=object)
+    V = case.v_columns[:, [j, k]]  # (each column scaled by a positive rational: as parallel)
     return bool(np.array_equal(np.outer(V[:, 0], V[:, 1]), np.outer(V[:, 1], V[:, 0])))
 
 

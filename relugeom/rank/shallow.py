@@ -107,7 +107,7 @@ from ..linalg.quiet import quiet
 from ..model.network import Network
 from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
 from ..model.sample import as_sample
-from .float_certificate import GRAM_ROWS, certified_rank, relative_error, shallow_float_rank
+from .float_certificate import GRAM_ROWS, _relative_errors, certified_rank, shallow_float_rank
 from .jacobian import jacobian
 from .pair_relations import pair_forest, pair_relations_bound, related_columns
 from .relations import BudgetExceeded, WorkBudget, relation_count
@@ -568,6 +568,12 @@ class ShallowModular:
         return self._xt_float
 
     @cached_property
+    def v_columns(self) -> np.ndarray:
+        """V with column j times a positive rational, in integers (an object array of Python
+        ints, m × N), built once: the same ranks and kernels as V, on any set of columns."""
+        return np.asarray(self.V.integer_columns()[0], dtype=object)
+
+    @cached_property
     def alive(self) -> np.ndarray:
         """The neurons j with some h_ij ≠ 0 (boolean, N)."""
         return self.positive.any(0)
@@ -811,8 +817,7 @@ class ShallowModular:
         s_ij·x̃_il, exact, on one sample of each distinct value
         (:func:`~relugeom.linalg.column_basis.independent_columns`; the V-columns, rounded, are
         left out). None when not proven. Cost: n·K² for the Gram matrix of the K columns."""
-        if self.m != 1 or not (self.exact_floats or
-                               relative_error(self.X, self.X_float) == 0.0):
+        if self.m != 1 or not (self.exact_floats or _relative_errors(self)[0] == 0.0):
             return None
         best = min(bounds, key=lambda bound: bound.value)
         rows = self.distinct_samples()
@@ -1086,8 +1091,7 @@ class ShallowModular:
         if not few.size or few.size * m * (N + 1) * m > SPAN_ENTRIES:
             return None
         # per distinct active set, an integer basis of {ℓ : ℓ·v_j = 0 for j active}
-        Vint, _ = self.V.integer_columns()  # column j of V times a positive rational
-        Vint = np.asarray(Vint, dtype=object)
+        Vint = self.v_columns
         complements: dict = {}
         for i in few.tolist():
             key = live[i].tobytes()
@@ -1121,7 +1125,7 @@ class ShallowModular:
         with v_j ≠ 0 are active, proven by one nonzero m × m minor (exact, in integers) —
         then every Ā_i is A_i. A sentence saying so, or None."""
         n, m = self.n, self.m
-        if n > self.d + 1 or relative_error(self.X, self.X_float) != 0.0:
+        if n > self.d + 1 or _relative_errors(self)[0] != 0.0:
             return None
         Xt = np.hstack([self.X_float, np.ones((n, 1))])
         if full_row_rank_certified(Xt, np.zeros_like(Xt)) is None:
@@ -1130,7 +1134,7 @@ class ShallowModular:
         many = np.flatnonzero(live.sum(1) >= m)
         minors = {tuple(np.flatnonzero(live[i])[:m].tolist()) for i in many.tolist()}
         if minors:
-            Vint = np.asarray(self.V.integer_columns()[0], dtype=object)
+            Vint = self.v_columns
             for columns in minors:
                 if integer.rank(Vint[:, list(columns)].tolist()) < m:
                     return None
