@@ -364,21 +364,27 @@ def distinct_rows(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ([0, 1], [0, 1, 0])
     """
     S = np.asarray(S)
-    if S.dtype == bool:
-        S = S.astype(np.uint8)
+    binary = S.dtype == bool
+    if binary:
+        S = S.view(np.uint8)
     n = S.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if S.ndim != 2 or S.shape[1] == 0:
         return np.zeros(1, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    if S.dtype != np.uint8 or S.max(initial=0) > 1:
+    if not binary and (S.dtype != np.uint8 or S.max(initial=0) > 1):
         # signs −1/0/1 (or any small integers): two bits per entry
         values = (S.astype(np.int64) + 1)
         packed = np.packbits(np.concatenate([(values >> 1) & 1, values & 1], axis=1)
                              .astype(np.uint8), axis=1)
     else:
         packed = np.packbits(S, axis=1)
-    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    if packed.shape[1] <= 8:  # up to 64 bits a row: one integer key each (a faster sort)
+        padded = np.zeros((n, 8), np.uint8)
+        padded[:, :packed.shape[1]] = packed
+        keys = padded.view(np.uint64).ravel()
+    else:
+        keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)

@@ -42,9 +42,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from .. import linalg
 from ..exact.arrays import PrimeDividesDenominator
 from ..exact.numbers import common_denominator
+from ..linalg import integer
 from ..linalg.certified import Bound, Rank
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, random_primes, rank_mod_p)
@@ -76,7 +76,7 @@ _SPARE_PRIMES = 4
 def _exact_rank(M: np.ndarray) -> int:
     """rank_Q of an integer matrix (zero rows and columns dropped first)."""
     M = M[np.flatnonzero(M.any(axis=1))][:, np.flatnonzero(M.any(axis=0))]
-    return linalg.rank(M.tolist(), M.shape[1]) if M.size else 0
+    return integer.rank(M) if M.size else 0
 
 
 def rank_upper_bound(M: np.ndarray, supports: Sequence[int] = (1, 2, 4, 8)) -> int:
@@ -313,7 +313,7 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     def sharper() -> Bound:  # the regions bound, computed once, when it can matter
         if not regions:
             regions.append(Bound("regions", regions_bound(A, passed.patterns, representatives,
-                                                          deep.output_dim),
+                                                          deep.output_dim, exact_floats),
                                  "m · Σ over the regions (patterns) of rank X̃ of their samples"))
         return regions[0]
 
@@ -528,7 +528,7 @@ def _distinct_samples(A: Any, exact_floats: np.ndarray | None,
 
 
 def regions_bound(A: Any, patterns: Sequence[np.ndarray], samples: np.ndarray | None,
-                  m: int) -> int:
+                  m: int, floats: np.ndarray | None = None) -> int:
     """A proven upper bound of rank J: m·(k + Σ_S r_S) (docs/theory.md, "regions (deep)").
 
     On a region — the same pattern at every hidden layer — G_l depends on the pattern only and
@@ -537,8 +537,10 @@ def regions_bound(A: Any, patterns: Sequence[np.ndarray], samples: np.ndarray | 
     of samples inactive on a whole hidden layer (one each, as in :func:`_distinct_samples`),
     the other samples are grouped by pattern, and r_S = |S| for |S| ≤ 2, else the exact rank
     of X̃_S (python-flint). ``samples``: one sample per class of equal rows of J (the
-    representatives of :func:`_distinct_samples`), or None for all. Cost: one sort of the
-    patterns and one small exact rank per region of 3 samples or more.
+    representatives of :func:`_distinct_samples`), or None for all; ``floats``: A's values
+    when they are floats already (read as they are). Cost: one sort of the
+    patterns, a float rank per region of 3 samples or more, and an exact one where the float
+    rank is below the region's size.
 
     >>> from relugeom import DeepNetwork
     >>> from relugeom.rank.float_filter import filtered_patterns, sample_array
@@ -557,13 +559,30 @@ def regions_bound(A: Any, patterns: Sequence[np.ndarray], samples: np.ndarray | 
         sizes = np.bincount(group)
         count += int(sizes[sizes <= 2].sum())
         for g in np.flatnonzero(sizes > 2):
-            region = A.take(alive[group == g]).with_ones_column()
-            # |S| bounds the rank: the exact rank only where floats hint at less
-            if np.linalg.matrix_rank(region.to_float()) < region.shape[0]:
-                count += _exact_rank(region.integer_rows())
+            rows = alive[group == g]
+            if floats is not None:  # X̃_S in floats: exactly X̃_S
+                F = np.ones((len(rows), A.shape[1] + 1))
+                F[:, :-1] = floats.take(rows, 0)
             else:
-                count += region.shape[0]
+                F = A.take(rows).with_ones_column().to_float()
+            # |S| bounds the rank: the exact rank only where floats hint at less
+            if np.linalg.matrix_rank(F) < len(rows):
+                count += _exact_rank(_integer_rows(A, rows, F if floats is not None else None))
+            else:
+                count += len(rows)
     return m * count
+
+
+def _integer_rows(A: Any, rows: np.ndarray, F: np.ndarray | None) -> np.ndarray:
+    """The rows ``rows`` of X̃ = [A, 1], each scaled to integers (the same rank); ``F``: those
+    rows in floats when they are X̃'s exact values — integers given as floats are read as
+    they are."""
+    if F is not None:
+        with quiet():  # (a float beyond int64 casts to a wrong M: the check refuses it)
+            M = F.astype(np.int64)
+        if (M == F).all():
+            return M
+    return A.take(rows).with_ones_column().integer_rows()
 
 
 def _exact_rows(X: Any, A: Any, exact_floats: np.ndarray | None) -> tuple:

@@ -151,6 +151,18 @@ def test_distinct_rows_hash_patterns_in_order_of_first_appearance(rows):
     assert distinct_rows(signs)[0].tolist() == first.tolist()
 
 
+@given(st.integers(1, 100), st.integers(1, 30), st.integers(0, 2 ** 16))
+def test_distinct_rows_of_wide_boolean_patterns(width, n, seed):
+    # rows of up to 64 bits are hashed as one integer, wider ones as bytes: both in order
+    rng = np.random.default_rng(seed)
+    S = rng.random((n, width)) < 0.5
+    S[rng.integers(0, n, n // 2)] = S[rng.integers(0, n, n // 2)]  # some rows repeated
+    first, label = distinct_rows(S)
+    expected = list(dict.fromkeys(map(bytes, S)))
+    assert [bytes(S[i]) for i in first] == expected
+    assert [expected[r] for r in label] == list(map(bytes, S))
+
+
 def test_patterns_of_a_float_sample_are_exact():
     """A float sample is its exact binary value: 0.1 + 0.2 − 0.3 ≠ 0 in floats but the patterns
     are computed on the exact values, and a point exactly on a hyperplane is refused."""
