@@ -48,7 +48,8 @@ from ..exact.numbers import describe_value, to_json_number
 from ..linalg.floating import (EPS, NUMPY_RULE, numeric_rank, numpy_tolerance, singular_value_gap,
                                singular_values)
 from ..model.network import Network
-from ..model.patterns import ReluPrime, activation_patterns, distinct_patterns, preactivations
+from ..model.patterns import (ReluPrime, activation_patterns, distinct_patterns, distinct_rows,
+                              preactivations)
 from ..model.sample import as_sample
 from ..rank.explain import neuron_coordinates, rank_structure
 from ..rank.jacobian import jacobian, numeric_jacobian
@@ -164,6 +165,12 @@ def float_patterns(network: Network, X: Any) -> np.ndarray:
     return (np.array(X, dtype=float) @ W.T + b > 0).astype(np.int8)
 
 
+def _count_distinct(patterns: np.ndarray) -> int:
+    """The number of distinct rows of a 0/1 array (hashed packed: far faster than
+    ``np.unique(axis=0)`` on 20,000 rows)."""
+    return len(distinct_rows(patterns.astype(bool))[0]) if len(patterns) else 0
+
+
 def default_box(X: Sequence[Sequence[Fraction]]) -> tuple[Fraction, Fraction]:
     """The integer cube [⌊min X⌋ − 1, ⌈max X⌉ + 1]^d around the sample."""
     entries = [q for x in X for q in x]
@@ -227,7 +234,7 @@ def monte_carlo_regions(network: Network, lo: Any, hi: Any,
     check_monte_carlo_size(network, points)
     rng = np.random.default_rng(seed)
     P = rng.uniform(float(lo), float(hi), size=(points, network.input_dim))
-    found = len(np.unique(float_patterns(network, P), axis=0)) if points else 0
+    found = _count_distinct(float_patterns(network, P))
     count, source = _exact_regions_in_box(network, lo, hi) if exact else (None, "not requested")
     return MonteCarloRegions(lo, hi, points, seed, found, count, source)
 
@@ -490,7 +497,7 @@ def compare_numeric(network: Network, X: Any, exact_rank: int, *,
         shape=tuple(J.shape), singular_values=tuple(float(s) for s in S), exact_rank=exact_rank,
         numpy_rule=numpy_rule, rtol_rule=rtol_rule, gap=singular_value_gap(S, exact_rank),
         causes=tuple(dict.fromkeys(numpy_causes + rtol_causes)),
-        float_regions_perceived=len(np.unique(fp, axis=0)),
+        float_regions_perceived=_count_distinct(fp),
         exact_regions_perceived=exact_regions,
         pattern_mismatches=mismatches, monte_carlo=monte_carlo)
 
