@@ -27,9 +27,10 @@ generator, so results are reproducible; ε is the bound for a uniformly random d
 
 Arithmetic. Primes have 21 bits (2^20 < p < 2^21), so a product of two residues is below 2^42
 and a dot product of 1024 of them below 2^52: matrix products run exactly in float64 on the
-BLAS, reduced mod p after each chunk of 1024 terms. :class:`EchelonModP` keeps an echelon
-basis of the vectors fed to it, block by block (recursive Gauss–Jordan on each block, one BLAS
-product per earlier chunk), so the matrix is streamed and never held whole.
+BLAS, reduced mod p after each chunk of 1024 terms. :class:`EchelonModP` keeps a reduced echelon
+basis of the vectors fed to it, block by block (one BLAS product reduces a block against the
+basis, one more clears the basis on the block's pivots; a few rows at a time are eliminated on
+a narrow panel of columns in int64), so the matrix is streamed and never held whole.
 
 Entries come in as :class:`RationalArray`, an exact array value = numerators·2^exponents /
 denominators, built from floats (their exact binary values: mantissa·2^e, so a residue is
@@ -60,7 +61,11 @@ from .certified import Bound, Rank
 PRIME_BITS = 21
 #: Terms of one float64 dot product of residues of absolute value < p: CHUNK·p² < 2^52.
 CHUNK = 1024
-_BASE = 8  # rows reduced one by one at the bottom of the recursive Gauss–Jordan
+_BASE = 32  # rows eliminated one by one at the bottom of the blocked Gauss–Jordan
+_STEP = 128  # rows of a block reduced by one product with the basis
+_SPLIT = 4  # a block is eliminated in blocks of _STEP / _SPLIT rows
+_MARGIN = 32  # columns of a panel (:func:`_rref_base`) beyond its rows
+_PANEL = 128  # rows with at most this many nonzero columns: the panel is all of them
 
 
 # --- primes ---------------------------------------------------------------------------------
@@ -133,97 +138,146 @@ def matmul_mod(A: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
     return np.remainder(out, p)
 
 
-def _subtract_product(A: np.ndarray, C: np.ndarray, R: np.ndarray, p: int) -> None:
-    """A ← (A − C·R) mod p in place, C with at most CHUNK columns (so exact in float64)."""
-    A -= C @ R
-    reduce_residues(A, p)
-
-
-def _rref_small(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]]:
-    """Gauss–Jordan row by row. Returns (basis rows, pivot columns, rows of A that gave them)."""
-    A = A.copy()
+def _rref_base(A: np.ndarray, p: int, key: np.ndarray
+               ) -> tuple[np.ndarray, list[int], list[int]]:
+    """Gauss–Jordan of a few rows (one Python step per row) on a panel: the first w nonzero
+    columns in the order ``key`` (all of them when at most _PANEL, else _MARGIN more than the
+    rows), beside an identity that records the row operations T; then T·A by one product. A
+    row's pivot is its first nonzero column in the order ``key`` (those of the panel come
+    first). The rows that vanish on the panel (row i less the earlier rows kept, by T) are
+    eliminated the same way on the other columns, and the rows kept before cleared on their
+    pivots. Returns (basis rows, pivots, rows kept), rows in order."""
+    nonzero = np.flatnonzero(A.any(axis=0))
+    if not len(nonzero):
+        return np.zeros((0, A.shape[1])), [], []
+    b = len(A)
+    w = min(len(nonzero), b + _MARGIN) if len(nonzero) > _PANEL else len(nonzero)
+    if len(nonzero) > w:
+        nonzero = nonzero[np.argpartition(key[nonzero], w - 1)[:w]]
+    panel = nonzero[np.argsort(key[nonzero], kind="stable")]
+    G = np.zeros((b, w + b), dtype=np.int64)
+    G[:, :w] = A[:, panel]
+    G[:, w:] = np.eye(b, dtype=np.int64)
+    # int64: each pivot adds less than p² < 2^42 to an entry, so the rows are reduced only
+    # when read (b pivots: below 2^52)
     kept: list[int] = []
     pivots: list[int] = []
-    for i in range(A.shape[0]):
-        row = A[i]
-        if kept:
-            row -= row[pivots] @ A[kept]
-            reduce_residues(row, p)
-        nz = np.flatnonzero(row)
-        if nz.size == 0:
+    for i in range(b):
+        row = G[i]
+        np.remainder(row, p, out=row)
+        nz = row[:w].nonzero()[0]
+        if not nz.size:
             continue
         c = int(nz[0])
-        row *= pow(int(row[c]) % p, p - 2, p)
-        reduce_residues(row, p)
-        row[c] = 1.0
-        if kept:
-            block = A[kept]
-            block -= np.outer(block[:, c], row)
-            A[kept] = reduce_residues(block, p)
+        inverse = pow(int(row[c]), p - 2, p)
+        row *= inverse
+        np.remainder(row, p, out=row)
+        multipliers = G[:, c] % p
+        multipliers[i] = 0
+        G -= np.multiply.outer(multipliers, row)
         kept.append(i)
-        pivots.append(c)
-    return A[kept], pivots, kept
+        pivots.append(int(panel[c]))
+    np.remainder(G, p, out=G)
+    F = reduce_residues(G[:, w:].astype(float) @ A, p)  # b ≤ CHUNK terms: exact
+    if len(kept) == b:
+        return F, pivots, kept
+    R = F[kept]
+    vanish = np.ones(b, dtype=bool)
+    vanish[kept] = False
+    rest = np.flatnonzero(vanish)
+    R2, pivots2, kept2 = _rref_base(F[rest], p, key)
+    if not kept2:
+        return R, pivots, kept
+    R -= R[:, pivots2] @ R2
+    reduce_residues(R, p)
+    rows = np.concatenate([kept, rest[kept2]])
+    order = np.argsort(rows, kind="stable")
+    pivots = np.concatenate([pivots, pivots2])[order].tolist()
+    return np.vstack([R, R2])[order], pivots, rows[order].tolist()
+
+
+def _rref(A: np.ndarray, p: int, key: np.ndarray, step: int
+          ) -> tuple[np.ndarray, list[int], list[int]]:
+    """Reduced echelon basis of the rows of A: at most _BASE rows by :func:`_rref_base`, more
+    in blocks of ``step`` rows (:class:`EchelonModP`); pivots: each row's first nonzero column
+    in the order ``key``."""
+    if len(A) <= _BASE:
+        return _rref_base(A, p, key)
+    E = EchelonModP(p, A.shape[1], key=key, step=step, private=False)
+    E.add(A)
+    return E.basis(), E.pivots, E.independent
 
 
 def rref_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]]:
-    """Reduced row echelon basis of the rows of A (residues in float64), recursively.
+    """Reduced row echelon basis of the rows of A (residues in float64).
 
-    Returns (R, pivots, kept): R[:, pivots] = I, and ``kept`` are the rows of A that are
-    independent of the rows before them, in order.
+    Returns (R, pivots, kept): R[:, pivots] = I, each row of R has its pivot as its first
+    nonzero column (so the pivots are the columns of A independent of the columns before
+    them), and ``kept`` are the rows of A that are independent of the rows before them, in
+    order; row t of R has pivot ``pivots[t]`` and comes from row ``kept[t]``. Cost, for k rows
+    of length n and rank r: about 2·k·r·n multiply–adds in BLAS products and a Python step per
+    row (:class:`EchelonModP`).
+
+    >>> R, pivots, kept = rref_mod_p(np.array([[0., 2, 4], [0, 1, 2], [1, 1, 0]]), 7)
+    >>> np.remainder(R, 7).tolist(), pivots, kept
+    ([[0.0, 1.0, 2.0], [1.0, 0.0, 5.0]], [1, 0], [0, 2])
     """
-    k = A.shape[0]
-    if k <= _BASE:
-        return _rref_small(A, p)
-    half = k // 2
-    R1, p1, k1 = rref_mod_p(A[:half], p)
-    bottom = A[half:].copy()
-    if p1:
-        _subtract_product(bottom, bottom[:, p1], R1, p)
-    R2, p2, k2 = rref_mod_p(bottom, p)
-    if p2 and p1:
-        _subtract_product(R1, R1[:, p2], R2, p)
-    return np.vstack([R1, R2]), p1 + p2, k1 + [half + i for i in k2]
+    A = np.asarray(A, dtype=float)
+    return _rref(A, p, np.arange(A.shape[1]), _STEP)
 
 
 def _private_columns(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int], list[int]] | None:
-    """A reduced echelon basis of the rows of A with no elimination, when every row has a
-    private column (nonzero in that row only: unit vectors, vectors of disjoint supports,
-    kernel vectors e_f − …): the rows are then independent, and each row scaled to 1 at its
-    first private column is the basis (zero on the others' columns). None otherwise."""
+    """A reduced echelon basis of the rows of A with no elimination, when every nonzero row
+    has a private column (nonzero in that row only: unit vectors, vectors of disjoint supports,
+    kernel vectors e_f − …): those rows are then independent (the zero rows are not), and each
+    scaled to 1 at its first private column is the basis (zero on the others' columns). None
+    otherwise."""
     nonzero = A != 0
     private = nonzero & (nonzero.sum(axis=0) == 1)
-    if not len(A) or not private.any(axis=1).all():
+    rows = np.flatnonzero(nonzero.any(axis=1))  # zero rows: dependent, left out
+    if not len(rows) or not private[rows].any(axis=1).all():
         return None
-    cols = private.argmax(axis=1)
-    rows = np.arange(len(A))
+    cols = private[rows].argmax(axis=1)
     inverses = np.array([pow(int(v) % p, p - 2, p) for v in A[rows, cols]], dtype=float)
-    R = reduce_residues(A * inverses[:, None], p)  # products below 2^42: exact in floats
-    R[rows, cols] = 1.0
+    R = reduce_residues(A[rows] * inverses[:, None], p)  # products below 2^42: exact
+    R[np.arange(len(rows)), cols] = 1.0
     return R, cols.tolist(), rows.tolist()
 
 
 class EchelonModP:
-    """Incremental row echelon basis mod p of streamed vectors of a fixed length.
+    """Incremental reduced row echelon basis mod p of streamed vectors of a fixed length.
 
     :meth:`add` takes a block of vectors (rows of residues) and returns how many of them were
-    independent of everything fed so far. The basis is a list of chunks of at most CHUNK rows;
-    each chunk is in reduced echelon form and zero on the pivots of the chunks before it, so a
-    new block is reduced by one BLAS product per chunk, in order, and no back-substitution into
-    old chunks is ever needed. Memory: the basis, rank × length floats. Cost of a block of k
-    vectors: k·rank·length multiply–adds, plus its own recursive Gauss–Jordan.
+    independent of everything fed so far. Blocked Gauss–Jordan: the columns are kept in an
+    order with the r pivots first, and the basis only on the other columns (on the pivots it
+    is the identity), so that a block of ``step`` vectors is reduced by one BLAS product with
+    the basis on the free columns, its own echelon form is found the same way (blocks of a
+    quarter as many rows, then :func:`_rref_base`), and the basis is cleared on the new pivots
+    by one more product. Vectors are residues (entries of absolute value below p). Memory: the
+    basis, rank × length floats. Cost of a block of k vectors: about k·r·(length − r)
+    multiply–adds, plus r·k·(length − r) to clear the basis, plus a Python step per row.
+
+    ``key``: distinct priorities of the columns, a vector's pivot being its first nonzero in
+    that order (the natural one by default); ``private``: whether a block whose nonzero
+    vectors have a private column each is taken as it is (:func:`_private_columns`: then the
+    pivots are those columns).
 
     >>> E = EchelonModP(7, 3)
-    >>> E.add([[1, 2, 3], [2, 4, 6]]), E.add([[0, 1, 0]]), E.rank
-    (1, 1, 2)
+    >>> E.add([[1, 2, 3], [2, 4, 6]]), E.add([[0, 1, 0]]), E.rank, E.pivots
+    (1, 1, 2, [0, 1])
     """
 
-    def __init__(self, p: int, length: int):
+    def __init__(self, p: int, length: int, *, key: Any = None, step: int = _STEP,
+                 private: bool = True):
         if not 2 < p < 2 ** PRIME_BITS:
             raise ValueError(f"the prime must lie in (2, 2^{PRIME_BITS}), got {p}")
         self.p = p
         self.length = length
-        self._chunks: list[tuple[list[int], np.ndarray]] = []
-        self._room: np.ndarray | None = None  # the last chunk's rows, with room to grow
+        self.key = np.arange(length) if key is None else np.asarray(key)
+        self.step = min(max(step, _BASE), CHUNK)  # a block's rows: terms of one product
+        self.private = private
+        self._order = np.arange(length)  # the columns, the pivots first (in the order found)
+        self._rows = np.empty((0, length))  # basis rows, in the order of _order; room to grow
         self.pivots: list[int] = []
         self.independent: list[int] = []  # indices (in feeding order) of the vectors kept
         self.seen = 0
@@ -232,14 +286,32 @@ class EchelonModP:
     def rank(self) -> int:
         return len(self.pivots)
 
+    def basis(self) -> np.ndarray:
+        """The basis, rank × length: row t is 1 at ``pivots[t]`` and 0 at the other pivots."""
+        r = self.rank
+        out = np.zeros((r, self.length))
+        out[:, self._order[r:]] = self._rows[:r, r:]
+        out[np.arange(r), self._order[:r]] = 1.0
+        return out
+
+    def _free_part(self, block: np.ndarray) -> np.ndarray:
+        """The block reduced against the basis, on the free columns (in the order of _order)."""
+        r = self.rank
+        X = block.take(self._order, axis=1)
+        free = X[:, r:]
+        used = np.flatnonzero(X[:, :r].any(axis=0))  # sparse vectors use few basis rows
+        for s in range(0, len(used), CHUNK):
+            rows = slice(s, min(s + CHUNK, r)) if len(used) == r else used[s:s + CHUNK]
+            free -= X[:, rows] @ self._rows[rows, r:]
+            reduce_residues(free, self.p)
+        return free
+
     def reduce(self, block: Any) -> np.ndarray:
         """The block reduced against the basis: zero on every pivot column."""
-        block = np.array(block, dtype=float, copy=True)
-        for piv, R in self._chunks:
-            coefficients = block[:, piv]
-            if coefficients.any():  # sparse vectors (one neuron's, say) skip most chunks
-                _subtract_product(block, coefficients, R, self.p)
-        return block
+        block = np.asarray(block, dtype=float)
+        out = np.zeros(block.shape)
+        out[:, self._order[self.rank:]] = self._free_part(block)
+        return out
 
     def add(self, block: Any) -> int:
         block = np.asarray(block, dtype=float)
@@ -248,28 +320,49 @@ class EchelonModP:
         start = self.seen
         self.seen += block.shape[0]
         new_total = 0
-        for s in range(0, block.shape[0], CHUNK):
+        for s in range(0, block.shape[0], self.step):
             if self.rank == self.length:
                 break
-            reduced = self.reduce(block[s:s + CHUNK])
-            R, piv, kept = _private_columns(reduced, self.p) or rref_mod_p(reduced, self.p)
-            if not piv:
-                continue
-            if self._chunks and len(self._chunks[-1][0]) + len(piv) <= len(self._room):
-                last_piv, last = self._chunks.pop()
-                coefficients = last[:, piv]
-                if coefficients.any():
-                    _subtract_product(last, coefficients, R, self.p)
-                piv_all = last_piv + piv
-            else:  # a new chunk (rows written in place as it grows: no copy per block)
-                last_piv, piv_all = [], piv
-                self._room = np.empty((max(min(CHUNK, self.length), len(piv)), self.length))
-            self._room[len(last_piv):len(piv_all)] = R
-            self._chunks.append((piv_all, self._room[:len(piv_all)]))
-            self.pivots += piv
-            self.independent += [start + s + i for i in kept]
-            new_total += len(piv)
+            r = self.rank
+            free = self._free_part(block[s:s + self.step])
+            found = _private_columns(free, self.p) if self.private else None
+            R, piv, kept = found or _rref(free, self.p, self.key[self._order[r:]],
+                                          self.step // _SPLIT)
+            if piv:
+                self._extend(R, np.asarray(piv, dtype=np.int64) + r)
+                self.independent += [start + s + i for i in kept]
+                new_total += len(piv)
         return new_total
+
+    def _extend(self, R: np.ndarray, new: np.ndarray) -> None:
+        """Adds the rows R, given on the free columns (positions r, … of _order), 1 at the
+        positions ``new`` and 0 at the other new ones: the old rows are cleared there, then
+        those columns are moved next to the old pivots."""
+        r, q, p = self.rank, len(new), self.p
+        if r + q > len(self._rows):  # room for the rows fed so far (no copy per block)
+            rows = np.empty((min(max(2 * len(self._rows), r + q, self.seen), self.length),
+                             self.length))
+            rows[:r] = self._rows[:r]
+            self._rows = rows
+        rows = self._rows
+        coefficients = rows[:r, new]
+        touched = np.flatnonzero(coefficients.any(axis=1))  # sparse vectors: few rows
+        if 2 * len(touched) > r:  # q ≤ CHUNK terms: exact in float64
+            rows[:r, r:] -= coefficients @ R
+            reduce_residues(rows[:r, r:], p)
+        elif len(touched):
+            rows[touched, r:] = reduce_residues(rows[touched, r:] - coefficients[touched] @ R, p)
+        rows[r:r + q, r:] = R
+        # the new pivots go to positions r, …, r + q − 1, the columns there to their places
+        target = np.arange(r, r + q)
+        inside = new < r + q
+        taken = np.zeros(q, dtype=bool)
+        taken[new[inside] - r] = True
+        to = np.concatenate([target, new[~inside]])
+        come = np.concatenate([new, target[~taken]])
+        rows[:r + q, to] = rows[:r + q, come]
+        self._order[to] = self._order[come]
+        self.pivots += self._order[r:r + q].tolist()
 
 
 def rank_mod_p(residues: Any, p: int, bound: int | None = None, block: int = 1024) -> int:

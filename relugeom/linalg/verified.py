@@ -155,6 +155,18 @@ def _lift_work(r: int, count: int, bits_one: float) -> float:
     return float(r) ** 3 + float(r) ** 2 * count * (bits_one / (r + 1)) / 64
 
 
+def integer_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """The exact product A·B of integer matrices (python-flint), an object array of Python
+    ints: for entries beyond 64 bits, a few times faster than numpy's object dot.
+
+    >>> integer_product(np.array([[2 ** 70, 1]], dtype=object), np.array([[3], [-1]])).tolist()
+    [[3541774862152233910271]]
+    """
+    shape = (np.shape(A)[0], np.shape(B)[1])
+    rows = (_fmpz(np.asarray(A)) * _fmpz(np.asarray(B))).tolist() if 0 not in shape else []
+    return np.array([[int(v) for v in row] for row in rows], dtype=object).reshape(shape)
+
+
 def product_is_zero(A: np.ndarray, B: np.ndarray) -> bool:
     """Whether the exact integer product A·B is zero (python-flint).
 
@@ -210,7 +222,10 @@ def rank_proven_by_local_relations(A: np.ndarray, p: int, max_support: int = 200
     >>> rank_proven_by_local_relations(np.array([[1, 2], [2, 4], [0, 1]], dtype=object), 101)
     True
     """
-    residues = reduce_mod(A, p).astype(float)
+    A = np.asarray(A)
+    nonzero = np.asarray(A != 0)  # exact (Python integers compared once): the columns touched
+    residues = np.zeros(A.shape)  # group systems are sparse: only their nonzeros reduced
+    residues[nonzero] = reduce_mod(A[nonzero], p)
     R, pivots, _ = rref_mod_p(np.ascontiguousarray(residues.T), p)
     dependent = np.setdiff1d(np.arange(A.shape[0]), pivots)
     pivots = np.asarray(pivots, dtype=np.int64)
@@ -219,9 +234,8 @@ def rank_proven_by_local_relations(A: np.ndarray, p: int, max_support: int = 200
         return False
     for f, T in zip(dependent.tolist(), supports):
         rows = np.append(T, f)
-        block = np.asarray(A[rows], dtype=object)
-        touched = np.flatnonzero(block.any(axis=0))  # the columns the relation can touch
-        block = block[:, touched]
+        touched = np.flatnonzero(nonzero[rows].any(axis=0))  # the columns it can touch
+        block = np.asarray(A[np.ix_(rows, touched)], dtype=object)
         y = np.ones(1, dtype=object)  # a zero row
         if len(T):
             _, cols, _ = rref_mod_p(residues[np.ix_(T, touched)], p)

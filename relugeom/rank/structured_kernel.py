@@ -77,7 +77,7 @@ from ..linalg import integer
 from ..linalg.certified import Bound
 from ..linalg.modular import EchelonModP, matmul_mod, reduce_residues, rref_mod_p
 from ..linalg.nmod import project, projected_rank
-from ..linalg.verified import rank_proven_by_local_relations
+from ..linalg.verified import integer_product, rank_proven_by_local_relations
 from ..model.deep import as_deep
 from ..model.network import Network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime
@@ -499,11 +499,11 @@ class _ExactArrays:
             Wt = np.asarray(RationalArray.from_fractions(
                 [list(w) + [b] for w, b in zip(case.network.W, case.network.b)]
             ).integer_rows(), dtype=object)
-            V = np.asarray(case.V.integer_columns()[0], dtype=object)
+            V = case.v_columns
             self._arrays = _Arrays(V, Wt, Xt, None, lambda A: A, self.nonzero)
         base = self._arrays
         Z = np.zeros((self.case.n, self.case.N), dtype=object)
-        Z[np.ix_(samples, G)] = base.Xt[samples].dot(base.Wt[G].T)
+        Z[np.ix_(samples, G)] = integer_product(base.Xt[samples], base.Wt[G].T)
         return replace(base, Z=Z)
 
 
@@ -519,7 +519,7 @@ class _OutputSplits:
     def __init__(self, case: ShallowModular, p: int, Wt: np.ndarray):
         self.case, self.p, self.Wt = case, p, Wt
         self.lines = np.flatnonzero(case.Xt_nonzero.any(0))
-        self.V = np.asarray(case.V.integer_columns()[0], dtype=object)  # columns scaled
+        self.V = case.v_columns  # columns scaled to integers
         self._done: dict = {}
 
     def __call__(self, B: np.ndarray) -> tuple | None:
@@ -583,12 +583,15 @@ def _group_layout(case: ShallowModular, G: np.ndarray, busy: np.ndarray, nonzero
     negative = np.where(busy, ~positive[samples], positive[samples])  # α-part deviates
     alone = (negative.sum(1) == 1) & (inactive.sum(1) == 1)
     lone = np.where(alone, np.argmax(inactive, axis=1), -1)
-    # i₀ needs z_i₀t ≠ 0 (known nonzero: its residue is)
-    first = {int(t): int(samples[k]) for k, t in reversed(list(enumerate(lone)))
-             if t >= 0 and nonzero[samples[k], G[t]]}
-    alone &= np.array([int(t) in first for t in lone], dtype=bool)
+    # i₀ needs z_i₀t ≠ 0 (known nonzero: its residue is): the first such sample of each t
+    usable = np.flatnonzero(alone & nonzero[samples, G[np.maximum(lone, 0)]])
+    lonely, at = np.unique(lone[usable], return_index=True)
+    first_of = np.full(g, -1)
+    first_of[lonely] = samples[usable[at]]
+    first = dict(zip(lonely.tolist(), first_of[lonely].tolist()))
+    alone &= first_of[np.maximum(lone, 0)] >= 0
     lone = np.where(alone, lone, -1)
-    scalar = alone & (samples != np.array([first.get(int(t), -1) for t in lone]))
+    scalar = alone & (samples != first_of[np.maximum(lone, 0)])
     outputs = np.arange(m) if split is None else split[0]
     xi_rows = 0 if split is None else len(split[1])
     na = len(lines) * len(outputs) + xi_rows * (int(busy.sum()) + 1)
