@@ -7,7 +7,7 @@ Q^m its column of V, β ∈ Q^m for c) is mapped by J to the n × m matrix with 
 
     (J θ')_i = Σ_j s_ij (x̃_i·u_j) v_j + h_ij α_j + β.
 
-rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Five
+rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Six
 families of kernel vectors are known exactly from systems far smaller than J:
 
 - zero columns: the columns of V for a neuron never positive, of w̃_j for a neuron never
@@ -18,6 +18,9 @@ families of kernel vectors are known exactly from systems far smaller than J:
 - shared columns: column (j, l) of J is y ⊗ v_j with y = D_j X̃ e_l, the same for the
   neurons Γ with the same active samples where column l of X̃ is nonzero (a pixel nonzero on
   one or two samples): Σ_{j∈Γ} a_j e_(j,l) ∈ ker J for a ∈ ker V[:, Γ];
+- busy relations (:mod:`relugeom.rank.busy_relations`): u_j = Zλ_j + shifts for neurons A
+  active on most samples, λ_j the columns of a basis of ker V[:, A], one row x̃_i·u_j = 0
+  per inactive pair;
 - group relations: for a set Γ = B ∪ L of neurons (B: positive on most samples, L: on few),
   the θ' supported on Γ (and β) with
 
@@ -82,6 +85,7 @@ from ..model.deep import as_deep
 from ..model.network import Network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime
 from .backprop import scaled_jacobian
+from .busy_relations import busy_relations
 from .shallow import ShallowModular
 
 #: A group system above this many entries is not built (its echelon form would cost seconds).
@@ -239,6 +243,7 @@ def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | 
     yield "data kernels", _data_kernels(case, p, theta, pivots)
     yield "rescalings", iter([_rescalings(case, p, r["V"], Wt, theta)])
     yield "shared columns", _shared_columns(case, p, r["V"], theta)
+    yield "busy relations", busy_relations(case, p, theta, r, Wt)
     yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal, pivots)
 
 

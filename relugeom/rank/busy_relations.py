@@ -1,0 +1,169 @@
+"""Busy relations: kernel vectors of a shallow Jacobian among neurons active on most samples.
+
+Notation of :mod:`relugeom.rank.structured_kernel`: x̃_i = (x_i, 1), w̃_j = (w_j, b_j),
+z_ij = x̃_i·w̃_j, s_ij the derivative used at sample i for neuron j, v_j = V[:, j], D = d + 1,
+and a direction θ' = (u_j, α_j, β) maps to (J θ')_i = Σ_j s_ij (x̃_i·u_j) v_j + h_ij α_j + β.
+
+*Definition.* Let A be a set of neurons with V_A = V[:, A] of rank m, A₀ ⊆ A those with
+s_ij = 1 on every sample (so z_ij ≥ 0 and h_ij = z_ij there), Λ (k × |A|, k = |A| − m) a basis
+of ker V_A as rows, λ_j its column j, and G (|A| × m) a right inverse: V_A G = I, g_j its row
+j. For Z ∈ Q^{D×k}, a_t ∈ Q^m (t ∈ A₀) and β ∈ Q^m put
+
+    u_j = Z λ_j − Σ_{t∈A₀} w̃_t (g_j·a_t) − e_D (g_j·β)   (j ∈ A),   α_t = a_t (t ∈ A₀),
+
+c-direction β, every other coordinate of θ' zero. Then θ' ∈ ker J whenever
+
+    x̃_i·u_j = 0   for every *inactive pair* (i, j): j ∈ A, s_ij = 0.
+
+These are linear in x̃_i, so for each j ∈ A the samples I_j of a basis of the x̃_i it is
+inactive on give the same conditions: a system C·(vec Z, a, β) = 0 with Σ_{j∈A} |I_j| rows
+(x̃_i·u_j for i ∈ I_j) and D·k + m(|A₀| + 1) unknowns.
+
+*Proof.* Σ_{j∈A} u_j v_jᵀ = Z Λ V_Aᵀ − Σ_t w̃_t a_tᵀ (V_A G)ᵀ − e_D βᵀ (V_A G)ᵀ
+= −Σ_{t∈A₀} w̃_t a_tᵀ − e_D βᵀ, as Λ V_Aᵀ = 0. So at a sample where every neuron of A has
+s_ij = 1, (J θ')_i = x̃_iᵀ(Σ_{j∈A} u_j v_jᵀ) + Σ_{t∈A₀} z_it a_tᵀ + βᵀ = 0 (x̃_i·w̃_t = z_it,
+x̃_i·e_D = 1, h_it = z_it). Elsewhere (J θ')_i = that zero minus Σ_{j∈A, s_ij=0} (x̃_i·u_j) v_j,
+and each term vanishes on an inactive pair. ∎ The map (Z, a, β) ↦ θ' is injective (Λ has
+independent rows; a, β are coordinates of θ'), and rescalings (u_t = w̃_t, α_t = −v_t) of the
+neurons of A₀ are among the vectors. The coordinates u_jl at a column l of X̃ that is zero on
+every sample meet no entry of J: they are left 0 (those unit vectors are data kernels).
+
+*Mod p.* Only residues mod one prime p are computed. If V_A has rank m mod p, with B its pivot
+columns mod p (V_A[:, B] nonsingular mod p, hence over Q), Λ = the kernel vectors
+e_f − V_B⁻¹V_f and G = V_B⁻¹ on the rows B are rational with denominators dividing det V_B, a
+unit mod p: their reductions are the echelon kernel and inverse mod p. I_j, the pivot rows mod
+p of X̃ on j's inactive samples, is independent over Q, and a basis over Q when no row is
+left out or when the exact rank of X̃ on those samples (python-flint, rows scaled to
+integers) equals |I_j|; a neuron left unproven is left out of A.
+So C mod p is the reduction of a p-integral rational C with the kernel above. If C has full
+row rank mod p, then likewise its echelon kernel vectors mod p are reductions of rational
+kernel vectors of C, and the θ' built from them are reductions of rational vectors of ker J;
+k of them independent mod p are independent over Q. When C is not of full row rank mod p
+nothing is claimed from it: a smaller A is tried.
+
+*Choice of A* (a choice only, every A is proven the same way): the neurons with v_j ≠ 0 whose
+inactive samples do not span all the nonzero columns of X̃ (the others bring as many rows as
+unknowns), by |I_j|; the largest prefix whose system has full row rank, dropping the last
+neuron at most :data:`TRIES` times.
+
+Cost: per neuron one echelon form mod p of X̃ on its inactive samples; per A tried one of
+[V_A | I] (m × (|A| + m)) and of C (Σ|I_j| × (D·k + m(|A₀| + 1))), and one product forming
+the vectors; no Jacobian.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..linalg import integer
+from ..linalg.kernel import kernel_mod_p
+from ..linalg.modular import matmul_mod, rref_mod_p
+
+#: Systems above this many entries are not built; at most TRIES sets A are tried.
+BUSY_ENTRIES = 4_000_000
+TRIES = 4
+
+
+def busy_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray
+                   ) -> Iterator[np.ndarray]:
+    """Blocks of busy-relation vectors mod p (rows, in θ order; module docstring), each the
+    reduction of a rational vector of ker J.
+
+    ``case``: a prepared :class:`~relugeom.rank.shallow.ShallowModular`; ``p``: a prime
+    dividing no denominator of the case; ``theta``: the θ positions (``w(j, l)``, ``v(k, j)``,
+    ``c(k)``, ``P``) of :mod:`relugeom.rank.structured_kernel`; ``residues``:
+    ``case.residues(p)``; ``Wt``: W̃ = [W | b] mod p (N × D).
+
+    Three neurons active on every sample of a 1-output network: ker V_A has k = 2, and with no
+    inactive pair the vectors are all of (Z, a, β): 2·D + 1·(|A₀| + 1) = 2·3 + 4 = 10.
+
+    >>> from relugeom import ShallowNetwork
+    >>> from relugeom.rank.shallow import ShallowModular
+    >>> from relugeom.rank.structured_kernel import _Theta
+    >>> net = ShallowNetwork(W=[[1, 0], [0, 1], [1, 1]], b=[1, 1, 1], V=[[1, 2, 3]], c=[0])
+    >>> case = ShallowModular(net, [[1, 2], [2, 1], [3, 5]])
+    >>> p = 1000003
+    >>> Wt = np.array([[1, 0, 1], [0, 1, 1], [1, 1, 1]], dtype=float)
+    >>> [len(K) for K in busy_relations(case, p, _Theta(2, 3, 1), case.residues(p), Wt)]
+    [10]
+    """
+    lines = np.flatnonzero(case.Xt_nonzero.any(0))
+    rows = _inactive_rows(case, p, residues["Xt"][:, lines], lines)
+    order = sorted(rows, key=lambda j: (len(rows[j]), j))
+    for size in range(len(order), max(case.m, len(order) - TRIES), -1):
+        found = _busy_vectors(case, p, theta, np.array(order[:size]), rows, lines, residues, Wt)
+        if found is not None:
+            if len(found):
+                yield found
+            return
+
+
+def _inactive_rows(case: Any, p: int, Xt: np.ndarray, lines: np.ndarray) -> dict:
+    """Neuron j → the samples I_j whose x̃_i (on ``lines``) are a basis over Q of those of all
+    the samples j is inactive on (module docstring, "Mod p"), for the neurons with v_j ≠ 0,
+    active somewhere, whose inactive samples do not span Q^lines; a neuron whose basis is not
+    proven is left out."""
+    out, exact = {}, None
+    for j in np.flatnonzero(case.v_nonzero & case.S.any(0)).tolist():
+        inactive = np.flatnonzero(~case.S[:, j])
+        kept = np.asarray(rref_mod_p(Xt[inactive], p)[2], dtype=np.int64)
+        if len(kept) == len(lines):
+            continue
+        if len(kept) < len(inactive):
+            exact = case.X.with_ones_column().take(cols=lines) if exact is None else exact
+            if integer.rank(exact.take(rows=inactive).integer_rows()) != len(kept):
+                continue
+        out[j] = inactive[kept]
+    return out
+
+
+def _busy_vectors(case: Any, p: int, theta: Any, A: np.ndarray, rows: dict, lines: np.ndarray,
+                  r: dict, Wt: np.ndarray) -> np.ndarray | None:
+    """The vectors mod p of the set A, or None when V_A is not of rank m or C not of full row
+    rank mod p (or C would exceed :data:`BUSY_ENTRIES`: not tried). ``rows``: the samples of
+    the rows of C, per neuron (:func:`_inactive_rows`)."""
+    m = case.m
+    VA = np.ascontiguousarray(r["V"][:, A])
+    R, pivots, _ = rref_mod_p(np.hstack([VA, np.eye(m)]), p)
+    if len(pivots) < m or max(pivots) >= len(A):
+        return None  # V_A of rank < m mod p
+    Lam = kernel_mod_p(VA, p)  # k × |A|, rows e_f − V_B⁻¹V_f
+    G = np.zeros((len(A), m))
+    G[pivots] = R[:, len(A):]  # [V_A | I] → [echelon | V_B⁻¹]: V_A G = I
+    k, L = len(Lam), len(lines)
+    A0 = A[case.S[:, A].all(0)]
+    t = np.repeat(np.arange(len(A)), [len(rows[j]) for j in A])  # a row per pair (i, A[t])
+    i = np.concatenate([rows[j] for j in A])
+    ncols = L * k + m * (len(A0) + 1)
+    if len(i) >= ncols or len(i) * ncols > BUSY_ENTRIES:
+        return None
+    Xt = r["Xt"][:, lines]
+    Z0 = matmul_mod(r["Xt"][i], Wt[A0].T, p)  # z_it at the pairs, t ∈ A₀
+    C = np.empty((len(i), ncols))
+    C[:, :L * k] = (Xt[i][:, :, None] * Lam.T[t][:, None, :]).reshape(len(i), L * k)
+    C[:, L * k:] = -np.hstack([(Z0[:, :, None] * G[t][:, None, :]).reshape(len(i), len(A0) * m),
+                               G[t]])
+    K = kernel_mod_p(np.remainder(C, p), p)
+    if len(K) != ncols - len(i):
+        return None  # rank over Q not proven: claim nothing
+    return _to_theta(K, case, p, theta, A, lines, Lam, G, A0, Wt)
+
+
+def _to_theta(K: np.ndarray, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray,
+              Lam: np.ndarray, G: np.ndarray, A0: np.ndarray, Wt: np.ndarray) -> np.ndarray:
+    """The θ' of the rows (vec Z, a, β) of K mod p: u_j on ``lines``, α_t, β."""
+    m, k, L, n = case.m, len(Lam), len(lines), len(K)
+    U = matmul_mod(K[:, :L * k].reshape(n * L, k), Lam, p).reshape(n, L, len(A))
+    a = K[:, L * k:].reshape(n, len(A0) + 1, m)  # a_t (t ∈ A₀), then β
+    shifts = np.concatenate([Wt[A0][:, lines], np.eye(case.d + 1)[[-1]][:, lines]])
+    for q in range(len(A0) + 1):  # u_j −= w̃_t (g_j·a_t), and e_D (g_j·β)
+        U -= np.remainder(shifts[q][None, :, None] *
+                          matmul_mod(a[:, q], G.T, p)[:, None, :], p)
+    out = np.zeros((n, theta.P))
+    out[:, theta.w(A[None, :], lines[:, None]).ravel()] = np.remainder(U, p).reshape(n, -1)
+    for q, j in enumerate(A0):
+        out[:, theta.v(np.arange(m), j)] = a[:, q]
+    out[:, theta.c(np.arange(m))] = a[:, -1]
+    return out
