@@ -52,6 +52,10 @@ from .modular import EchelonModP, random_primes, rref_mod_p
 MAX_BITS = 2 ** 28
 #: No lift is started above this many word operations (:func:`predicted_work`; about 20 s).
 MAX_WORK = 2e10
+#: When Hadamard's bound predicts too many bits, one vector is lifted to predict from its
+#: height, only while that one solve costs at most this (a costlier first solve, about 25 s
+#: for a 1121 × 1121 system with float weights, mostly ends in a refusal anyway).
+PROBE_WORK = MAX_WORK / 16
 SIDES = ("auto", "right", "left")
 
 
@@ -368,7 +372,8 @@ def _lift(M: np.ndarray, E: EchelonModP, side: str, known: Sequence[Sequence[int
                           f"vectors would take about {work:.3g} word operations (p-adic "
                           f"lifting of a {r} × {r} system), above {MAX_WORK:.3g}"}
     solved = []  # (free columns, numerators, denominator) of the solves made
-    if predicted > max_bits and len(lift) > 1 and r and one <= max_bits:
+    if predicted > max_bits and len(lift) > 1 and r and one <= max_bits and \
+            _lift_work(r, 1, one) <= PROBE_WORK:
         # Hadamard's bound ignores the common factors of the minors (on a Jacobian with float
         # weights, 3·10³ bits against 8·10⁴): lift one vector, predict from its height
         num, den = solve_exact(B, M[np.ix_(rows, lift[:1])])
