@@ -822,18 +822,25 @@ class ShallowModular:
         best = min(bounds, key=lambda bound: bound.value)
         rows = self.distinct_samples()
         mask = self.kept_w_mask()
-        wj, wl = np.nonzero(mask)  # (those of kept_columns)
-        A = np.empty((len(rows), 1 + len(wj)))
-        A[:, 0] = 1.0
-        A[:, 1:] = self.S.take(rows, 0).take(wj, 1) * self.xt_float.take(rows, 0).take(wl, 1)
+        S, Xt = self.S.take(rows, 0), self.xt_float.take(rows, 0)
+
+        def columns(wj: np.ndarray, wl: np.ndarray) -> np.ndarray:  # the c-column, then (j, l)
+            A = np.empty((len(rows), 1 + len(wj)))
+            A[:, 0] = 1.0
+            A[:, 1:] = S.take(wj, 1) * Xt.take(wl, 1)
+            return A
+
         proof = None
         if best.name == "pair relations" and self.pairs:
             # the columns the pairs' relations are solved for left out, a choice (else the
             # columns are chosen in floats)
-            keep = np.concatenate([[True], ~related_columns(self, self.pairs)[wj, wl]])
-            if keep.sum() == best.value:
-                proof = independent_columns(A[:, keep], best.value)
-        proof = proof or independent_columns(A, best.value)
+            kept = mask & ~related_columns(self, self.pairs)
+            if 1 + np.count_nonzero(kept) == best.value:
+                A = columns(*np.nonzero(kept))
+                proof = independent_columns(A, best.value)
+        if not proof:
+            A = columns(*np.nonzero(mask))  # (the W-columns of kept_columns)
+            proof = independent_columns(A, best.value)
         return proof and certified_rank(best, bounds, proof[0], "columns", A.shape,
                                         "kept c- and w̃-columns, scaled by 1/v_j, of J", **fields)
 
