@@ -34,6 +34,20 @@ def _as_int_array(values: Any) -> np.ndarray:
     return arr
 
 
+def float_integers(F: np.ndarray) -> np.ndarray | None:
+    """A float64 array as int64 when every entry is an integer (integers given as floats),
+    checked exactly; None otherwise.
+
+    >>> float_integers(np.array([[3.0, -2.0]])).tolist(), float_integers(np.array([0.5]))
+    ([[3, -2]], None)
+    """
+    with np.errstate(invalid="ignore"):  # (a float beyond int64 casts to a wrong value)
+        M = F.astype(np.int64)
+    # exact: a float that is an integer below 2^63 casts to itself and back; any other
+    # entry (a fraction, beyond int64, NaN) compares unequal
+    return M if (M == F).all() else None
+
+
 def reduce_mod(values: np.ndarray, p: int) -> np.ndarray:
     """values mod p in [0, p) as int64 (object arrays reduced entry by entry)."""
     if values.dtype == object:

@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..exact.arrays import PrimeDividesDenominator
+from ..exact.arrays import PrimeDividesDenominator, float_integers
 from ..exact.numbers import common_denominator
 from ..linalg import integer
 from ..linalg.certified import Bound, Rank
@@ -577,12 +577,8 @@ def _integer_rows(A: Any, rows: np.ndarray, F: np.ndarray | None) -> np.ndarray:
     """The rows ``rows`` of X̃ = [A, 1], each scaled to integers (the same rank); ``F``: those
     rows in floats when they are X̃'s exact values — integers given as floats are read as
     they are."""
-    if F is not None:
-        with quiet():  # (a float beyond int64 casts to a wrong M: the check refuses it)
-            M = F.astype(np.int64)
-        if (M == F).all():
-            return M
-    return A.take(rows).with_ones_column().integer_rows()
+    M = float_integers(F) if F is not None else None
+    return M if M is not None else A.take(rows).with_ones_column().integer_rows()
 
 
 def _exact_rows(X: Any, A: Any, exact_floats: np.ndarray | None) -> tuple:

@@ -95,7 +95,7 @@ from networkx.algorithms import bipartite
 
 from .. import linalg
 from ..errors import BoundaryError, InputError
-from ..exact.arrays import PrimeDividesDenominator, RationalArray
+from ..exact.arrays import PrimeDividesDenominator, RationalArray, float_integers
 from ..linalg import integer
 from ..linalg.certified import Bound, Rank
 from ..linalg.column_basis import column_basis, independent_columns
@@ -640,11 +640,8 @@ class ShallowModular:
             return False
         self._small_data_tried = True  # tried once: a failure is not retried
         F = self.xt_float  # (float_pivots copies it)
-        M = None
-        if self.exact_floats:  # integers given as floats: X̃ is exactly M (checked)
-            with np.errstate(invalid="ignore"):  # (a float beyond int64 casts to a wrong M)
-                M = F.astype(np.int64)
-        if M is None or not (M == F).all():
+        M = float_integers(F) if self.exact_floats else None  # X̃ exactly, when integers
+        if M is None:
             M = self.X.with_ones_column().integer_rows()
         if M.dtype == object:
             return False

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom.errors import InputError
-from relugeom.exact.arrays import PrimeDividesDenominator, RationalArray
+from relugeom.exact.arrays import PrimeDividesDenominator, RationalArray, float_integers
 from relugeom.linalg.modular import random_primes
 
 P = random_primes(1, seed=3)[0]
@@ -76,3 +76,10 @@ def test_powers_of_two_are_stored_as_exponents():
     assert B.denominators.tolist() == [3, 2]
     # distinct rows by hashing: equal rows once
     assert RationalArray.from_floats([[0.5, 1.0], [0.5, 1.0], [0.25, 1.0]]).distinct_rows() == 2
+
+
+def test_float_integers_reads_only_exact_integers():
+    edge = np.array([2.0 ** 62, -(2.0 ** 63), 3.0])
+    assert float_integers(edge).tolist() == [2 ** 62, -(2 ** 63), 3]
+    for bad in ([2.0 ** 63], [1e300], [0.5, 1.0], [np.nan]):  # beyond int64, a fraction, NaN
+        assert float_integers(np.array(bad)) is None
