@@ -1403,10 +1403,11 @@ def _merged(bounds: list[Bound], found: list[Bound]) -> list[Bound]:
 
 
 def _first_pass(case: ShallowModular, primes: int, seed: int, kernel_bits: int | None,
-                float_gram: bool | None, shapes: dict) -> Rank | tuple:
+                float_gram: bool | None, fields: dict) -> Rank | tuple:
     """The float path, the rank mod p and the level-0 bounds of :func:`modular_local_dimension`
     (and, for a small case, a cheap verified left kernel): a certified Rank, or (rank mod p,
-    primes used, bounds, the shape of the matrix ranked) to refine."""
+    primes used, bounds, the shape of the matrix ranked) to refine. ``fields``: the Rank fields
+    every answer carries (the Jacobian's shape, the convention)."""
     candidates = random_primes(4 + 4 * primes, seed=seed)
     floating = kernel_bits is not None if float_gram is None else float_gram
     bounds = case.bounds(level=0)
@@ -1420,7 +1421,6 @@ def _first_pass(case: ShallowModular, primes: int, seed: int, kernel_bits: int |
         bounds = case.bounds(level=0)
     extra = case.found_bounds = []  # the bounds the float path computes, kept for the levels
     if floating:
-        fields = shapes
         # data on a subspace (X̃ looks deficient enough): rank X̃ certified first, when it can
         # be with no prime, for fewer kept columns, less the pair relations
         early = case.data_rank is None and case.data_rank_first(first) and \
@@ -1479,7 +1479,7 @@ def _first_pass(case: ShallowModular, primes: int, seed: int, kernel_bits: int |
         if kernel_bits is not None and used:  # a verified left kernel, when its lift is cheap
             kernel = shallow_left_kernel(case, used[0], SMALL_LIFT, kernel_bits)
             if kernel and kernel.exact:
-                return replace(kernel.to_rank(bounds), **shapes, matrix_shape=shape,
+                return replace(kernel.to_rank(bounds), **fields, matrix_shape=shape,
                                primes=tuple(used))
         case.certify_data_rank_any(used + candidates)
         bounds = case.bounds(level=0) + extra
