@@ -50,7 +50,7 @@ from .modular import EchelonModP, random_primes, rref_mod_p
 
 #: Default budget: total bits of the lifted kernel vectors (2^28 bits = 32 MiB of integers).
 MAX_BITS = 2 ** 28
-#: No lift is started above this many word operations (:func:`predicted_work`; about 20 s).
+#: No lift is started above this many word operations (:func:`_lift_work`; about 20 s).
 MAX_WORK = 2e10
 #: When Hadamard's bound predicts too many bits, one vector is lifted to predict from its
 #: height, only while that one solve costs at most this (a costlier first solve, about 25 s
@@ -147,15 +147,11 @@ def predicted_bits(B: np.ndarray, count: int) -> float:
     return count * (len(B) + 1) * (float(_log2_row_norms(np.asarray(B)).sum()) + 1)
 
 
-def predicted_work(B: np.ndarray, count: int) -> float:
-    """Word operations of a p-adic (Dixon) solve with the integer r × r matrix B and ``count``
-    right-hand sides: an inverse mod p (r³) and one r × r product per 64 bits of Hadamard's
-    bound of the solutions (r²·count each), the number of steps python-flint takes."""
-    return _lift_work(len(B), count, predicted_bits(B, 1))
-
-
 def _lift_work(r: int, count: int, bits_one: float) -> float:
-    """:func:`predicted_work` from ``bits_one``, the predicted bits of one solution."""
+    """Word operations of a p-adic (Dixon) solve with an integer r × r matrix and ``count``
+    right-hand sides whose solutions take ``bits_one`` bits each (:func:`predicted_bits`): an
+    inverse mod p (r³) and one r × r product per 64 bits of a solution (r²·count each), the
+    number of steps python-flint takes."""
     return float(r) ** 3 + float(r) ** 2 * count * (bits_one / (r + 1)) / 64
 
 

@@ -245,7 +245,7 @@ def filter_pass(deep: DeepNetwork, arrays: LayerArrays, A: RationalArray,
         for l in range(1, deep.depth):
             W, b = arrays.float_weights[l - 1], arrays.float_biases[l - 1]
             k = W.shape[1]
-            g = (k + 1) * U / (1 - (k + 1) * U)  # γ_{k+1}, the inner product with b
+            g = gamma(k + 1)  # the inner product with b
             Z = H @ W.T + b
             # e_l as in the module docstring, its terms grouped (all nonnegative, so the 2
             # still covers the rounding): ((γ + α)|ĥ| + (1 + α)e)·2|Ŵ|ᵀ + 2((γ + α)|b̂| + …)
