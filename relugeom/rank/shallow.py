@@ -99,13 +99,13 @@ from ..exact.arrays import PrimeDividesDenominator, RationalArray, float_integer
 from ..linalg import integer
 from ..linalg.certified import Bound, Rank
 from ..linalg.column_basis import column_basis, independent_columns
-from ..linalg.gram import _SELECT, full_row_rank_certified
+from ..linalg.gram import full_row_rank_certified, independent_looking
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, matmul_mod, random_primes, reduce_residues)
 from ..linalg.nmod import ProjectedRows, projected_rank
 from ..linalg.quiet import quiet
 from ..model.network import Network
-from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime
+from ..model.patterns import ReluPrime, activation_patterns, check_relu_prime, distinct_rows
 from ..model.sample import as_sample
 from .float_certificate import GRAM_ROWS, _relative_errors, certified_rank, shallow_float_rank
 from .jacobian import jacobian
@@ -680,8 +680,8 @@ class ShallowModular:
             self.data_basis = np.array(sorted(E.independent))
 
     def data_rank_hint(self) -> int | None:
-        """How many columns of X̃ look independent in floats (the pivots of a regularised
-        Cholesky of the smaller Gram matrix, :func:`~relugeom.linalg.gram.looking_pivots`), or
+        """How many columns of X̃ look independent in floats
+        (:func:`~relugeom.linalg.gram.independent_looking` on the smaller Gram matrix), or
         None when X is not finite or that fails: a hint for the order of the exact steps only,
         never part of an answer. Computed once."""
         if self._data_hint is None:
@@ -691,20 +691,12 @@ class ShallowModular:
                 columns = self.Xt_nonzero.any(0).nonzero()[0]
                 Xt = Xt.take(columns, 1)
             with quiet():
-                G = Xt @ Xt.T if n <= Xt.shape[1] else Xt.T @ Xt
-                norms = G.diagonal().copy()
-                G.flat[::len(G) + 1] = norms * (1 + 1e-12)  # regularised, relative to norms
-                try:
-                    # pivots of the normalised G: Cholesky pivots over the squared norms
-                    pivots = np.linalg.cholesky(G).diagonal() ** 2 / norms
-                    hint = int(np.count_nonzero(pivots > _SELECT)) \
-                        if np.isfinite(pivots).all() else None
-                except np.linalg.LinAlgError:
-                    hint = None
+                chosen = independent_looking(Xt @ Xt.T if n <= Xt.shape[1] else Xt.T @ Xt)
+            hint = None if chosen is None else len(chosen)
             if hint is None or n <= Xt.shape[1]:  # (the rows' Gram: no columns to pick)
                 columns = None
             else:  # the columns that look independent, a choice for certify_small_data_rank
-                columns = (np.arange(width) if columns is None else columns)[pivots > _SELECT]
+                columns = chosen if columns is None else columns[chosen]
             self._data_hint = (hint, columns)
         return self._data_hint[0]
 
@@ -1046,10 +1038,9 @@ class ShallowModular:
                              f"with more than {best[1]} active neurons"
                              + (" or a private column of X̃ (term ranks)" if refine else "")))
         # regions (T4 sharpened), all regions at once: one row of `member` per region
-        _, first, inverse = np.unique(np.packbits(self.S, axis=1), axis=0, return_index=True,
-                                      return_inverse=True)
+        first, region = distinct_rows(self.S)
         member = np.zeros((len(first), n))
-        member[np.ravel(inverse), np.arange(n)] = 1.0
+        member[region, np.arange(n)] = 1.0
         size = member.sum(1)
         act = self.S[first]
         rho = np.minimum(m, (act & self.v_nonzero).sum(1))
