@@ -84,7 +84,7 @@ import math
 import weakref
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import accumulate
 from operator import mul
 from typing import Any, Sequence
@@ -450,6 +450,13 @@ def _weight_arrays(network: Network) -> _Weights:
     return weights
 
 
+@cache
+def _key_weights(d: int) -> np.ndarray:
+    """d fixed weights in [1, 2) (seeded): a sample's key in
+    :meth:`ShallowModular._read_samples` is the weighted sum of its entries."""
+    return 1.0 + np.random.default_rng(d).random(d)
+
+
 class ShallowModular:
     """A shallow case prepared for modular ranks: exact patterns, residues, kept columns, bounds.
 
@@ -596,14 +603,22 @@ class ShallowModular:
             if changes == self.n - 1:  # distinct first entries: distinct samples
                 self._labels, self._distinct = np.arange(self.n), np.arange(self.n)
                 return
-            # few distinct first entries often come from repeated samples: then the labels of
-            # the first entries are those of the samples (with many, that is rarely so)
-            if 4 * changes < self.n:
-                column = self.X_float[:, 0] if self.d else np.zeros(self.n)
-                _, first, labels = np.unique(column, return_index=True, return_inverse=True)
-                if (self.X_float[first[labels]] == self.X_float).all():
-                    self._labels, self._distinct = labels.reshape(-1), np.sort(first)
-                    return
+            # the labels of a key per sample, equal for equal samples (one weighted sum, in the
+            # same order on every row), are those of the samples when samples of equal keys are
+            # equal (checked exactly); the first sample of a key is the first of its run in a
+            # stable sort
+            with quiet():
+                keys = (self.X_float * _key_weights(self.d)).sum(1)
+            order = np.argsort(keys, kind="stable")
+            ordered = keys.take(order)
+            starts = np.empty(self.n, bool)  # where a new key starts, in sorted order
+            starts[0], starts[1:] = True, ordered[1:] != ordered[:-1]
+            first = order[starts]
+            labels = np.empty(self.n, np.int64)
+            labels[order] = np.cumsum(starts) - 1
+            if (self.X_float.take(first.take(labels), 0) == self.X_float).all():
+                self._labels, self._distinct = labels, np.sort(first)
+                return
             F = np.ascontiguousarray(self.X_float + 0.0)  # −0.0 + 0.0 = 0.0: equal bytes
             rows = F.view(np.dtype((np.void, 8 * F.shape[1]))).ravel()
             _, first, labels = np.unique(rows, return_index=True, return_inverse=True)
