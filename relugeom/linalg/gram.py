@@ -276,12 +276,11 @@ def looking_pivots(G: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     [1.0, 0.5]
     """
     with quiet():
-        diagonal = np.diagonal(G).copy()
-        live = np.flatnonzero(diagonal > 0)
-        if not (np.isfinite(diagonal).all() and live.size):
-            return None
-        if live.size == len(G) and G.flags.writeable and \
-                diagonal.max() <= 2.0 ** 400 * diagonal.min():
+        diagonal = G.diagonal().copy()
+        low, high = float(diagonal.min(initial=math.inf)), float(diagonal.max(initial=0.0))
+        # every diagonal entry positive and finite, within 2^400 of each other (a NaN fails)
+        if len(G) and 0 < low and math.isfinite(high) and high <= 2.0 ** 400 * low and \
+                G.flags.writeable:
             # the factor of D·G·D is D times that of G: G regularised in place (its diagonal
             # put back), the pivots divided by the squared norms after, no normalised copy
             G.flat[::len(G) + 1] = diagonal * (1 + 1e-12)
@@ -291,7 +290,10 @@ def looking_pivots(G: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
                 return None
             finally:
                 G.flat[::len(G) + 1] = diagonal
-            return live, np.diagonal(R) ** 2 / diagonal
+            return np.arange(len(G)), R.diagonal() ** 2 / diagonal
+        live = np.flatnonzero(diagonal > 0)
+        if not (np.isfinite(diagonal).all() and live.size):
+            return None
         norms = np.sqrt(diagonal[live])
         B = G[np.ix_(live, live)] / np.outer(norms, norms)
         B[np.diag_indices(len(B))] += 1e-12
