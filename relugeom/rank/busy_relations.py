@@ -35,11 +35,27 @@ unit mod p: their reductions are the echelon kernel and inverse mod p. I_j, the 
 p of X̃ on j's inactive samples, is independent over Q, and a basis over Q when no row is
 left out or when the exact rank of X̃ on those samples (python-flint, rows scaled to
 integers) equals |I_j|; a neuron left unproven is left out of A.
-So C mod p is the reduction of a p-integral rational C with the kernel above. If C has full
-row rank mod p, then likewise its echelon kernel vectors mod p are reductions of rational
-kernel vectors of C, and the θ' built from them are reductions of rational vectors of ker J;
-k of them independent mod p are independent over Q. When C is not of full row rank mod p
-nothing is claimed from it: a smaller A is tried.
+So C mod p is the reduction of a p-integral rational C with the kernel above. If
+rank_Q C = rank_p C (full row rank mod p, or the dependent rows below), then likewise its
+echelon kernel vectors mod p are reductions of rational kernel vectors of C, and the θ' built
+from them are reductions of rational vectors of ker J; k of them independent mod p are
+independent over Q. Otherwise nothing is claimed from it: a smaller A is tried.
+
+*Dependent rows.* Let U_j = span{x̃_i : s_ij = 0} (on the lines; 0 for j ∈ A₀) and T the
+rows w̃_t (t ∈ A₀) and e_D on the lines. Every M ∈ Q^{lines×m} in
+
+    𝒟 = {M : T M = 0,  M v_j ∈ U_j for every j ∈ A}
+
+gives a relation among the rows of C: writing M v_j = Σ_{i∈I_j} δ_ij x̃_i,
+Σ_{j,i} δ_ij (x̃_i·u_j) = Σ_{j∈A} (M v_j)·u_j = tr(Mᵀ U V_Aᵀ) = −Σ_t (w̃_tᵀ M) a_t − (e_Dᵀ M) β = 0
+for every (Z, a, β) (U V_Aᵀ = −Σ_t w̃_t a_tᵀ − e_D βᵀ, as in the proof). M ↦ δ is injective
+(δ = 0 gives M V_A = 0, and V_A has rank m), so rank_Q C ≤ rows − dim_Q 𝒟. With rank_Q C ≥
+rank_p C, dim_Q 𝒟 ≥ rows − rank_p C proves rank_Q C = rank_p C. dim 𝒟 is computed exactly on
+M = N Bᵀ, B an integer basis of the y ∈ Q^m with y·v_t = 0 (t ∈ A₀): the unknowns N
+(|lines| × q), the conditions T N = 0 and f·(N Bᵀv_j) = 0 for f in an integer basis of the
+annihilator of U_j — a python-flint rank, after one mod p (dim_p 𝒟 ≥ dim_Q 𝒟: when it is
+short, nothing is computed over Q). These relations are the usual reason for dependent rows:
+neurons inactive on many samples, whose U_j meet in ker T, with A₀'s v_t not spanning Q^m.
 
 *Choice of A* (a choice only, every A is proven the same way): the neurons with v_j ≠ 0 whose
 inactive samples do not span all the nonzero columns of X̃ (the others bring as many rows as
@@ -48,7 +64,9 @@ neuron at most :data:`TRIES` times.
 
 Cost: per neuron one echelon form mod p of X̃ on its inactive samples; per A tried one of
 [V_A | I] (m × (|A| + m)) and of C (Σ|I_j| × (D·k + m(|A₀| + 1))), and one product forming
-the vectors; no Jacobian.
+the vectors; for dependent rows, one exact integer kernel per neuron (|I_j| × |lines|) and one
+exact rank of the conditions of 𝒟 (about |lines|·q columns: a second on digits, q = 4); no
+Jacobian.
 """
 
 from __future__ import annotations
@@ -57,6 +75,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..exact.arrays import RationalArray
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
 from ..linalg.modular import matmul_mod, rref_mod_p
@@ -146,9 +165,39 @@ def _busy_vectors(case: Any, p: int, theta: Any, A: np.ndarray, rows: dict, line
     C[:, L * k:] = -np.hstack([(Z0[:, :, None] * G[t][:, None, :]).reshape(len(i), len(A0) * m),
                                G[t]])
     K = kernel_mod_p(np.remainder(C, p), p)
-    if len(K) != ncols - len(i):
+    dependent = len(i) - (ncols - len(K))
+    if dependent and _relations(case, p, A, A0, rows, lines) < dependent:
         return None  # rank over Q not proven: claim nothing
     return _to_theta(K, case, p, theta, A, lines, Lam, G, A0, Wt)
+
+
+def _relations(case: Any, p: int, A: np.ndarray, A0: np.ndarray, rows: dict,
+               lines: np.ndarray) -> int:
+    """A lower bound of dim_Q 𝒟 (module docstring, "Dependent rows"): dim 𝒟 itself, or 0 when
+    its dimension mod p (an upper bound) is 0. ``rows``: the samples I_j of each neuron."""
+    m, L = case.m, len(lines)
+    V = case.v_columns
+    B = integer.kernel(V[:, A0].T.tolist()) if len(A0) else np.eye(m, dtype=int).tolist()
+    q = len(B[0])
+    if not q:
+        return 0  # the v_t of A₀ span Q^m: M = 0
+    B = np.array(B, dtype=object)  # m × q
+    exact = case.X.with_ones_column().take(cols=lines)
+    T = [(lines == case.d).astype(object)]  # e_D, and w̃_t (t ∈ A₀), rows scaled to integers
+    if len(A0):
+        T[:0] = np.asarray(RationalArray.from_fractions(
+            [list(case.network.W[t]) + [case.network.b[t]] for t in A0]).integer_rows(),
+            dtype=object)[:, lines]
+    T = np.vstack(T)
+    blocks = [np.kron(T, np.eye(q, dtype=int)).astype(object)]  # (T N)[r, s], N[l, s] at l·q + s
+    for j in A[~np.isin(A, A0)]:
+        F = integer.kernel(exact.take(rows=rows[j]).integer_rows().tolist())
+        if F and F[0]:  # columns f with f·x̃_i = 0 on I_j; rows f ⊗ Bᵀv_j
+            blocks.append(np.kron(np.array(F, dtype=object).T, (V[:, j] @ B)[None, :]))
+    conditions = np.vstack(blocks)
+    if L * q - integer.rank_mod(np.remainder(conditions, p).astype(np.int64), p) == 0:
+        return 0
+    return L * q - integer.rank(conditions)
 
 
 def _to_theta(K: np.ndarray, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray,

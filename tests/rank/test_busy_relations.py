@@ -2,7 +2,10 @@
 exact Jacobian, reduced mod p), the count they prove never exceeds the exact nullity (exact
 elimination), also modulo small primes where ranks drop, and a wrong pattern is caught."""
 
+from fractions import Fraction
+
 import numpy as np
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -10,8 +13,9 @@ from relugeom import ShallowNetwork, jacobian, linalg, local_dimension
 from relugeom.exact.arrays import reduce_mod
 from relugeom.linalg.modular import matmul_mod, rref_mod_p
 from relugeom.model.sample import as_sample
+from relugeom.rank import busy_relations as busy
 from relugeom.rank.backprop import scaled_jacobian
-from relugeom.rank.busy_relations import busy_relations
+from relugeom.rank.busy_relations import _relations, busy_relations
 from relugeom.rank.shallow import ShallowModular
 from relugeom.rank.structured_kernel import _Theta, kernel_vectors, structured_kernel
 
@@ -136,3 +140,105 @@ def test_a_wrong_pattern_gives_vectors_outside_the_kernel():
     case.S = case.S.copy()
     case.S[i, j] = True
     assert not in_kernel(exact_rank_and_residues(net, X, P_TEST)[1], family(case, P_TEST), P_TEST)
+
+
+def dependent_case(seed: int, integers: bool = False):
+    """A₀ (active on every sample) with fewer neurons than outputs, the other neurons inactive
+    on about d samples each: their U_j meet in ker T, so C has dependent rows (module
+    docstring of busy_relations, "Dependent rows"). Floats, or small integers."""
+    rng = np.random.default_rng(seed)
+    d, m = int(rng.integers(4, 7)), int(rng.integers(2, 4))
+    a0 = int(rng.integers(1, m))
+    N, n = m + 2, int(rng.integers(2 * d, 3 * d))
+    if integers:
+        W, X = rng.integers(-3, 4, (N, d)), 2 * rng.integers(-3, 4, (n, d))
+    else:
+        W, X = rng.normal(size=(N, d)), rng.normal(size=(n, d))
+    z = np.sort(X @ W.T, axis=0)
+    off, cols = rng.integers(d - 1, d + 1, N), np.arange(N)
+    b = np.where(cols < a0, 1 - z[0], -(z[off - 1, cols] + z[off, cols]) / 2)
+    if integers:  # odd biases, even samples: no sample on a hyperplane
+        b = 2 * np.floor(b / 2) + 1
+        return ShallowNetwork.from_numpy(W, b, rng.integers(-3, 4, (m, N)),
+                                         rng.integers(-3, 4, m)), X
+    return ShallowNetwork.from_numpy(W, b, rng.normal(size=(m, N)), rng.normal(size=m)), X
+
+
+def rational(q):
+    import sympy
+
+    return sympy.Rational(*Fraction(q).as_integer_ratio())
+
+
+def exact_busy_system(net: ShallowNetwork, X, A, I: dict, lines) -> list:
+    """C over Q (sympy rationals), built from its definition with an exact basis Λ of ker V_A
+    and the right inverse G = V_Aᵀ(V_A V_Aᵀ)⁻¹: any basis and right inverse give C up to an
+    invertible change of unknowns, so the same rank."""
+    import sympy
+
+    m = net.output_dim
+    VA = sympy.Matrix([[rational(net.V[k][j]) for j in A] for k in range(m)])
+    Lam = sympy.Matrix.hstack(*VA.nullspace()).T  # k × |A|
+    G = VA.T * (VA * VA.T).inv()
+    A0 = [t for t in A if not len(I[t])]
+    Xt = [[rational(q) for q in list(x) + [1]] for x in np.asarray(X).tolist()]
+    Wt = [[rational(w) for w in list(net.W[t]) + [net.b[t]]] for t in range(net.hidden_width)]
+    rows = []
+    for q, j in enumerate(A):
+        for i in I[j]:
+            x = [Xt[i][l] for l in lines]
+            z = [sum(w * xl for w, xl in zip(Wt[t], Xt[i])) for t in A0]
+            rows.append([x[l] * Lam[c, q] for l in range(len(lines)) for c in range(Lam.rows)]
+                        + [-z[s] * G[q, k] for s in range(len(A0)) for k in range(m)]
+                        + [-G[q, k] for k in range(m)])
+    return rows
+
+
+def inactive_bases(case: ShallowModular, X, lines) -> dict:
+    """Per neuron, samples whose x̃ (on ``lines``) are a basis over Q of those it is inactive
+    on (sympy's echelon form: independent of the code's mod-p choice)."""
+    import sympy
+
+    out = {}
+    for j in range(case.N):
+        inactive = np.flatnonzero(~case.S[:, j])
+        M = sympy.Matrix([[rational(q) for q in list(X[i]) + [1]] for i in inactive])
+        out[j] = inactive[list(M[:, list(lines)].T.rref()[1])] if len(inactive) else inactive
+    return out
+
+
+@given(st.integers(0, 10_000), st.booleans())
+def test_dependent_rows_never_claim_too_much(seed, integers):
+    net, X = dependent_case(seed, integers)
+    p = P_TEST if not integers else 7
+    exact, Jp = exact_rank_and_residues(net, X, p)
+    case = ShallowModular(net, X)
+    K = family(case, p)
+    assert in_kernel(Jp, K, p)
+    assert len(rref_mod_p(K, p)[1]) <= net.n_parameters - exact
+    assert structured_kernel(case, p).upper >= exact
+
+
+@pytest.mark.parametrize("seed", [2, 3, 8])
+def test_relations_of_the_rows_against_the_exact_system(seed):
+    # Theorem ("Dependent rows"): rank_Q C ≤ rows − dim 𝒟, C built here over Q from its
+    # definition; on these cases C has such relations and the bound is attained
+    net, X = dependent_case(seed)
+    case = ShallowModular(net, X)
+    lines = np.arange(net.input_dim + 1)
+    A = list(range(net.hidden_width))
+    I = inactive_bases(case, X, lines)
+    A0 = np.array([t for t in A if not len(I[t])], dtype=np.int64)
+    relations = _relations(case, P_TEST, np.array(A), A0, I, lines)
+    C = exact_busy_system(net, X, A, I, lines)
+    assert relations > 0
+    assert linalg.rank(C) == len(C) - relations
+
+
+@pytest.mark.parametrize("seed", [2, 3, 8])
+def test_busy_vectors_of_a_system_with_dependent_rows(seed, monkeypatch):
+    # the proof of the dependent rows is what lets these vectors be claimed
+    net, X = dependent_case(seed)
+    claimed = len(family(ShallowModular(net, X), P_TEST))
+    monkeypatch.setattr(busy, "_relations", lambda *args: 0)
+    assert claimed > len(family(ShallowModular(net, X), P_TEST)) == 0
