@@ -21,8 +21,8 @@ second, untimed relugeom run. After one warm-up case, each side of each case is 
 again up to seven times in all while it takes under half a second, each run on a freshly built
 network and sample; the table gives each side's minimum.
 
-    python benchmarks/bench_certified.py --threads 1 [--quick] [--seeds 0,1,2] [--memory]
-        [--json PATH]
+    python benchmarks/bench_certified.py --threads 1 [--quick] [--seeds 0,1,2 | 0-15] [--memory]
+        [--shape 64,32,10] [--json PATH]
 """
 
 from __future__ import annotations
@@ -162,18 +162,25 @@ def run_case(widths: list[int], n: int, dtype: type, data: str, kind: str, seed:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the small architectures only")
-    parser.add_argument("--seeds", default="0", help="weight seeds, comma-separated")
+    parser.add_argument("--seeds", default="0",
+                        help="weight seeds, comma-separated (a-b: a range)")
+    parser.add_argument("--shape", help="only this architecture, e.g. 64,32,10")
     parser.add_argument("--memory", action="store_true", help="also the peak RSS growth")
     parser.add_argument("--threads", help="BLAS threads (set before numpy loads)")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = [seed for part in args.seeds.split(",") for seed in
+             (range(int(part.split("-")[0]), int(part.split("-")[1]) + 1) if "-" in part
+              else [int(part)])]
+    shape = None if args.shape is None else [int(w) for w in args.shape.split(",")]
     run_case([20, 8, 1], 50, np.float64, "gaussian", "plain", 99, False)  # warm-up: imports
     rows = []
     print(f"{'architecture':>22} {'n':>5} {'dtype':>7} {'data / kind':>27} {'seed':>4} "
           f"{'rank':>6} {'numpy':>6} {'gap':>8} {'relugeom s':>10} {'numpy s':>8} {'ratio':>7} "
           f"{'MiB':>5}  certificate")
     for widths, n, pairs in (QUICK if args.quick else FULL):
+        if shape is not None and widths != shape:
+            continue
         for data, kind in pairs:
             for dtype in (np.float64, np.float32):
                 for seed in seeds:

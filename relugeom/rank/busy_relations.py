@@ -73,12 +73,14 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+import flint
 import numpy as np
 
 from ..exact.arrays import RationalArray
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
 from ..linalg.modular import matmul_mod, rref_mod_p
+from ..linalg.verified import integer_product
 
 #: Systems above this many entries are not built; at most TRIES sets A are tried.
 BUSY_ENTRIES = 4_000_000
@@ -166,38 +168,9 @@ def _busy_vectors(case: Any, p: int, theta: Any, A: np.ndarray, rows: dict, line
                                G[t]])
     K = kernel_mod_p(np.remainder(C, p), p)
     dependent = len(i) - (ncols - len(K))
-    if dependent and _relations(case, p, A, A0, rows, lines) < dependent:
+    if dependent and _relations(case, p, A, pivots, rows, lines) < dependent:
         return None  # rank over Q not proven: claim nothing
     return _to_theta(K, case, p, theta, A, lines, Lam, G, A0, Wt)
-
-
-def _relations(case: Any, p: int, A: np.ndarray, A0: np.ndarray, rows: dict,
-               lines: np.ndarray) -> int:
-    """A lower bound of dim_Q 𝒟 (module docstring, "Dependent rows"): dim 𝒟 itself, or 0 when
-    its dimension mod p (an upper bound) is 0. ``rows``: the samples I_j of each neuron."""
-    m, L = case.m, len(lines)
-    V = case.v_columns
-    B = integer.kernel(V[:, A0].T.tolist()) if len(A0) else np.eye(m, dtype=int).tolist()
-    q = len(B[0])
-    if not q:
-        return 0  # the v_t of A₀ span Q^m: M = 0
-    B = np.array(B, dtype=object)  # m × q
-    exact = case.X.with_ones_column().take(cols=lines)
-    T = [(lines == case.d).astype(object)]  # e_D, and w̃_t (t ∈ A₀), rows scaled to integers
-    if len(A0):
-        T[:0] = np.asarray(RationalArray.from_fractions(
-            [list(case.network.W[t]) + [case.network.b[t]] for t in A0]).integer_rows(),
-            dtype=object)[:, lines]
-    T = np.vstack(T)
-    blocks = [np.kron(T, np.eye(q, dtype=int)).astype(object)]  # (T N)[r, s], N[l, s] at l·q + s
-    for j in A[~np.isin(A, A0)]:
-        F = integer.kernel(exact.take(rows=rows[j]).integer_rows().tolist())
-        if F and F[0]:  # columns f with f·x̃_i = 0 on I_j; rows f ⊗ Bᵀv_j
-            blocks.append(np.kron(np.array(F, dtype=object).T, (V[:, j] @ B)[None, :]))
-    conditions = np.vstack(blocks)
-    if L * q - integer.rank_mod(np.remainder(conditions, p).astype(np.int64), p) == 0:
-        return 0
-    return L * q - integer.rank(conditions)
 
 
 def _to_theta(K: np.ndarray, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray,
@@ -216,3 +189,53 @@ def _to_theta(K: np.ndarray, case: Any, p: int, theta: Any, A: np.ndarray, lines
         out[:, theta.v(np.arange(m), j)] = a[:, q]
     out[:, theta.c(np.arange(m))] = a[:, -1]
     return out
+
+
+def _relations(case: Any, p: int, A: np.ndarray, pivots: list, rows: dict,
+               lines: np.ndarray) -> int:
+    """A lower bound of dim_Q 𝒟 (module docstring, "Dependent rows"): dim 𝒟 itself, or 0 when
+    its dimension mod p (an upper bound) is 0. ``pivots``: positions in A of columns with V_B
+    nonsingular (mod p, hence over Q); ``rows``: the samples I_j of each neuron.
+
+    M ↦ (M v_b)_{b∈B} is a bijection, so 𝒟 ≅ {(y_b) : y_b ∈ U_b, T y_b = 0, Σ_b c_jb y_b ∈ U_j
+    for j ∉ B}, c_j = V_B⁻¹ v_j; y_b = 0 when b ∈ A₀, else y_b = X̃_bᵀ μ_b (X̃_b the rows I_b,
+    a basis of U_b). So dim 𝒟 = Σ_b |I_b| − rank of the conditions T X̃_bᵀ μ_b = 0 and
+    F_j Σ_b c_jb X̃_bᵀ μ_b = 0 (F_j an integer basis of the annihilator of U_j as rows; the
+    identity when U_j = 0), with det V_B·c_j (integers) for c_j: V's columns scaled to
+    integers rescale c_jb by s_j/s_b, absorbed by μ_b and the row."""
+    B = A[np.asarray(pivots, dtype=np.int64)]
+    others = np.setdiff1d(A, B)
+    free = [b for b in B if len(rows[b])]
+    if not free or not len(others):
+        return 0
+    exact = case.X.with_ones_column().take(cols=lines)
+    X = {j: exact.take(rows=rows[j]).integer_rows() for j in A if len(rows[j])}
+    Xfree = np.hstack([np.asarray(X[b], dtype=object).T for b in free])  # |lines| × Σ|I_b|
+    edges = np.cumsum([0] + [len(rows[b]) for b in free])
+    T = [(lines == case.d).astype(object)]  # e_D, and w̃_t (t ∈ A₀), rows scaled to integers
+    A0 = [t for t in A if not len(rows[t])]
+    if A0:
+        T[:0] = np.asarray(RationalArray.from_fractions(
+            [list(case.network.W[t]) + [case.network.b[t]] for t in A0]).integer_rows(),
+            dtype=object)[:, lines]
+    TX = integer_product(np.vstack(T), Xfree)
+    blocks = [np.zeros((len(TX), edges[-1]), dtype=object) for _ in free]
+    for q, block in enumerate(blocks):  # T y_b = 0, for each b apart
+        block[:, edges[q]:edges[q + 1]] = TX[:, edges[q]:edges[q + 1]]
+    V = case.v_columns
+    VB = flint.fmpz_mat(V[:, B].tolist())
+    C = VB.solve(flint.fmpz_mat(V[:, others].tolist())) * VB.det()  # det V_B · c_j: integers
+    at = [int(np.flatnonzero(B == b)[0]) for b in free]
+    for col, j in enumerate(others):
+        F = np.eye(len(lines), dtype=int).astype(object) if j not in X else \
+            np.array(integer.kernel(X[j].tolist()), dtype=object).T
+        if not F.size:
+            continue  # U_j is everything: no condition
+        weights = np.repeat(np.array([int(C[k, col].p) for k in at], dtype=object),
+                            np.diff(edges))
+        blocks.append(integer_product(F, Xfree) * weights[None, :])
+    conditions = np.vstack(blocks)
+    unknowns = int(edges[-1])
+    if unknowns - integer.rank_mod(np.remainder(conditions, p).astype(np.int64), p) == 0:
+        return 0
+    return unknowns - integer.rank(conditions)

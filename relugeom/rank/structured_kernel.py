@@ -7,7 +7,7 @@ Q^m its column of V, β ∈ Q^m for c) is mapped by J to the n × m matrix with 
 
     (J θ')_i = Σ_j s_ij (x̃_i·u_j) v_j + h_ij α_j + β.
 
-rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Six
+rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Seven
 families of kernel vectors are known exactly from systems far smaller than J:
 
 - zero columns: the columns of V for a neuron never positive, of w̃_j for a neuron never
@@ -18,6 +18,10 @@ families of kernel vectors are known exactly from systems far smaller than J:
 - shared columns: column (j, l) of J is y ⊗ v_j with y = D_j X̃ e_l, the same for the
   neurons Γ with the same active samples where column l of X̃ is nonzero (a pixel nonzero on
   one or two samples): Σ_{j∈Γ} a_j e_(j,l) ∈ ker J for a ∈ ker V[:, Γ];
+- covering pairs: neuron j covers t ≠ j when t is positive only on samples where j is active;
+  when D_j X̃ has full row rank, u_j with x̃_i·u_j = −h_it on the samples j is active on and
+  α_t = v_j (every other coordinate 0) is in ker J: where j is active the two terms are
+  (x̃_i·u_j + h_it) v_j = 0, elsewhere both vanish (one small echelon form per j);
 - busy relations (:mod:`relugeom.rank.busy_relations`): u_j = Zλ_j + shifts for neurons A
   active on most samples, λ_j the columns of a basis of ker V[:, A], one row x̃_i·u_j = 0
   per inactive pair;
@@ -243,6 +247,7 @@ def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | 
     yield "data kernels", _data_kernels(case, p, theta, pivots)
     yield "rescalings", iter([_rescalings(case, p, r["V"], Wt, theta)])
     yield "shared columns", _shared_columns(case, p, r["V"], theta)
+    yield "covering pairs", _covering_pairs(case, p, theta, r["Xt"], Z, r["V"])
     yield "busy relations", busy_relations(case, p, theta, r, Wt)
     yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal, pivots)
 
@@ -316,6 +321,36 @@ def _shared_columns(case: ShallowModular, p: int, V: np.ndarray, theta: _Theta
             out = np.zeros((len(K), theta.P))
             out[:, theta.w(np.array(members), l)] = K
             yield out
+
+
+def _covering_pairs(case: ShallowModular, p: int, theta: _Theta, Xt: np.ndarray, Z: np.ndarray,
+                    V: np.ndarray) -> Iterator[np.ndarray]:
+    """For each neuron j with v_j ≠ 0 and D_j X̃ of full row rank mod p, one vector per neuron
+    t it covers (module docstring): u_j = −X_B⁻¹ h_t on the pivots B of X̃ on j's active
+    samples (0 elsewhere), α_t = v_j. X_B is nonsingular mod p, hence over Q with a determinant
+    prime to p: u_j is the reduction of the rational solution, and the vector of a rational
+    vector of ker J. ``Xt``, ``Z``, ``V``: X̃, Z = X̃·W̃ᵀ and V mod p."""
+    D, m = case.d + 1, case.m
+    positive = case.positive
+    alive = positive.any(0)
+    for j in np.flatnonzero(case.v_nonzero & case.S.any(0)):
+        active = case.S[:, j]
+        if active.sum() > D:
+            continue  # D_j X̃ cannot have full row rank
+        covered = np.flatnonzero(alive & ~(positive & ~active[:, None]).any(0))
+        covered = covered[covered != j]
+        if not len(covered):
+            continue
+        rows = np.flatnonzero(active)
+        H = np.where(positive[np.ix_(rows, covered)], Z[np.ix_(rows, covered)], 0.0)
+        R, pivots, kept = rref_mod_p(np.hstack([Xt[rows], np.remainder(-H, p)]), p)
+        if len(kept) < len(rows) or max(pivots) >= D:
+            continue  # D_j X̃ not of full row rank mod p
+        out = np.zeros((len(covered), theta.P))
+        out[:, theta.w(j, np.asarray(pivots))] = R[:, D:].T
+        out[np.arange(len(covered))[:, None], theta.v(np.arange(m)[None, :], covered[:, None])] = \
+            V[:, j]
+        yield out
 
 
 def _echelon_kernel(R: np.ndarray, pivots: list, ncols: int, p: int) -> np.ndarray:
