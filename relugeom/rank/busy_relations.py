@@ -50,12 +50,12 @@ gives a relation among the rows of C: writing M v_j = Σ_{i∈I_j} δ_ij x̃_i,
 Σ_{j,i} δ_ij (x̃_i·u_j) = Σ_{j∈A} (M v_j)·u_j = tr(Mᵀ U V_Aᵀ) = −Σ_t (w̃_tᵀ M) a_t − (e_Dᵀ M) β = 0
 for every (Z, a, β) (U V_Aᵀ = −Σ_t w̃_t a_tᵀ − e_D βᵀ, as in the proof). M ↦ δ is injective
 (δ = 0 gives M V_A = 0, and V_A has rank m), so rank_Q C ≤ rows − dim_Q 𝒟. With rank_Q C ≥
-rank_p C, dim_Q 𝒟 ≥ rows − rank_p C proves rank_Q C = rank_p C. dim 𝒟 is computed exactly on
-M = N Bᵀ, B an integer basis of the y ∈ Q^m with y·v_t = 0 (t ∈ A₀): the unknowns N
-(|lines| × q), the conditions T N = 0 and f·(N Bᵀv_j) = 0 for f in an integer basis of the
-annihilator of U_j — a python-flint rank, after one mod p (dim_p 𝒟 ≥ dim_Q 𝒟: when it is
-short, nothing is computed over Q). These relations are the usual reason for dependent rows:
-neurons inactive on many samples, whose U_j meet in ker T, with A₀'s v_t not spanning Q^m.
+rank_p C, dim_Q 𝒟 ≥ rows − rank_p C proves rank_Q C = rank_p C. dim 𝒟 is computed exactly
+(:func:`_relations`) through M ↦ (M v_b) on the pivots B of V_A: unknowns the coordinates of
+each M v_b in b's basis I_b (|I_b| of them, none for b ∈ A₀), one python-flint rank after one
+mod p (dim_p 𝒟 ≥ dim_Q 𝒟: when it is 0, nothing is computed over Q). These relations are the
+usual reason for dependent rows: neurons inactive on many samples, whose U_j meet in ker T,
+with A₀'s v_t not spanning Q^m.
 
 *Choice of A* (a choice only, every A is proven the same way): the neurons with v_j ≠ 0 whose
 inactive samples do not span all the nonzero columns of X̃ (the others bring as many rows as
@@ -65,8 +65,7 @@ neuron at most :data:`TRIES` times.
 Cost: per neuron one echelon form mod p of X̃ on its inactive samples; per A tried one of
 [V_A | I] (m × (|A| + m)) and of C (Σ|I_j| × (D·k + m(|A₀| + 1))), and one product forming
 the vectors; for dependent rows, one exact integer kernel per neuron (|I_j| × |lines|) and one
-exact rank of the conditions of 𝒟 (about |lines|·q columns: a second on digits, q = 4); no
-Jacobian.
+exact rank of the conditions of 𝒟 (Σ_{b∈B} |I_b| columns: under 0.1 s on digits); no Jacobian.
 """
 
 from __future__ import annotations
