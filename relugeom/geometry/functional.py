@@ -256,7 +256,7 @@ def _moved_regions(network: ShallowNetwork, incidence: tuple, vectors: list) -> 
         return []
     Phi = linalg.integer_rows(affine_map_jacobian(network, incidence))
     K = linalg.integer_rows(vectors)
-    product = np.array(integer.product(Phi, [list(col) for col in zip(*K)]), dtype=object)
+    product = integer.product(Phi, [list(col) for col in zip(*K)])
     block = network.output_dim * (network.input_dim + 1)
     moved = product.reshape(len(incidence), block, len(vectors)).any(axis=1)
     return [tuple(int(r) for r in np.flatnonzero(moved[:, i])) for i in range(len(vectors))]

@@ -1,7 +1,8 @@
 """Exact integer matrices for the inner loops of the rank engines (python-flint in C).
 
-Matrices are lists of rows of Python ints (or integer numpy arrays); results are plain ints or
-lists of rows. Ranks over Z equal ranks over Q; :func:`rank_mod` is the rank over Z/pZ.
+Matrices are lists of rows of Python ints (or integer numpy arrays); results are plain ints,
+lists of rows, or for :func:`product` an object array. Ranks over Z equal ranks over Q;
+:func:`rank_mod` is the rank over Z/pZ.
 
 >>> rank([[1, 2], [2, 4]]), rank_mod([[1, 2], [3, 4]], 2)
 (1, 1)
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import flint
+import numpy as np
 
 
 def _rows(A: Any) -> list:
@@ -77,9 +79,19 @@ def left_kernel_rows(block: Any) -> list[list[int]]:
     return [list(ell) for ell in zip(*basis)]
 
 
-def product(A: Any, B: Any) -> list[list[int]]:
-    """The exact product A·B."""
-    return _lists(flint.fmpz_mat(_rows(A)) * flint.fmpz_mat(_rows(B)))
+def product(A: Any, B: Any) -> np.ndarray:
+    """The exact product A·B, an object array of Python ints (empty shapes allowed): for
+    entries beyond 64 bits, a few times faster than numpy's object dot.
+
+    >>> product(np.array([[2 ** 70, 1]], dtype=object), [[3], [-1]]).tolist()
+    [[3541774862152233910271]]
+    """
+    A, B = np.asarray(A, dtype=object), np.asarray(B, dtype=object)
+    shape = (A.shape[0], B.shape[1])
+    if 0 in shape or A.shape[1] == 0:
+        return np.zeros(shape, dtype=object)
+    return np.array(_lists(flint.fmpz_mat(A.tolist()) * flint.fmpz_mat(B.tolist())),
+                    dtype=object).reshape(shape)
 
 
 def echelon(A: Any) -> tuple[list[list[int]], int]:

@@ -155,18 +155,6 @@ def _lift_work(r: int, count: int, bits_one: float) -> float:
     return float(r) ** 3 + float(r) ** 2 * count * (bits_one / (r + 1)) / 64
 
 
-def integer_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """The exact product A·B of integer matrices (python-flint), an object array of Python
-    ints: for entries beyond 64 bits, a few times faster than numpy's object dot.
-
-    >>> integer_product(np.array([[2 ** 70, 1]], dtype=object), np.array([[3], [-1]])).tolist()
-    [[3541774862152233910271]]
-    """
-    shape = (np.shape(A)[0], np.shape(B)[1])
-    rows = (_fmpz(np.asarray(A)) * _fmpz(np.asarray(B))).tolist() if 0 not in shape else []
-    return np.array([[int(v) for v in row] for row in rows], dtype=object).reshape(shape)
-
-
 def product_is_zero(A: np.ndarray, B: np.ndarray) -> bool:
     """Whether the exact integer product A·B is zero (python-flint).
 

@@ -79,7 +79,6 @@ from ..exact.arrays import RationalArray
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
 from ..linalg.modular import matmul_mod, rref_mod_p
-from ..linalg.verified import integer_product
 
 #: Systems above this many entries are not built; at most TRIES sets A are tried.
 BUSY_ENTRIES = 4_000_000
@@ -217,7 +216,7 @@ def _relations(case: Any, p: int, A: np.ndarray, pivots: list, rows: dict,
         T[:0] = np.asarray(RationalArray.from_fractions(
             [list(case.network.W[t]) + [case.network.b[t]] for t in A0]).integer_rows(),
             dtype=object)[:, lines]
-    TX = integer_product(np.vstack(T), Xfree)
+    TX = integer.product(np.vstack(T), Xfree)
     blocks = [np.zeros((len(TX), edges[-1]), dtype=object) for _ in free]
     for q, block in enumerate(blocks):  # T y_b = 0, for each b apart
         block[:, edges[q]:edges[q + 1]] = TX[:, edges[q]:edges[q + 1]]
@@ -232,7 +231,7 @@ def _relations(case: Any, p: int, A: np.ndarray, pivots: list, rows: dict,
             continue  # U_j is everything: no condition
         weights = np.repeat(np.array([int(C[k, col].p) for k in at], dtype=object),
                             np.diff(edges))
-        blocks.append(integer_product(F, Xfree) * weights[None, :])
+        blocks.append(integer.product(F, Xfree) * weights[None, :])
     conditions = np.vstack(blocks)
     unknowns = int(edges[-1])
     if unknowns - integer.rank_mod(np.remainder(conditions, p).astype(np.int64), p) == 0:

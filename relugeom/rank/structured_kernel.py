@@ -84,7 +84,7 @@ from ..linalg import integer
 from ..linalg.certified import Bound
 from ..linalg.modular import EchelonModP, matmul_mod, reduce_residues, rref_mod_p
 from ..linalg.nmod import project, projected_rank
-from ..linalg.verified import integer_product, rank_proven_by_local_relations
+from ..linalg.verified import rank_proven_by_local_relations
 from ..model.deep import as_deep
 from ..model.network import Network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime
@@ -543,7 +543,7 @@ class _ExactArrays:
             self._arrays = _Arrays(V, Wt, Xt, None, lambda A: A, self.nonzero)
         base = self._arrays
         Z = np.zeros((self.case.n, self.case.N), dtype=object)
-        Z[np.ix_(samples, G)] = integer_product(base.Xt[samples], base.Wt[G].T)
+        Z[np.ix_(samples, G)] = integer.product(base.Xt[samples], base.Wt[G].T)
         return replace(base, Z=Z)
 
 
