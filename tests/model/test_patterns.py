@@ -2,10 +2,10 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from relugeom import BoundaryError, InputError, ShallowNetwork, activation_patterns, analyze
 from relugeom.search.strategies import network_and_sample, networks, samples
-from hypothesis import strategies as st
 
 
 @given(network_and_sample(features=["duplicate", "dead"]))
