@@ -202,8 +202,10 @@ def gram_positive_definite(G: np.ndarray, delta: float, columns: int, *,
     """A proof that λ_min(G*) > 0 for the exact Gram matrix G* = A·Aᵀ of some A with
     ‖G* − G‖₂ ≤ ``delta``, from a float Cholesky factorization of G shifted (steps 3 of the
     module docstring), or None — also when the process flushes subnormals to zero
-    (:func:`gradual_underflow`). ``G``: float64, symmetric, r × r (its diagonal is shifted
-    for the factorization and put back);
+    (:func:`gradual_underflow`). ``G``: float64, r × r (its diagonal is shifted for the
+    factorization and put back); only its lower triangle is read (numpy's Cholesky reads that
+    one), so G stands for the symmetric matrix that triangle defines — the Ĝ of the proof —
+    and a caller may pass a product whose two triangles differ by rounding;
     ``columns``: the number of columns of A (for the certificate only). Cost: r³/3.
 
     >>> gram_positive_definite(np.array([[2.0, 1.0], [1.0, 2.0]]), 1e-12, 3) is not None
