@@ -144,13 +144,10 @@ def _busy_vectors(case: Any, p: int, theta: Any, A: np.ndarray, rows: dict, line
     rank mod p (or C would exceed :data:`BUSY_ENTRIES`: not tried). ``rows``: the samples of
     the rows of C, per neuron (:func:`_inactive_rows`)."""
     m = case.m
-    VA = np.ascontiguousarray(r["V"][:, A])
-    R, pivots, _ = rref_mod_p(np.hstack([VA, np.eye(m)]), p)
-    if len(pivots) < m or max(pivots) >= len(A):
+    split = _kernel_and_inverse(np.ascontiguousarray(r["V"][:, A]), p)
+    if split is None:
         return None  # V_A of rank < m mod p
-    Lam = kernel_mod_p(VA, p)  # k × |A|, rows e_f − V_B⁻¹V_f
-    G = np.zeros((len(A), m))
-    G[pivots] = R[:, len(A):]  # [V_A | I] → [echelon | V_B⁻¹]: V_A G = I
+    Lam, G, pivots = split
     k, L = len(Lam), len(lines)
     A0 = A[case.S[:, A].all(0)]
     t = np.repeat(np.arange(len(A)), [len(rows[j]) for j in A])  # a row per pair (i, A[t])
@@ -171,9 +168,25 @@ def _busy_vectors(case: Any, p: int, theta: Any, A: np.ndarray, rows: dict, line
     return _to_theta(K, case, p, theta, A, lines, Lam, G, A0, Wt)
 
 
+def _kernel_and_inverse(VA: np.ndarray, p: int) -> tuple | None:
+    """(Λ, G, pivots) mod p for V_A (m × |A|, residues): Λ the echelon kernel as rows
+    (e_f − V_B⁻¹V_f), G a right inverse (V_B⁻¹ on the rows of the pivots B), the pivots'
+    positions in A; None when V_A has rank < m mod p."""
+    m, a = VA.shape
+    R, pivots, _ = rref_mod_p(np.hstack([VA, np.eye(m)]), p)
+    if len(pivots) < m or max(pivots) >= a:
+        return None
+    G = np.zeros((a, m))
+    G[pivots] = R[:, a:]  # [V_A | I] → [echelon | V_B⁻¹]: V_A G = I
+    return kernel_mod_p(VA, p), G, pivots
+
+
 def _to_theta(K: np.ndarray, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray,
-              Lam: np.ndarray, G: np.ndarray, A0: np.ndarray, Wt: np.ndarray) -> np.ndarray:
-    """The θ' of the rows (vec Z, a, β) of K mod p: u_j on ``lines``, α_t, β."""
+              Lam: np.ndarray, G: np.ndarray, A0: np.ndarray, Wt: np.ndarray,
+              sparse: tuple | None = None) -> np.ndarray:
+    """The θ' of the rows (vec Z, a, β) of K mod p: u_j on ``lines``, α_t (t ∈ ``A0``, the
+    neurons carrying α), β; ``sparse`` = (neurons, Y): also u_j = Y[:, q] on the lines for
+    the q-th of those neurons (:mod:`relugeom.rank.busy_exceptions`)."""
     m, k, L, n = case.m, len(Lam), len(lines), len(K)
     U = matmul_mod(K[:, :L * k].reshape(n * L, k), Lam, p).reshape(n, L, len(A))
     a = K[:, L * k:].reshape(n, len(A0) + 1, m)  # a_t (t ∈ A₀), then β
@@ -186,6 +199,8 @@ def _to_theta(K: np.ndarray, case: Any, p: int, theta: Any, A: np.ndarray, lines
     for q, j in enumerate(A0):
         out[:, theta.v(np.arange(m), j)] = a[:, q]
     out[:, theta.c(np.arange(m))] = a[:, -1]
+    for q, j in enumerate(() if sparse is None else sparse[0]):
+        out[:, theta.w(j, lines)] = sparse[1][:, q]
     return out
 
 

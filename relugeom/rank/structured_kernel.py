@@ -89,6 +89,7 @@ from ..model.deep import as_deep
 from ..model.network import Network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime
 from .backprop import scaled_jacobian
+from .busy_exceptions import busy_exceptions
 from .busy_relations import busy_relations
 from .shallow import ShallowModular
 
@@ -250,6 +251,7 @@ def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | 
     yield "covering pairs", _covering_pairs(case, p, theta, r["Xt"], Z, r["V"])
     yield "busy relations", busy_relations(case, p, theta, r, Wt)
     yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal, pivots)
+    yield "busy exceptions", busy_exceptions(case, p, theta, r, Wt)
 
 
 def _unit(theta: _Theta, positions: Any) -> np.ndarray:
