@@ -7,7 +7,7 @@ Q^m its column of V, β ∈ Q^m for c) is mapped by J to the n × m matrix with 
 
     (J θ')_i = Σ_j s_ij (x̃_i·u_j) v_j + h_ij α_j + β.
 
-rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Seven
+rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Eight
 families of kernel vectors are known exactly from systems far smaller than J:
 
 - zero columns: the columns of V for a neuron never positive, of w̃_j for a neuron never
@@ -25,6 +25,9 @@ families of kernel vectors are known exactly from systems far smaller than J:
 - busy relations (:mod:`relugeom.rank.busy_relations`): u_j = Zλ_j + shifts for neurons A
   active on most samples, λ_j the columns of a basis of ker V[:, A], one row x̃_i·u_j = 0
   per inactive pair;
+- busy exceptions (:mod:`relugeom.rank.busy_exceptions`, last: only when vectors are
+  missing): the busy relations with α also on neurons negative on one or two samples, and
+  the weights of neurons active on few samples moved too;
 - group relations: for a set Γ = B ∪ L of neurons (B: positive on most samples, L: on few),
   the θ' supported on Γ (and β) with
 
