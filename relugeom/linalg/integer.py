@@ -94,6 +94,19 @@ def product(A: Any, B: Any) -> np.ndarray:
                     dtype=object).reshape(shape)
 
 
+def adjugate_product(A: Any, B: Any) -> np.ndarray:
+    """det(A)·A⁻¹·B = adj(A)·B for a nonsingular square integer A: an integer matrix (Cramer's
+    rule), an object array of Python ints. ZeroDivisionError if A is singular.
+
+    >>> adjugate_product([[2, 0], [0, 4]], [[1], [1]]).tolist()
+    [[4], [2]]
+    """
+    M = flint.fmpz_mat(_rows(A))
+    X = M.solve(flint.fmpz_mat(_rows(B))) * M.det()
+    return np.array([[int(X[i, j].p) for j in range(X.ncols())] for i in range(X.nrows())],
+                    dtype=object).reshape(X.nrows(), X.ncols())
+
+
 def echelon(A: Any) -> tuple[list[list[int]], int]:
     """The fraction-free reduced row echelon form of A (its nonzero rows first) and its rank."""
     R, _, r = flint.fmpz_mat(_rows(A)).rref()

@@ -72,7 +72,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import flint
 import numpy as np
 
 from ..exact.arrays import RationalArray
@@ -236,16 +235,14 @@ def _relations(case: Any, p: int, A: np.ndarray, pivots: list, rows: dict,
     for q, block in enumerate(blocks):  # T y_b = 0, for each b apart
         block[:, edges[q]:edges[q + 1]] = TX[:, edges[q]:edges[q + 1]]
     V = case.v_columns
-    VB = flint.fmpz_mat(V[:, B].tolist())
-    C = VB.solve(flint.fmpz_mat(V[:, others].tolist())) * VB.det()  # det V_B · c_j: integers
+    C = integer.adjugate_product(V[:, B].tolist(), V[:, others].tolist())  # det V_B · c_j
     at = [int(np.flatnonzero(B == b)[0]) for b in free]
     for col, j in enumerate(others):
         F = np.eye(len(lines), dtype=int).astype(object) if j not in X else \
             np.array(integer.kernel(X[j].tolist()), dtype=object).T
         if not F.size:
             continue  # U_j is everything: no condition
-        weights = np.repeat(np.array([int(C[k, col].p) for k in at], dtype=object),
-                            np.diff(edges))
+        weights = np.repeat(C[at, col], np.diff(edges))
         blocks.append(integer.product(F, Xfree) * weights[None, :])
     conditions = np.vstack(blocks)
     unknowns = int(edges[-1])
