@@ -10,9 +10,9 @@ from relugeom import ShallowNetwork, local_dimension
 from relugeom.linalg.modular import rref_mod_p
 from relugeom.rank.busy_exceptions import busy_exceptions
 from relugeom.rank.shallow import ShallowModular
-from relugeom.rank.structured_kernel import _Theta, kernel_vectors, structured_kernel
+from relugeom.rank.structured_kernel import kernel_vectors, structured_kernel
 
-from .test_busy_relations import exact_rank_and_residues, in_kernel
+from .test_busy_relations import exact_rank_and_residues, family, in_kernel
 from .test_structured_kernel import P_TEST
 
 
@@ -40,18 +40,10 @@ def exceptions_case(seed: int, integers: bool = False):
     return ShallowNetwork.from_numpy(W, b, rng.normal(size=(m, N)), rng.normal(size=m)), X
 
 
-def family(case: ShallowModular, p: int) -> np.ndarray:
-    theta = _Theta(case.d, case.N, case.m)
-    r = case.residues(p)
-    Wt = np.hstack([case.W.residues(p).reshape(case.N, case.d),
-                    case.b.residues(p).reshape(case.N, 1)]).astype(float)
-    return np.vstack(list(busy_exceptions(case, p, theta, r, Wt)) or [np.zeros((0, theta.P))])
-
-
 def check(net: ShallowNetwork, X, p: int) -> None:
     exact, Jp = exact_rank_and_residues(net, X, p)
     case = ShallowModular(net, X)
-    K = family(case, p)
+    K = family(case, p, busy_exceptions)
     assert in_kernel(Jp, K, p)
     assert len(rref_mod_p(K, p)[1]) <= net.n_parameters - exact
     assert structured_kernel(case, p).upper >= exact

@@ -51,12 +51,13 @@ def in_kernel(Jp: np.ndarray, K: np.ndarray, p: int) -> bool:
     return not (Jp.dot(K.astype(np.int64).astype(object).T) % p).any()
 
 
-def family(case: ShallowModular, p: int) -> np.ndarray:
+def family(case: ShallowModular, p: int, vectors=busy_relations) -> np.ndarray:
+    """The vectors mod p of one family function (the busy relations by default), stacked."""
     theta = _Theta(case.d, case.N, case.m)
     r = case.residues(p)
     Wt = np.hstack([case.W.residues(p).reshape(case.N, case.d),
                     case.b.residues(p).reshape(case.N, 1)]).astype(float)
-    return np.vstack(list(busy_relations(case, p, theta, r, Wt)) or [np.zeros((0, theta.P))])
+    return np.vstack(list(vectors(case, p, theta, r, Wt)) or [np.zeros((0, theta.P))])
 
 
 @given(st.integers(0, 10_000), st.booleans())
