@@ -194,7 +194,10 @@ def case_indices(log, **family):
 
 
 def start_search(conjecture_file, checkpoint, log, *extra):
-    env = {**os.environ, "RELUGEOM_TEST_LOG": str(log), "RELUGEOM_TEST_SLEEP": "0.01"}
+    # 30 ms a case: the run lasts about 12 s on two workers, far longer than the checkpoint's
+    # 2 s interval (at 10 ms, a main process starved by other load wrote its first checkpoint
+    # only when the run had finished, and there was nothing left to interrupt)
+    env = {**os.environ, "RELUGEOM_TEST_LOG": str(log), "RELUGEOM_TEST_SLEEP": "0.03"}
     return subprocess.Popen(
         [sys.executable, "-m", "relugeom.cli", "search", f"{conjecture_file}:holds",
          "--exhaustive", "--hidden-width", "1", "--samples", "1-2", "--resume",
@@ -202,7 +205,7 @@ def start_search(conjecture_file, checkpoint, log, *extra):
         stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-FAMILY = {"hidden_width": 1, "n": (1, 2)}    # 810 cases, 10 ms each
+FAMILY = {"hidden_width": 1, "n": (1, 2)}    # 810 cases, 30 ms each
 
 
 def interrupt(process, checkpoint, how, covered_before=0):
