@@ -194,18 +194,23 @@ def case_indices(log, **family):
 
 
 def start_search(conjecture_file, checkpoint, log, *extra):
-    # 30 ms a case: the run lasts about 12 s on two workers, far longer than the checkpoint's
-    # 2 s interval (at 10 ms, a main process starved by other load wrote its first checkpoint
-    # only when the run had finished, and there was nothing left to interrupt)
-    env = {**os.environ, "RELUGEOM_TEST_LOG": str(log), "RELUGEOM_TEST_SLEEP": "0.03"}
+    env = {**os.environ, "RELUGEOM_TEST_LOG": str(log), "RELUGEOM_TEST_SLEEP": "0.01"}
     return subprocess.Popen(
         [sys.executable, "-m", "relugeom.cli", "search", f"{conjecture_file}:holds",
          "--exhaustive", "--hidden-width", "1", "--samples", "1-2", "--resume",
          str(checkpoint), "--jobs", "2", *extra], env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=default_interrupts)
 
 
-FAMILY = {"hidden_width": 1, "n": (1, 2)}    # 810 cases, 30 ms each
+def default_interrupts() -> None:
+    """Ctrl-C handled as in a terminal, whatever this process inherited: a test suite run in
+    the background of a shell without job control ignores SIGINT, and an ignored signal stays
+    ignored across exec (the search would never see the Ctrl-C sent to it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+FAMILY = {"hidden_width": 1, "n": (1, 2)}    # 810 cases, 10 ms each
 
 
 def interrupt(process, checkpoint, how, covered_before=0):
