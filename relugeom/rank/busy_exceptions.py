@@ -51,7 +51,6 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..exact.arrays import RationalArray
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
 from ..linalg.modular import matmul_mod, rref_mod_p
@@ -84,27 +83,11 @@ def busy_exceptions(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarra
 
 
 class _Exact:
-    """The exact rows of X̃ (scaled to integers) on the lines, and of W̃, built once."""
+    """The exact rows of X̃ and W̃ (scaled to integers, the case's) on the lines."""
 
     def __init__(self, case: Any, lines: np.ndarray):
-        self.case, self.lines = case, lines
-        self._X = self._W = None
-
-    @property
-    def X(self) -> np.ndarray:
-        if self._X is None:
-            self._X = np.asarray(self.case.X.with_ones_column().take(cols=self.lines)
-                                 .integer_rows(), dtype=object)
-        return self._X
-
-    @property
-    def W(self) -> np.ndarray:
-        if self._W is None:
-            net = self.case.network
-            self._W = np.asarray(RationalArray.from_fractions(
-                [list(w) + [b] for w, b in zip(net.W, net.b)]).integer_rows(),
-                dtype=object)[:, self.lines]
-        return self._W
+        self.X = case.xt_integers[:, lines]
+        self.W = case.wt_integers[:, lines]
 
 
 def _split(Xt: np.ndarray, samples: np.ndarray, exceptional: np.ndarray, p: int,

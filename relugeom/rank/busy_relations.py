@@ -74,7 +74,6 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..exact.arrays import RationalArray
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
 from ..linalg.modular import matmul_mod, rref_mod_p
@@ -123,16 +122,15 @@ def _inactive_rows(case: Any, p: int, Xt: np.ndarray, lines: np.ndarray) -> dict
     the samples j is inactive on (module docstring, "Mod p"), for the neurons with v_j ≠ 0,
     active somewhere, whose inactive samples do not span Q^lines; a neuron whose basis is not
     proven is left out."""
-    out, exact = {}, None
+    out = {}
     for j in np.flatnonzero(case.v_nonzero & case.S.any(0)).tolist():
         inactive = np.flatnonzero(~case.S[:, j])
         kept = np.asarray(rref_mod_p(Xt[inactive], p)[2], dtype=np.int64)
         if len(kept) == len(lines):
             continue
-        if len(kept) < len(inactive):
-            exact = case.X.with_ones_column().take(cols=lines) if exact is None else exact
-            if integer.rank(exact.take(rows=inactive).integer_rows()) != len(kept):
-                continue
+        if len(kept) < len(inactive) and \
+                integer.rank(case.xt_integers[np.ix_(inactive, lines)].tolist()) != len(kept):
+            continue
         out[j] = inactive[kept]
     return out
 
@@ -220,17 +218,13 @@ def _relations(case: Any, p: int, A: np.ndarray, pivots: list, rows: dict,
     free = [b for b in B if len(rows[b])]
     if not free or not len(others):
         return 0
-    exact = case.X.with_ones_column().take(cols=lines)
-    X = {j: exact.take(rows=rows[j]).integer_rows() for j in A if len(rows[j])}
+    X = {j: case.xt_integers[np.ix_(rows[j], lines)] for j in A if len(rows[j])}
     Xfree = np.hstack([np.asarray(X[b], dtype=object).T for b in free])  # |lines| × Σ|I_b|
     edges = np.cumsum([0] + [len(rows[b]) for b in free])
-    T = [(lines == case.d).astype(object)]  # e_D, and w̃_t (t ∈ A₀), rows scaled to integers
-    A0 = [t for t in A if not len(rows[t])]
-    if A0:
-        T[:0] = np.asarray(RationalArray.from_fractions(
-            [list(case.network.W[t]) + [case.network.b[t]] for t in A0]).integer_rows(),
-            dtype=object)[:, lines]
-    TX = integer.product(np.vstack(T), Xfree)
+    A0 = np.array([t for t in A if not len(rows[t])], dtype=np.int64)
+    # T: the rows w̃_t (t ∈ A₀), scaled to integers, and e_D
+    T = np.vstack([case.wt_integers[np.ix_(A0, lines)], (lines == case.d)[None, :].astype(int)])
+    TX = integer.product(T, Xfree)
     blocks = [np.zeros((len(TX), edges[-1]), dtype=object) for _ in free]
     for q, block in enumerate(blocks):  # T y_b = 0, for each b apart
         block[:, edges[q]:edges[q + 1]] = TX[:, edges[q]:edges[q + 1]]

@@ -574,6 +574,21 @@ class ShallowModular:
         return np.asarray(self.V.integer_columns()[0], dtype=object)
 
     @cached_property
+    def xt_integers(self) -> np.ndarray:
+        """X̃ = [X | 1] with row i times a positive rational λ_i, in integers (an object array
+        of Python ints, n × (d+1); λ_i is the last entry), built once: the same row spans and
+        ranks as X̃ on any rows and columns."""
+        return np.asarray(self.X.with_ones_column().integer_rows(), dtype=object)
+
+    @cached_property
+    def wt_integers(self) -> np.ndarray:
+        """W̃ = [W | b] with row j times a positive rational, in integers (an object array of
+        Python ints, N × (d+1)), built once."""
+        net = self.network
+        return np.asarray(RationalArray.from_fractions(
+            [list(w) + [b] for w, b in zip(net.W, net.b)]).integer_rows(), dtype=object)
+
+    @cached_property
     def alive(self) -> np.ndarray:
         """The neurons j with some h_ij ≠ 0 (boolean, N)."""
         return self.positive.any(0)

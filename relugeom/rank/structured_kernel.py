@@ -82,7 +82,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..exact.arrays import RationalArray, reduce_mod
+from ..exact.arrays import reduce_mod
 from ..linalg import integer
 from ..linalg.certified import Bound
 from ..linalg.modular import EchelonModP, matmul_mod, reduce_residues, rref_mod_p
@@ -280,7 +280,6 @@ def _data_kernels(case: ShallowModular, p: int, theta: _Theta, pivots: dict
     an exact integer basis (python-flint; X̃ scaled by rows to integers, the same kernel).
     ``pivots`` receives the pivot columns of D_j X̃ mod p of each neuron with a kernel."""
     D = case.d + 1
-    rows = None
     Xt = case.residues(p)["Xt"]
     for j in np.flatnonzero(case.S.any(0) & case.v_nonzero):
         active = np.flatnonzero(case.S[:, j])
@@ -292,9 +291,7 @@ def _data_kernels(case: ShallowModular, p: int, theta: _Theta, pivots: dict
         if len(kept) == len(active):
             yield _place(_echelon_kernel(R, pivots[j], D, p), theta, j, D)
             continue
-        if rows is None:
-            rows = case.X.with_ones_column().integer_rows()
-        basis = integer.kernel(np.asarray(rows[active], dtype=object).tolist())
+        basis = integer.kernel(case.xt_integers[active].tolist())
         if basis and basis[0]:
             K = np.array(basis, dtype=object).T  # kernel vectors as rows
             yield _place(np.remainder(K, p).astype(float), theta, j, D)
@@ -540,12 +537,8 @@ class _ExactArrays:
         group system of Γ = G reads; the others are left 0): Python integer products cost."""
         if self._arrays is None:
             case = self.case
-            Xt = np.asarray(case.X.with_ones_column().integer_rows(), dtype=object)
-            Wt = np.asarray(RationalArray.from_fractions(
-                [list(w) + [b] for w, b in zip(case.network.W, case.network.b)]
-            ).integer_rows(), dtype=object)
-            V = case.v_columns
-            self._arrays = _Arrays(V, Wt, Xt, None, lambda A: A, self.nonzero)
+            self._arrays = _Arrays(case.v_columns, case.wt_integers, case.xt_integers, None,
+                                   lambda A: A, self.nonzero)
         base = self._arrays
         Z = np.zeros((self.case.n, self.case.N), dtype=object)
         Z[np.ix_(samples, G)] = integer.product(base.Xt[samples], base.Wt[G].T)
