@@ -68,34 +68,24 @@ def busy_exceptions(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarra
     lines = np.flatnonzero(case.Xt_nonzero.any(0))
     rows = _inactive_rows(case, p, residues["Xt"][:, lines], lines)
     order = sorted(rows, key=lambda j: (len(rows[j]), j))
-    exact = _Exact(case, lines)
-    few = (~case.positive[:, order]).sum(0)  # an upper bound of the negative samples' count
+    few = case.negative[:, order].sum(0)
     if not order or not ((few >= 1) & (few <= FEW)).any():
         return
-    # z_ij < 0 exactly (h_ij − z_ij ≠ 0): not positive and not zero
-    negative = ~case.positive & (integer.product(exact.X, exact.W.T) != 0)
+    X, W = case.xt_integers[:, lines], case.wt_integers[:, lines]  # exact, rows scaled
     splits: dict = {}  # (neuron, on or off, exceptional samples) → its split, for every A
     for size in range(len(order), max(case.m, len(order) - TRIES), -1):
         A = np.array(order[:size])
-        found = _vectors(case, p, theta, A, lines, residues, Wt, negative, exact, splits)
+        found = _vectors(case, p, theta, A, lines, residues, Wt, X, W, splits)
         if found is not None and len(found):
             yield found
 
 
-class _Exact:
-    """The exact rows of X̃ and W̃ (scaled to integers, the case's) on the lines."""
-
-    def __init__(self, case: Any, lines: np.ndarray):
-        self.X = case.xt_integers[:, lines]
-        self.W = case.wt_integers[:, lines]
-
-
 def _split(Xt: np.ndarray, samples: np.ndarray, exceptional: np.ndarray, p: int,
-           exact: _Exact) -> tuple[np.ndarray, np.ndarray] | None:
+           X: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(basis, live): a basis over Q (pivot rows mod p) of the x̃_i of the ordinary
     ``samples``, and the exceptional ones whose x̃_i is outside its span mod p (so over Q);
     None when the span of the rest is not proven (the exact rank of the ordinary rows and of
-    the exceptional ones left as spanned must equal the basis size)."""
+    the exceptional ones left as spanned must equal the basis size; ``X``: X̃ in integers)."""
     ordinary, odd = samples[~exceptional[samples]], samples[exceptional[samples]]
     basis, R, pivots = ordinary, np.zeros((0, Xt.shape[1])), []
     if len(ordinary):
@@ -106,15 +96,16 @@ def _split(Xt: np.ndarray, samples: np.ndarray, exceptional: np.ndarray, p: int,
     live = odd[rest.any(1)]
     spanned = np.concatenate([ordinary, odd[~rest.any(1)]])
     if len(spanned) > len(basis) and \
-            integer.rank(exact.X[spanned].tolist()) != len(basis):
+            integer.rank(X[spanned].tolist()) != len(basis):
         return None
     return basis, live
 
 
 def _vectors(case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r: dict,
-             Wt: np.ndarray, negative: np.ndarray, exact: _Exact, splits: dict
-             ) -> np.ndarray | None:
-    m, L, S = case.m, len(lines), case.S
+             Wt: np.ndarray, X: np.ndarray, W: np.ndarray, splits: dict) -> np.ndarray | None:
+    """The vectors mod p of the set A, or None when a proof fails (module docstring); ``X``,
+    ``W``: X̃ and W̃ in integers on the lines; ``splits``: :func:`_split` results kept."""
+    m, L, S, negative = case.m, len(lines), case.S, case.negative
     few = negative[:, A].sum(0)
     Aal = A[few <= FEW]
     if not (few[few <= FEW] > 0).any():
@@ -132,7 +123,7 @@ def _vectors(case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r:
     def split(j: int, on: bool) -> tuple | None:
         if (j, on, key) not in splits:
             samples = np.flatnonzero(S[:, j] if on else ~S[:, j])
-            splits[j, on, key] = _split(Xt, samples, odd, p, exact)
+            splits[j, on, key] = _split(Xt, samples, odd, p, X)
         return splits[j, on, key]
 
     # scalar rows and live forms, per neuron of A (off samples) and of L (on samples)
@@ -174,8 +165,8 @@ def _vectors(case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r:
         return np.remainder(out, p)
 
     exceptional = np.flatnonzero(odd)
-    E, E_exact = _exception_system(case, p, exceptional, forms, Aal, negative, r["V"],
-                                   Zal[exceptional], exact)
+    E, E_exact = _exception_system(case, p, exceptional, forms, Aal, r["V"], Zal[exceptional],
+                                   X, W)
     kept = rref_mod_p(E, p)[2] if len(E) else []
     if len(E) and integer.rank(E_exact.tolist()) != len(kept):
         return None  # rank_Q E not proven equal to rank_p E
@@ -197,24 +188,24 @@ def _vectors(case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r:
 
 
 def _exception_system(case: Any, p: int, exceptional: np.ndarray, forms: list, Aal: np.ndarray,
-                      negative: np.ndarray, V: np.ndarray, Z: np.ndarray, exact: _Exact
+                      V: np.ndarray, Z: np.ndarray, X: np.ndarray, W: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
     """E mod p and E over Q scaled to integers: rows (i, k) for the exceptional samples, columns
     the live forms f_ij (entries ∓v_kj) and a_t[k] (entries −z_it). Over Q, row block i is
     multiplied by λ_i (x̃_i scaled to integers has λ_i in its last entry, the 1 of the bias),
     V's columns and W̃'s rows by positive scalars: rows and columns scaled, the same rank.
-    ``V``, ``Z``: V and z_it (exceptional i, t ∈ A_α) mod p."""
+    ``V``, ``Z``: V and z_it (exceptional i, t ∈ A_α) mod p; ``X``, ``W``: X̃, W̃ in integers."""
     m = case.m
     at = {int(i): q for q, i in enumerate(exceptional)}
     width = len(forms) + m * len(Aal)
     E = np.zeros((m * len(exceptional), width))
     Q = np.zeros((m * len(exceptional), width), dtype=object)
-    Vq, lam = case.v_columns, exact.X[:, -1]
+    Vq, lam, negative = case.v_columns, X[:, -1], case.negative
     for c, (i, j, _, sign) in enumerate(forms):
         block = slice(at[int(i)] * m, at[int(i)] * m + m)
         E[block, c] = np.remainder(sign * V[:, j], p)
         Q[block, c] = sign * Vq[:, j] * lam[i]
-    Zq = integer.product(exact.X[exceptional], exact.W[Aal].T)  # λ_i μ_t z_it
+    Zq = integer.product(X[exceptional], W[Aal].T)  # λ_i μ_t z_it
     for q, i in enumerate(exceptional):
         for s, t in enumerate(Aal):
             if negative[i, t]:

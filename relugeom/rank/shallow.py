@@ -494,6 +494,8 @@ class ShallowModular:
         self.positive, zero = _sign_masks(self.W if low else None, self.b if low else None,
                                           self._X, self._exact_z, floats, self.z_products)
         self.S = self.positive  # h_ij ≠ 0 (positive) and s_ij = relu'(z_ij) (S)
+        #: z_ij < 0 exactly (off, and h_ij − z_ij = −z_ij ≠ 0)
+        self.negative = ~self.positive if zero is None else ~(self.positive | zero)
         if zero is not None:
             if self.convention == "error":
                 i, j = map(int, np.argwhere(zero)[0])

@@ -38,6 +38,7 @@ def test_prepared_case_matches_its_definitions(seed, float32, kind, convention):
     Z = exact_z(net, X)
     assert case.positive.tolist() == [[z > 0 for z in row] for row in Z]
     assert case.S.tolist() == [[z > 0 or (convention and z == 0) for z in row] for row in Z]
+    assert case.negative.tolist() == [[z < 0 for z in row] for row in Z]
     n, N, m = X.shape[0], net.hidden_width, net.output_dim
     live = [any(net.V[k][j] for k in range(m)) for j in range(N)]
     idle = [not any(Z[i][j] > 0 or (case.S[i, j] and live[j]) for j in range(N))
