@@ -54,7 +54,8 @@ import numpy as np
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
 from ..linalg.modular import matmul_mod, rref_mod_p
-from .busy_relations import BUSY_ENTRIES, TRIES, _inactive_rows, _kernel_and_inverse, _to_theta
+from .busy_relations import (BUSY_ENTRIES, TRIES, _form_rows, _inactive_rows, _kernel_and_inverse,
+                             _to_theta)
 
 #: α is put on the neurons of A with at most this many samples where they are negative.
 FEW = 2
@@ -156,10 +157,7 @@ def _vectors(case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r:
         i = np.array([pair[0] for pair in pairs], dtype=np.int64)
         q = np.array([index[int(pair[1])] for pair in pairs], dtype=np.int64)
         a, b = np.flatnonzero(busy), np.flatnonzero(~busy)
-        out[a, :nZ] = (Xt[i[a]][:, :, None] * Lam.T[q[a]][:, None, :]).reshape(len(a), nZ)
-        out[a, nZ:nZ + na] = -np.hstack([
-            (Zal[i[a]][:, :, None] * G[q[a]][:, None, :]).reshape(len(a), len(Aal) * m),
-            G[q[a]]])
+        out[a, :nZ + na] = _form_rows(Xt[i[a]], Zal[i[a]], Lam, G, q[a])
         cols = nZ + na + q[b][:, None] * L + np.arange(L)[None, :]
         out[b[:, None], cols] = Xt[i[b]]
         return np.remainder(out, p)

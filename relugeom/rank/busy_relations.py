@@ -152,17 +152,23 @@ def _busy_vectors(case: Any, p: int, theta: Any, A: np.ndarray, rows: dict, line
     ncols = L * k + m * (len(A0) + 1)
     if len(i) >= ncols or len(i) * ncols > BUSY_ENTRIES:
         return None
-    Xt = r["Xt"][:, lines]
     Z0 = matmul_mod(r["Xt"][i], Wt[A0].T, p)  # z_it at the pairs, t ∈ A₀
-    C = np.empty((len(i), ncols))
-    C[:, :L * k] = (Xt[i][:, :, None] * Lam.T[t][:, None, :]).reshape(len(i), L * k)
-    C[:, L * k:] = -np.hstack([(Z0[:, :, None] * G[t][:, None, :]).reshape(len(i), len(A0) * m),
-                               G[t]])
+    C = _form_rows(r["Xt"][i][:, lines], Z0, Lam, G, t)
     K = kernel_mod_p(np.remainder(C, p), p)
     dependent = len(i) - (ncols - len(K))
     if dependent and _relations(case, p, A, pivots, rows, lines) < dependent:
         return None  # rank over Q not proven: claim nothing
     return _to_theta(K, case, p, theta, A, lines, Lam, G, A0, Wt)
+
+
+def _form_rows(Xt: np.ndarray, Z: np.ndarray, Lam: np.ndarray, G: np.ndarray, q: np.ndarray
+               ) -> np.ndarray:
+    """The rows of the forms x̃_i·u_j (j = A[q], one per row) in the unknowns (vec Z, a, β),
+    u_j = Zλ_j − Σ_t w̃_t (g_j·a_t) − e_D (g_j·β): x̃_i ⊗ λ_j, −z_it g_j for each t carrying
+    α, −g_j (not reduced mod p). ``Xt``: the x̃_i on the lines, ``Z``: their z_it."""
+    n, (k, m) = len(q), (len(Lam), G.shape[1])
+    return np.hstack([(Xt[:, :, None] * Lam.T[q][:, None, :]).reshape(n, Xt.shape[1] * k),
+                      -(Z[:, :, None] * G[q][:, None, :]).reshape(n, Z.shape[1] * m), -G[q]])
 
 
 def _kernel_and_inverse(VA: np.ndarray, p: int) -> tuple | None:
