@@ -586,9 +586,9 @@ class ShallowModular:
     def wt_integers(self) -> np.ndarray:
         """W̃ = [W | b] with row j times a positive rational, in integers (an object array of
         Python ints, N × (d+1)), built once."""
-        net = self.network
-        return np.asarray(RationalArray.from_fractions(
-            [list(w) + [b] for w, b in zip(net.W, net.b)]).integer_rows(), dtype=object)
+        parts = zip(self.W._parts(), self.b._parts())
+        return np.asarray(RationalArray(*(np.hstack([np.asarray(w), np.asarray(c)[:, None]])
+                                          for w, c in parts)).integer_rows(), dtype=object)
 
     @cached_property
     def alive(self) -> np.ndarray:
@@ -1110,11 +1110,8 @@ class ShallowModular:
             if key not in complements:
                 complements[key] = integer.left_kernel_rows(Vint[:, live[i]])
         # h̃_i exactly, row i times c_i > 0 and column j times d_j > 0 (same rank of Q̄)
-        Xt = self.X.with_ones_column().take(rows=few).integer_rows().tolist()
-        Wp, bp = self.W._parts(), self.b._parts()
-        Wt = RationalArray(*(np.hstack([np.asarray(w), np.asarray(c)[:, None]])
-                             for w, c in zip(Wp, bp))).integer_rows()
-        Wt = Wt.tolist()
+        Xt = self.X.with_ones_column().take(rows=few).integer_rows().tolist()  # its rows only
+        Wt = self.wt_integers.tolist()
         positive = self.positive[few].tolist()
         rows, dims = [], 0
         for t, i in enumerate(few.tolist()):
