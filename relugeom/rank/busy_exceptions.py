@@ -1,84 +1,366 @@
-"""Busy relations with exceptions: output weights of neurons off on a few samples, and neurons
-on at a few.
+"""Busy relations with exceptions: output weights of neurons off on a few samples, neurons on
+at a few, and relations that hold only on the span of the samples where all of A is on.
 
 Notation of :mod:`relugeom.rank.busy_relations`: A a set of neurons with V_A of rank m, Λ a
 basis of ker V_A (columns λ_j), G a right inverse (rows g_j), x̃_i·u_j the form of sample i
 and neuron j. Here α may also sit on neurons of A that are off (z_it < 0) on a few samples,
-and neurons L outside A may move their own weights.
+neurons L outside A may move their own weights, and Σ_{j∈A} u_j v_jᵀ may differ from the
+busy relations' value by a matrix ΨY that vanishes on the samples where all of A is on.
 
-*Definition.* Let A_α ⊆ A (each neuron with at most :data:`FEW` samples with z_it < 0; A₀ among
-them), L a set of neurons outside A, and for Z ∈ Q^{D×k}, a_t ∈ Q^m (t ∈ A_α), β ∈ Q^m,
-y_j ∈ Q^D (j ∈ L):
+*Definition.* Let A_α ⊆ A (each neuron with at most :data:`FEW` samples with z_it < 0), L a set
+of neurons outside A, and Ψ (lines × q) rational columns with x̃_i·Ψ = 0 at every sample where
+every neuron of A is on (q = 0 allowed). For Z ∈ Q^{D×k}, a_t ∈ Q^m (t ∈ A_α), β ∈ Q^m,
+Y ∈ Q^{q×m} and y_j ∈ Q^D (j ∈ L):
 
-    u_j = Z λ_j − Σ_{t∈A_α} w̃_t (g_j·a_t) − e_D (g_j·β)   (j ∈ A),   u_j = y_j   (j ∈ L),
+    u_j = Z λ_j − Σ_{t∈A_α} w̃_t (g_j·a_t) − e_D (g_j·β) + Ψ Y g_j   (j ∈ A),   u_j = y_j  (j ∈ L),
     α_t = a_t (t ∈ A_α),   c-direction β,   every other coordinate 0.
 
-*Theorem.* Σ_{j∈A} u_j v_jᵀ = −Σ_{t∈A_α} w̃_t a_tᵀ − e_D βᵀ (as in the busy relations), so
+*Theorem.* Σ_{j∈A} u_j v_jᵀ = −Σ_{t∈A_α} w̃_t a_tᵀ − e_D βᵀ + ΨY (as in the busy relations,
+V_A G = I), so
 
-    (J θ')_i = −Σ_{j∈A, s_ij=0} (x̃_i·u_j) v_j − Σ_{t∈A_α} (z_it − h_it) a_t
+    (J θ')_i = Yᵀ Ψᵀ x̃_i − Σ_{j∈A, s_ij=0} (x̃_i·u_j) v_j − Σ_{t∈A_α} (z_it − h_it) a_t
                + Σ_{j∈L, s_ij=1} (x̃_i·u_j) v_j.
 
-Call i *exceptional* when z_it < 0 for some t ∈ A_α (then z_it − h_it = z_it ≠ 0). At every
-other sample (J θ')_i = 0 when x̃_i·u_j = 0 for j ∈ A off at i and for j ∈ L on at i (scalar
-rows: for each neuron a basis over Q of those x̃_i, as in the busy relations). At an
-exceptional sample, the forms x̃_i·u_j whose x̃_i lies in the span of the neuron's scalar
-samples vanish already; with the others as unknowns f_ij, (J θ')_i = 0 is m equations
+Call i *exceptional* when Ψᵀx̃_i ≠ 0 or z_it < 0 for some t ∈ A_α (then z_it − h_it = z_it;
+a sample where all of A is on is never exceptional). At every other sample (J θ')_i = 0 when
+x̃_i·u_j = 0 for j ∈ A off at i and for j ∈ L on at i (scalar rows: for each neuron a basis
+over Q of those x̃_i, as in the busy relations). At an exceptional sample, the forms x̃_i·u_j
+whose x̃_i lies in the span of the neuron's scalar samples vanish already; with the others as
+unknowns f_ij (the *live forms*), (J θ')_i = 0 is m equations
 
-    −Σ_{j∈A off} f_ij v_j + Σ_{j∈L on} f_ij v_j − Σ_t z_it a_t = 0,
+    −Σ_{j∈A off} f_ij v_j + Σ_{j∈L on} f_ij v_j − Σ_t [z_it < 0] z_it a_t + Yᵀ Ψᵀ x̃_i = 0,
 
-a system E in (f, a) whose rows are replaced by a basis of its row space over Q (the rows
-independent mod p, when rank_Q E = rank_p E: a python-flint rank of E scaled to integers).
-The conditions, a system C in (Z, a, β, y), then give θ' ∈ ker J. ∎
+a system E in (f, a, Y) whose rows are replaced by a basis of its row space over Q. The
+conditions, a system C in (Z, a, β, Y, y), then give θ' ∈ ker J. ∎
 
-*Mod p*: as in the busy relations, Λ, G, the bases and E's rows are reductions of rational
-ones (each choice proven over Q: the spans by exact ranks of the rows kept and of the rows
-left out, E's rank exactly); if C has full row rank mod p, its echelon kernel vectors mod p
-reduce rational kernel vectors of C, and the θ' reduce rational vectors of ker J. Otherwise
-nothing is claimed.
+*The rank of E* (needed for that basis). E is block diagonal in the live forms (each belongs
+to one sample i: V_i, the columns ±v_j) beside the shared columns γ = (a, Y), where block i
+reads Γφ_i, Γ the m × (|A_α| + q) matrix of columns a_t and the rows of Y, and
+φ_i = (−[z_it < 0] z_it, Ψᵀx̃_i). Eliminating each block, rank E = Σ_i rank V_i + rank Ẽ with
+ker Ẽ = {γ : Γφ_i ∈ span{v_j : (i, j) live} for every exceptional i}. For every neuron j and
+every c with c·φ_i = 0 at the exceptional samples where j has no live form, Γ = v_j cᵀ is in
+ker Ẽ (and Γ = e_k cᵀ when c·φ_i = 0 at every exceptional sample). So, with d the dimension of
+the span of these Γ,
 
-*Choice* (a choice only): A the busy relations' set, by |I_j|, dropping the last neuron up to
-:data:`TRIES` times (every system of full row rank is used: one finds vectors another misses);
-L the other neurons with v_j ≠ 0 whose active samples do not span all the lines.
+    rank_Q E ≤ Σ_i rank_Q V_i + (m|A_α| + mq) − d_Q.
+
+*Mod p*: as in the busy relations, Λ, G and the bases are reductions of rational ones (the
+spans proven over Q by exact ranks of the rows kept and of the rows left out); Ψ is an exact
+integer basis of the kernel of the all-on samples (python-flint), and the exceptional samples
+are found from the exact products x̃_i·Ψ. E's pivot rows mod p are independent over Q, and a
+basis of its rows when rank_Q E = rank_p E, proven by the bound above: each V_i of full
+column rank mod p (else its exact rank), each space of c the reduction of a rational one (its
+matrix of φ_i of full column rank mod p, else its exact rank equal to the rank mod p), d_p ≤ d_Q
+(independent mod p, so over Q), and rank_p E = Σ_i rank_p V_i + (m|A_α| + mq) − d_p; failing
+that, by the exact rank of E scaled to integers when E is small. If C has full row rank mod p,
+its echelon kernel vectors mod p reduce rational kernel vectors of C, and the θ' reduce
+rational vectors of ker J. Otherwise nothing is claimed.
+
+*Choices* (choices only: every system is proven the same way).
+
+- :func:`busy_exceptions` (q = 0): A the busy relations' set, by |I_j|, dropping the last
+  neuron up to :data:`TRIES` times (every system of full row rank is used: one finds vectors
+  another misses); L the other neurons with v_j ≠ 0 whose on-samples do not span the lines.
+- :func:`partial_relations` (q > 0): for each q ≤ :data:`UNCOVERED`, the longest prefix A of
+  that order whose all-on samples leave q lines (mod p) uncovered, longest first, at most
+  :data:`PARTIAL_TRIES` of them with at most :data:`EXCEPTIONAL` exceptional samples; L grown
+  one neuron at a time, sparsest first, keeping a neuron when the proof of E holds and C loses
+  no row rank, and the vectors given each time C has full row rank.
+
+On sklearn digits ([64, 32, 10], n = 200, He float64 weights) weight seed 4 the first finds 3
+of the 4 vectors missing after the other families, and the second the last one: A the 13
+busiest neurons (q = 4, 11 exceptional samples), L grown to {6, 5, 31, 0, 29, 27}.
 
 Cost: per system the busy relations' V_A, one echelon form mod p per neuron of its samples,
-one small exact rank per neuron with rows left out, one exact rank of E (m rows per exceptional
-sample), and the kernel of C; no Jacobian.
+one small exact rank per neuron with rows left out, the exact Ψ and x̃_i·Ψ, small kernels mod
+p (one per neuron, with an exact rank when deficient), the rank of E mod p, and the kernel of
+C; no Jacobian.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
-from ..linalg.modular import matmul_mod, rref_mod_p
-from .busy_relations import (BUSY_ENTRIES, TRIES, _form_rows, _inactive_rows, _kernel_and_inverse,
-                             _to_theta)
+from ..linalg.modular import matmul_mod, rank_mod_p, rref_mod_p
+from .busy_relations import (BUSY_ENTRIES, TRIES, _form_rows, _kernel_and_inverse, _to_theta,
+                             busy_order)
 
 #: α is put on the neurons of A with at most this many samples where they are negative.
 FEW = 2
+#: Partial relations: α on the neurons of A negative on at most this many samples, …
+FEW_PARTIAL = 6
+#: … at most this many lines left uncovered by the all-on samples (q) …
+UNCOVERED = 8
+#: … at most this many exceptional samples …
+EXCEPTIONAL = 60
+#: … and at most this many sets A tried.
+PARTIAL_TRIES = 2
+#: E is ranked exactly (when the structural bound does not prove its rank) up to this size.
+EXACT_E = 200 * 200
 
 
-def busy_exceptions(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray
-                    ) -> Iterator[np.ndarray]:
-    """Blocks of vectors mod p (rows, in θ order; module docstring), each the reduction of a
-    rational vector of ker J; arguments as :func:`~relugeom.rank.busy_relations.busy_relations`.
-    Nothing when no neuron of A is negative on 1 to :data:`FEW` samples."""
-    lines = np.flatnonzero(case.Xt_nonzero.any(0))
-    rows = _inactive_rows(case, p, residues["Xt"][:, lines], lines)
-    order = sorted(rows, key=lambda j: (len(rows[j]), j))
+def busy_exceptions(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray,
+                    inactive: dict | None = None) -> Iterator[np.ndarray]:
+    """Blocks of vectors mod p (rows, in θ order; module docstring, q = 0), each the reduction
+    of a rational vector of ker J; arguments as :func:`~relugeom.rank.busy_relations.
+    busy_relations`. Nothing when no neuron of A is negative on 1 to :data:`FEW` samples."""
+    lines, _, order = busy_order(case, p, residues, inactive)
     few = case.negative[:, order].sum(0)
     if not order or not ((few >= 1) & (few <= FEW)).any():
         return
-    X, W = case.xt_integers[:, lines], case.wt_integers[:, lines]  # exact, rows scaled
     splits: dict = {}  # (neuron, on or off, exceptional samples) → its split, for every A
     for size in range(len(order), max(case.m, len(order) - TRIES), -1):
-        A = np.array(order[:size])
-        found = _vectors(case, p, theta, A, lines, residues, Wt, X, W, splits)
-        if found is not None and len(found):
+        system = _System.build(case, p, theta, np.array(order[:size]), lines, residues, Wt,
+                               splits)
+        if system is None or not system.excepted:
+            continue  # no exception: the busy relations (with A₀) are these
+        found, dependent = system.vectors(system.candidates())
+        if found is not None and not dependent and len(found):
             yield found
+
+
+def partial_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray,
+                      inactive: dict | None = None) -> Iterator[np.ndarray]:
+    """Blocks of vectors mod p (rows, in θ order; module docstring, q > 0), each the reduction
+    of a rational vector of ker J; arguments as :func:`busy_exceptions`."""
+    lines, _, order = busy_order(case, p, residues, inactive)
+    splits: dict = {}
+    tried = 0
+    for A in _partial_sets(case, p, order, residues["Xt"][:, lines]):
+        system = _System.build(case, p, theta, A, lines, residues, Wt, splits, shifted=True)
+        if system is None:
+            continue
+        tried += 1
+        sparse: list[int] = []
+        found, dependent = system.vectors(sparse)
+        if found is not None and not dependent:
+            yield found
+        for j in system.candidates():
+            more, fewer = system.vectors(sparse + [j])
+            if more is None or (dependent is not None and fewer > dependent):
+                continue  # E's rank not proven, or C loses row rank: j is left out
+            sparse.append(j)
+            dependent = fewer
+            if not dependent:
+                yield more
+        if tried == PARTIAL_TRIES:
+            return
+
+
+def _partial_sets(case: Any, p: int, order: Sequence[int], Xt: np.ndarray
+                  ) -> Iterator[np.ndarray]:
+    """For each q in 1..:data:`UNCOVERED`, the longest prefix of ``order`` (at least m neurons)
+    whose all-on samples leave q of the lines uncovered mod p, longest first."""
+    longest: dict[int, int] = {}
+    for size in range(case.m, len(order) + 1):
+        on = np.flatnonzero(case.S[:, order[:size]].all(1))
+        q = Xt.shape[1] - (len(rref_mod_p(Xt[on], p)[1]) if len(on) else 0)
+        if q > UNCOVERED:
+            break  # fewer all-on samples still: q only grows
+        if q:
+            longest[q] = size
+    for size in sorted(longest.values(), reverse=True):
+        yield np.array(order[:size])
+
+
+class _System:
+    """The data of one choice of A (and A_α, Ψ): Λ, G, the exceptional samples and φ_i; the
+    vectors of a choice of L are :meth:`vectors`."""
+
+    @classmethod
+    def build(cls, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r: dict,
+              Wt: np.ndarray, splits: dict, shifted: bool = False) -> "_System | None":
+        """The system of A, or None when V_A has rank < m mod p, or (``shifted``) when the
+        all-on samples span the lines or leave too many exceptional samples."""
+        split = _kernel_and_inverse(np.ascontiguousarray(r["V"][:, A]), p)
+        if split is None:
+            return None
+        X = case.xt_integers[:, lines]  # exact, rows scaled to integers
+        Psi = np.zeros((len(lines), 0), dtype=object)
+        if shifted:
+            on = np.flatnonzero(case.S[:, A].all(1))
+            Psi = np.array(integer.kernel(X[on].tolist()) if len(on) else
+                           np.eye(len(lines), dtype=int).tolist(), dtype=object)
+            Psi = Psi.reshape(len(lines), -1)
+            if not Psi.shape[1] or Psi.shape[1] > UNCOVERED:
+                return None
+        system = cls(case, p, theta, A, lines, r, Wt, split, Psi, splits)
+        if shifted and (len(system.exceptional) > EXCEPTIONAL or
+                        rank_mod_p(system.Psi, p) < Psi.shape[1]):
+            return None
+        return system
+
+    def __init__(self, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r: dict,
+                 Wt: np.ndarray, split: tuple, Psi: np.ndarray, splits: dict):
+        self.case, self.p, self.theta, self.A, self.lines, self.Wt = case, p, theta, A, lines, Wt
+        self.Lam, self.G, _ = split
+        self.V, self.Xt = r["V"], r["Xt"][:, lines]
+        self.X, self.W = case.xt_integers[:, lines], case.wt_integers[:, lines]
+        few = case.negative[:, A].sum(0)
+        limit = FEW_PARTIAL if Psi.shape[1] else FEW
+        self.Aal = A[few <= limit]
+        self.excepted = bool((few[few <= limit] > 0).any())
+        # neurons outside A on at a few samples carry α there (partial relations only)
+        on = case.positive.sum(0)
+        outside = np.setdiff1d(np.flatnonzero((on >= 1) & (on <= FEW)), A)
+        self.Abe = outside if Psi.shape[1] else outside[:0]
+        self.Psi = np.remainder(Psi, p).astype(float)  # lines × q, mod p
+        self.XPsi_exact = integer.product(self.X, Psi)  # λ_i x̃_i·Ψ, exactly
+        self.XPsi = matmul_mod(self.Xt, self.Psi, p)  # x̃_i·Ψ mod p
+        odd = case.negative[:, self.Aal].any(1) | (self.XPsi_exact != 0).any(1) | \
+            case.positive[:, self.Abe].any(1)
+        self.odd, self.exceptional = odd, np.flatnonzero(odd)
+        self.Zal = matmul_mod(r["Xt"], Wt[self.Aal].T, p)  # z_it, t ∈ A_α
+        self.Zbe = matmul_mod(r["Xt"], Wt[self.Abe].T, p)  # z_it, t ∈ A_β
+        self.splits, self.key = splits, (odd.tobytes(), Psi.shape[1])
+
+    def _split(self, j: int, on: bool) -> tuple | None:
+        key = (j, on) + self.key
+        if key not in self.splits:
+            samples = np.flatnonzero(self.case.S[:, j] if on else ~self.case.S[:, j])
+            self.splits[key] = _split(self.Xt, samples, self.odd, self.p, self.X)
+        return self.splits[key]
+
+    def candidates(self) -> list[int]:
+        """The neurons outside A that may move their weights (v_j ≠ 0, on somewhere, their
+        on-samples not spanning the lines; proven splits), sparsest first."""
+        case, L = self.case, len(self.lines)
+        out = []
+        for j in np.setdiff1d(np.flatnonzero(case.v_nonzero & case.S.any(0)), self.A):
+            got = self._split(int(j), True)
+            if got is not None and len(got[0]) < L:
+                out.append(int(j))
+        return sorted(out, key=lambda j: (int(case.S[:, j].sum()), j))
+
+    def vectors(self, sparse: Sequence[int]) -> tuple[np.ndarray | None, int | None]:
+        """(vectors mod p, dependent rows of C) for L = ``sparse``: the vectors are those of C's
+        kernel, claimed only when the second is 0; (None, None) when a proof fails."""
+        case, p, m, A, L = self.case, self.p, self.case.m, self.A, len(self.lines)
+        scalar, forms = [], []  # (sample, neuron, in A); (sample, neuron, in A, sign)
+        for j in A:
+            got = self._split(int(j), False)
+            if got is None:
+                return None, None
+            scalar += [(i, j, True) for i in got[0]]
+            forms += [(i, j, True, -1) for i in got[1]]
+        for j in sparse:
+            got = self._split(int(j), True)
+            scalar += [(i, j, False) for i in got[0]]
+            forms += [(i, j, False, 1) for i in got[1]]
+        k, T, q, B = len(self.Lam), len(self.Aal), self.Psi.shape[1], len(self.Abe)
+        nZ, na = L * k, m * (T + 1)
+        oY = nZ + na
+        ob = oY + m * q
+        ny = ob + m * B
+        ncols = ny + L * len(sparse)
+        index = {int(j): c for c, j in enumerate(A)}
+        index.update({int(j): c for c, j in enumerate(sparse)})
+
+        def rows_of(pairs: list) -> np.ndarray:
+            """The rows of the forms x̃_i·u_j in (Z, a, β, Y, y), for (i, j, j ∈ A)."""
+            out = np.zeros((len(pairs), ncols))
+            busy = np.array([in_A for _, _, in_A, *_ in pairs], dtype=bool)
+            i = np.array([pair[0] for pair in pairs], dtype=np.int64)
+            c = np.array([index[int(pair[1])] for pair in pairs], dtype=np.int64)
+            a, b = np.flatnonzero(busy), np.flatnonzero(~busy)
+            out[a, :oY] = _form_rows(self.Xt[i[a]], self.Zal[i[a]], self.Lam, self.G, c[a])
+            out[a, oY:ob] = (self.XPsi[i[a]][:, :, None] * self.G[c[a]][:, None, :]).reshape(
+                len(a), q * m)
+            cols = ny + c[b][:, None] * L + np.arange(L)[None, :]
+            out[b[:, None], cols] = self.Xt[i[b]]
+            return np.remainder(out, p)
+
+        E = _exception_system(self, forms)
+        kept = rref_mod_p(E, p)[2] if len(E) else []
+        if len(E) and not self._proves_rank(E, len(kept), forms):
+            return None, None
+        nrows = len(scalar) + len(kept)
+        if nrows * ncols > BUSY_ENTRIES:
+            return None, None
+        C = np.zeros((nrows, ncols))
+        C[:len(scalar)] = rows_of(scalar)
+        if len(kept):
+            Ek, F = E[np.asarray(kept, dtype=np.int64)], len(forms)
+            C[len(scalar):] = matmul_mod(Ek[:, :F], rows_of(forms), p) if forms else 0
+            C[len(scalar):, nZ:nZ + m * T] += Ek[:, F:F + m * T]
+            C[len(scalar):, oY:ny] += Ek[:, F + m * T:]  # Y, then the a_t of A_β
+        K = kernel_mod_p(np.remainder(C, p), p)
+        dependent = nrows - (ncols - len(K))
+        shift = (self.Psi, K[:, oY:ob].reshape(len(K), q, m)) if q else None
+        sparse_y = (np.array(sparse, dtype=np.int64), K[:, ny:].reshape(len(K), len(sparse), L))
+        out = _to_theta(K[:, :oY], case, p, self.theta, A, self.lines, self.Lam, self.G,
+                        self.Aal, self.Wt, sparse=sparse_y, shift=shift)
+        for s, t in enumerate(self.Abe):
+            out[:, self.theta.v(np.arange(m), t)] = K[:, ob + s * m:ob + s * m + m]
+        return out, dependent
+
+    def _proves_rank(self, E: np.ndarray, rank: int, forms: list) -> bool:
+        """Whether rank_Q E = ``rank`` (= rank_p E) is proven (module docstring, "The rank of
+        E"): the structural bound, else the exact rank of a small E."""
+        p, m = self.p, self.case.m
+        at = {int(i): q for q, i in enumerate(self.exceptional)}
+        live: dict[int, list] = {}  # sample → its form columns
+        for c, (i, *_) in enumerate(forms):
+            live.setdefault(int(i), []).append(c)
+        blocks = 0
+        for i, cols in live.items():
+            r = rank_mod_p(E[at[i] * m:at[i] * m + m][:, cols], p)
+            if r < len(cols) and integer.rank(_block_exact(self, forms, i, cols)) != r:
+                return False
+            blocks += r
+        shared = E.shape[1] - len(forms)
+        phi, phi_exact = _features(self)
+        pairs = {(int(i), int(j)) for i, j, *_ in forms}
+        gammas = []
+        neurons = [(int(j), self.V[:, j]) for j in {int(j) for _, j, *_ in forms}]
+        neurons += [(-1, np.eye(m)[k]) for k in range(m)]  # Γ = e_k cᵀ, c·φ_i = 0 everywhere
+        for j, v in neurons:
+            rows = np.array([q for q, i in enumerate(self.exceptional)
+                             if (int(i), j) not in pairs], dtype=np.int64)
+            c = _proven_kernel(phi[rows], phi_exact[rows], p)
+            if c is None:
+                break
+            T = len(self.Aal)  # (c = (a-part, then Y and A_β))
+            for cc in c:
+                gammas.append(np.concatenate([np.outer(cc[:T], v).ravel(),
+                                              np.outer(cc[T:], v).ravel()]))
+        else:
+            d = rank_mod_p(np.remainder(np.array(gammas), p), p) if gammas else 0
+            if rank == blocks + shared - d:
+                return True
+        if E.size > EXACT_E:
+            return False
+        return integer.rank(_exception_exact(self, forms).tolist()) == rank
+
+
+def _proven_kernel(phi: np.ndarray, exact: np.ndarray, p: int) -> np.ndarray | None:
+    """The echelon kernel mod p of ``phi`` (rows), when it reduces a rational kernel basis of
+    ``exact`` (the same matrix over Q, rows and columns scaled): full column rank mod p, or
+    the exact rank equal to the rank mod p; else None."""
+    if not len(phi):
+        return np.eye(phi.shape[1])
+    K = kernel_mod_p(phi, p)
+    if len(K) and integer.rank(exact.tolist()) != phi.shape[1] - len(K):
+        return None
+    return K
+
+
+def _features(system: _System) -> tuple[np.ndarray, np.ndarray]:
+    """φ_i at the exceptional samples mod p, and over Q scaled (row i by λ_i, column t by the
+    scale of w̃_t): (−[z_it < 0] z_it for t ∈ A_α, Ψᵀx̃_i, [z_it > 0] z_it for t ∈ A_β)."""
+    ex, p, case = system.exceptional, system.p, system.case
+    negative = case.negative[np.ix_(ex, system.Aal)]
+    positive = case.positive[np.ix_(ex, system.Abe)]
+    Zq = integer.product(system.X[ex], system.W[np.concatenate([system.Aal, system.Abe])].T)
+    T = len(system.Aal)
+    exact = np.hstack([np.where(negative, -Zq[:, :T], 0).astype(object), system.XPsi_exact[ex],
+                       np.where(positive, Zq[:, T:], 0).astype(object)])
+    return np.hstack([np.where(negative, np.remainder(-system.Zal[ex], p), 0), system.XPsi[ex],
+                      np.where(positive, system.Zbe[ex], 0)]), exact
 
 
 def _split(Xt: np.ndarray, samples: np.ndarray, exceptional: np.ndarray, p: int,
@@ -102,112 +384,39 @@ def _split(Xt: np.ndarray, samples: np.ndarray, exceptional: np.ndarray, p: int,
     return basis, live
 
 
-def _vectors(case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r: dict,
-             Wt: np.ndarray, X: np.ndarray, W: np.ndarray, splits: dict) -> np.ndarray | None:
-    """The vectors mod p of the set A, or None when a proof fails (module docstring); ``X``,
-    ``W``: X̃ and W̃ in integers on the lines; ``splits``: :func:`_split` results kept."""
-    m, L, S, negative = case.m, len(lines), case.S, case.negative
-    few = negative[:, A].sum(0)
-    Aal = A[few <= FEW]
-    if not (few[few <= FEW] > 0).any():
-        return None  # no exception: the busy relations (with A₀) are these
-    split = _kernel_and_inverse(np.ascontiguousarray(r["V"][:, A]), p)
-    if split is None:
-        return None
-    Lam, G, _ = split
-    k = len(Lam)
-    odd = negative[:, Aal].any(1)
-    live_neurons = np.flatnonzero(case.v_nonzero & S.any(0))
-    Xt = r["Xt"][:, lines]
-    key = odd.tobytes()
-
-    def split(j: int, on: bool) -> tuple | None:
-        if (j, on, key) not in splits:
-            samples = np.flatnonzero(S[:, j] if on else ~S[:, j])
-            splits[j, on, key] = _split(Xt, samples, odd, p, X)
-        return splits[j, on, key]
-
-    # scalar rows and live forms, per neuron of A (off samples) and of L (on samples)
-    scalar, forms = [], []  # (sample, neuron, in A); (sample, neuron, in A, sign)
-    for j in A:
-        got = split(int(j), False)
-        if got is None:
-            return None
-        scalar += [(i, j, True) for i in got[0]]
-        forms += [(i, j, True, -1) for i in got[1]]
-    sparse = []
-    for j in np.setdiff1d(live_neurons, A):
-        got = split(int(j), True)
-        if got is None or len(got[0]) == L:
-            continue  # not proven, or u_j = 0 on the lines
-        sparse.append(j)
-        scalar += [(i, j, False) for i in got[0]]
-        forms += [(i, j, False, 1) for i in got[1]]
-    sparse = np.array(sparse, dtype=np.int64)
-    nZ, na = L * k, m * (len(Aal) + 1)
-    ncols = nZ + na + L * len(sparse)
-    Zal = matmul_mod(r["Xt"], Wt[Aal].T, p)  # z_it, t ∈ A_α
-    index = {int(j): q for q, j in enumerate(A)}
-    index.update({int(j): q for q, j in enumerate(sparse)})
-
-    def rows_of(pairs: list) -> np.ndarray:
-        """The rows of the forms x̃_i·u_j in the unknowns (Z, a, β, y), for (i, j, j ∈ A)."""
-        out = np.zeros((len(pairs), ncols))
-        busy = np.array([in_A for _, _, in_A, *_ in pairs], dtype=bool)
-        i = np.array([pair[0] for pair in pairs], dtype=np.int64)
-        q = np.array([index[int(pair[1])] for pair in pairs], dtype=np.int64)
-        a, b = np.flatnonzero(busy), np.flatnonzero(~busy)
-        out[a, :nZ + na] = _form_rows(Xt[i[a]], Zal[i[a]], Lam, G, q[a])
-        cols = nZ + na + q[b][:, None] * L + np.arange(L)[None, :]
-        out[b[:, None], cols] = Xt[i[b]]
-        return np.remainder(out, p)
-
-    exceptional = np.flatnonzero(odd)
-    E, E_exact = _exception_system(case, p, exceptional, forms, Aal, r["V"], Zal[exceptional],
-                                   X, W)
-    kept = rref_mod_p(E, p)[2] if len(E) else []
-    if len(E) and integer.rank(E_exact.tolist()) != len(kept):
-        return None  # rank_Q E not proven equal to rank_p E
-    nrows = len(scalar) + len(kept)
-    if nrows >= ncols or nrows * ncols > BUSY_ENTRIES:
-        return None
-    C = np.zeros((nrows, ncols))
-    C[:len(scalar)] = rows_of(scalar)
-    if len(kept):
-        Ek = E[np.asarray(kept, dtype=np.int64)]
-        C[len(scalar):] = matmul_mod(Ek[:, :len(forms)], rows_of(forms), p) if forms else 0
-        C[len(scalar):, nZ:nZ + m * len(Aal)] += Ek[:, len(forms):]
-    K = kernel_mod_p(np.remainder(C, p), p)
-    if len(K) != ncols - nrows:
-        return None  # not of full row rank mod p: claim nothing
-    Y = K[:, nZ + na:].reshape(len(K), len(sparse), L)
-    return _to_theta(K[:, :nZ + na], case, p, theta, A, lines, Lam, G, Aal, Wt,
-                     sparse=(sparse, Y))
-
-
-def _exception_system(case: Any, p: int, exceptional: np.ndarray, forms: list, Aal: np.ndarray,
-                      V: np.ndarray, Z: np.ndarray, X: np.ndarray, W: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """E mod p and E over Q scaled to integers: rows (i, k) for the exceptional samples, columns
-    the live forms f_ij (entries ∓v_kj) and a_t[k] (entries −z_it). Over Q, row block i is
-    multiplied by λ_i (x̃_i scaled to integers has λ_i in its last entry, the 1 of the bias),
-    V's columns and W̃'s rows by positive scalars: rows and columns scaled, the same rank.
-    ``V``, ``Z``: V and z_it (exceptional i, t ∈ A_α) mod p; ``X``, ``W``: X̃, W̃ in integers."""
-    m = case.m
-    at = {int(i): q for q, i in enumerate(exceptional)}
-    width = len(forms) + m * len(Aal)
-    E = np.zeros((m * len(exceptional), width))
-    Q = np.zeros((m * len(exceptional), width), dtype=object)
-    Vq, lam, negative = case.v_columns, X[:, -1], case.negative
+def _exception_system(system: _System, forms: list) -> np.ndarray:
+    """E mod p: rows (i, k) for the exceptional samples, columns the live forms f_ij (entries
+    ∓v_kj), a_t[k] (entries −z_it where z_it < 0) and Y[r, k] (entries (Ψᵀx̃_i)_r)."""
+    m, p, ex = system.case.m, system.p, system.exceptional
+    at = {int(i): q for q, i in enumerate(ex)}
+    phi, _ = _features(system)
+    E = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]))
     for c, (i, j, _, sign) in enumerate(forms):
-        block = slice(at[int(i)] * m, at[int(i)] * m + m)
-        E[block, c] = np.remainder(sign * V[:, j], p)
-        Q[block, c] = sign * Vq[:, j] * lam[i]
-    Zq = integer.product(X[exceptional], W[Aal].T)  # λ_i μ_t z_it
-    for q, i in enumerate(exceptional):
-        for s, t in enumerate(Aal):
-            if negative[i, t]:
-                cols = len(forms) + s * m + np.arange(m)
-                E[q * m + np.arange(m), cols] = np.remainder(-Z[q, s], p)
-                Q[q * m + np.arange(m), cols] = -Zq[q, s]
-    return E, Q
+        E[at[int(i)] * m:at[int(i)] * m + m, c] = np.remainder(sign * system.V[:, j], p)
+    rows = np.arange(len(ex))[:, None] * m + np.arange(m)[None, :]  # sample q, output k
+    for s in range(phi.shape[1]):
+        E[rows, len(forms) + s * m + np.arange(m)[None, :]] = phi[:, s:s + 1]
+    return E
+
+
+def _exception_exact(system: _System, forms: list) -> np.ndarray:
+    """E over Q scaled to integers: row block i multiplied by λ_i (x̃_i scaled to integers has
+    λ_i in its last entry, the 1 of the bias), V's columns and W̃'s rows by positive scalars:
+    rows and columns scaled, the same rank."""
+    m, ex = system.case.m, system.exceptional
+    at = {int(i): q for q, i in enumerate(ex)}
+    _, phi = _features(system)
+    Q = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]), dtype=object)
+    Vq, lam = system.case.v_columns, system.X[:, -1]
+    for c, (i, j, _, sign) in enumerate(forms):
+        Q[at[int(i)] * m:at[int(i)] * m + m, c] = sign * Vq[:, j] * lam[i]
+    rows = np.arange(len(ex))[:, None] * m + np.arange(m)[None, :]
+    for s in range(phi.shape[1]):
+        Q[rows, len(forms) + s * m + np.arange(m)[None, :]] = phi[:, s:s + 1]
+    return Q
+
+
+def _block_exact(system: _System, forms: list, i: int, cols: list) -> list:
+    """V_i over Q (V's columns scaled to integers): the live forms of sample i."""
+    Vq = system.case.v_columns
+    return np.array([forms[c][3] * Vq[:, forms[c][1]] for c in cols], dtype=object).T.tolist()

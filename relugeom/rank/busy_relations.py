@@ -83,15 +83,16 @@ BUSY_ENTRIES = 4_000_000
 TRIES = 4
 
 
-def busy_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray
-                   ) -> Iterator[np.ndarray]:
+def busy_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray,
+                   inactive: dict | None = None) -> Iterator[np.ndarray]:
     """Blocks of busy-relation vectors mod p (rows, in θ order; module docstring), each the
     reduction of a rational vector of ker J.
 
     ``case``: a prepared :class:`~relugeom.rank.shallow.ShallowModular`; ``p``: a prime
     dividing no denominator of the case; ``theta``: the θ positions (``w(j, l)``, ``v(k, j)``,
     ``c(k)``, ``P``) of :mod:`relugeom.rank.structured_kernel`; ``residues``:
-    ``case.residues(p)``; ``Wt``: W̃ = [W | b] mod p (N × D).
+    ``case.residues(p)``; ``Wt``: W̃ = [W | b] mod p (N × D); ``inactive``: the
+    :func:`inactive_rows` of the case mod p, when already computed.
 
     Three neurons active on every sample of a 1-output network: ker V_A has k = 2, and with no
     inactive pair the vectors are all of (Z, a, β): 2·D + 1·(|A₀| + 1) = 2·3 + 4 = 10.
@@ -106,9 +107,7 @@ def busy_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray
     >>> [len(K) for K in busy_relations(case, p, _Theta(2, 3, 1), case.residues(p), Wt)]
     [10]
     """
-    lines = np.flatnonzero(case.Xt_nonzero.any(0))
-    rows = _inactive_rows(case, p, residues["Xt"][:, lines], lines)
-    order = sorted(rows, key=lambda j: (len(rows[j]), j))
+    lines, rows, order = busy_order(case, p, residues, inactive)
     for size in range(len(order), max(case.m, len(order) - TRIES), -1):
         found = _busy_vectors(case, p, theta, np.array(order[:size]), rows, lines, residues, Wt)
         if found is not None:
@@ -117,7 +116,17 @@ def busy_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray
             return
 
 
-def _inactive_rows(case: Any, p: int, Xt: np.ndarray, lines: np.ndarray) -> dict:
+def busy_order(case: Any, p: int, residues: dict, inactive: dict | None = None
+               ) -> tuple[np.ndarray, dict, list]:
+    """(lines, I, order): the nonzero columns of X̃, the :func:`inactive_rows` I (``inactive``
+    when given), and their neurons by |I_j| (then index): the order A is chosen in."""
+    lines = np.flatnonzero(case.Xt_nonzero.any(0))
+    if inactive is None:
+        inactive = inactive_rows(case, p, residues["Xt"][:, lines], lines)
+    return lines, inactive, sorted(inactive, key=lambda j: (len(inactive[j]), j))
+
+
+def inactive_rows(case: Any, p: int, Xt: np.ndarray, lines: np.ndarray) -> dict:
     """Neuron j → the samples I_j whose x̃_i (on ``lines``) are a basis over Q of those of all
     the samples j is inactive on (module docstring, "Mod p"), for the neurons with v_j ≠ 0,
     active somewhere, whose inactive samples do not span Q^lines; a neuron whose basis is not
@@ -139,7 +148,7 @@ def _busy_vectors(case: Any, p: int, theta: Any, A: np.ndarray, rows: dict, line
                   r: dict, Wt: np.ndarray) -> np.ndarray | None:
     """The vectors mod p of the set A, or None when V_A is not of rank m or C not of full row
     rank mod p (or C would exceed :data:`BUSY_ENTRIES`: not tried). ``rows``: the samples of
-    the rows of C, per neuron (:func:`_inactive_rows`)."""
+    the rows of C, per neuron (:func:`inactive_rows`)."""
     m = case.m
     split = _kernel_and_inverse(np.ascontiguousarray(r["V"][:, A]), p)
     if split is None:
@@ -186,10 +195,11 @@ def _kernel_and_inverse(VA: np.ndarray, p: int) -> tuple | None:
 
 def _to_theta(K: np.ndarray, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray,
               Lam: np.ndarray, G: np.ndarray, A0: np.ndarray, Wt: np.ndarray,
-              sparse: tuple | None = None) -> np.ndarray:
+              sparse: tuple | None = None, shift: tuple | None = None) -> np.ndarray:
     """The θ' of the rows (vec Z, a, β) of K mod p: u_j on ``lines``, α_t (t ∈ ``A0``, the
     neurons carrying α), β; ``sparse`` = (neurons, Y): also u_j = Y[:, q] on the lines for
-    the q-th of those neurons (:mod:`relugeom.rank.busy_exceptions`)."""
+    the q-th of those neurons; ``shift`` = (Ψ, Y), Y of shape (len(K), q, m): also
+    u_j += ΨYg_j for j ∈ A (:mod:`relugeom.rank.busy_exceptions`)."""
     m, k, L, n = case.m, len(Lam), len(lines), len(K)
     U = matmul_mod(K[:, :L * k].reshape(n * L, k), Lam, p).reshape(n, L, len(A))
     a = K[:, L * k:].reshape(n, len(A0) + 1, m)  # a_t (t ∈ A₀), then β
@@ -197,6 +207,11 @@ def _to_theta(K: np.ndarray, case: Any, p: int, theta: Any, A: np.ndarray, lines
     for q in range(len(A0) + 1):  # u_j −= w̃_t (g_j·a_t), and e_D (g_j·β)
         U -= np.remainder(shifts[q][None, :, None] *
                           matmul_mod(a[:, q], G.T, p)[:, None, :], p)
+    if shift is not None:
+        Psi, Y = shift
+        YG = matmul_mod(Y.reshape(-1, m), G.T, p).reshape(n, Psi.shape[1], len(A))
+        U += matmul_mod(Psi, YG.transpose(1, 0, 2).reshape(Psi.shape[1], -1), p).reshape(
+            L, n, len(A)).transpose(1, 0, 2)
     out = np.zeros((n, theta.P))
     out[:, theta.w(A[None, :], lines[:, None]).ravel()] = np.remainder(U, p).reshape(n, -1)
     for q, j in enumerate(A0):

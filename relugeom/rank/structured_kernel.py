@@ -7,7 +7,7 @@ Q^m its column of V, β ∈ Q^m for c) is mapped by J to the n × m matrix with 
 
     (J θ')_i = Σ_j s_ij (x̃_i·u_j) v_j + h_ij α_j + β.
 
-rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Eight
+rank J = P − dim ker J, so k linearly independent vectors of ker J prove rank J ≤ P − k. Nine
 families of kernel vectors are known exactly from systems far smaller than J:
 
 - zero columns: the columns of V for a neuron never positive, of w̃_j for a neuron never
@@ -25,9 +25,12 @@ families of kernel vectors are known exactly from systems far smaller than J:
 - busy relations (:mod:`relugeom.rank.busy_relations`): u_j = Zλ_j + shifts for neurons A
   active on most samples, λ_j the columns of a basis of ker V[:, A], one row x̃_i·u_j = 0
   per inactive pair;
-- busy exceptions (:mod:`relugeom.rank.busy_exceptions`, last: only when vectors are
-  missing): the busy relations with α also on neurons negative on one or two samples, and
-  the weights of neurons active on few samples moved too;
+- busy exceptions (:mod:`relugeom.rank.busy_exceptions`, after the group relations: only
+  when vectors are missing): the busy relations with α also on neurons negative on one or two
+  samples, and the weights of neurons active on few samples moved too;
+- partial busy relations (the same module, last): Σ_{j∈A} u_j v_jᵀ + shifts = ΨY, nonzero but
+  vanishing on the samples where every neuron of A is on, the other samples solved as
+  exceptions, α also on neurons on at one or two samples;
 - group relations: for a set Γ = B ∪ L of neurons (B: positive on most samples, L: on few),
   the θ' supported on Γ (and β) with
 
@@ -92,8 +95,8 @@ from ..model.deep import as_deep
 from ..model.network import Network, as_shallow, is_shallow
 from ..model.patterns import ReluPrime
 from .backprop import scaled_jacobian
-from .busy_exceptions import busy_exceptions
-from .busy_relations import busy_relations
+from .busy_exceptions import busy_exceptions, partial_relations
+from .busy_relations import busy_order, busy_relations
 from .shallow import ShallowModular
 
 #: A group system above this many entries is not built (its echelon form would cost seconds).
@@ -252,9 +255,11 @@ def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | 
     yield "rescalings", iter([_rescalings(case, p, r["V"], Wt, theta)])
     yield "shared columns", _shared_columns(case, p, r["V"], theta)
     yield "covering pairs", _covering_pairs(case, p, theta, r["Xt"], Z, r["V"])
-    yield "busy relations", busy_relations(case, p, theta, r, Wt)
+    _, inactive, _ = busy_order(case, p, r)  # for the three busy families
+    yield "busy relations", busy_relations(case, p, theta, r, Wt, inactive)
     yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal, pivots)
-    yield "busy exceptions", busy_exceptions(case, p, theta, r, Wt)
+    yield "busy exceptions", busy_exceptions(case, p, theta, r, Wt, inactive)
+    yield "partial busy relations", partial_relations(case, p, theta, r, Wt, inactive)
 
 
 def _unit(theta: _Theta, positions: Any) -> np.ndarray:
