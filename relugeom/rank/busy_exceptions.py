@@ -62,19 +62,27 @@ rational vectors of ker J. Otherwise nothing is claimed.
   neuron up to :data:`TRIES` times (every system of full row rank is used: one finds vectors
   another misses); L the other neurons with v_j ≠ 0 whose on-samples do not span the lines.
 - :func:`partial_relations` (q > 0): for each q ≤ :data:`UNCOVERED`, the longest prefix A of
-  that order whose all-on samples leave q lines (mod p) uncovered, longest first, at most
-  :data:`PARTIAL_TRIES` of them with at most :data:`EXCEPTIONAL` exceptional samples; L grown
-  one neuron at a time, sparsest first, keeping a neuron when the proof of E holds and C loses
-  no row rank, and the vectors given each time C has full row rank.
+  that order whose all-on samples leave q lines (mod p) uncovered, longest first, the first
+  :data:`PARTIAL_TRIES` of them with at most :data:`EXCEPTIONAL` exceptional samples; α on the
+  neurons of A negative on at most :data:`FEW_PARTIAL` samples and on the neurons outside A on
+  at one to :data:`FEW` samples (A_β: a_t enters only their equations, at their samples,
+  which are exceptional); L grown one neuron with a live form at a time, sparsest first,
+  keeping a neuron when the proof of E holds and C loses no row rank, the vectors given each
+  time C has full row rank, until :data:`FRUITLESS` of them add nothing new.
+
+For j ∈ L, y_j = N_j η_j with N_j a basis of the vectors orthogonal to its scalar samples: its
+scalar rows, independent and alone on y_j's columns, hold, and C keeps its deficiency without
+them (each block of them adds its size to both the rank and the rows).
 
 On sklearn digits ([64, 32, 10], n = 200, He float64 weights) weight seed 4 the first finds 3
 of the 4 vectors missing after the other families, and the second the last one: A the 13
-busiest neurons (q = 4, 11 exceptional samples), L grown to {6, 5, 31, 0, 29, 27}.
+busiest neurons (q = 4, 24 exceptional samples), L grown to {6, 31, 0, 29, 27, 10, 21}; seed 5
+the same with A the 17 busiest (q = 8) and A_β = {1}, a neuron on at one sample.
 
 Cost: per system the busy relations' V_A, one echelon form mod p per neuron of its samples,
 one small exact rank per neuron with rows left out, the exact Ψ and x̃_i·Ψ, small kernels mod
-p (one per neuron, with an exact rank when deficient), the rank of E mod p, and the kernel of
-C; no Jacobian.
+p (one per set of exceptional samples, with an exact rank when deficient), the rank of E mod
+p, and the kernel of C; no Jacobian. About 30–60 ms per system on digits.
 """
 
 from __future__ import annotations
@@ -97,8 +105,12 @@ FEW_PARTIAL = 6
 UNCOVERED = 8
 #: … at most this many exceptional samples …
 EXCEPTIONAL = 60
-#: … and at most this many sets A tried.
-PARTIAL_TRIES = 2
+#: … at most this many sets A tried, …
+PARTIAL_TRIES = 1
+#: … and L grown no further after this many systems whose vectors add nothing, or after this
+#: many systems in all.
+FRUITLESS = 6
+PARTIAL_SYSTEMS = 16
 #: E is ranked exactly (when the structural bound does not prove its rank) up to this size.
 EXACT_E = 200 * 200
 
@@ -118,15 +130,19 @@ def busy_exceptions(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarra
                                splits)
         if system is None or not system.excepted:
             continue  # no exception: the busy relations (with A₀) are these
-        found, dependent = system.vectors(system.candidates())
-        if found is not None and not dependent and len(found):
-            yield found
+        result = system.vectors(system.candidates(live=False))
+        if result.dependent == 0 and result.size:
+            yield result.theta()
 
 
 def partial_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray,
-                      inactive: dict | None = None) -> Iterator[np.ndarray]:
+                      inactive: dict | None = None, found: Any = None
+                      ) -> Iterator[np.ndarray]:
     """Blocks of vectors mod p (rows, in θ order; module docstring, q > 0), each the reduction
-    of a rational vector of ker J; arguments as :func:`busy_exceptions`."""
+    of a rational vector of ker J; arguments as :func:`busy_exceptions`, and ``found``: the
+    echelon form the caller adds the blocks to (an :class:`~relugeom.linalg.modular.
+    EchelonModP`), when there is one: L stops growing after :data:`FRUITLESS` blocks that
+    added nothing to it (and after :data:`PARTIAL_SYSTEMS` systems)."""
     lines, _, order = busy_order(case, p, residues, inactive)
     splits: dict = {}
     tried = 0
@@ -136,17 +152,25 @@ def partial_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndar
             continue
         tried += 1
         sparse: list[int] = []
-        found, dependent = system.vectors(sparse)
-        if found is not None and not dependent:
-            yield found
-        for j in system.candidates():
-            more, fewer = system.vectors(sparse + [j])
-            if more is None or (dependent is not None and fewer > dependent):
-                continue  # E's rank not proven, or C loses row rank: j is left out
-            sparse.append(j)
-            dependent = fewer
-            if not dependent:
-                yield more
+        fruitless = 0
+        result = system.vectors(sparse)
+        dependent = result.dependent
+        for j in [None] + system.candidates()[:PARTIAL_SYSTEMS - 1]:
+            if j is not None:
+                more = system.vectors(sparse + [j])
+                if more.dependent is None or (dependent is not None and
+                                              more.dependent > dependent):
+                    continue  # E's rank not proven, or C loses row rank: j is left out
+                sparse.append(j)
+                result, dependent = more, more.dependent
+            if dependent != 0:
+                continue
+            before = found.rank if found is not None else 0
+            yield result.theta()
+            if found is not None and found.rank == before:
+                fruitless += 1
+                if fruitless == FRUITLESS:
+                    break
         if tried == PARTIAL_TRIES:
             return
 
@@ -165,6 +189,17 @@ def _partial_sets(case: Any, p: int, order: Sequence[int], Xt: np.ndarray
             longest[q] = size
     for size in sorted(longest.values(), reverse=True):
         yield np.array(order[:size])
+
+
+class _Kernel:
+    """The kernel of one system C: ``dependent`` rows of C (None: a proof failed, nothing to
+    claim), ``size`` vectors, and :meth:`theta` building them in θ order (only when used)."""
+
+    def __init__(self, dependent: int | None, size: int = 0, theta: Any = None):
+        self.dependent, self.size, self._theta = dependent, size, theta
+
+    def theta(self) -> np.ndarray:
+        return self._theta()
 
 
 class _System:
@@ -217,6 +252,15 @@ class _System:
         self.Zal = matmul_mod(r["Xt"], Wt[self.Aal].T, p)  # z_it, t ∈ A_α
         self.Zbe = matmul_mod(r["Xt"], Wt[self.Abe].T, p)  # z_it, t ∈ A_β
         self.splits, self.key = splits, (odd.tobytes(), Psi.shape[1])
+        self.spaces: dict = {}  # exceptional rows → the proven space of c, or None
+        self.annihilators: dict = {}  # neuron of L → N_j
+        self._phi: tuple | None = None
+
+    def features(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_features`, once."""
+        if self._phi is None:
+            self._phi = _features(self)
+        return self._phi
 
     def _split(self, j: int, on: bool) -> tuple | None:
         key = (j, on) + self.key
@@ -225,38 +269,50 @@ class _System:
             self.splits[key] = _split(self.Xt, samples, self.odd, self.p, self.X)
         return self.splits[key]
 
-    def candidates(self) -> list[int]:
+    def _annihilator(self, j: int) -> np.ndarray:
+        """N_j (lines × f) mod p: the echelon kernel of the scalar samples of neuron j ∈ L (on),
+        the reduction of a rational basis (the samples are independent mod p)."""
+        if j not in self.annihilators:
+            basis = self._split(j, True)[0]
+            self.annihilators[j] = kernel_mod_p(self.Xt[basis], p=self.p).T if len(basis) \
+                else np.eye(len(self.lines))
+        return self.annihilators[j]
+
+    def candidates(self, live: bool = True) -> list[int]:
         """The neurons outside A that may move their weights (v_j ≠ 0, on somewhere, their
-        on-samples not spanning the lines; proven splits), sparsest first."""
+        on-samples not spanning the lines; proven splits), sparsest first; with ``live``, only
+        those with a live form (the others add only vectors of their data kernel)."""
         case, L = self.case, len(self.lines)
         out = []
         for j in np.setdiff1d(np.flatnonzero(case.v_nonzero & case.S.any(0)), self.A):
             got = self._split(int(j), True)
-            if got is not None and len(got[0]) < L:
+            if got is not None and len(got[0]) < L and (len(got[1]) or not live):
                 out.append(int(j))
         return sorted(out, key=lambda j: (int(case.S[:, j].sum()), j))
 
-    def vectors(self, sparse: Sequence[int]) -> tuple[np.ndarray | None, int | None]:
-        """(vectors mod p, dependent rows of C) for L = ``sparse``: the vectors are those of C's
-        kernel, claimed only when the second is 0; (None, None) when a proof fails."""
+    def vectors(self, sparse: Sequence[int]) -> "_Kernel":
+        """The kernel of C for L = ``sparse`` (its vectors claimed only when C has no dependent
+        row); ``dependent`` None when a proof fails."""
         case, p, m, A, L = self.case, self.p, self.case.m, self.A, len(self.lines)
         scalar, forms = [], []  # (sample, neuron, in A); (sample, neuron, in A, sign)
         for j in A:
             got = self._split(int(j), False)
             if got is None:
-                return None, None
+                return _Kernel(None)
             scalar += [(i, j, True) for i in got[0]]
             forms += [(i, j, True, -1) for i in got[1]]
+        # y_j = N_j η_j (N_j a basis of the vectors orthogonal to its scalar samples): its
+        # scalar rows, independent and alone on y_j's columns, hold and leave C's deficiency
+        N = [self._annihilator(int(j)) for j in sparse]
         for j in sparse:
-            got = self._split(int(j), True)
-            scalar += [(i, j, False) for i in got[0]]
-            forms += [(i, j, False, 1) for i in got[1]]
+            forms += [(i, j, False, 1) for i in self._split(int(j), True)[1]]
         k, T, q, B = len(self.Lam), len(self.Aal), self.Psi.shape[1], len(self.Abe)
         nZ, na = L * k, m * (T + 1)
         oY = nZ + na
         ob = oY + m * q
         ny = ob + m * B
-        ncols = ny + L * len(sparse)
+        edges = np.cumsum([ny] + [n.shape[1] for n in N])  # η_j at edges[c]:edges[c + 1]
+        ncols = int(edges[-1])
         index = {int(j): c for c, j in enumerate(A)}
         index.update({int(j): c for c, j in enumerate(sparse)})
 
@@ -270,17 +326,18 @@ class _System:
             out[a, :oY] = _form_rows(self.Xt[i[a]], self.Zal[i[a]], self.Lam, self.G, c[a])
             out[a, oY:ob] = (self.XPsi[i[a]][:, :, None] * self.G[c[a]][:, None, :]).reshape(
                 len(a), q * m)
-            cols = ny + c[b][:, None] * L + np.arange(L)[None, :]
-            out[b[:, None], cols] = self.Xt[i[b]]
+            for t in b.tolist():
+                out[t, edges[c[t]]:edges[c[t] + 1]] = matmul_mod(self.Xt[i[t]][None],
+                                                                N[c[t]], p)[0]
             return np.remainder(out, p)
 
         E = _exception_system(self, forms)
         kept = rref_mod_p(E, p)[2] if len(E) else []
         if len(E) and not self._proves_rank(E, len(kept), forms):
-            return None, None
+            return _Kernel(None)
         nrows = len(scalar) + len(kept)
         if nrows * ncols > BUSY_ENTRIES:
-            return None, None
+            return _Kernel(None)
         C = np.zeros((nrows, ncols))
         C[:len(scalar)] = rows_of(scalar)
         if len(kept):
@@ -289,14 +346,18 @@ class _System:
             C[len(scalar):, nZ:nZ + m * T] += Ek[:, F:F + m * T]
             C[len(scalar):, oY:ny] += Ek[:, F + m * T:]  # Y, then the a_t of A_β
         K = kernel_mod_p(np.remainder(C, p), p)
-        dependent = nrows - (ncols - len(K))
-        shift = (self.Psi, K[:, oY:ob].reshape(len(K), q, m)) if q else None
-        sparse_y = (np.array(sparse, dtype=np.int64), K[:, ny:].reshape(len(K), len(sparse), L))
-        out = _to_theta(K[:, :oY], case, p, self.theta, A, self.lines, self.Lam, self.G,
-                        self.Aal, self.Wt, sparse=sparse_y, shift=shift)
-        for s, t in enumerate(self.Abe):
-            out[:, self.theta.v(np.arange(m), t)] = K[:, ob + s * m:ob + s * m + m]
-        return out, dependent
+
+        def theta() -> np.ndarray:
+            shift = (self.Psi, K[:, oY:ob].reshape(len(K), q, m)) if q else None
+            y = [matmul_mod(K[:, edges[c]:edges[c + 1]], N[c].T, p) for c in range(len(N))]
+            sparse_y = (np.array(sparse, dtype=np.int64),
+                        np.stack(y, axis=1) if y else np.zeros((len(K), 0, L)))
+            out = _to_theta(K[:, :oY], case, p, self.theta, A, self.lines, self.Lam, self.G,
+                            self.Aal, self.Wt, sparse=sparse_y, shift=shift)
+            for s, t in enumerate(self.Abe):
+                out[:, self.theta.v(np.arange(m), t)] = K[:, ob + s * m:ob + s * m + m]
+            return out
+        return _Kernel(nrows - (ncols - len(K)), len(K), theta)
 
     def _proves_rank(self, E: np.ndarray, rank: int, forms: list) -> bool:
         """Whether rank_Q E = ``rank`` (= rank_p E) is proven (module docstring, "The rank of
@@ -313,7 +374,7 @@ class _System:
                 return False
             blocks += r
         shared = E.shape[1] - len(forms)
-        phi, phi_exact = _features(self)
+        phi, phi_exact = self.features()
         pairs = {(int(i), int(j)) for i, j, *_ in forms}
         gammas = []
         neurons = [(int(j), self.V[:, j]) for j in {int(j) for _, j, *_ in forms}]
@@ -321,7 +382,10 @@ class _System:
         for j, v in neurons:
             rows = np.array([q for q, i in enumerate(self.exceptional)
                              if (int(i), j) not in pairs], dtype=np.int64)
-            c = _proven_kernel(phi[rows], phi_exact[rows], p)
+            key = rows.tobytes()
+            if key not in self.spaces:  # (the same rows for most neurons, L growing)
+                self.spaces[key] = _proven_kernel(phi[rows], phi_exact[rows], p)
+            c = self.spaces[key]
             if c is None:
                 break
             T = len(self.Aal)  # (c = (a-part, then Y and A_β))
@@ -389,7 +453,7 @@ def _exception_system(system: _System, forms: list) -> np.ndarray:
     ∓v_kj), a_t[k] (entries −z_it where z_it < 0) and Y[r, k] (entries (Ψᵀx̃_i)_r)."""
     m, p, ex = system.case.m, system.p, system.exceptional
     at = {int(i): q for q, i in enumerate(ex)}
-    phi, _ = _features(system)
+    phi, _ = system.features()
     E = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]))
     for c, (i, j, _, sign) in enumerate(forms):
         E[at[int(i)] * m:at[int(i)] * m + m, c] = np.remainder(sign * system.V[:, j], p)
@@ -405,7 +469,7 @@ def _exception_exact(system: _System, forms: list) -> np.ndarray:
     rows and columns scaled, the same rank."""
     m, ex = system.case.m, system.exceptional
     at = {int(i): q for q, i in enumerate(ex)}
-    _, phi = _features(system)
+    _, phi = system.features()
     Q = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]), dtype=object)
     Vq, lam = system.case.v_columns, system.X[:, -1]
     for c, (i, j, _, sign) in enumerate(forms):

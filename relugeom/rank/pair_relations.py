@@ -42,15 +42,25 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..linalg import integer
 from ..linalg.certified import Bound
 
 if TYPE_CHECKING:  # pragma: no cover
     from .shallow import ShallowModular
 
 
+#: The exact rank of X̃[Δ, I] is computed when |I| is at most this …
+SMALL_SHARED = 8
+#: … and Δ has at most this many distinct samples more than |I|.
+SLACK = 2
+
+
 def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
-    """(w, j, k) for the pairs j < k of neurons with v_j ∥ v_k and w = |I| − (distinct samples
-    in Δ) > 0 (module docstring), the largest w first."""
+    """(w, j, k) for the pairs j < k of neurons with v_j ∥ v_k and w > 0 (module docstring),
+    the largest w first: w = |I| − (distinct samples in Δ), or, when that count leaves no
+    relation but |I| ≤ :data:`SMALL_SHARED` and Δ has at most :data:`SLACK` distinct samples
+    more, w = |I| − rank_Q X̃[Δ, I] (samples on a low-dimensional subspace, small integers:
+    samples of Δ on a common hyperplane of it)."""
     mask = case.kept_w_mask().astype(np.float64)  # N × (d+1): the C_j
     S = case.S.astype(np.float64)
     counts = S.sum(0)
@@ -59,18 +69,44 @@ def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
     shared = mask @ mask.T
     labels = case.sample_labels
     repeated = case.n - (int(labels.max()) + 1)  # distinct(Δ) ≥ |Δ| − repeated
-    j, k = (shared - differ + repeated > 0).nonzero()
-    out = []
+    slack = np.where(shared <= SMALL_SHARED, SLACK, 0)
+    j, k = ((shared - differ + repeated + slack > 0) & (shared > 0)).nonzero()
+    out, tight = [], []
     for a, b in zip(j.tolist(), k.tolist()):
-        if a >= b:  # (each pair once)
+        if a >= b or not (case.m == 1 or _parallel(case, a, b)):  # (each pair once)
             continue
         if repeated:  # distinct(Δ) counted
             w = int(shared[a, b]) - len(set(labels[case.S[:, a] != case.S[:, b]].tolist()))
         else:
             w = int(shared[a, b] - differ[a, b])
-        if w > 0 and (case.m == 1 or _parallel(case, a, b)):
+        if w > 0:
             out.append((w, a, b))
-    return sorted(out, reverse=True)
+        elif shared[a, b] <= SMALL_SHARED and w + SLACK >= 0:
+            tight.append((a, b))
+    return sorted(out + _rank_weights(case, mask, tight), reverse=True)
+
+
+def _rank_weights(case: ShallowModular, mask: np.ndarray, pairs: list[tuple[int, int]]
+                  ) -> list[tuple[int, int, int]]:
+    """(|I| − rank_Q X̃[Δ, I], j, k) for those ``pairs`` where it is positive: the pairs whose
+    X̃[Δ, I] looks deficient in floats (a choice: one batched SVD per shape) ranked exactly."""
+    Xt = case.xt_float
+    blocks: dict[tuple, list] = {}
+    for a, b in pairs:
+        rows = np.flatnonzero(case.S[:, a] != case.S[:, b])
+        columns = np.flatnonzero(mask[a] * mask[b])
+        blocks.setdefault((len(rows), len(columns)), []).append((a, b, rows, columns))
+    out = []
+    for group in blocks.values():
+        stack = np.stack([Xt[np.ix_(rows, columns)] for _, _, rows, columns in group])
+        sv = np.linalg.svd(stack, compute_uv=False)
+        for (a, b, rows, columns), s in zip(group, sv):
+            if s[-1] > 1e-9 * s[0]:
+                continue  # full column rank in floats: left as the count says
+            w = len(columns) - _exact_rank(case, rows, columns)
+            if w > 0:
+                out.append((w, a, b))
+    return out
 
 
 def _parallel(case: ShallowModular, j: int, k: int) -> bool:
@@ -143,3 +179,13 @@ def related_columns(case: ShallowModular, forest: list[tuple[int, int, int]]) ->
                     common = np.flatnonzero(mask[j] & mask[k])
                     out[k, common[len(common) - w:]] = True
     return out
+
+
+def _exact_rank(case: ShallowModular, rows: np.ndarray, columns: np.ndarray) -> int:
+    """rank_Q X̃[rows, columns]: from the floats themselves when they are integers below 2^52
+    (then exact as they are), else from X̃ scaled by rows to integers."""
+    block = case.xt_float[np.ix_(rows, columns)]
+    if case.exact_floats and np.all(np.abs(block) < 2.0 ** 52) and \
+            np.array_equal(block, np.round(block)):
+        return integer.rank(block.astype(np.int64).tolist())
+    return integer.rank(case.xt_integers[np.ix_(rows, columns)].tolist())

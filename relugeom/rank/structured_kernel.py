@@ -259,7 +259,7 @@ def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | 
     yield "busy relations", busy_relations(case, p, theta, r, Wt, inactive)
     yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal, pivots)
     yield "busy exceptions", busy_exceptions(case, p, theta, r, Wt, inactive)
-    yield "partial busy relations", partial_relations(case, p, theta, r, Wt, inactive)
+    yield "partial busy relations", partial_relations(case, p, theta, r, Wt, inactive, found)
 
 
 def _unit(theta: _Theta, positions: Any) -> np.ndarray:
