@@ -52,8 +52,10 @@ for every (Z, a, β) (U V_Aᵀ = −Σ_t w̃_t a_tᵀ − e_D βᵀ, as in the p
 (δ = 0 gives M V_A = 0, and V_A has rank m), so rank_Q C ≤ rows − dim_Q 𝒟. With rank_Q C ≥
 rank_p C, dim_Q 𝒟 ≥ rows − rank_p C proves rank_Q C = rank_p C. dim 𝒟 is computed exactly
 (:func:`_relations`) through M ↦ (M v_b) on the pivots B of V_A: unknowns the coordinates of
-each M v_b in b's basis I_b (|I_b| of them, none for b ∈ A₀), one python-flint rank after one
-mod p (dim_p 𝒟 ≥ dim_Q 𝒟: when it is 0, nothing is computed over Q). These relations are the
+each M v_b in b's basis I_b (|I_b| of them, none for b ∈ A₀), one exact rank after one mod p
+(dim_p 𝒟 ≥ dim_Q 𝒟: when it is 0, nothing is computed over Q): the verified left kernel of the
+conditions (their relations have small heights, where an elimination of the entries det V_B·c_j
+grows large: 0.2 s instead of 4.2 s on digits seed 29), or an elimination. These relations are the
 usual reason for dependent rows: neurons inactive on many samples, whose U_j meet in ker T,
 with A₀'s v_t not spanning Q^m.
 
@@ -77,6 +79,7 @@ import numpy as np
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
 from ..linalg.modular import matmul_mod, rref_mod_p
+from ..linalg.verified import verified_kernel
 
 #: Systems above this many entries are not built; at most TRIES sets A are tried.
 BUSY_ENTRIES = 4_000_000
@@ -263,4 +266,7 @@ def _relations(case: Any, p: int, A: np.ndarray, pivots: list, rows: dict,
     unknowns = int(edges[-1])
     if unknowns - integer.rank_mod(np.remainder(conditions, p).astype(np.int64), p) == 0:
         return 0
-    return unknowns - integer.rank(conditions)
+    # the relations among the conditions' rows are structural, of small height: their
+    # verified kernel is far cheaper than an elimination of the big entries det V_B·c_j
+    relations = verified_kernel(conditions, side="left")
+    return unknowns - (relations.rank if relations.exact else integer.rank(conditions))

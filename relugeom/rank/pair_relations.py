@@ -55,12 +55,12 @@ SMALL_SHARED = 8
 SLACK = 2
 
 
-def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
+def pair_weights(case: ShallowModular, refine: bool = False) -> list[tuple[int, int, int]]:
     """(w, j, k) for the pairs j < k of neurons with v_j ∥ v_k and w > 0 (module docstring),
-    the largest w first: w = |I| − (distinct samples in Δ), or, when that count leaves no
-    relation but |I| ≤ :data:`SMALL_SHARED` and Δ has at most :data:`SLACK` distinct samples
-    more, w = |I| − rank_Q X̃[Δ, I] (samples on a low-dimensional subspace, small integers:
-    samples of Δ on a common hyperplane of it)."""
+    the largest w first: w = |I| − (distinct samples in Δ); with ``refine``, when that count
+    leaves no relation but |I| ≤ :data:`SMALL_SHARED` and Δ has at most :data:`SLACK` distinct
+    samples more, w = |I| − rank_Q X̃[Δ, I] (samples on a low-dimensional subspace, small
+    integers: the samples of Δ on a common hyperplane of it)."""
     mask = case.kept_w_mask().astype(np.float64)  # N × (d+1): the C_j
     S = case.S.astype(np.float64)
     counts = S.sum(0)
@@ -69,7 +69,7 @@ def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
     shared = mask @ mask.T
     labels = case.sample_labels
     repeated = case.n - (int(labels.max()) + 1)  # distinct(Δ) ≥ |Δ| − repeated
-    slack = np.where(shared <= SMALL_SHARED, SLACK, 0)
+    slack = np.where(shared <= SMALL_SHARED, SLACK, 0) if refine else 0
     j, k = ((shared - differ + repeated + slack > 0) & (shared > 0)).nonzero()
     out, tight = [], []
     for a, b in zip(j.tolist(), k.tolist()):
@@ -81,31 +81,32 @@ def pair_weights(case: ShallowModular) -> list[tuple[int, int, int]]:
             w = int(shared[a, b] - differ[a, b])
         if w > 0:
             out.append((w, a, b))
-        elif shared[a, b] <= SMALL_SHARED and w + SLACK >= 0:
+        elif refine and shared[a, b] <= SMALL_SHARED and w + SLACK >= 0:
             tight.append((a, b))
-    return sorted(out + _rank_weights(case, mask, tight), reverse=True)
+    if tight:
+        j, k = np.array(tight).T
+        w = _rank_weights(case, mask, j, k, case.S[:, j] != case.S[:, k])
+        out += [(int(c), int(a), int(b)) for c, a, b in zip(w, j, k) if c > 0]
+    return sorted(out, reverse=True)
 
 
-def _rank_weights(case: ShallowModular, mask: np.ndarray, pairs: list[tuple[int, int]]
-                  ) -> list[tuple[int, int, int]]:
-    """(|I| − rank_Q X̃[Δ, I], j, k) for those ``pairs`` where it is positive: the pairs whose
-    X̃[Δ, I] looks deficient in floats (a choice: one batched SVD per shape) ranked exactly."""
-    Xt = case.xt_float
-    blocks: dict[tuple, list] = {}
-    for a, b in pairs:
-        rows = np.flatnonzero(case.S[:, a] != case.S[:, b])
-        columns = np.flatnonzero(mask[a] * mask[b])
-        blocks.setdefault((len(rows), len(columns)), []).append((a, b, rows, columns))
-    out = []
-    for group in blocks.values():
-        stack = np.stack([Xt[np.ix_(rows, columns)] for _, _, rows, columns in group])
-        sv = np.linalg.svd(stack, compute_uv=False)
-        for (a, b, rows, columns), s in zip(group, sv):
-            if s[-1] > 1e-9 * s[0]:
-                continue  # full column rank in floats: left as the count says
-            w = len(columns) - _exact_rank(case, rows, columns)
-            if w > 0:
-                out.append((w, a, b))
+def _rank_weights(case: ShallowModular, mask: np.ndarray, j: np.ndarray, k: np.ndarray,
+                  delta: np.ndarray) -> np.ndarray:
+    """|I| − rank_Q X̃[Δ, I] for the pairs (j, k) (``delta``: their Δ as columns) whose
+    X̃[Δ, I] looks deficient in floats, 0 for the others (a choice: the determinants of the
+    Gram matrices X̃[Δ, I]ᵀX̃[Δ, I], the unit on the columns outside I, against the product of
+    their diagonals, Hadamard's bound)."""
+    columns = np.flatnonzero(mask[j].any(0) | mask[k].any(0))
+    inside = (mask[j] * mask[k])[:, columns] > 0  # pairs × columns: I of each pair
+    Xt = case.xt_float[:, columns]
+    G = np.matmul(Xt.T[None] * delta.T[:, None, :], Xt)
+    G *= inside[:, :, None] & inside[:, None, :]
+    G[:, np.arange(len(columns)), np.arange(len(columns))] += ~inside
+    scale = np.prod(G[:, np.arange(len(columns)), np.arange(len(columns))], axis=1)
+    out = np.zeros(len(j))
+    for q in np.flatnonzero(np.abs(np.linalg.det(G)) <= 1e-10 * scale):  # looks deficient
+        rows, cols = np.flatnonzero(delta[:, q]), columns[inside[q]]
+        out[q] = len(cols) - _exact_rank(case, rows, cols)
     return out
 
 
@@ -115,9 +116,9 @@ def _parallel(case: ShallowModular, j: int, k: int) -> bool:
     return bool(np.array_equal(np.outer(V[:, 0], V[:, 1]), np.outer(V[:, 1], V[:, 0])))
 
 
-def pair_forest(case: ShallowModular) -> list[tuple[int, int, int]]:
+def pair_forest(case: ShallowModular, refine: bool = False) -> list[tuple[int, int, int]]:
     """(w, j, k) for the pairs of a maximum-weight forest (Kruskal: the heaviest pair joining
-    two trees), from :func:`pair_weights`."""
+    two trees), from :func:`pair_weights` (``refine`` passed on)."""
     parent = list(range(case.N))
 
     def root(j: int) -> int:
@@ -127,7 +128,7 @@ def pair_forest(case: ShallowModular) -> list[tuple[int, int, int]]:
         return j
 
     forest = []
-    for w, j, k in pair_weights(case):
+    for w, j, k in pair_weights(case, refine):
         a, b = root(j), root(k)
         if a != b:
             parent[a] = b
@@ -154,7 +155,9 @@ def related_columns(case: ShallowModular, forest: list[tuple[int, int, int]]) ->
     """N × (d+1), boolean: kept w̃-columns to leave out so that the others may be independent
     when the forest's relations span the kernel — a choice for the float proof of the bound,
     never part of it. Each tree is rooted at its smallest neuron; each pair leaves out w_jk of
-    the common columns I of its child neuron (the last ones): the relations of a pair are
+    the common columns I of its child neuron (the last ones; of the free columns of X̃[Δ, I]
+    in floats, where its kernel vectors have their unit entries, when Δ has at least |I|
+    samples): the relations of a pair are
     independent on those columns when the other columns of I are independent on the samples
     where the two differ, and the pairs below a neuron touch none of its left-out columns, so
     the relations restricted to all left-out columns are block triangular."""
@@ -177,8 +180,30 @@ def related_columns(case: ShallowModular, forest: list[tuple[int, int, int]]) ->
                     seen.add(k)
                     stack.append(k)
                     common = np.flatnonzero(mask[j] & mask[k])
+                    delta = np.flatnonzero(case.S[:, j] != case.S[:, k])
+                    if len(delta) >= len(common):  # a relation of coplanar differences
+                        free = common[_free_columns(case.xt_float[np.ix_(delta, common)])]
+                        common = free if len(free) >= w else common
                     out[k, common[len(common) - w:]] = True
     return out
+
+
+def _free_columns(A: np.ndarray) -> np.ndarray:
+    """The columns left free by a float echelon form of A (partial pivoting), where its
+    kernel vectors have their unit entries: a choice only."""
+    A, pivots, r = A.astype(np.float64), [], 0
+    tol = 1e-9 * max(1.0, float(np.abs(A).max(initial=0.0)))
+    for c in range(A.shape[1]):
+        if r == A.shape[0]:
+            break
+        i = r + int(np.argmax(np.abs(A[r:, c])))
+        if abs(A[i, c]) <= tol:
+            continue
+        A[[r, i]] = A[[i, r]]
+        A[r + 1:] -= np.outer(A[r + 1:, c] / A[r, c], A[r])
+        pivots.append(c)
+        r += 1
+    return np.setdiff1d(np.arange(A.shape[1]), pivots)
 
 
 def _exact_rank(case: ShallowModular, rows: np.ndarray, columns: np.ndarray) -> int:

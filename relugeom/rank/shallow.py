@@ -850,10 +850,11 @@ class ShallowModular:
         return proof and certified_rank(best, bounds, proof[0], "columns", A.shape,
                                         "kept c- and w̃-columns, scaled by 1/v_j, of J", **fields)
 
-    def pair_bounds(self) -> list[Bound]:
+    def pair_bounds(self, refine: bool = False) -> list[Bound]:
         """The pair-relations bound (:mod:`relugeom.rank.pair_relations`) when some pair of
-        neurons has a relation, as a list (its forest kept in ``pairs``)."""
-        self.pairs = pair_forest(self)
+        neurons has a relation, as a list (its forest kept in ``pairs``); with ``refine``,
+        with the exact ranks of X̃[Δ, I] where the count of Δ's samples leaves no relation."""
+        self.pairs = pair_forest(self, refine)
         found = pair_relations_bound(self, self.pairs)
         return [] if found is None else [found]
 
@@ -1453,6 +1454,13 @@ def _first_pass(case: ShallowModular, primes: int, seed: int, kernel_bits: int |
             proven = case.kept_float_rank(bounds + extra, **fields)
             if proven:
                 return proven
+            # not proven: the pairs whose differences are coplanar may have relations too
+            sharper = case.pair_bounds(refine=True)
+            if sharper and sharper[0].value < min(b.value for b in bounds + extra):
+                extra[:] = [b for b in extra if b.name != "pair relations"] + sharper
+                proven = case.kept_float_rank(bounds + extra, **fields)
+                if proven:
+                    return proven
 
         def kept(found: list) -> list:
             extra.extend(found)

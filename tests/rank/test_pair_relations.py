@@ -15,7 +15,8 @@ from relugeom.linalg.certified import Bound
 from relugeom.model.sample import as_sample
 from relugeom.rank import dimension
 from relugeom.rank.dimension import local_dimension_report
-from relugeom.rank.pair_relations import pair_relations_bound, pair_weights, related_columns
+from relugeom.rank.pair_relations import (pair_forest, pair_relations_bound, pair_weights,
+                                          related_columns)
 from relugeom.rank.shallow import ShallowModular
 
 
@@ -69,8 +70,8 @@ def relation_vectors(case: ShallowModular, j: int, k: int) -> list[list[Fraction
     return out
 
 
-@given(st.integers(0, 10 ** 6), st.booleans())
-def test_the_counted_relations_are_kernel_vectors(seed, certify):
+@given(st.integers(0, 10 ** 6), st.booleans(), st.booleans())
+def test_the_counted_relations_are_kernel_vectors(seed, certify, refine):
     """Every pair's weight w is at most the dimension of its exact kernel vectors (J·x = 0
     checked exactly), and the forest's vectors are independent: the bound's proof, rebuilt."""
     net, X = subspace_case(seed)
@@ -79,13 +80,13 @@ def test_the_counted_relations_are_kernel_vectors(seed, certify):
         case.certify_small_data_rank()
     J = jacobian(net, as_sample(X, net.input_dim), 0)
     found = []
-    for w, j, k in pair_weights(case):
+    for w, j, k in pair_weights(case, refine):
         vectors = relation_vectors(case, j, k)
         assert len(vectors) >= w
         for x in vectors:
             assert all(sum(a * b for a, b in zip(row, x)) == 0 for row in J)
         found.append((w, j, k, vectors))
-    bound = pair_relations_bound(case)
+    bound = pair_relations_bound(case, pair_forest(case, refine))
     if bound is None:
         return
     assert exact_rank(net, X) <= bound.value
@@ -167,7 +168,9 @@ def test_benchmark_like_cases_with_coplanar_differences(seed):
     assert report.exact and report.value == 32 == exact_rank(net, X)
     assert report.certificate == "upper-bound (pair relations) with float Gram lower bound"
     case = ShallowModular(net, X)
-    case.data_bounds()
+    case.data_bounds()  # the count of Δ's samples alone: no pair
+    assert case.pairs == []
+    assert [b.value for b in case.pair_bounds(refine=True)] == [32]
     assert [w for w, _, _ in case.pairs] == [1]
 
 
