@@ -40,10 +40,12 @@ def exceptions_case(seed: int, integers: bool = False):
     return ShallowNetwork.from_numpy(W, b, rng.normal(size=(m, N)), rng.normal(size=m)), X
 
 
-def check(net: ShallowNetwork, X, p: int) -> None:
+def check(net: ShallowNetwork, X, p: int, vectors=busy_exceptions) -> None:
+    """The family ``vectors``' vectors lie in ker J mod p, their count is at most the exact
+    nullity, and the structured kernel's bound is at least the exact rank."""
     exact, Jp = exact_rank_and_residues(net, X, p)
     case = ShallowModular(net, X)
-    K = family(case, p, busy_exceptions)
+    K = family(case, p, vectors)
     assert in_kernel(Jp, K, p)
     assert len(rref_mod_p(K, p)[1]) <= net.n_parameters - exact
     assert structured_kernel(case, p).upper >= exact
