@@ -190,20 +190,21 @@ def related_columns(case: ShallowModular, forest: list[tuple[int, int, int]]) ->
 
 def _free_columns(A: np.ndarray) -> np.ndarray:
     """The columns left free by a float echelon form of A (partial pivoting), where its
-    kernel vectors have their unit entries: a choice only."""
-    A, pivots, r = A.astype(np.float64), [], 0
-    tol = 1e-9 * max(1.0, float(np.abs(A).max(initial=0.0)))
+    kernel vectors have their unit entries: a choice only (a few rows: plain Python)."""
+    rows = A.astype(np.float64).tolist()
+    tol = 1e-9 * max([1.0] + [abs(v) for row in rows for v in row])
+    free, r = [], 0
     for c in range(A.shape[1]):
-        if r == A.shape[0]:
-            break
-        i = r + int(np.argmax(np.abs(A[r:, c])))
-        if abs(A[i, c]) <= tol:
+        i = max(range(r, len(rows)), key=lambda t: abs(rows[t][c]), default=None)
+        if i is None or abs(rows[i][c]) <= tol:
+            free.append(c)
             continue
-        A[[r, i]] = A[[i, r]]
-        A[r + 1:] -= np.outer(A[r + 1:, c] / A[r, c], A[r])
-        pivots.append(c)
+        rows[r], rows[i] = rows[i], rows[r]
+        for t in range(r + 1, len(rows)):
+            f = rows[t][c] / rows[r][c]
+            rows[t] = [a - f * b for a, b in zip(rows[t], rows[r])]
         r += 1
-    return np.setdiff1d(np.arange(A.shape[1]), pivots)
+    return np.array(free, dtype=np.int64)
 
 
 def _exact_rank(case: ShallowModular, rows: np.ndarray, columns: np.ndarray) -> int:
