@@ -108,15 +108,28 @@ def _echelon_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
     return R[:len(pivots)], pivots
 
 
-def _kernel_and_free(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
-    R, pivots = _echelon_mod_p(A, p)
-    ncols = np.shape(A)[1]
-    free = [c for c in range(ncols) if c not in set(pivots)]
+def echelon_kernel(R: np.ndarray, pivots: Sequence[int], ncols: int, p: int
+                   ) -> tuple[np.ndarray, list[int]]:
+    """(K, free): the canonical kernel basis mod p of a matrix from the nonzero rows R of its
+    reduced echelon form and their pivot columns — for each free column f (ascending), the
+    vector with 1 at f and −R[i, f] at the pivot of row i — and the free columns.
+
+    >>> K, free = echelon_kernel(np.array([[1.0, 2.0, 0.0]]), [0], 3, 7)
+    >>> K.tolist(), free
+    ([[5.0, 1.0, 0.0], [0.0, 0.0, 1.0]], [1, 2])
+    """
+    chosen = set(pivots)
+    free = [c for c in range(ncols) if c not in chosen]
     K = np.zeros((len(free), ncols))
     K[np.arange(len(free)), free] = 1
-    if pivots:
-        K[:, pivots] = (-R[:, free].T) % p
+    if len(pivots):
+        K[:, list(pivots)] = (-np.asarray(R)[:, free].T) % p
     return K, free
+
+
+def _kernel_and_free(A: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
+    R, pivots = _echelon_mod_p(A, p)
+    return echelon_kernel(R, pivots, np.shape(A)[1], p)
 
 
 def kernel_mod_p(A: np.ndarray, p: int) -> np.ndarray:

@@ -88,6 +88,7 @@ import numpy as np
 from ..exact.arrays import reduce_mod
 from ..linalg import integer
 from ..linalg.certified import Bound
+from ..linalg.kernel import echelon_kernel
 from ..linalg.modular import EchelonModP, matmul_mod, reduce_residues, rref_mod_p
 from ..linalg.nmod import project, projected_rank
 from ..linalg.verified import rank_proven_by_local_relations
@@ -294,7 +295,7 @@ def _data_kernels(case: ShallowModular, p: int, theta: _Theta, pivots: dict
         if len(pivots[j]) == D:
             continue  # full column rank mod p, hence over Q: no kernel
         if len(kept) == len(active):
-            yield _place(_echelon_kernel(R, pivots[j], D, p), theta, j, D)
+            yield _place(echelon_kernel(R, pivots[j], D, p)[0], theta, j, D)
             continue
         basis = integer.kernel(case.xt_integers[active].tolist())
         if basis and basis[0]:
@@ -324,7 +325,7 @@ def _shared_columns(case: ShallowModular, p: int, V: np.ndarray, theta: _Theta
             R, pivots, _ = rref_mod_p(np.ascontiguousarray(V[:, members]), p)
             if len(pivots) < m:
                 continue
-            K = _echelon_kernel(R, pivots, len(members), p)
+            K = echelon_kernel(R, pivots, len(members), p)[0]
             out = np.zeros((len(K), theta.P))
             out[:, theta.w(np.array(members), l)] = K
             yield out
@@ -358,16 +359,6 @@ def _covering_pairs(case: ShallowModular, p: int, theta: _Theta, Xt: np.ndarray,
         out[np.arange(len(covered))[:, None], theta.v(np.arange(m)[None, :], covered[:, None])] = \
             V[:, j]
         yield out
-
-
-def _echelon_kernel(R: np.ndarray, pivots: list, ncols: int, p: int) -> np.ndarray:
-    """The kernel mod p of a matrix from the reduced echelon form R of its rows: one vector
-    e_f − R[:, f] (on the pivots) per free column f."""
-    free = np.setdiff1d(np.arange(ncols), pivots)
-    K = np.zeros((len(free), ncols))
-    K[np.arange(len(free)), free] = 1.0
-    K[:, pivots] = np.remainder(-R[:, free].T, p)
-    return K
 
 
 def _place(U: np.ndarray, theta: _Theta, j: int, D: int) -> np.ndarray:
@@ -422,7 +413,7 @@ def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: n
         G = order[:T]
         C = _group_system(case, G, busy[G], residues, splits(G[busy[G]]), layouts[T], cols)
         R, echelon, _ = rref_mod_p(np.remainder(C, p), p)
-        K = _echelon_kernel(R, echelon, C.shape[1], p)  # by free column: prefixes are the C_t
+        K = echelon_kernel(R, echelon, C.shape[1], p)[0]  # by free column: prefixes are the C_t
         width = _widths(case, cols[:T])
         nullity = np.searchsorted(np.setdiff1d(np.arange(C.shape[1]), echelon), width)
         candidates = []  # (t, count of vectors, full row rank) of the systems with a kernel

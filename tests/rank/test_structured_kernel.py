@@ -252,9 +252,9 @@ def test_prefixes_of_the_largest_group_system_are_the_smaller_systems(params):
     # vectors mod p with free column among the first width_t columns must be exactly ker C_t
     # mod p, each C_t built and eliminated on its own here (U-columns of L kept at the pivots
     # of their data, as the group relations do)
+    from relugeom.linalg.kernel import echelon_kernel
     from relugeom.linalg.modular import matmul_mod, rref_mod_p
-    from relugeom.rank.structured_kernel import (_echelon_kernel, _group_system, _groups,
-                                                 _kept_columns, _widths)
+    from relugeom.rank.structured_kernel import _group_system, _groups, _kept_columns, _widths
 
     net, X = float_case(*params)
     case = ShallowModular(net, X)
@@ -277,7 +277,7 @@ def test_prefixes_of_the_largest_group_system_are_the_smaller_systems(params):
                                           cols=cols), p)
 
     R, echelon, _ = rref_mod_p(system(T), p)
-    K = _echelon_kernel(R, echelon, width[T], p)
+    K = echelon_kernel(R, echelon, width[T], p)[0]
     free = np.setdiff1d(np.arange(width[T]), echelon)
     for t in small:
         C = system(t)
