@@ -44,7 +44,8 @@ from typing import Sequence
 import flint
 import numpy as np
 
-from .gram import GramCertificate, gamma, independent_looking, scaled_positive_definite
+from .gram import (GramCertificate, gamma, in_gram_range, independent_looking,
+                   scaled_positive_definite)
 from .quiet import quiet
 
 #: Stop the float elimination when the largest remaining entry is below this fraction of the
@@ -210,7 +211,6 @@ def column_basis(M: np.ndarray, F: np.ndarray | None = None, max_rank: int = 64,
 
 
 #: Entries of an exact float matrix in this range (or 0) have normal products and sums.
-_LOW, _HIGH = 2.0 ** -450, 2.0 ** 450
 
 
 def independent_columns(A: np.ndarray, count: int) -> tuple[GramCertificate, np.ndarray] | None:
@@ -234,9 +234,9 @@ def independent_columns(A: np.ndarray, count: int) -> tuple[GramCertificate, np.
     if not 0 < count <= min(n, c):
         return None
     with quiet():
+        if not in_gram_range(A):
+            return None
         absA = np.abs(A)
-        if not (absA.max() <= _HIGH and absA.min(where=absA > 0, initial=_HIGH) >= _LOW):
-            return None  # (a NaN fails too)
         # (the Cholesky reads G's lower triangle only: G need not be symmetric, its lower
         # triangle is the symmetric matrix the proof is about)
         G = A.T @ A

@@ -72,6 +72,24 @@ def gradual_underflow() -> bool:
 _SUBNORMAL, _NORMAL, _ONE, _HALF = 2.0 ** -1074, 2.0 ** -1022, 1.0, 0.5
 
 
+#: The float Gram proofs read entries that are 0 or of magnitude in [LOW, HIGH]: no product of
+#: two of them underflows or overflows, nor a sum of such products.
+LOW, HIGH = 2.0 ** -450, 2.0 ** 450
+
+
+def in_gram_range(F: np.ndarray) -> bool:
+    """Whether every entry of F is 0 or of magnitude in [:data:`LOW`, :data:`HIGH`] (a NaN
+    or an infinity is not).
+
+    >>> in_gram_range(np.array([0.0, 1.0, 2.0 ** 400])), in_gram_range(np.array([1e-300]))
+    (True, False)
+    """
+    magnitude = np.abs(F)  # (no floating-point exception below: comparisons only)
+    if not magnitude.max(initial=0.0) <= HIGH:  # (a NaN fails too)
+        return False
+    return bool(magnitude.min(initial=HIGH) >= LOW or ((magnitude >= LOW) | (F == 0)).all())
+
+
 def gamma(k: int) -> float:
     """γ_k = k·u/(1 − k·u), u = 2^-53: the relative error of a k-term float inner product,
     rounded up to a float (k·u < 1/2 assumed; larger k would be far outside float64's range)."""

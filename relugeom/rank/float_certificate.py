@@ -30,8 +30,9 @@ import numpy as np
 
 from ..exact.arrays import RationalArray
 from ..linalg.certified import Bound, Rank
-from ..linalg.gram import (_SELECT, LOOSE, GramCertificate, U, gamma, independent_looking,
-                           looking_pivots, rank_at_least, scaled_gram, scaled_positive_definite)
+from ..linalg.gram import (_SELECT, HIGH, LOOSE, LOW, GramCertificate, U, gamma, in_gram_range,
+                           independent_looking, looking_pivots, rank_at_least, scaled_gram,
+                           scaled_positive_definite)
 from ..linalg.quiet import quiet
 from .float_filter import _ALPHA
 
@@ -39,7 +40,6 @@ from .float_filter import _ALPHA
 FLOAT_ENTRIES = 1_000_000
 #: The structured row Gram (:func:`shallow_row_gram`) up to this many rows (n·m).
 GRAM_ROWS = 2_000
-_LOW, _HIGH = 2.0 ** -450, 2.0 ** 450
 
 
 def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
@@ -48,12 +48,12 @@ def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
     [2^-450, 2^450] in magnitude (and nonzero) or not finite."""
     with quiet():
         magnitude = np.abs(F)
-        if not magnitude.max(initial=0.0) <= _HIGH:  # (a NaN fails too)
+        if not magnitude.max(initial=0.0) <= HIGH:  # (a NaN fails too)
             return None
         # a 0.0 only for an exact 0: a nonzero rational read as 0.0 (1/10^400) has no
         # relative error bound
-        if (magnitude < _LOW).any() and \
-                not ((magnitude >= _LOW) | ((F == 0) & ~A.nonzero())).all():
+        if (magnitude < LOW).any() and \
+                not ((magnitude >= LOW) | ((F == 0) & ~A.nonzero())).all():
             return None
     num, den = A.numerators, A.denominators
     if num.dtype == object or (isinstance(den, np.ndarray) and den.dtype == object):
@@ -78,12 +78,7 @@ def _relative_errors(case) -> tuple:
 def _in_range(F: np.ndarray) -> float | None:
     """:func:`relative_error` of floats that are the exact values: 0, or None when an entry is
     not finite or is nonzero outside [2^-450, 2^450] in magnitude."""
-    magnitude = np.abs(F)  # (no floating-point exception below: comparisons only)
-    if not magnitude.max(initial=0.0) <= _HIGH:  # (a NaN fails too)
-        return None
-    if magnitude.min(initial=_HIGH) >= _LOW:  # no zero, none too small: the usual case
-        return 0.0
-    return 0.0 if ((magnitude >= _LOW) | (F == 0)).all() else None
+    return 0.0 if in_gram_range(F) else None
 
 
 def shallow_float_jacobian(case, samples: np.ndarray | None = None, columns: int | None = None
