@@ -210,8 +210,6 @@ def column_basis(M: np.ndarray, F: np.ndarray | None = None, max_rank: int = 64,
     return len(rows), sorted(found[2])
 
 
-#: Entries of an exact float matrix in this range (or 0) have normal products and sums.
-
 
 def independent_columns(A: np.ndarray, count: int) -> tuple[GramCertificate, np.ndarray] | None:
     """A proof that ``count`` columns of A are linearly independent over Q, A a float64 n × c

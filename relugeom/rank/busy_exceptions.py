@@ -214,13 +214,13 @@ class _System:
         split = _kernel_and_inverse(np.ascontiguousarray(r["V"][:, A]), p)
         if split is None:
             return None
-        X = case.xt_integers[:, lines]  # exact, rows scaled to integers
         Psi = np.zeros((len(lines), 0), dtype=object)
         if shifted:
             on = np.flatnonzero(case.S[:, A].all(1))
-            Psi = np.array(integer.kernel(X[on].tolist()) if len(on) else
-                           np.eye(len(lines), dtype=int).tolist(), dtype=object)
-            Psi = Psi.reshape(len(lines), -1)
+            # an exact basis of the vectors orthogonal to them (X̃ scaled by rows: the same)
+            basis = integer.kernel(case.xt_integers[np.ix_(on, lines)].tolist()) if len(on) \
+                else np.eye(len(lines), dtype=int).tolist()
+            Psi = np.array(basis, dtype=object).reshape(len(lines), -1)
             if not Psi.shape[1] or Psi.shape[1] > UNCOVERED:
                 return None
         system = cls(case, p, theta, A, lines, r, Wt, split, Psi, splits)
@@ -376,7 +376,7 @@ class _System:
         shared = E.shape[1] - len(forms)
         phi, phi_exact = self.features()
         pairs = {(int(i), int(j)) for i, j, *_ in forms}
-        gammas = []
+        gammas, T = [], len(self.Aal)  # (c = (the a-part, then Y and A_β))
         neurons = [(int(j), self.V[:, j]) for j in {int(j) for _, j, *_ in forms}]
         neurons += [(-1, np.eye(m)[k]) for k in range(m)]  # Γ = e_k cᵀ, c·φ_i = 0 everywhere
         for j, v in neurons:
@@ -388,7 +388,6 @@ class _System:
             c = self.spaces[key]
             if c is None:
                 break
-            T = len(self.Aal)  # (c = (a-part, then Y and A_β))
             for cc in c:
                 gammas.append(np.concatenate([np.outer(cc[:T], v).ravel(),
                                               np.outer(cc[T:], v).ravel()]))
@@ -398,7 +397,7 @@ class _System:
                 return True
         if E.size > EXACT_E:
             return False
-        return integer.rank(_exception_exact(self, forms).tolist()) == rank
+        return integer.rank(_exception_system(self, forms, exact=True).tolist()) == rank
 
 
 def _proven_kernel(phi: np.ndarray, exact: np.ndarray, p: int) -> np.ndarray | None:
@@ -448,36 +447,24 @@ def _split(Xt: np.ndarray, samples: np.ndarray, exceptional: np.ndarray, p: int,
     return basis, live
 
 
-def _exception_system(system: _System, forms: list) -> np.ndarray:
-    """E mod p: rows (i, k) for the exceptional samples, columns the live forms f_ij (entries
-    ∓v_kj), a_t[k] (entries −z_it where z_it < 0) and Y[r, k] (entries (Ψᵀx̃_i)_r)."""
+def _exception_system(system: _System, forms: list, exact: bool = False) -> np.ndarray:
+    """E: rows (i, k) for the exceptional samples, columns the live forms f_ij (entries
+    ∓v_kj), then for each feature s of φ_i the columns (s, k) (entries φ_is: −z_it where
+    z_it < 0, (Ψᵀx̃_i)_r, z_it where z_it > 0). Mod p; or with ``exact``, over Q scaled to
+    integers: row block i multiplied by λ_i (x̃_i scaled to integers has λ_i in its last entry,
+    the 1 of the bias), V's columns and W̃'s rows by positive scalars — the same rank."""
     m, p, ex = system.case.m, system.p, system.exceptional
     at = {int(i): q for q, i in enumerate(ex)}
-    phi, _ = system.features()
-    E = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]))
+    phi = system.features()[1 if exact else 0]
+    E = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]), dtype=object if exact else float)
+    Vq, lam = system.case.v_columns, system.X[:, -1]
     for c, (i, j, _, sign) in enumerate(forms):
-        E[at[int(i)] * m:at[int(i)] * m + m, c] = np.remainder(sign * system.V[:, j], p)
+        E[at[int(i)] * m:at[int(i)] * m + m, c] = sign * Vq[:, j] * lam[i] if exact else \
+            np.remainder(sign * system.V[:, j], p)
     rows = np.arange(len(ex))[:, None] * m + np.arange(m)[None, :]  # sample q, output k
     for s in range(phi.shape[1]):
         E[rows, len(forms) + s * m + np.arange(m)[None, :]] = phi[:, s:s + 1]
     return E
-
-
-def _exception_exact(system: _System, forms: list) -> np.ndarray:
-    """E over Q scaled to integers: row block i multiplied by λ_i (x̃_i scaled to integers has
-    λ_i in its last entry, the 1 of the bias), V's columns and W̃'s rows by positive scalars:
-    rows and columns scaled, the same rank."""
-    m, ex = system.case.m, system.exceptional
-    at = {int(i): q for q, i in enumerate(ex)}
-    _, phi = system.features()
-    Q = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]), dtype=object)
-    Vq, lam = system.case.v_columns, system.X[:, -1]
-    for c, (i, j, _, sign) in enumerate(forms):
-        Q[at[int(i)] * m:at[int(i)] * m + m, c] = sign * Vq[:, j] * lam[i]
-    rows = np.arange(len(ex))[:, None] * m + np.arange(m)[None, :]
-    for s in range(phi.shape[1]):
-        Q[rows, len(forms) + s * m + np.arange(m)[None, :]] = phi[:, s:s + 1]
-    return Q
 
 
 def _block_exact(system: _System, forms: list, i: int, cols: list) -> list:

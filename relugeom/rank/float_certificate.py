@@ -30,7 +30,7 @@ import numpy as np
 
 from ..exact.arrays import RationalArray
 from ..linalg.certified import Bound, Rank
-from ..linalg.gram import (_SELECT, HIGH, LOOSE, LOW, GramCertificate, U, gamma, in_gram_range,
+from ..linalg.gram import (_SELECT, LOOSE, GramCertificate, U, gamma, in_gram_range,
                            independent_looking, looking_pivots, rank_at_least, scaled_gram,
                            scaled_positive_definite)
 from ..linalg.quiet import quiet
@@ -47,13 +47,10 @@ def relative_error(A: RationalArray, F: np.ndarray) -> float | None:
     (integer numerator below 2^53, no denominator), else 4u; None when an entry is outside
     [2^-450, 2^450] in magnitude (and nonzero) or not finite."""
     with quiet():
-        magnitude = np.abs(F)
-        if not magnitude.max(initial=0.0) <= HIGH:  # (a NaN fails too)
-            return None
         # a 0.0 only for an exact 0: a nonzero rational read as 0.0 (1/10^400) has no
         # relative error bound
-        if (magnitude < LOW).any() and \
-                not ((magnitude >= LOW) | ((F == 0) & ~A.nonzero())).all():
+        zero = F == 0
+        if not in_gram_range(F) or (zero.any() and (zero & A.nonzero()).any()):
             return None
     num, den = A.numerators, A.denominators
     if num.dtype == object or (isinstance(den, np.ndarray) and den.dtype == object):
