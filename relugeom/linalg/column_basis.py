@@ -234,16 +234,78 @@ def independent_columns(A: np.ndarray, count: int) -> tuple[GramCertificate, np.
     with quiet():
         if not in_gram_range(A):
             return None
-        absA = np.abs(A)
         # (the Cholesky reads G's lower triangle only: G need not be symmetric, its lower
         # triangle is the symmetric matrix the proof is about)
         G = A.T @ A
         chosen = np.arange(c) if count == c else independent_looking(G, count)
-        if chosen is None:
-            return None
-        if count < c:
-            G, absA = G.take(chosen, 0).take(chosen, 1), absA.take(chosen, 1)
+    return None if chosen is None else _gram_proof(A, G, chosen)
+
+
+def _gram_proof(A: np.ndarray, G: np.ndarray, chosen: np.ndarray
+                ) -> tuple[GramCertificate, np.ndarray] | None:
+    """The float Gram bound of :func:`independent_columns` for the columns ``chosen`` of A,
+    G = fl(AᵀA) (A's entries in range)."""
+    absA = np.abs(A)
+    if len(chosen) < A.shape[1]:
+        G, absA = G.take(chosen, 0).take(chosen, 1), absA.take(chosen, 1)
+    n = A.shape[0]
     # the row sums of D·γ_n|A|ᵀ|A|·D, doubled
     certificate = scaled_positive_definite(
         G, lambda s: 2 * gamma(n) * float((s * (absA.T @ (absA @ s))).max()), n)
     return None if certificate is None else (certificate, chosen)
+
+
+#: The denominators tried, smallest first, for the float solutions of :func:`gram_column_basis`
+#: (the relations among columns of small integers have small ones; a choice only).
+_DENOMINATORS = np.arange(1.0, 65.0)
+
+
+def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | None:
+    """A basis C of the column space of A, an integer-valued float64 matrix, proven: so
+    rank_Q A = |C|. Returns (certificate, C), or None (nothing claimed).
+
+    - The columns C are independent: the float Gram bound (:func:`independent_columns`).
+    - Every other column f is in their span: A[:, C]·t_f = D_f·A[:, f] with t_f an integer
+      vector and D_f ≥ 1 an integer, checked exactly (in float64, every product and partial
+      sum an integer below 2^53 in magnitude), so rank A ≤ |C|.
+
+    C is the set of columns that look independent in a regularised float Cholesky of AᵀA, t_f/D_f
+    the float solution of the normal equations, D_f the smallest of 1, …, 64 that makes it look
+    integral (choices only: a wrong one fails a check). Cost: n·c² for AᵀA, c³/3 for each
+    Cholesky, n·c·(c − |C|) for the check.
+
+    >>> A = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 2.0], [1.0, 0.0, -1.0]])
+    >>> gram_column_basis(A)[1].tolist()
+    [0, 1]
+    """
+    n, c = A.shape
+    with quiet():
+        top = float(np.abs(A).max(initial=0.0))
+        if not (n and 0 < top < _FLOAT_EXACT and np.array_equal(A, np.rint(A))):
+            return None
+        G = A.T @ A
+        chosen = independent_looking(G)
+        if chosen is None or not len(chosen):
+            return None
+        free = np.ones(c, bool)
+        free[chosen] = False
+        free = np.flatnonzero(free)
+        if len(free):
+            Y = np.linalg.solve(G.take(chosen, 0).take(chosen, 1),
+                                G.take(chosen, 0).take(free, 1))
+            # the entries that D·Y rounds to nonzero integers (D ≤ 64), column by column: the
+            # denominators × entries rounding errors, summed per column by a product (numpy's
+            # reductions of small axes are ten times slower)
+            i, f = np.nonzero(np.abs(Y) > 2.0 ** -8 / len(_DENOMINATORS))
+            scaled = _DENOMINATORS[:, None] * Y[i, f]
+            owner = np.zeros((len(f), len(free)))
+            owner[np.arange(len(f)), f] = 1.0
+            integral = np.abs(scaled - np.rint(scaled)) @ owner <= 1e-6
+            if not integral.any(axis=0).all():
+                return None
+            D = _DENOMINATORS.take(integral.argmax(axis=0))  # the first that looks integral
+            T = np.rint(Y * D)
+            if not len(chosen) * top * float(np.abs(T).max()) < _FLOAT_EXACT or \
+                    not np.array_equal(A.take(chosen, 1) @ T, A.take(free, 1) * D):
+                return None
+    return _gram_proof(A, G, chosen)

@@ -98,7 +98,7 @@ from ..errors import BoundaryError, InputError
 from ..exact.arrays import PrimeDividesDenominator, RationalArray, float_integers
 from ..linalg import integer
 from ..linalg.certified import Bound, Rank
-from ..linalg.column_basis import column_basis, independent_columns
+from ..linalg.column_basis import column_basis, gram_column_basis, independent_columns
 from ..linalg.gram import full_row_rank_certified, independent_looking
 from ..linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
                               log2_hadamard, matmul_mod, random_primes, reduce_residues)
@@ -535,6 +535,8 @@ class ShallowModular:
         self._small_data_tried = False
         #: the forest of pairs of pair_bounds, once computed
         self.pairs: list[tuple[int, int, int]] | None = None
+        #: (j, k) ↦ the free columns of X̃[Δ, I] over Q, for the pairs whose weight is its rank
+        self.coplanar: dict[tuple[int, int], np.ndarray] = {}
         #: the smallest level-0 bound before any data rank (it decides whether the kept matrix
         #: is built whole) and the bounds the float path found, set by a modular pass
         self.first_bound: int = self.n * self.m
@@ -804,17 +806,17 @@ class ShallowModular:
         return {"wj": wj, "wl": wl, "vk": k.astype(np.int64), "vj": alive[j].astype(np.int64),
                 "ck": np.arange(self.m)}
 
-    def data_bounds(self) -> list[Bound]:
+    def data_bounds(self, pairs: bool = True) -> list[Bound]:
         """When X̃ looks column-rank deficient in floats and its rank is certified without a
         prime (:meth:`certify_small_data_rank`): the kept-columns bound in its column basis,
-        and that bound less the pair relations (:mod:`relugeom.rank.pair_relations`) when
-        some pair has one; else nothing."""
+        and (with ``pairs``) that bound less the pair relations
+        (:mod:`relugeom.rank.pair_relations`) when some pair has one; else nothing."""
         if self.data_rank is None and not (self.data_looks_deficient()
                                            and self.certify_small_data_rank()):
             return []
         return [Bound("kept columns", self._kept_count(), "columns left by the column "
                       f"reduction in a certified basis of the {self.data_rank} columns of X̃")
-                ] + self.pair_bounds()
+                ] + (self.pair_bounds() if pairs else [])
 
     def kept_float_rank(self, bounds: list[Bound], **fields: Any) -> Rank | None:
         """The smallest of ``bounds`` proven to be the rank by that many kept columns of J
@@ -836,19 +838,48 @@ class ShallowModular:
             A[:, 1:] = S.take(wj, 1) * Xt.take(wl, 1)
             return A
 
+        A = columns(*np.nonzero(mask))  # (the W-columns of kept_columns)
         proof = None
         if best.name == "pair relations" and self.pairs:
             # the columns the pairs' relations are solved for left out, a choice (else the
             # columns are chosen in floats)
             kept = mask & ~related_columns(self, self.pairs)
             if 1 + np.count_nonzero(kept) == best.value:
-                A = columns(*np.nonzero(kept))
-                proof = independent_columns(A, best.value)
-        if not proof:
-            A = columns(*np.nonzero(mask))  # (the W-columns of kept_columns)
-            proof = independent_columns(A, best.value)
+                related = columns(*np.nonzero(kept))
+                proof = independent_columns(related, best.value)
+                A = related if proof else A
+        proof = proof or independent_columns(A, best.value)
         return proof and certified_rank(best, bounds, proof[0], "columns", A.shape,
                                         "kept c- and w̃-columns, scaled by 1/v_j, of J", **fields)
+
+    def kept_exact_rank(self, bounds: list[Bound], **fields: Any) -> Rank | None:
+        """The rank for m = 1 when the kept columns of :meth:`kept_float_rank` are all of them
+        (no V-column kept: then rank J = rank A, A those columns) and A is integral (samples of
+        small integers, on a subspace say): a basis of A's columns proven by
+        :func:`~relugeom.linalg.column_basis.gram_column_basis` — independent by the float Gram
+        bound, the relations of the others found in floats and checked exactly. The relations
+        are a proven bound (reported when below ``bounds``). None when not proven."""
+        if self.m != 1 or not (self.exact_floats or _relative_errors(self)[0] == 0.0):
+            return None
+        mask = self.kept_w_mask()
+        if 1 + np.count_nonzero(mask) != self._kept_count():
+            return None
+        rows = self.distinct_samples()
+        wj, wl = np.nonzero(mask)
+        A = np.empty((len(rows), 1 + len(wj)))  # the c-column, then (j, l)
+        A[:, 0] = 1.0
+        A[:, 1:] = self.S.take(rows, 0).take(wj, 1) * self.xt_float.take(rows, 0).take(wl, 1)
+        basis = gram_column_basis(A)
+        if basis is None:
+            return None
+        best = min(bounds, key=lambda bound: bound.value)
+        if len(basis[1]) != best.value:  # (below: both are proven)
+            rank = len(basis[1])
+            best = Bound("kept-column relations", rank, f"{A.shape[1] - rank} relations among "
+                         "the kept columns (integers, scaled by 1/v_j), checked exactly")
+            bounds = bounds + [best]
+        return certified_rank(best, bounds, basis[0], "columns", A.shape,
+                              "kept c- and w̃-columns, scaled by 1/v_j, of J", **fields)
 
     def pair_bounds(self, refine: bool = False) -> list[Bound]:
         """The pair-relations bound (:mod:`relugeom.rank.pair_relations`) when some pair of
@@ -1447,10 +1478,14 @@ def _first_pass(case: ShallowModular, primes: int, seed: int, kernel_bits: int |
         early = case.data_rank is None and case.data_rank_first(first) and \
             case.certify_small_data_rank()
         if early:  # the kept-columns bound in the basis of X̃ replaces the first one
-            found = case.data_bounds()
-            bounds = [b for b in bounds if b.name != "kept columns"] + found[:1]
-            extra += found[1:]
-            # few kept columns: their own float Gram, exact for one output
+            found = case.data_bounds(pairs=False)
+            bounds = [b for b in bounds if b.name != "kept columns"] + found
+            # few kept columns, one output: their own rank, when they are small integers
+            proven = case.kept_exact_rank(bounds, **fields)
+            if proven:
+                return proven
+            extra += case.pair_bounds()
+            # their own float Gram, exact for one output
             proven = case.kept_float_rank(bounds + extra, **fields)
             if proven:
                 return proven

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from relugeom import linalg
 from relugeom.linalg.column_basis import (column_basis, determinant, float_pivots,
-                                          independent_columns, row_pivots)
+                                          gram_column_basis, independent_columns, row_pivots)
 
 
 def low_rank(seed: int, big: bool = False) -> np.ndarray:
@@ -143,3 +143,50 @@ def test_independent_columns_refuses_entries_out_of_range():
         B[0, 0] = bad
         assert independent_columns(B, 3) is None
     assert independent_columns(A, 4) is None and independent_columns(A, 0) is None
+
+
+def related_integers(seed: int) -> np.ndarray:
+    """A float matrix of small integers with exact relations among its columns, some with
+    denominators (a column 3·f = 2·a − b, say), and near-relations: columns off a combination by
+    one unit in one entry, with large entries (nearly dependent in floats, independent)."""
+    rng = np.random.default_rng(seed)
+    M = low_rank(seed).astype(float)
+    n, c = M.shape
+    if c >= 2 and rng.random() < 0.5:  # a relation with denominator q
+        q = int(rng.integers(1, 8))
+        a, b = rng.integers(-3, 4, 2)
+        M = np.hstack([q * M, (a * M[:, :1] + b * M[:, 1:2])])
+    if rng.random() < 0.5:  # large entries and a column one unit off a combination
+        M = np.hstack([M * 10 ** 5, M[:, :1] * 10 ** 5 + np.eye(n, 1)])
+    return M
+
+
+@given(st.integers(0, 10 ** 6))
+def test_gram_column_basis_is_a_basis(seed):
+    """A basis it proves is one by exact elimination (rank of the columns = rank of the matrix =
+    their number); columns nearly dependent in floats are never taken as dependent."""
+    A = related_integers(seed)
+    M = A.astype(np.int64)
+    rank = linalg.rank(M.tolist(), M.shape[1])
+    found = gram_column_basis(A)
+    if found is not None:
+        cols = list(found[1])
+        assert len(cols) == rank == linalg.rank(M[:, cols].tolist(), len(cols))
+
+
+def test_gram_column_basis_examples_and_refusals():
+    A = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 2.0], [1.0, 0.0, -1.0]])
+    assert gram_column_basis(A)[1].tolist() == [0, 1]
+    B = np.hstack([A[:, :2] * 3, A[:, 2:]])  # column 2 = (2·b − a)/3: a denominator
+    assert gram_column_basis(B)[1].tolist() == [0, 1]
+    assert gram_column_basis(A / 2) is None  # not integers
+    assert gram_column_basis(np.zeros((2, 2))) is None
+
+
+def test_gram_column_basis_rejects_a_wrong_relation(monkeypatch):
+    """The mutation: a relation rounded wrongly (one unit added to the float solution) must fail
+    the exact check — nothing claimed — rather than give a smaller rank."""
+    A = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 2.0], [1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])
+    solve = np.linalg.solve
+    monkeypatch.setattr(np.linalg, "solve", lambda G, R: solve(G, R) + np.eye(*R.shape))
+    assert gram_column_basis(A) is None

@@ -144,15 +144,18 @@ def benchmark_subspace_case(seed: int):
 def test_benchmark_like_case_is_certified_by_pair_relations():
     """The bench's [20, 8, 1] subspace case, seed 1: X = Z·A (rank X̃ = 4), rank 30 = the 33
     kept columns less 3 pair relations (neurons 3, 4 and 5, 7 differ on 3 and 2 samples),
-    proven on the kept columns less those the pairs' relations are solved for."""
+    proven on the kept columns less those the pairs' relations are solved for. (The front
+    door finds the same relations among the kept columns themselves, integers here.)"""
     net, X = benchmark_subspace_case(1)
     report = local_dimension_report(net, X)
     assert report.exact and report.value == 30
-    assert report.certificate == "upper-bound (pair relations) with float Gram lower bound"
+    assert report.certificate == "upper-bound (kept-column relations) with float Gram lower bound"
     case = ShallowModular(net, X)
     assert case.certify_small_data_rank() and case.data_rank == 4
     assert [(w, j, k) for w, j, k in pair_weights(case)] == [(2, 5, 7), (1, 3, 4)]
-    case.data_bounds()
+    proven = case.kept_float_rank(case.data_bounds() + case.bounds(0))
+    assert proven.value == 30
+    assert proven.certificate == "upper-bound (pair relations) with float Gram lower bound"
     left_out = related_columns(case, case.pairs)
     assert left_out.sum() == 3 and sorted(np.flatnonzero(left_out.any(1))) == [4, 7]
 
@@ -166,12 +169,38 @@ def test_benchmark_like_cases_with_coplanar_differences(seed):
     net, X = benchmark_subspace_case(seed)
     report = local_dimension_report(net, X)
     assert report.exact and report.value == 32 == exact_rank(net, X)
-    assert report.certificate == "upper-bound (pair relations) with float Gram lower bound"
+    assert report.certificate == "upper-bound (kept-column relations) with float Gram lower bound"
     case = ShallowModular(net, X)
-    case.data_bounds()  # the count of Δ's samples alone: no pair
+    bounds = case.data_bounds() + case.bounds(0)  # the count of Δ's samples alone: no pair
     assert case.pairs == []
-    assert [b.value for b in case.pair_bounds(refine=True)] == [32]
+    sharper = case.pair_bounds(refine=True)
+    assert [b.value for b in sharper] == [32]
     assert [w for w, _, _ in case.pairs] == [1]
+    # the pair's relation is solved for a free column of X̃[Δ, I] over Q: the others proven
+    proven = case.kept_float_rank(bounds + sharper)
+    assert proven.value == 32
+    assert proven.certificate == "upper-bound (pair relations) with float Gram lower bound"
+
+
+@given(st.integers(0, 10 ** 6), st.booleans())
+def test_kept_exact_rank_is_the_exact_rank(seed, float32):
+    """The kept columns' own basis (one output, small integers): the rank it proves is the rank
+    by exact elimination, whatever the bounds passed (a bound above or below the rank, the
+    mutations, changes only the name of the upper bound)."""
+    net, X = subspace_case(seed, float32)
+    case = ShallowModular(net, X, 0)
+    if not case.certify_small_data_rank():
+        return
+    proven = case.kept_exact_rank(case.bounds(0))
+    if net.output_dim > 1:
+        assert proven is None
+        return
+    rank = exact_rank(net, X)
+    if proven is not None:
+        assert proven.exact and proven.value == rank
+        for wrong in (rank - 1, rank + 1):
+            again = case.kept_exact_rank([Bound("wrong", wrong)])
+            assert again.value == rank and "kept-column relations" in again.certificate
 
 
 @given(st.integers(0, 10 ** 6), st.booleans())
