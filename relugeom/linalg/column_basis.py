@@ -44,8 +44,8 @@ from typing import Sequence
 import flint
 import numpy as np
 
-from .gram import (GramCertificate, gamma, in_gram_range, independent_looking,
-                   scaled_positive_definite)
+from .gram import (_SELECT, GramCertificate, gamma, in_gram_range, independent_looking,
+                   looking_pivots, scaled_positive_definite)
 from .quiet import quiet
 
 #: Stop the float elimination when the largest remaining entry is below this fraction of the
@@ -241,17 +241,23 @@ def independent_columns(A: np.ndarray, count: int) -> tuple[GramCertificate, np.
     return None if chosen is None else _gram_proof(A, G, chosen)
 
 
-def _gram_proof(A: np.ndarray, G: np.ndarray, chosen: np.ndarray
+def _gram_proof(A: np.ndarray, G: np.ndarray, chosen: np.ndarray, exact: bool = False
                 ) -> tuple[GramCertificate, np.ndarray] | None:
     """The float Gram bound of :func:`independent_columns` for the columns ``chosen`` of A,
-    G = fl(AᵀA) (A's entries in range)."""
-    absA = np.abs(A)
+    G = fl(AᵀA) (A's entries in range); ``exact``: G = AᵀA exactly (no error to bound)."""
     if len(chosen) < A.shape[1]:
-        G, absA = G.take(chosen, 0).take(chosen, 1), absA.take(chosen, 1)
+        G = G.take(chosen, 0).take(chosen, 1)
     n = A.shape[0]
+    if exact:
+        return _certified(scaled_positive_definite(G, lambda s: 0.0, n), chosen)
+    absA = np.abs(A.take(chosen, 1)) if len(chosen) < A.shape[1] else np.abs(A)
     # the row sums of D·γ_n|A|ᵀ|A|·D, doubled
-    certificate = scaled_positive_definite(
-        G, lambda s: 2 * gamma(n) * float((s * (absA.T @ (absA @ s))).max()), n)
+    return _certified(scaled_positive_definite(
+        G, lambda s: 2 * gamma(n) * float((s * (absA.T @ (absA @ s))).max()), n), chosen)
+
+
+def _certified(certificate: GramCertificate | None, chosen: np.ndarray
+               ) -> tuple[GramCertificate, np.ndarray] | None:
     return None if certificate is None else (certificate, chosen)
 
 
@@ -281,18 +287,21 @@ def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | Non
     n, c = A.shape
     with quiet():
         top = float(np.abs(A).max(initial=0.0))
-        if not (n and 0 < top < _FLOAT_EXACT and np.array_equal(A, np.rint(A))):
+        if not (n and 0 < top < _FLOAT_EXACT and (A == np.rint(A)).all()):
             return None
         G = A.T @ A
-        chosen = independent_looking(G)
-        if chosen is None or not len(chosen):
+        found = looking_pivots(G)
+        if found is None:
             return None
-        free = np.ones(c, bool)
-        free[chosen] = False
-        free = np.flatnonzero(free)
+        looks = found[1] > _SELECT
+        chosen = found[0][looks]
+        free = np.flatnonzero(~looks) if len(found[0]) == c else \
+            np.setdiff1d(np.arange(c), chosen)  # (with the zero columns)
+        if not len(chosen):
+            return None
         if len(free):
-            Y = np.linalg.solve(G.take(chosen, 0).take(chosen, 1),
-                                G.take(chosen, 0).take(free, 1))
+            rows = G.take(chosen, 0)
+            Y = np.linalg.solve(rows.take(chosen, 1), rows.take(free, 1))
             # the entries that D·Y rounds to nonzero integers (D ≤ 64), column by column: the
             # denominators × entries rounding errors, summed per column by a product (numpy's
             # reductions of small axes are ten times slower)
@@ -306,6 +315,7 @@ def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | Non
             D = _DENOMINATORS.take(integral.argmax(axis=0))  # the first that looks integral
             T = np.rint(Y * D)
             if not len(chosen) * top * float(np.abs(T).max()) < _FLOAT_EXACT or \
-                    not np.array_equal(A.take(chosen, 1) @ T, A.take(free, 1) * D):
+                    not (A.take(chosen, 1) @ T == A.take(free, 1) * D).all():
                 return None
-    return _gram_proof(A, G, chosen)
+    # integers: AᵀA is exact when every product and partial sum is an integer below 2^53
+    return _gram_proof(A, G, chosen, exact=n * top * top < _FLOAT_EXACT)

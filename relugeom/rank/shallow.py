@@ -857,8 +857,9 @@ class ShallowModular:
         (no V-column kept: then rank J = rank A, A those columns) and A is integral (samples of
         small integers, on a subspace say): a basis of A's columns proven by
         :func:`~relugeom.linalg.column_basis.gram_column_basis` — independent by the float Gram
-        bound, the relations of the others found in floats and checked exactly. The relations
-        are a proven bound (reported when below ``bounds``). None when not proven."""
+        bound, the relations of the others found in floats and checked exactly (docs/theory.md,
+        "Kept-column relations"). The relations are a proven bound (reported when below
+        ``bounds``). None when not proven."""
         if self.m != 1 or not (self.exact_floats or _relative_errors(self)[0] == 0.0):
             return None
         mask = self.kept_w_mask()
@@ -1402,7 +1403,8 @@ def modular_local_dimension(network: Network, X: Any, *, relu_prime_at_zero: Rel
     Gram lower bound"``); when it does not, the modular path runs as without it. Samples on a
     subspace (X̃ deficient enough, in floats, for fewer kept columns than the level-0 bounds)
     have rank X̃ certified first, with no prime when small, and the pair relations added; with
-    one output, the float Gram of the kept columns themselves is tried then
+    one output, the kept columns themselves are tried then: their own basis when they are
+    small integers (:meth:`ShallowModular.kept_exact_rank`), else their float Gram
     (:meth:`ShallowModular.kept_float_rank`).
     Otherwise the answer is labelled probabilistic,
     with ε = P[a random prime divides the relevant nonzero minor] bounded from Hadamard's
