@@ -214,22 +214,35 @@ def rank_proven_by_local_relations(A: np.ndarray, p: int, max_support: int = 200
     nonzero = np.asarray(A != 0)  # exact (Python integers compared once): the columns touched
     residues = np.zeros(A.shape)  # group systems are sparse: only their nonzeros reduced
     residues[nonzero] = reduce_mod(A[nonzero], p)
+    return relations_proven(residues, lambda rows: A[rows], p, max_support)
+
+
+def relations_proven(residues: np.ndarray, exact_rows: Any, p: int, max_support: int = 200
+                     ) -> bool:
+    """:func:`rank_proven_by_local_relations` with the matrix given mod p (``residues``, float,
+    each row a unit times the reduction of the rational row) and its rows over Q on demand:
+    ``exact_rows(rows)`` returns those rows scaled to integers (any nonzero factor per row),
+    every column. Only the rows of the relations' supports are asked for."""
     R, pivots, _ = rref_mod_p(np.ascontiguousarray(residues.T), p)
-    dependent = np.setdiff1d(np.arange(A.shape[0]), pivots)
+    dependent = np.setdiff1d(np.arange(residues.shape[0]), pivots)
     pivots = np.asarray(pivots, dtype=np.int64)
     supports = [pivots[R[:, f] != 0] for f in dependent.tolist()]
     if any(len(T) > max_support for T in supports):
         return False
     for f, T in zip(dependent.tolist(), supports):
         rows = np.append(T, f)
-        touched = np.flatnonzero(nonzero[rows].any(axis=0))  # the columns it can touch
-        block = np.asarray(A[np.ix_(rows, touched)], dtype=object)
+        exact = np.asarray(exact_rows(rows), dtype=object)
+        touched = np.flatnonzero((exact != 0).any(axis=0))  # the columns it can touch
+        block = exact[:, touched]
         y = np.ones(1, dtype=object)  # a zero row
         if len(T):
             _, cols, _ = rref_mod_p(residues[np.ix_(T, touched)], p)
             if len(cols) < len(T):  # pragma: no cover - the rows T are pivots of Aᵀ mod p
                 return False
-            num, den = solve_exact(block[:len(T), cols].T, -block[len(T):, cols].T)
+            try:
+                num, den = solve_exact(block[:len(T), cols].T, -block[len(T):, cols].T)
+            except ZeroDivisionError:  # (rows not the reductions promised: nothing proven)
+                return False
             y = np.append(num[:, 0], den)
         if any(y.dot(block)):  # checked exactly (Python integers), on every column
             return False

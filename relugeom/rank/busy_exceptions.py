@@ -54,7 +54,18 @@ matrix of φ_i of full column rank mod p, else its exact rank equal to the rank 
 (independent mod p, so over Q), and rank_p E = Σ_i rank_p V_i + (m|A_α| + mq) − d_p; failing
 that, by the exact rank of E scaled to integers when E is small. If C has full row rank mod p,
 its echelon kernel vectors mod p reduce rational kernel vectors of C, and the θ' reduce
-rational vectors of ker J. Otherwise nothing is claimed.
+rational vectors of ker J.
+
+*Dependent rows of C.* Otherwise (at most :data:`LIFTED_ROWS` dependent rows mod p) the same
+holds when rank_Q C = rank_p C: each dependent row's relation mod p is lifted over Q on its own
+support and checked exactly on every column
+(:func:`~relugeom.linalg.verified.relations_proven`), on the rows of C over Q built by need —
+those of sample i times λ_i (x̃_i in integers), E's row (i, k) also times V's row k in
+integers, and every column alike times the integer factor of Λ, G, N_j or w̃_t it carries (a
+column scaling keeps the row relations) — each checked to reduce to a unit times its row mod p
+(with the columns scaled), so that they are the rows of the rational C. Then C's pivots mod p
+are a nonsingular minor over Q spanning its rows, and each echelon kernel vector mod p reduces
+the rational e_f − B⁻¹C_f. Failing that, nothing is claimed.
 
 *Choices* (choices only: every system is proven the same way).
 
@@ -67,8 +78,9 @@ rational vectors of ker J. Otherwise nothing is claimed.
   neurons of A negative on at most :data:`FEW_PARTIAL` samples and on the neurons outside A on
   at one to :data:`FEW` samples (A_β: a_t enters only their equations, at their samples,
   which are exceptional); L grown one neuron with a live form at a time, sparsest first,
-  keeping a neuron when the proof of E holds and C loses no row rank, the vectors given each
-  time C has full row rank, until :data:`FRUITLESS` of them add nothing new.
+  keeping a neuron when the proof of E holds and C loses no row rank (its dependent rows
+  proven count as none), the vectors given each time, until :data:`FRUITLESS` systems in a row
+  add nothing new.
 
 For j ∈ L, y_j = N_j η_j with N_j a basis of the vectors orthogonal to its scalar samples: its
 scalar rows, independent and alone on y_j's columns, hold, and C keeps its deficiency without
@@ -87,13 +99,18 @@ p, and the kernel of C; no Jacobian. About 30–60 ms per system on digits.
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from typing import Any, Iterator, Sequence
 
+import flint
 import numpy as np
 
+from ..exact.arrays import reduce_mod
 from ..linalg import integer
 from ..linalg.kernel import kernel_mod_p
 from ..linalg.modular import matmul_mod, rank_mod_p, rref_mod_p
+from ..linalg.verified import relations_proven
 from .busy_relations import (BUSY_ENTRIES, TRIES, _form_rows, _kernel_and_inverse, _to_theta,
                              busy_order)
 
@@ -107,12 +124,16 @@ UNCOVERED = 8
 EXCEPTIONAL = 60
 #: … at most this many sets A tried, …
 PARTIAL_TRIES = 1
-#: … and L grown no further after this many systems whose vectors add nothing, or after this
-#: many systems in all.
+#: … and L grown no further after this many systems in a row whose vectors add nothing, or
+#: after this many systems in all.
 FRUITLESS = 6
 PARTIAL_SYSTEMS = 16
 #: E is ranked exactly (when the structural bound does not prove its rank) up to this size.
 EXACT_E = 200 * 200
+#: The dependent rows of C are lifted over Q when there are at most this many, up to this
+#: size of C.
+LIFTED_ROWS = 24
+EXACT_C = 1000 * 1000
 
 
 def busy_exceptions(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray,
@@ -167,8 +188,8 @@ def partial_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndar
                 continue
             before = found.rank if found is not None else 0
             yield result.theta()
-            if found is not None and found.rank == before:
-                fruitless += 1
+            if found is not None:  # (counted from the last system that added a vector)
+                fruitless = fruitless + 1 if found.rank == before else 0
                 if fruitless == FRUITLESS:
                     break
         if tried == PARTIAL_TRIES:
@@ -232,7 +253,8 @@ class _System:
     def __init__(self, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r: dict,
                  Wt: np.ndarray, split: tuple, Psi: np.ndarray, splits: dict):
         self.case, self.p, self.theta, self.A, self.lines, self.Wt = case, p, theta, A, lines, Wt
-        self.Lam, self.G, _ = split
+        self.Lam, self.G, self.pivots = split
+        self._exact_data: dict | None = None  # Λ, G, V, w̃_t, N_j over Q, by need
         self.V, self.Xt = r["V"], r["Xt"][:, lines]
         self.X, self.W = case.xt_integers[:, lines], case.wt_integers[:, lines]
         few = case.negative[:, A].sum(0)
@@ -244,6 +266,7 @@ class _System:
         outside = np.setdiff1d(np.flatnonzero((on >= 1) & (on <= FEW)), A)
         self.Abe = outside if Psi.shape[1] else outside[:0]
         self.Psi = np.remainder(Psi, p).astype(float)  # lines × q, mod p
+        self.Psi_exact = Psi
         self.XPsi_exact = integer.product(self.X, Psi)  # λ_i x̃_i·Ψ, exactly
         self.XPsi = matmul_mod(self.Xt, self.Psi, p)  # x̃_i·Ψ mod p
         odd = case.negative[:, self.Aal].any(1) | (self.XPsi_exact != 0).any(1) | \
@@ -345,7 +368,17 @@ class _System:
             C[len(scalar):] = matmul_mod(Ek[:, :F], rows_of(forms), p) if forms else 0
             C[len(scalar):, nZ:nZ + m * T] += Ek[:, F:F + m * T]
             C[len(scalar):, oY:ny] += Ek[:, F + m * T:]  # Y, then the a_t of A_β
-        K = kernel_mod_p(np.remainder(C, p), p)
+        C = np.remainder(C, p)
+        K = kernel_mod_p(C, p)
+        dependent = nrows - (ncols - len(K))
+        if 0 < dependent <= LIFTED_ROWS and nrows * ncols <= EXACT_C:
+            done: dict = {}
+            try:
+                if relations_proven(C, lambda rows: self._exact_rows(
+                        rows, scalar, kept, forms, sparse, (nZ, oY, ob, edges), C, done), p):
+                    dependent = 0  # rank_Q C = rank_p C (module docstring)
+            except _NotAReduction:
+                pass
 
         def theta() -> np.ndarray:
             shift = (self.Psi, K[:, oY:ob].reshape(len(K), q, m)) if q else None
@@ -357,7 +390,121 @@ class _System:
             for s, t in enumerate(self.Abe):
                 out[:, self.theta.v(np.arange(m), t)] = K[:, ob + s * m:ob + s * m + m]
             return out
-        return _Kernel(nrows - (ncols - len(K)), len(K), theta)
+        return _Kernel(dependent, len(K), theta)
+
+    def _exact_rows(self, rows: np.ndarray, scalar: list, kept: list, forms: list,
+                    sparse: Sequence[int], offsets: tuple, C: np.ndarray, done: dict
+                    ) -> np.ndarray:
+        """Rows of C over Q in integers (module docstring, "Dependent rows of C"): the rows of
+        sample i times λ_i (x̃_i in integers), E's row (i, k) also times V's row k scaled to
+        integers, and the columns scaled alike in every row (Λ, G, N_j and w̃_t in integers).
+        _NotAReduction when one does not reduce to a unit times its row of ``C`` mod p with
+        those columns scaled. ``done``: the rows built so far (relations share their rows)."""
+        m, nZ, oY = self.case.m, offsets[0], offsets[1]
+        exact = self._exact()
+        scale = None
+        for r in rows.tolist():
+            if r in done:
+                continue
+            if r < len(scalar):
+                row = self._exact_form(scalar[r][0], scalar[r][1], True, sparse, offsets,
+                                       C.shape[1])
+            else:  # E's row (i, k): its live forms at i, and φ_i at the columns (s, k)
+                q, k = divmod(kept[r - len(scalar)], m)
+                i = int(self.exceptional[q])
+                row = np.zeros(C.shape[1], dtype=object)
+                for i2, j, in_A, sign in forms:
+                    if int(i2) == i:
+                        row += sign * exact["V"][k, int(j)] * self._exact_form(
+                            i, j, in_A, sparse, offsets, C.shape[1])
+                T = len(self.Aal)
+                for f, value in enumerate(self._exact_features(i)):
+                    row[nZ + f * m + k if f < T else oY + (f - T) * m + k] += \
+                        exact["V_scale"][k] * value
+            if scale is None:
+                scale = self._column_scale(offsets, sparse, C.shape[1])
+            if not _unit_multiple(row, np.remainder(C[r] * scale, self.p), self.p):
+                raise _NotAReduction
+            done[r] = row
+        return np.array([done[r] for r in rows.tolist()], dtype=object)
+
+    def _exact(self) -> dict:
+        """Over Q, in integers: Λ·d_Λ and G·d_G (on the pivots mod p: their reductions are Λ
+        and G mod p up to those factors), V with row k times ρ_k (and ρ_k·d_G, the factor of
+        φ in E's rows), w̃_t·μ_t on the lines, and N_j·d_j (by need)."""
+        if self._exact_data is None:
+            case, A, m = self.case, self.A, self.case.m
+            V = np.array([[case.V.fraction(k, j) for j in range(case.N)] for k in range(m)],
+                         dtype=object)
+            Lam, G = _kernel_and_inverse_exact(V[:, A], self.pivots)
+            (Lam, d_Lam), (G, d_G) = _integers(Lam), _integers(G)
+            rows = [_integers(V[k:k + 1]) for k in range(m)]
+            mu = {}  # μ_t: w̃_t·μ_t = the integer row of w̃_t
+            for t in np.concatenate([self.Aal, self.Abe]).tolist():
+                l = int(np.flatnonzero(self.W[t])[0])
+                exact_w = case.W.fraction(t, int(self.lines[l])) if self.lines[l] < case.d \
+                    else case.b.fraction(t)
+                mu[t] = Fraction(int(self.W[t, l])) / exact_w
+            self._exact_data = {"Lam": Lam, "d_Lam": d_Lam, "G": G, "d_G": d_G,
+                                "V": np.vstack([row for row, _ in rows]),
+                                "V_scale": [d * d_G for _, d in rows], "mu": mu, "N": {}}
+        return self._exact_data
+
+    def _column_scale(self, offsets: tuple, sparse: Sequence[int], ncols: int) -> np.ndarray:
+        """The factor of each column of C in :meth:`_exact_rows`, mod p (float)."""
+        exact, m, p = self._exact(), self.case.m, self.p
+        nZ, oY, ob, edges = offsets
+        scale = np.ones(ncols, dtype=object)
+        scale[:nZ] = exact["d_Lam"]
+        scale[nZ:ob] = exact["d_G"]
+        for t_index, t in enumerate(self.Aal.tolist()):
+            scale[nZ + t_index * m:nZ + (t_index + 1) * m] *= exact["mu"][t]
+        for s, t in enumerate(self.Abe.tolist()):
+            scale[ob + s * m:ob + (s + 1) * m] = exact["d_G"] * exact["mu"][t]
+        for c, j in enumerate(sparse):
+            scale[edges[c]:edges[c + 1]] = self._exact_N(int(j))[1]
+        return np.array([Fraction(v).numerator * pow(Fraction(v).denominator, p - 2, p) % p
+                         for v in scale], dtype=float)
+
+    def _exact_N(self, j: int) -> tuple[np.ndarray, int]:
+        """(N_j·d_j, d_j) over Q (lines × f): the canonical kernel of neuron j's scalar samples
+        on the pivots mod p (its reduction is :meth:`_annihilator` up to d_j)."""
+        found = self._exact()["N"]
+        if j not in found:
+            basis = self._split(j, True)[0]
+            pivots = rref_mod_p(self.Xt[basis], self.p)[1] if len(basis) else []
+            found[j] = _integers(_kernel_and_inverse_exact(self.X[basis], pivots,
+                                                           inverse=False)[0].T) \
+                if len(basis) else (np.eye(len(self.lines), dtype=int).astype(object), 1)
+        return found[j]
+
+    def _exact_form(self, i: int, j: int, in_A: bool, sparse: Sequence[int], offsets: tuple,
+                    ncols: int) -> np.ndarray:
+        """λ_i (x̃_i·u_j) in the unknowns of C, columns scaled (:meth:`_exact_rows`)."""
+        nZ, oY, _, edges = offsets
+        exact, m, x = self._exact(), self.case.m, self.X[int(i)]
+        row = np.zeros(ncols, dtype=object)
+        if not in_A:
+            c = list(sparse).index(int(j))
+            row[edges[c]:edges[c + 1]] = x.dot(self._exact_N(int(j))[0])
+            return row
+        c = int(np.flatnonzero(self.A == j)[0])
+        g = exact["G"][c]
+        row[:nZ] = np.multiply.outer(x, exact["Lam"][:, c]).ravel()
+        for t_index, t in enumerate(self.Aal.tolist()):
+            row[nZ + t_index * m:nZ + (t_index + 1) * m] = -x.dot(self.W[t]) * g
+        T = len(self.Aal)
+        row[nZ + T * m:nZ + (T + 1) * m] = -x[-1] * g  # β: x̃_iD = 1, times λ_i
+        for r, value in enumerate(self.XPsi_exact[int(i)]):
+            row[oY + r * m:oY + (r + 1) * m] = value * g
+        return row
+
+    def _exact_features(self, i: int) -> list:
+        """λ_i φ_i (:func:`_features`), the z_it times μ_t (w̃_t in integers)."""
+        case, x = self.case, self.X[int(i)]
+        return ([-x.dot(self.W[t]) if case.negative[i, t] else 0 for t in self.Aal.tolist()]
+                + list(self.XPsi_exact[int(i)])
+                + [x.dot(self.W[t]) if case.positive[i, t] else 0 for t in self.Abe.tolist()])
 
     def _proves_rank(self, E: np.ndarray, rank: int, forms: list) -> bool:
         """Whether rank_Q E = ``rank`` (= rank_p E) is proven (module docstring, "The rank of
@@ -398,6 +545,62 @@ class _System:
         if E.size > EXACT_E:
             return False
         return integer.rank(_exception_system(self, forms, exact=True).tolist()) == rank
+
+
+class _NotAReduction(Exception):
+    """An exact row of C does not reduce to its row mod p (nothing is proven then)."""
+
+
+def _unit_multiple(row: np.ndarray, residues: np.ndarray, p: int) -> bool:
+    """Whether the integer ``row`` reduces mod p to a unit times ``residues`` (float)."""
+    got = reduce_mod(np.asarray(row, dtype=object), p).astype(float)
+    nonzero = np.flatnonzero(residues)
+    if not len(nonzero):
+        return not got.any()
+    t = int(nonzero[0])
+    unit = float(int(got[t]) * pow(int(residues[t]), p - 2, p) % p)
+    return bool(unit) and np.array_equal(got, np.remainder(unit * residues, p))
+
+
+def _kernel_and_inverse_exact(M: np.ndarray, pivots: Sequence[int], inverse: bool = True
+                              ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(Λ, G) over Q for a matrix M (rows × columns, Fractions or ints) of full row rank with
+    a nonsingular minor on ``pivots``: Λ the kernel rows e_f − M_B⁻¹M_f for the other columns
+    f (ascending), G the right inverse with M_B⁻¹ on the rows of the pivots (with
+    ``inverse``) — the reductions mod p of :func:`~relugeom.rank.busy_relations.
+    _kernel_and_inverse`'s when M_B is a unit mod p."""
+    r, c = M.shape
+    B = flint.fmpq_mat([[_fmpq(v) for v in row] for row in M[:, list(pivots)].tolist()])
+    Binv = B.inv()
+    free = [f for f in range(c) if f not in set(pivots)]
+    Lam = np.zeros((len(free), c), dtype=object)
+    if free:
+        F = Binv * flint.fmpq_mat([[_fmpq(v) for v in row] for row in M[:, free].tolist()])
+        for a, f in enumerate(free):
+            Lam[a, f] = 1
+            for b, piv in enumerate(pivots):
+                Lam[a, piv] = -_fraction(F[b, a])
+    G = None
+    if inverse:
+        G = np.zeros((c, r), dtype=object)
+        for b, piv in enumerate(pivots):
+            G[piv] = [_fraction(Binv[b, k]) for k in range(r)]
+    return Lam, G
+
+
+def _integers(M: np.ndarray) -> tuple[np.ndarray, int]:
+    """(M·d, d): a rational matrix times the least common denominator d of its entries."""
+    d = math.lcm(*(Fraction(v).denominator for v in M.flat)) if M.size else 1
+    return np.array([int(Fraction(v) * d) for v in M.flat], dtype=object).reshape(M.shape), d
+
+
+def _fmpq(v: Any) -> "flint.fmpq":
+    v = Fraction(v)
+    return flint.fmpq(v.numerator, v.denominator)
+
+
+def _fraction(v: "flint.fmpq") -> Fraction:
+    return Fraction(int(v.p), int(v.q))
 
 
 def _proven_kernel(phi: np.ndarray, exact: np.ndarray, p: int) -> np.ndarray | None:
