@@ -266,7 +266,6 @@ class _System:
         outside = np.setdiff1d(np.flatnonzero((on >= 1) & (on <= FEW)), A)
         self.Abe = outside if Psi.shape[1] else outside[:0]
         self.Psi = np.remainder(Psi, p).astype(float)  # lines × q, mod p
-        self.Psi_exact = Psi
         self.XPsi_exact = integer.product(self.X, Psi)  # λ_i x̃_i·Ψ, exactly
         self.XPsi = matmul_mod(self.Xt, self.Psi, p)  # x̃_i·Ψ mod p
         odd = case.negative[:, self.Aal].any(1) | (self.XPsi_exact != 0).any(1) | \
@@ -399,10 +398,10 @@ class _System:
         sample i times λ_i (x̃_i in integers), E's row (i, k) also times V's row k scaled to
         integers, and the columns scaled alike in every row (Λ, G, N_j and w̃_t in integers).
         _NotAReduction when one does not reduce to a unit times its row of ``C`` mod p with
-        those columns scaled. ``done``: the rows built so far (relations share their rows)."""
+        those columns scaled. ``done``: the rows built so far (relations share their rows), and
+        at -1 the column factors mod p."""
         m, nZ, oY = self.case.m, offsets[0], offsets[1]
         exact = self._exact()
-        scale = None
         for r in rows.tolist():
             if r in done:
                 continue
@@ -421,9 +420,9 @@ class _System:
                 for f, value in enumerate(self._exact_features(i)):
                     row[nZ + f * m + k if f < T else oY + (f - T) * m + k] += \
                         exact["V_scale"][k] * value
-            if scale is None:
-                scale = self._column_scale(offsets, sparse, C.shape[1])
-            if not _unit_multiple(row, np.remainder(C[r] * scale, self.p), self.p):
+            if -1 not in done:
+                done[-1] = self._column_scale(offsets, sparse, C.shape[1])
+            if not _unit_multiple(row, np.remainder(C[r] * done[-1], self.p), self.p):
                 raise _NotAReduction
             done[r] = row
         return np.array([done[r] for r in rows.tolist()], dtype=object)
@@ -463,8 +462,11 @@ class _System:
             scale[ob + s * m:ob + (s + 1) * m] = exact["d_G"] * exact["mu"][t]
         for c, j in enumerate(sparse):
             scale[edges[c]:edges[c + 1]] = self._exact_N(int(j))[1]
-        return np.array([Fraction(v).numerator * pow(Fraction(v).denominator, p - 2, p) % p
-                         for v in scale], dtype=float)
+        out = np.array([Fraction(v).numerator * pow(Fraction(v).denominator, p - 2, p) % p
+                        for v in scale], dtype=float)
+        if not out.all():  # (never: the factors are units mod p) a column left unchecked
+            raise _NotAReduction
+        return out
 
     def _exact_N(self, j: int) -> tuple[np.ndarray, int]:
         """(N_j·d_j, d_j) over Q (lines × f): the canonical kernel of neuron j's scalar samples
