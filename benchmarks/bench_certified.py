@@ -18,8 +18,9 @@ almost none); several weight seeds.
 ratio = relugeom seconds / numpy seconds (lower is better), both in this process, BLAS pinned
 alike (``--threads 1`` pins it before numpy loads). ``--memory`` adds the peak RSS growth of a
 second, untimed relugeom run. After one warm-up case, each side of each case is run once, and
-again up to seven times in all while it takes under half a second, each run on a freshly built
-network and sample; the table gives each side's minimum.
+again while it takes under half a second — seven times in all, and more (up to 300) until
+0.2 s went into it — each run on a freshly built network and sample; the table gives each
+side's minimum.
 
     python benchmarks/bench_certified.py --threads 1 [--quick] [--seeds 0,1,2 | 0-15] [--memory]
         [--shape 64,32,10] [--json PATH]
@@ -100,9 +101,13 @@ FULL = QUICK + [
     ([784, 30, 30, 30, 10], 200, [("mnist", "plain")])]
 
 
-#: A side (relugeom or numpy) faster than this, in seconds, is timed again, up to REPEATS runs.
+#: A side (relugeom or numpy) faster than this, in seconds, is timed again: REPEATS runs in
+#: all, and more, up to MAX_REPEATS, until SPENT seconds went into it (a sub-millisecond time
+#: varies by tens of percent from run to run on a shared machine; the minimum over a few
+#: hundred runs is stable).
 SHORT = 0.5
 REPEATS = 7
+SPENT, MAX_REPEATS = 0.2, 300
 
 
 def _relugeom_side(widths: list[int], n: int, dtype: type, data: str, kind: str,
@@ -126,13 +131,14 @@ def _numpy_side(widths: list[int], n: int, dtype: type, data: str, kind: str,
 
 
 def _fastest(side, repeats: int, *case) -> tuple:
-    """One run of ``side``, then more while it takes under SHORT seconds, up to ``repeats``
-    in all: the first run's results with the minimum time (a millisecond is noisy)."""
+    """One run of ``side``, then more while it takes under SHORT seconds (at least ``repeats``
+    in all, more while under SPENT seconds were spent, up to MAX_REPEATS): the first run's
+    results with the minimum time."""
     *results, seconds = side(*case)
-    for _ in range(repeats - 1):
-        if seconds >= SHORT:
-            break
-        seconds = min(seconds, side(*case)[-1])
+    spent, runs = seconds, 1
+    while seconds < SHORT and runs < MAX_REPEATS and (runs < repeats or spent < SPENT):
+        again = side(*case)[-1]
+        seconds, spent, runs = min(seconds, again), spent + again, runs + 1
     return (*results, seconds)
 
 

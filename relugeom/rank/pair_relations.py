@@ -159,9 +159,10 @@ def related_columns(case: ShallowModular, forest: list[tuple[int, int, int]]) ->
     """N × (d+1), boolean: kept w̃-columns to leave out so that the others may be independent
     when the forest's relations span the kernel — a choice for the float proof of the bound,
     never part of it. Each tree is rooted at its smallest neuron; each pair leaves out w_jk of
-    the common columns I of its child neuron (the last ones; of the free columns of X̃[Δ, I]
-    in floats, where its kernel vectors have their unit entries, when Δ has at least |I|
-    samples): the relations of a pair are
+    the common columns I of its child neuron (the last ones; of the free columns of X̃[Δ, I],
+    where its kernel vectors have their unit entries, when Δ has at least |I| samples: those
+    of its exact echelon form when its weight is its exact rank, else chosen in floats): the
+    relations of a pair are
     independent on those columns when the other columns of I are independent on the samples
     where the two differ, and the pairs below a neuron touch none of its left-out columns, so
     the relations restricted to all left-out columns are block triangular."""
