@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
+import flint
 import numpy as np
 
 from ..exact.arrays import PrimeDividesDenominator, RationalArray
@@ -137,6 +138,47 @@ def kernel_mod_p(A: np.ndarray, p: int) -> np.ndarray:
     echelon form R (ascending), the vector with 1 at f and −R[i, f] at the pivot of row i —
     the construction of :func:`relugeom.linalg.nullspace`, mod p. Cost O(rows·cols·rank)."""
     return _kernel_and_free(A, p)[0]
+
+
+def kernel_on_pivots(M: np.ndarray, pivots: Sequence[int], inverse: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(Λ, G) over Q for a rational matrix M (r × c, Fractions or ints, an object array) with
+    a nonsingular r × r minor M_B on the columns ``pivots`` (python-flint): Λ the kernel rows
+    e_f − M_B⁻¹M_f for the other columns f, ascending (the canonical kernel of :func:`kernel_mod_p`
+    when the pivots are those mod p: its reduction when M_B is a unit mod p), and, with
+    ``inverse``, G (c × r) with M_B⁻¹ on the rows of the pivots and 0 elsewhere (M·G = I when
+    M has rank r). Entries are Fractions.
+
+    >>> K, G = kernel_on_pivots(np.array([[1, 2, 3]], dtype=object), [0])
+    >>> K.tolist(), G.tolist()
+    ([[Fraction(-2, 1), 1, 0], [Fraction(-3, 1), 0, 1]], [[Fraction(1, 1)], [0], [0]])
+    """
+    r, c = M.shape
+    B = flint.fmpq_mat([[_fmpq(v) for v in row] for row in M[:, list(pivots)].tolist()])
+    Binv = B.inv()
+    free = [f for f in range(c) if f not in set(pivots)]
+    Lam = np.zeros((len(free), c), dtype=object)
+    if free:
+        F = Binv * flint.fmpq_mat([[_fmpq(v) for v in row] for row in M[:, free].tolist()])
+        for a, f in enumerate(free):
+            Lam[a, f] = 1
+            for b, piv in enumerate(pivots):
+                Lam[a, piv] = -_fraction(F[b, a])
+    G = None
+    if inverse:
+        G = np.zeros((c, r), dtype=object)
+        for b, piv in enumerate(pivots):
+            G[piv] = [_fraction(Binv[b, k]) for k in range(r)]
+    return Lam, G
+
+
+def _fmpq(v: Any) -> "flint.fmpq":
+    v = Fraction(v)
+    return flint.fmpq(v.numerator, v.denominator)
+
+
+def _fraction(v: "flint.fmpq") -> Fraction:
+    return Fraction(int(v.p), int(v.q))
 
 
 class ReducedEchelon:

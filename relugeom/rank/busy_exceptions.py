@@ -103,12 +103,11 @@ import math
 from fractions import Fraction
 from typing import Any, Iterator, Sequence
 
-import flint
 import numpy as np
 
 from ..exact.arrays import reduce_mod
 from ..linalg import integer
-from ..linalg.kernel import kernel_mod_p
+from ..linalg.kernel import kernel_mod_p, kernel_on_pivots
 from ..linalg.modular import matmul_mod, rank_mod_p, rref_mod_p
 from ..linalg.verified import relations_proven
 from .busy_relations import (BUSY_ENTRIES, TRIES, _form_rows, _kernel_and_inverse, _to_theta,
@@ -435,7 +434,7 @@ class _System:
             case, A, m = self.case, self.A, self.case.m
             V = np.array([[case.V.fraction(k, j) for j in range(case.N)] for k in range(m)],
                          dtype=object)
-            Lam, G = _kernel_and_inverse_exact(V[:, A], self.pivots)
+            Lam, G = kernel_on_pivots(V[:, A], self.pivots)
             (Lam, d_Lam), (G, d_G) = _integers(Lam), _integers(G)
             rows = [_integers(V[k:k + 1]) for k in range(m)]
             mu = {}  # μ_t: w̃_t·μ_t = the integer row of w̃_t
@@ -475,7 +474,7 @@ class _System:
         if j not in found:
             basis = self._split(j, True)[0]
             pivots = rref_mod_p(self.Xt[basis], self.p)[1] if len(basis) else []
-            found[j] = _integers(_kernel_and_inverse_exact(self.X[basis], pivots,
+            found[j] = _integers(kernel_on_pivots(self.X[basis], pivots,
                                                            inverse=False)[0].T) \
                 if len(basis) else (np.eye(len(self.lines), dtype=int).astype(object), 1)
         return found[j]
@@ -564,45 +563,10 @@ def _unit_multiple(row: np.ndarray, residues: np.ndarray, p: int) -> bool:
     return bool(unit) and np.array_equal(got, np.remainder(unit * residues, p))
 
 
-def _kernel_and_inverse_exact(M: np.ndarray, pivots: Sequence[int], inverse: bool = True
-                              ) -> tuple[np.ndarray, np.ndarray | None]:
-    """(Λ, G) over Q for a matrix M (rows × columns, Fractions or ints) of full row rank with
-    a nonsingular minor on ``pivots``: Λ the kernel rows e_f − M_B⁻¹M_f for the other columns
-    f (ascending), G the right inverse with M_B⁻¹ on the rows of the pivots (with
-    ``inverse``) — the reductions mod p of :func:`~relugeom.rank.busy_relations.
-    _kernel_and_inverse`'s when M_B is a unit mod p."""
-    r, c = M.shape
-    B = flint.fmpq_mat([[_fmpq(v) for v in row] for row in M[:, list(pivots)].tolist()])
-    Binv = B.inv()
-    free = [f for f in range(c) if f not in set(pivots)]
-    Lam = np.zeros((len(free), c), dtype=object)
-    if free:
-        F = Binv * flint.fmpq_mat([[_fmpq(v) for v in row] for row in M[:, free].tolist()])
-        for a, f in enumerate(free):
-            Lam[a, f] = 1
-            for b, piv in enumerate(pivots):
-                Lam[a, piv] = -_fraction(F[b, a])
-    G = None
-    if inverse:
-        G = np.zeros((c, r), dtype=object)
-        for b, piv in enumerate(pivots):
-            G[piv] = [_fraction(Binv[b, k]) for k in range(r)]
-    return Lam, G
-
-
 def _integers(M: np.ndarray) -> tuple[np.ndarray, int]:
     """(M·d, d): a rational matrix times the least common denominator d of its entries."""
     d = math.lcm(*(Fraction(v).denominator for v in M.flat)) if M.size else 1
     return np.array([int(Fraction(v) * d) for v in M.flat], dtype=object).reshape(M.shape), d
-
-
-def _fmpq(v: Any) -> "flint.fmpq":
-    v = Fraction(v)
-    return flint.fmpq(v.numerator, v.denominator)
-
-
-def _fraction(v: "flint.fmpq") -> Fraction:
-    return Fraction(int(v.p), int(v.q))
 
 
 def _proven_kernel(phi: np.ndarray, exact: np.ndarray, p: int) -> np.ndarray | None:
