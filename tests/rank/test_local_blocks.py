@@ -8,13 +8,12 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from relugeom import ShallowNetwork, local_dimension
-from relugeom.linalg.modular import rref_mod_p
+from relugeom import ShallowNetwork
 from relugeom.rank.shallow import ShallowModular
-from relugeom.rank.structured_kernel import _local_blocks, kernel_vectors, structured_kernel
+from relugeom.rank.structured_kernel import _local_blocks, structured_kernel
 
 from .test_busy_exceptions import check as check_family
-from .test_partial_relations import digits_case
+from .test_partial_relations import added_and_closed, digits_case
 from .test_structured_kernel import P_TEST
 
 
@@ -62,18 +61,7 @@ def test_small_primes_never_claim_too_much(seed, p):
 
 
 def test_vectors_the_other_families_miss():
-    added = closed = 0
-    for seed in range(40):
-        net, X = sparse_case(seed)
-        vectors = kernel_vectors(ShallowModular(net, X), P_TEST)
-        mine = vectors["local blocks"]
-        others = np.vstack([K for name, K in vectors.items() if name != "local blocks"])
-        rank_others = len(rref_mod_p(others, P_TEST)[1])
-        rank_all = len(rref_mod_p(np.vstack([others, mine]), P_TEST)[1])
-        added += rank_all > rank_others
-        if rank_all > rank_others:
-            nullity = net.n_parameters - local_dimension(net, X, method="exact")
-            closed += rank_all == nullity
+    added, closed = added_and_closed((sparse_case(seed) for seed in range(40)), "local blocks")
     assert added >= 5 and closed >= 3, (added, closed)
 
 
