@@ -457,6 +457,10 @@ def _key_weights(d: int) -> np.ndarray:
     return 1.0 + np.random.default_rng(d).random(d)
 
 
+#: What the float proofs of the kept columns name as the matrix proven on.
+KEPT_COLUMNS = "kept c- and w̃-columns, scaled by 1/v_j, of J"
+
+
 class ShallowModular:
     """A shallow case prepared for modular ranks: exact patterns, residues, kept columns, bounds.
 
@@ -818,59 +822,56 @@ class ShallowModular:
                       f"reduction in a certified basis of the {self.data_rank} columns of X̃")
                 ] + (self.pair_bounds() if pairs else [])
 
-    def kept_float_rank(self, bounds: list[Bound], **fields: Any) -> Rank | None:
-        """The smallest of ``bounds`` proven to be the rank by that many kept columns of J
-        proven independent in floats, for m = 1 and X read exactly as floats: the c-column and
-        the w̃-columns (j, l) scaled by 1/v_j (an exact column scaling) are the floats 1 and
-        s_ij·x̃_il, exact, on one sample of each distinct value
-        (:func:`~relugeom.linalg.column_basis.independent_columns`; the V-columns, rounded, are
-        left out). None when not proven. Cost: n·K² for the Gram matrix of the K columns."""
+    def kept_float_columns(self, mask: np.ndarray) -> np.ndarray | None:
+        """A: the c-column, then the w̃-columns (j, l) of ``mask`` (N × (d+1)) scaled by 1/v_j
+        (an exact column scaling), on one sample of each distinct value — the exact floats 1
+        and s_ij·x̃_il; None unless m = 1 and X is read exactly as floats."""
         if self.m != 1 or not (self.exact_floats or _relative_errors(self)[0] == 0.0):
             return None
-        best = min(bounds, key=lambda bound: bound.value)
         rows = self.distinct_samples()
+        wj, wl = np.nonzero(mask)
+        A = np.empty((len(rows), 1 + len(wj)))
+        A[:, 0] = 1.0
+        A[:, 1:] = self.S.take(rows, 0).take(wj, 1) * self.xt_float.take(rows, 0).take(wl, 1)
+        return A
+
+    def kept_float_rank(self, bounds: list[Bound], **fields: Any) -> Rank | None:
+        """The smallest of ``bounds`` proven to be the rank by that many kept columns of J
+        proven independent in floats, for m = 1 and X read exactly as floats
+        (:meth:`kept_float_columns`, :func:`~relugeom.linalg.column_basis.independent_columns`;
+        the V-columns, rounded, are left out). None when not proven. Cost: n·K² for the Gram
+        matrix of the K columns."""
         mask = self.kept_w_mask()
-        S, Xt = self.S.take(rows, 0), self.xt_float.take(rows, 0)
-
-        def columns(wj: np.ndarray, wl: np.ndarray) -> np.ndarray:  # the c-column, then (j, l)
-            A = np.empty((len(rows), 1 + len(wj)))
-            A[:, 0] = 1.0
-            A[:, 1:] = S.take(wj, 1) * Xt.take(wl, 1)
-            return A
-
-        A = columns(*np.nonzero(mask))  # (the W-columns of kept_columns)
+        A = self.kept_float_columns(mask)  # (the W-columns of kept_columns)
+        if A is None:
+            return None
+        best = min(bounds, key=lambda bound: bound.value)
         proof = None
         if best.name == "pair relations" and self.pairs:
             # the columns the pairs' relations are solved for left out, a choice (else the
             # columns are chosen in floats)
             kept = mask & ~related_columns(self, self.pairs)
             if 1 + np.count_nonzero(kept) == best.value:
-                related = columns(*np.nonzero(kept))
+                related = self.kept_float_columns(kept)
                 proof = independent_columns(related, best.value)
                 A = related if proof else A
         proof = proof or independent_columns(A, best.value)
-        return proof and certified_rank(best, bounds, proof[0], "columns", A.shape,
-                                        "kept c- and w̃-columns, scaled by 1/v_j, of J", **fields)
+        return proof and certified_rank(best, bounds, proof[0], "columns", A.shape, KEPT_COLUMNS,
+                                        **fields)
 
     def kept_exact_rank(self, bounds: list[Bound], **fields: Any) -> Rank | None:
-        """The rank for m = 1 when the kept columns of :meth:`kept_float_rank` are all of them
-        (no V-column kept: then rank J = rank A, A those columns) and A is integral (samples of
-        small integers, on a subspace say): a basis of A's columns proven by
+        """The rank for m = 1 when the kept columns of :meth:`kept_float_columns` are all of
+        them (no V-column kept: then rank J = rank A, A those columns) and A is integral
+        (samples of small integers, on a subspace say): a basis of A's columns proven by
         :func:`~relugeom.linalg.column_basis.gram_column_basis` — independent by the float Gram
         bound, the relations of the others found in floats and checked exactly (docs/theory.md,
         "Kept-column relations"). The relations are a proven bound (reported when below
         ``bounds``). None when not proven."""
-        if self.m != 1 or not (self.exact_floats or _relative_errors(self)[0] == 0.0):
-            return None
         mask = self.kept_w_mask()
         if 1 + np.count_nonzero(mask) != self._kept_count():
             return None
-        rows = self.distinct_samples()
-        wj, wl = np.nonzero(mask)
-        A = np.empty((len(rows), 1 + len(wj)))  # the c-column, then (j, l)
-        A[:, 0] = 1.0
-        A[:, 1:] = self.S.take(rows, 0).take(wj, 1) * self.xt_float.take(rows, 0).take(wl, 1)
-        basis = gram_column_basis(A)
+        A = self.kept_float_columns(mask)
+        basis = None if A is None else gram_column_basis(A)
         if basis is None:
             return None
         best = min(bounds, key=lambda bound: bound.value)
@@ -879,8 +880,7 @@ class ShallowModular:
             best = Bound("kept-column relations", rank, f"{A.shape[1] - rank} relations among "
                          "the kept columns (integers, scaled by 1/v_j), checked exactly")
             bounds = bounds + [best]
-        return certified_rank(best, bounds, basis[0], "columns", A.shape,
-                              "kept c- and w̃-columns, scaled by 1/v_j, of J", **fields)
+        return certified_rank(best, bounds, basis[0], "columns", A.shape, KEPT_COLUMNS, **fields)
 
     def pair_bounds(self, refine: bool = False) -> list[Bound]:
         """The pair-relations bound (:mod:`relugeom.rank.pair_relations`) when some pair of
