@@ -107,19 +107,6 @@ def adjugate_product(A: Any, B: Any) -> np.ndarray:
                     dtype=object).reshape(X.nrows(), X.ncols())
 
 
-def pivot_columns(A: Any) -> list[int]:
-    """The pivot columns of the reduced row echelon form of an integer matrix: a basis of its
-    column space, the first in order; every kernel vector is determined by its entries on the
-    other (free) columns.
-
-    >>> pivot_columns([[1, 2, 3], [2, 4, 7]])
-    [0, 2]
-    """
-    R, _, r = flint.fmpz_mat(_rows(A)).rref()
-    rows = R.tolist()[:r]
-    return [next(j for j, v in enumerate(row) if v) for row in rows]
-
-
 def echelon(A: Any) -> tuple[list[list[int]], int]:
     """The fraction-free reduced row echelon form of A (its nonzero rows first) and its rank."""
     R, _, r = flint.fmpz_mat(_rows(A)).rref()

@@ -96,8 +96,7 @@ def _rank_weights(case: ShallowModular, mask: np.ndarray, j: np.ndarray, k: np.n
     """|I| − rank_Q X̃[Δ, I] for the pairs (j, k) (``delta``: their Δ as columns) whose
     X̃[Δ, I] looks deficient in floats, 0 for the others (a choice: the determinants of the
     Gram matrices X̃[Δ, I]ᵀX̃[Δ, I], the unit on the columns outside I, against the product of
-    their diagonals, Hadamard's bound). The free columns of X̃[Δ, I] found on the way are
-    kept in ``case.coplanar`` (for :func:`related_columns`)."""
+    their diagonals, Hadamard's bound)."""
     columns = np.flatnonzero(mask[j].any(0) | mask[k].any(0))
     inside = (mask[j] * mask[k])[:, columns] > 0  # pairs × columns: I of each pair
     Xt = case.xt_float[:, columns]
@@ -108,9 +107,7 @@ def _rank_weights(case: ShallowModular, mask: np.ndarray, j: np.ndarray, k: np.n
     out = np.zeros(len(j))
     for q in np.flatnonzero(np.abs(np.linalg.det(G)) <= 1e-10 * scale):  # looks deficient
         rows, cols = np.flatnonzero(delta[:, q]), columns[inside[q]]
-        free = np.delete(cols, _pivot_columns(case, rows, cols))
-        out[q] = len(free)
-        case.coplanar[int(j[q]), int(k[q])] = free
+        out[q] = len(cols) - _exact_rank(case, rows, cols)
     return out
 
 
@@ -159,10 +156,9 @@ def related_columns(case: ShallowModular, forest: list[tuple[int, int, int]]) ->
     """N × (d+1), boolean: kept w̃-columns to leave out so that the others may be independent
     when the forest's relations span the kernel — a choice for the float proof of the bound,
     never part of it. Each tree is rooted at its smallest neuron; each pair leaves out w_jk of
-    the common columns I of its child neuron (the last ones; of the free columns of X̃[Δ, I],
-    where its kernel vectors have their unit entries, when Δ has at least |I| samples: those
-    of its exact echelon form when its weight is its exact rank, else chosen in floats): the
-    relations of a pair are
+    the common columns I of its child neuron (the last ones; of the free columns of X̃[Δ, I]
+    in floats, where its kernel vectors have their unit entries, when Δ has at least |I|
+    samples): the relations of a pair are
     independent on those columns when the other columns of I are independent on the samples
     where the two differ, and the pairs below a neuron touch none of its left-out columns, so
     the relations restricted to all left-out columns are block triangular."""
@@ -185,27 +181,23 @@ def related_columns(case: ShallowModular, forest: list[tuple[int, int, int]]) ->
                     seen.add(k)
                     stack.append(k)
                     common = np.flatnonzero(mask[j] & mask[k])
-                    free = case.coplanar.get((min(j, k), max(j, k)))
                     delta = np.flatnonzero(case.S[:, j] != case.S[:, k])
-                    if free is None and len(delta) >= len(common):
-                        # a relation of coplanar differences: the columns off a float column
-                        # basis of X̃[Δ, I] (a choice), where its kernel vectors can have their
-                        # unit entries (the exact ones when its weight is its exact rank)
+                    if len(delta) >= len(common):  # a relation of coplanar differences
+                        # the columns off a float column basis of X̃[Δ, I] (a choice): where
+                        # its kernel vectors can have their unit entries
                         found = float_pivots(case.xt_float[np.ix_(delta, common)], len(common))
                         free = np.delete(common, found[1]) if found else common[:0]
-                    if free is not None and len(free) >= w:
-                        common = free
+                        common = free if len(free) >= w else common
                     out[k, common[len(common) - w:]] = True
     return out
 
 
-def _pivot_columns(case: ShallowModular, rows: np.ndarray, columns: np.ndarray) -> list[int]:
-    """The pivot columns (positions in ``columns``) of the reduced echelon form of
-    X̃[rows, columns] over Q, so rank_Q = their number: from the floats themselves when they
-    are integers below 2^52 (then exact as they are: ten times cheaper than a general reading),
-    else from X̃ scaled by rows to integers."""
+def _exact_rank(case: ShallowModular, rows: np.ndarray, columns: np.ndarray) -> int:
+    """rank_Q X̃[rows, columns]: from the floats themselves when they are integers below 2^52
+    (then exact as they are: ten times cheaper than a general reading), else from X̃ scaled
+    by rows to integers."""
     block = case.xt_float[np.ix_(rows, columns)]
     if case.exact_floats and np.all(np.abs(block) < 2.0 ** 52) and \
             np.array_equal(block, np.round(block)):
-        return integer.pivot_columns(block.astype(np.int64).tolist())
-    return integer.pivot_columns(case.xt_integers[np.ix_(rows, columns)].tolist())
+        return integer.rank(block.astype(np.int64).tolist())
+    return integer.rank(case.xt_integers[np.ix_(rows, columns)].tolist())

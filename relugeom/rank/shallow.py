@@ -539,8 +539,6 @@ class ShallowModular:
         self._small_data_tried = False
         #: the forest of pairs of pair_bounds, once computed
         self.pairs: list[tuple[int, int, int]] | None = None
-        #: (j, k) ↦ the free columns of X̃[Δ, I] over Q, for the pairs whose weight is its rank
-        self.coplanar: dict[tuple[int, int], np.ndarray] = {}
         #: the smallest level-0 bound before any data rank (it decides whether the kept matrix
         #: is built whole) and the bounds the float path found, set by a modular pass
         self.first_bound: int = self.n * self.m
