@@ -352,10 +352,11 @@ def _local_blocks(case: ShallowModular, p: int, theta: _Theta, r: dict
     the same pivots (a pixel nonzero on a few samples with a neuron positive on one of them,
     say: that neuron's output weights moved, the few samples' forms compensating)."""
     m = case.m
-    live = case.S & case.v_nonzero  # n × N
-    meets = case.Xt_nonzero[:, :-1]  # the lines of X (the bias line meets every sample)
+    live = case.S.astype(float) * case.v_nonzero  # n × N
+    meets = case.Xt_nonzero[:, :-1].astype(float)  # the lines of X (the bias meets every sample)
     counts = meets.sum(0)
-    positive = case.positive
+    # samples on which neuron j meets line l, and on which neuron t is positive (exact counts)
+    total, positive = live.T @ meets, case.positive.sum(0)
     seen: set = set()
     for l in np.flatnonzero((counts > 0) & (counts <= RARE)).tolist():
         T = np.flatnonzero(meets[:, l])
@@ -363,13 +364,11 @@ def _local_blocks(case: ShallowModular, p: int, theta: _Theta, r: dict
         if key in seen:
             continue
         seen.add(key)
-        outside = np.ones(case.n, bool)
-        outside[T] = False
         # W-columns (j, l′) met by j's samples inside T only; neurons positive inside T only
-        inside = live[T].T.astype(float) @ meets[T].astype(float) > 0
-        wj, wl = np.nonzero(inside & (live[outside].T.astype(float)
-                                      @ meets[outside].astype(float) == 0))
-        alpha = np.flatnonzero(positive[T].any(0) & ~positive[outside].any(0))
+        inside = live[T].T @ meets[T]
+        wj, wl = np.nonzero((inside > 0) & (inside == total))
+        inside_positive = case.positive[T].sum(0)
+        alpha = np.flatnonzero((inside_positive > 0) & (inside_positive == positive))
         if not len(wj) + len(alpha):
             continue
         block = _local_block(case, r, T, wj, wl, alpha, p)
