@@ -18,11 +18,11 @@ families of kernel vectors are known exactly from systems far smaller than J:
 - shared columns: column (j, l) of J is y ⊗ v_j with y = D_j X̃ e_l, the same for the
   neurons Γ with the same active samples where column l of X̃ is nonzero (a pixel nonzero on
   one or two samples): Σ_{j∈Γ} a_j e_(j,l) ∈ ker J for a ∈ ker V[:, Γ];
-- local blocks: the columns of J that vanish outside the rows of a few samples T (the samples
-  where a line of X̃ is nonzero): W-columns (j, l) met by j's samples inside T only, and the
-  V-columns of neurons positive only inside T; the kernel of that block of J is in ker J
-  (one small kernel mod p per line nonzero on at most :data:`RARE` samples, its rank proven
-  by an exact rank when not full);
+- local blocks (:mod:`relugeom.rank.local_blocks`): directions whose image vanishes outside
+  the rows of a few samples T — forms of a neuron vanishing on its samples outside T, output
+  weights of neurons positive only inside T, exchanges u_j = −w̃_t, α_t = v_j of two neurons
+  that disagree only inside T — and the kernel of J on those rows and directions (over Q,
+  for the blocks whose vectors mod p are new);
 - covering pairs: neuron j covers t ≠ j when t is positive only on samples where j is active;
   when D_j X̃ has full row rank, u_j with x̃_i·u_j = −h_it on the samples j is active on and
   α_t = v_j (every other coordinate 0) is in ker J: where j is active the two terms are
@@ -103,6 +103,7 @@ from ..model.patterns import ReluPrime
 from .backprop import scaled_jacobian
 from .busy_exceptions import busy_exceptions, partial_relations
 from .busy_relations import busy_order, busy_relations
+from .local_blocks import local_blocks
 from .shallow import ShallowModular
 
 #: A group system above this many entries is not built (its echelon form would cost seconds).
@@ -121,9 +122,6 @@ CROWDED = 48
 STRUCTURED_BITS = 2 ** 16
 MAX_PARAMETERS = 5000
 
-
-#: Local blocks: the lines of X̃ nonzero on at most this many samples give one block each.
-RARE = 6
 
 @dataclass(frozen=True)
 class StructuredKernel:
@@ -263,7 +261,7 @@ def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | 
     yield "data kernels", _data_kernels(case, p, theta, pivots)
     yield "rescalings", iter([_rescalings(case, p, r["V"], Wt, theta)])
     yield "shared columns", _shared_columns(case, p, r["V"], theta)
-    yield "local blocks", _local_blocks(case, p, theta, r)
+    yield "local blocks", local_blocks(case, p, theta, r, Wt, found)
     yield "covering pairs", _covering_pairs(case, p, theta, r["Xt"], Z, r["V"])
     _, inactive, _ = busy_order(case, p, r)  # for the three busy families
     yield "busy relations", busy_relations(case, p, theta, r, Wt, inactive)
@@ -338,86 +336,6 @@ def _shared_columns(case: ShallowModular, p: int, V: np.ndarray, theta: _Theta
             out = np.zeros((len(K), theta.P))
             out[:, theta.w(np.array(members), l)] = K
             yield out
-
-
-def _local_blocks(case: ShallowModular, p: int, theta: _Theta, r: dict
-                  ) -> Iterator[np.ndarray]:
-    """Columns of J that vanish outside the rows of a few samples T: for each line l of X̃
-    nonzero on at most :data:`RARE` samples, T those samples, the W-columns (j, l′) with
-    ∅ ≠ S_j ∩ {i : x̃_il′ ≠ 0} ⊆ T (v_j ≠ 0) and the V-columns (k, t) of the neurons t positive
-    only on samples of T. Every vector of the kernel of J restricted to those rows and columns
-    is in ker J (the columns are zero on every other row). Taken mod p when the block's rank
-    mod p is its rank over Q (full row rank mod p, else the exact rank of the block, rows and
-    columns scaled to integers): its canonical kernel mod p then reduces the rational one on
-    the same pivots (a pixel nonzero on a few samples with a neuron positive on one of them,
-    say: that neuron's output weights moved, the few samples' forms compensating)."""
-    m = case.m
-    live = case.S.astype(float) * case.v_nonzero  # n × N
-    meets = case.Xt_nonzero[:, :-1].astype(float)  # the lines of X (the bias meets every sample)
-    counts = meets.sum(0)
-    # samples on which neuron j meets line l, and on which neuron t is positive (exact counts)
-    total, positive = live.T @ meets, case.positive.sum(0)
-    seen: set = set()
-    for l in np.flatnonzero((counts > 0) & (counts <= RARE)).tolist():
-        T = np.flatnonzero(meets[:, l])
-        key = T.tobytes()
-        if key in seen:
-            continue
-        seen.add(key)
-        # W-columns (j, l′) met by j's samples inside T only; neurons positive inside T only
-        inside = live[T].T @ meets[T]
-        wj, wl = np.nonzero((inside > 0) & (inside == total))
-        inside_positive = case.positive[T].sum(0)
-        alpha = np.flatnonzero((inside_positive > 0) & (inside_positive == positive))
-        if not len(wj) + len(alpha):
-            continue
-        block = _local_block(case, r, T, wj, wl, alpha, p)
-        R, pivots, _ = rref_mod_p(block, p)
-        ncols = block.shape[1]
-        if len(pivots) == ncols:  # no kernel
-            continue
-        if len(pivots) < len(block) and \
-                integer.rank(_local_block_exact(case, T, wj, wl, alpha).tolist()) != len(pivots):
-            continue
-        K = echelon_kernel(R, pivots, ncols, p)[0]
-        out = np.zeros((len(K), theta.P))
-        out[:, theta.w(wj, wl)] = K[:, :len(wj)]
-        for c, t in enumerate(alpha.tolist()):
-            out[:, theta.v(np.arange(m), t)] = K[:, len(wj) + c * m:len(wj) + (c + 1) * m]
-        yield out
-
-
-def _local_block(case: ShallowModular, r: dict, T: np.ndarray, wj: np.ndarray, wl: np.ndarray,
-                 alpha: np.ndarray, p: int) -> np.ndarray:
-    """J mod p on the rows (i, k), i ∈ T, and the columns (j, l) then (k′, t) of
-    :func:`_local_blocks`: s_ij v_kj x̃_il and δ_kk′ h_it."""
-    m = case.m
-    B = np.zeros((len(T) * m, len(wj) + m * len(alpha)))
-    Xt, V, H = r["Xt"][T], r["V"], r["H"][T]
-    S = case.S[T]
-    for c, (j, l) in enumerate(zip(wj.tolist(), wl.tolist())):
-        B[:, c] = np.remainder(np.outer(S[:, j] * Xt[:, l], V[:, j]), p).ravel()
-    for c, t in enumerate(alpha.tolist()):
-        for k in range(m):
-            B[np.arange(len(T)) * m + k, len(wj) + c * m + k] = H[:, t]
-    return B
-
-
-def _local_block_exact(case: ShallowModular, T: np.ndarray, wj: np.ndarray, wl: np.ndarray,
-                       alpha: np.ndarray) -> np.ndarray:
-    """The block of :func:`_local_block` over Q, rows (i, ·) times λ_i (x̃_i in integers),
-    columns (j, ·) times the scale of v_j and (·, t) times that of w̃_t: integers."""
-    m = case.m
-    X, V, W = case.xt_integers[T], case.v_columns, case.wt_integers
-    S = case.S[T]
-    B = np.zeros((len(T) * m, len(wj) + m * len(alpha)), dtype=object)
-    for c, (j, l) in enumerate(zip(wj.tolist(), wl.tolist())):
-        B[:, c] = np.multiply.outer(S[:, j] * X[:, l], V[:, j]).ravel()
-    for c, t in enumerate(alpha.tolist()):
-        h = [int(x.dot(W[t])) if case.positive[i, t] else 0 for x, i in zip(X, T.tolist())]
-        for k in range(m):
-            B[np.arange(len(T)) * m + k, len(wj) + c * m + k] = h
-    return B
 
 
 def _covering_pairs(case: ShallowModular, p: int, theta: _Theta, Xt: np.ndarray, Z: np.ndarray,

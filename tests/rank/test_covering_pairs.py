@@ -53,8 +53,10 @@ def test_covering_pairs_in_the_kernel_and_below_the_exact_nullity(seed, float32)
 
 def test_covering_pairs_are_new_vectors(monkeypatch):
     # on these cases the other families miss the pair's vector: without it the bound is
-    # higher, with it the structured kernel reaches the exact rank
+    # higher, with it the structured kernel reaches the exact rank (the local blocks, which
+    # find most of them on cases this small, are left out of both)
     found = []
+    monkeypatch.setattr(sk, "local_blocks", lambda *args: iter(()))
     for seed in range(40):
         net, X = covering_case(seed, False)
         exact = linalg.rank(jacobian(net, as_sample(X, net.input_dim)), net.n_parameters)
