@@ -52,7 +52,9 @@ basis of its rows when rank_Q E = rank_p E, proven by the bound above: each V_i 
 column rank mod p (else its exact rank), each space of c the reduction of a rational one (its
 matrix of φ_i of full column rank mod p, else its exact rank equal to the rank mod p), d_p ≤ d_Q
 (independent mod p, so over Q), and rank_p E = Σ_i rank_p V_i + (m|A_α| + mq) − d_p; failing
-that, by the exact rank of E scaled to integers when E is small. If C has full row rank mod p,
+that (the Γ above need not span ker Ẽ), by rank_Q E = Σ_i rank_Q V_i + rank_Q Ẽ computed
+exactly: Ẽ's rows are φ_i ⊗ ℓ for ℓ in an integer basis of the left kernel of V_i, a matrix
+of m·(|A_α| + q + |A_β|) columns. If C has full row rank mod p,
 its echelon kernel vectors mod p reduce rational kernel vectors of C, and the θ' reduce
 rational vectors of ker J.
 
@@ -127,8 +129,6 @@ PARTIAL_TRIES = 1
 #: after this many systems in all.
 FRUITLESS = 6
 PARTIAL_SYSTEMS = 16
-#: E is ranked exactly (when the structural bound does not prove its rank) up to this size.
-EXACT_E = 200 * 200
 #: The dependent rows of C are lifted over Q when there are at most this many, up to this
 #: size of C.
 LIFTED_ROWS = 24
@@ -543,9 +543,22 @@ class _System:
             d = rank_mod_p(np.remainder(np.array(gammas), p), p) if gammas else 0
             if rank == blocks + shared - d:
                 return True
-        if E.size > EXACT_E:
-            return False
-        return integer.rank(_exception_system(self, forms, exact=True).tolist()) == rank
+        return self._exact_rank(forms, live) == rank
+
+    def _exact_rank(self, forms: list, live: dict) -> int:
+        """rank_Q E = Σ_i rank_Q V_i + rank_Q Ẽ (module docstring, "The rank of E"), Ẽ with
+        the rows φ_i ⊗ ℓ for ℓ in an integer basis of the left kernel of V_i (every unit row at
+        a sample with no live form), φ_i scaled to integers: exact ranks of small matrices
+        (``live``: each sample's columns of live forms)."""
+        m, phi = self.case.m, self.features()[1]
+        rows, blocks = [], 0
+        for q, i in enumerate(self.exceptional.tolist()):
+            ells = integer.left_kernel_rows(_block_exact(self, forms, i, live[i])) \
+                if i in live else np.eye(m, dtype=int).tolist()
+            blocks += m - len(ells)
+            rows += [np.multiply.outer(phi[q], np.array(ell, dtype=object)).ravel().tolist()
+                     for ell in ells]
+        return blocks + (integer.rank(rows) if rows else 0)
 
 
 class _NotAReduction(Exception):
@@ -616,20 +629,16 @@ def _split(Xt: np.ndarray, samples: np.ndarray, exceptional: np.ndarray, p: int,
     return basis, live
 
 
-def _exception_system(system: _System, forms: list, exact: bool = False) -> np.ndarray:
-    """E: rows (i, k) for the exceptional samples, columns the live forms f_ij (entries
+def _exception_system(system: _System, forms: list) -> np.ndarray:
+    """E mod p: rows (i, k) for the exceptional samples, columns the live forms f_ij (entries
     ∓v_kj), then for each feature s of φ_i the columns (s, k) (entries φ_is: −z_it where
-    z_it < 0, (Ψᵀx̃_i)_r, z_it where z_it > 0). Mod p; or with ``exact``, over Q scaled to
-    integers: row block i multiplied by λ_i (x̃_i scaled to integers has λ_i in its last entry,
-    the 1 of the bias), V's columns and W̃'s rows by positive scalars — the same rank."""
+    z_it < 0, (Ψᵀx̃_i)_r, z_it where z_it > 0)."""
     m, p, ex = system.case.m, system.p, system.exceptional
     at = {int(i): q for q, i in enumerate(ex)}
-    phi = system.features()[1 if exact else 0]
-    E = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]), dtype=object if exact else float)
-    Vq, lam = system.case.v_columns, system.X[:, -1]
+    phi = system.features()[0]
+    E = np.zeros((m * len(ex), len(forms) + m * phi.shape[1]))
     for c, (i, j, _, sign) in enumerate(forms):
-        E[at[int(i)] * m:at[int(i)] * m + m, c] = sign * Vq[:, j] * lam[i] if exact else \
-            np.remainder(sign * system.V[:, j], p)
+        E[at[int(i)] * m:at[int(i)] * m + m, c] = np.remainder(sign * system.V[:, j], p)
     rows = np.arange(len(ex))[:, None] * m + np.arange(m)[None, :]  # sample q, output k
     for s in range(phi.shape[1]):
         E[rows, len(forms) + s * m + np.arange(m)[None, :]] = phi[:, s:s + 1]

@@ -86,8 +86,7 @@ def local_blocks(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray,
         block = _Block(case, p, residues, Z, Wt, forms, differ, T)
         if not block.columns:
             continue
-        vectors = block.vectors_mod_p(theta)
-        if not len(vectors) or (found is not None and not found.reduce(vectors).any()):
+        if not len(block.vectors_mod_p(theta, found)):
             continue
         exact = block.exact_vectors(theta)
         if len(exact):
@@ -201,7 +200,7 @@ class _Block:
     def __init__(self, case: Any, p: int, residues: dict, Z: np.ndarray, Wt: np.ndarray,
                  forms: _Forms, differ: np.ndarray, T: np.ndarray):
         self.case, self.p, self.T, self.Wt = case, p, T, Wt
-        self.V, self.H, self.Z = residues["V"], residues["H"], Z
+        self.Xt, self.V, self.H, self.Z = residues["Xt"], residues["V"], residues["H"], Z
         m, n = case.m, case.n
         inside = np.zeros(n, dtype=bool)
         inside[T] = True
@@ -262,26 +261,31 @@ class _Block:
                 out[c, theta.v(np.arange(m), x)] = np.remainder(scale * self.V[:, j], p)
         return out
 
-    def vectors_mod_p(self, theta: Any) -> np.ndarray:
-        """Φc mod p for the echelon kernel c of the block mod p (a choice: nothing claimed);
-        the columns they use are kept for :meth:`exact_vectors` (every kernel vector mod p
-        lives on them)."""
+    def vectors_mod_p(self, theta: Any, found: Any = None) -> np.ndarray:
+        """Φc mod p for the echelon kernel c of the block mod p (a choice: nothing claimed),
+        those new to ``found`` when given; the columns they use are kept for
+        :meth:`exact_vectors`."""
         R, pivots, _ = rref_mod_p(self.mod_p, self.p)
         if len(pivots) == self.mod_p.shape[1]:
             return np.zeros((0, theta.P))
         K = echelon_kernel(R, pivots, self.mod_p.shape[1], self.p)[0]
-        used = np.flatnonzero(K.any(0))
-        self.columns = [self.columns[c] for c in used.tolist()]
-        return matmul_mod(K[:, used], self._directions_mod_p(theta, self.columns), self.p)
+        vectors = matmul_mod(K, self._directions_mod_p(theta, self.columns), self.p)
+        if found is not None:
+            new = found.reduce(vectors).any(1)
+            K, vectors = K[new], vectors[new]
+        self.columns = [self.columns[c] for c in np.flatnonzero(K.any(0)).tolist()]
+        return vectors
 
     def exact_vectors(self, theta: Any) -> np.ndarray:
         """Φ′c mod p for an integer basis c of the kernel of the block over Q (module
         docstring): reductions of rational vectors of ker J."""
         columns, block = self._exact_block()
-        basis = integer.kernel(block.tolist()) if columns else []
-        if not basis or not basis[0]:
+        if not columns:
             return np.zeros((0, theta.P))
-        c = reduce_mod(np.array(basis, dtype=object).T, self.p).astype(float)
+        c = _integer_kernel(block, self.p)
+        if not len(c):
+            return np.zeros((0, theta.P))
+        c = reduce_mod(c, self.p).astype(float)
         return matmul_mod(c, self._directions_mod_p(theta, columns, scaled=True), self.p)
 
     def _exact_block(self) -> tuple[list[tuple], np.ndarray]:
@@ -302,10 +306,8 @@ class _Block:
                 if j in done:
                     continue
                 done.add(j)
-                rest = np.flatnonzero(case.S[:, j] & ~self.inside)
-                K = np.array(integer.kernel(X[rest].tolist()), dtype=object) if len(rest) \
-                    else np.eye(D, dtype=int).astype(object)
-                if not K.size or not K.shape[1]:
+                K = self._exact_forms(j, [u for k, i, u in self.columns if k == kind and i == j])
+                if not K.shape[1]:
                     continue
                 rows = np.flatnonzero(case.S[T, j])
                 Y = integer.product(X[T[rows]], K)
@@ -330,6 +332,26 @@ class _Block:
         block = np.array(blocks, dtype=object).T if blocks else np.zeros((len(T) * m, 0))
         return columns, block
 
+    def _exact_forms(self, j: int, used: list) -> np.ndarray:
+        """Integer vectors of U_j(T) (D × k): the unit vectors of the lines zero on j's
+        samples outside T, when their forms on T span those of the directions ``used`` mod p
+        (a choice: they are forms whatever the rank), else an integer basis of ker X̂[S_j ∖ T]
+        (python-flint)."""
+        case, p, D = self.case, self.p, self.case.d + 1
+        outside, inside = case.S[:, j] & ~self.inside, case.S[:, j] & self.inside
+        nonzero = case.Xt_nonzero
+        lines = np.flatnonzero(~nonzero[outside].any(0) & nonzero[inside].any(0))
+        if len(lines):
+            units = self.Xt[inside][:, lines]
+            both = np.hstack([units, matmul_mod(self.Xt[inside], np.array(used).T, p)])
+            if len(rref_mod_p(both, p)[1]) == len(rref_mod_p(units, p)[1]):
+                return np.eye(D, dtype=int)[:, lines].astype(object)
+        rest = np.flatnonzero(outside)
+        if not len(rest):
+            return np.eye(D, dtype=int).astype(object)
+        return np.array(integer.kernel(case.xt_integers[rest].tolist()),
+                        dtype=object).reshape(D, -1)
+
     def _scales(self) -> tuple[np.ndarray, np.ndarray]:
         """σ_j = v̂_j / v_j and μ_t = ŵ_t / w̃_t mod p (μ_N = 1), from a nonzero entry of each."""
         case, p = self.case, self.p
@@ -343,3 +365,15 @@ class _Block:
             if len(l):
                 mu[j] = int(What[j, l[0]]) * pow(int(self.Wt[j, l[0]]), p - 2, p) % p
         return sigma, mu
+
+
+def _integer_kernel(block: np.ndarray, p: int) -> np.ndarray:
+    """An integer basis of the kernel of an integer matrix (rows of the result): that of its
+    rows independent mod p (independent over Q, fewer to eliminate) when it kills every row,
+    checked exactly; else that of the whole matrix."""
+    kept = rref_mod_p(reduce_mod(block, p).astype(float), p)[2]
+    for rows in (block[np.asarray(kept, dtype=np.int64)], block):
+        K = np.array(integer.kernel(rows.tolist()), dtype=object).reshape(block.shape[1], -1)
+        if not K.shape[1] or not integer.product(block, K).any():
+            return K.T
+    return K.T  # (never: the kernel of the whole matrix kills it)

@@ -81,8 +81,8 @@ def test_digits_the_vectors_lifted_before():
 
 
 def test_digits_exchanges_and_unequal_pixels():
-    # weight seed 38: pixels 55 and 63 are nonzero on the same thirteen samples but two, neuron
-    # 26 is off on one sample and neuron 11 on another; the blocks of those samples (forms
+    # weight seed 38: pixels 55 and 63 are each nonzero on eleven samples, nine of them shared;
+    # neuron 26 is off on one sample and neuron 11 on another; the blocks of those samples (forms
     # vanishing elsewhere, the exchange of 11 and 26) give the twelve vectors every other
     # family misses (before: eleven of them lifted, 5.8 s). Every vector is in ker J mod p.
     net, X = digits_case(38)
