@@ -28,7 +28,7 @@ found where the other families need the whole Jacobian.
 *Choice of T* (a choice only): the samples where a line of X̃ is nonzero, where two lines are
 not proportional (each nonzero on few samples more than the other), and where an exchange is
 nonzero, when at most :data:`RARE`; each grown by the rare lines' samples it meets, up to
-:data:`WIDEST` samples.
+:data:`WIDEST` samples; the :data:`SETS` smallest.
 
 *Mod p, then over Q.* The block is first built mod p (the forms of j from one echelon form of
 X̃[S_j]: a row basis B, x̃_i = C_i·X̃[B], and y determined by y_B: the y with y_b = 0 for
@@ -68,8 +68,10 @@ from ..linalg.modular import matmul_mod, rref_mod_p
 
 #: A line, pair of lines or exchange nonzero on at most this many samples gives a set T …
 RARE = 12
-#: … grown by the rare lines' samples that meet it, up to this many samples.
+#: … grown by the rare lines' samples that meet it, up to this many samples; at most this
+#: many sets are tried, the smallest first.
 WIDEST = 16
+SETS = 64
 
 
 def local_blocks(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray,
@@ -107,7 +109,8 @@ def _sample_sets(case: Any, differ: np.ndarray) -> list[np.ndarray]:
             if T.intersection(other.tolist()) and len(T.union(other.tolist())) <= WIDEST:
                 T.update(other.tolist())
         grown.setdefault(tuple(sorted(T)), None)
-    return [np.array(T, dtype=np.int64) for T in sorted(grown, key=lambda T: (len(T), T))]
+    chosen = sorted(grown, key=lambda T: (len(T), T))[:SETS]
+    return [np.array(T, dtype=np.int64) for T in chosen]
 
 
 def _unequal_pairs(case: Any, meets: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
