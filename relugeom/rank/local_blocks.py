@@ -43,14 +43,15 @@ Cost: one echelon form mod p of X̃[S_j] per neuron (once), per T a small kernel
 neuron meeting it and one echelon form mod p of the |T|·m-row block; over Q only for blocks
 that add vectors: one integer kernel per neuron of the block and one of the block.
 
->>> from relugeom import ShallowNetwork
->>> from relugeom.rank.structured_kernel import structured_kernel
+>>> from relugeom import ShallowNetwork, local_dimension
+>>> from relugeom.linalg.modular import rank_mod_p
+>>> from relugeom.rank.structured_kernel import kernel_vectors
 >>> from relugeom.rank.shallow import ShallowModular
 >>> net = ShallowNetwork(W=[[1, 0], [1, 1]], b=[1, -0.5], V=[[1, 1]], c=[0])
 >>> X = [[1, 0], [2, 0], [0, 1], [3, 5]]    # x₂ ≠ 0 on two samples only
->>> found = structured_kernel(ShallowModular(net, X), 1000003)
->>> found.families["local blocks"], found.upper    # the rank is 3
-(1, 3)
+>>> K = kernel_vectors(ShallowModular(net, X), 1000003)["local blocks"]
+>>> rank_mod_p(K, 1000003), net.n_parameters - local_dimension(net, X)  # of dim ker J
+(5, 6)
 """
 
 from __future__ import annotations
@@ -114,24 +115,46 @@ def _sample_sets(case: Any, differ: np.ndarray) -> list[np.ndarray]:
 
 
 def _unequal_pairs(case: Any, meets: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
-    """For lines l < l′ nonzero on nearly the same samples (at most :data:`RARE` where one
-    only is), the samples where x̃_l is not the most frequent multiple of x̃_l′."""
+    """For lines l < l′ nonzero on at least two common samples, the samples where x̃_l is not
+    the most frequent multiple of x̃_l′ (the ratios compared in floats first, a filter: only the
+    pairs whose most frequent float ratio can leave at most :data:`RARE` samples are read
+    exactly), when at most :data:`RARE`."""
     A = meets.astype(float)
     shared = A.T @ A  # exact counts
-    alone = counts[:, None] + counts[None, :] - 2 * shared
-    X = case.xt_integers
+    union = counts[:, None] + counts[None, :] - shared
+    X, Xf = case.xt_integers, case.xt_float[:, :-1]
     out = []
-    for l, k in zip(*np.nonzero((alone <= RARE) & (shared >= 2))):
-        if l >= k:
+    for l in range(meets.shape[1] - 1):
+        others = np.arange(l + 1, meets.shape[1])
+        others = others[(shared[l, others] >= 2) & (union[l, others] - shared[l, others] <= RARE)]
+        if not len(others):
             continue
-        both = np.flatnonzero(meets[:, l] & meets[:, k])
-        ratios = [Fraction(int(X[i, l]), int(X[i, k])) for i in both.tolist()]
-        ratio, _ = Counter(ratios).most_common(1)[0]
-        equal = both[np.array([q == ratio for q in ratios])]
-        support = np.setdiff1d(np.flatnonzero(meets[:, l] | meets[:, k]), equal)
-        if 0 < len(support) <= RARE:
-            out.append(support)
+        both = meets[:, [l]] & meets[:, others]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.where(both, Xf[:, [l]] / Xf[:, others], np.nan)
+        largest = _largest_classes(ratios)
+        for k in others[largest >= union[l, others] - RARE].tolist():
+            rows = np.flatnonzero(meets[:, l] & meets[:, k])
+            ratio = Counter(Fraction(int(X[i, l]), int(X[i, k])) for i in rows.tolist())
+            value = ratio.most_common(1)[0][0]
+            equal = [i for i in rows.tolist() if Fraction(int(X[i, l]), int(X[i, k])) == value]
+            support = np.setdiff1d(np.flatnonzero(meets[:, l] | meets[:, k]), equal)
+            if 0 < len(support) <= RARE:
+                out.append(support)
     return out
+
+
+def _largest_classes(Q: np.ndarray) -> np.ndarray:
+    """The size of the largest class of equal entries in each column of Q (NaN: none)."""
+    n, c = Q.shape
+    flat = np.sort(Q, axis=0).T.ravel()
+    starts = np.ones(n * c, dtype=bool)
+    starts[1:] = flat[1:] != flat[:-1]  # (NaN differs from everything: runs of one)
+    starts[::n] = True
+    first = np.flatnonzero(starts)
+    best = np.zeros(c, dtype=np.int64)
+    np.maximum.at(best, first // n, np.diff(np.append(first, n * c)))
+    return best
 
 
 def _exchange_sets(differ: np.ndarray) -> list[np.ndarray]:

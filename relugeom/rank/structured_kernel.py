@@ -18,11 +18,12 @@ families of kernel vectors are known exactly from systems far smaller than J:
 - shared columns: column (j, l) of J is y ⊗ v_j with y = D_j X̃ e_l, the same for the
   neurons Γ with the same active samples where column l of X̃ is nonzero (a pixel nonzero on
   one or two samples): Σ_{j∈Γ} a_j e_(j,l) ∈ ker J for a ∈ ker V[:, Γ];
-- local blocks (:mod:`relugeom.rank.local_blocks`): directions whose image vanishes outside
-  the rows of a few samples T — forms of a neuron vanishing on its samples outside T, output
-  weights of neurons positive only inside T, exchanges u_j = −w̃_t, α_t = v_j of two neurons
-  that disagree only inside T — and the kernel of J on those rows and directions (over Q,
-  for the blocks whose vectors mod p are new);
+- local blocks (:mod:`relugeom.rank.local_blocks`, after the group relations: only when
+  vectors are missing): directions whose image vanishes outside the rows of a few samples T
+  — forms of a neuron vanishing on its samples outside T, output weights of neurons positive
+  only inside T, exchanges u_j = −w̃_t, α_t = v_j of two neurons that disagree only inside T
+  — and the kernel of J on those rows and directions (over Q, for the blocks whose vectors
+  mod p are new);
 - covering pairs: neuron j covers t ≠ j when t is positive only on samples where j is active;
   when D_j X̃ has full row rank, u_j with x̃_i·u_j = −h_it on the samples j is active on and
   α_t = v_j (every other coordinate 0) is in ker J: where j is active the two terms are
@@ -261,11 +262,11 @@ def _families(case: ShallowModular, p: int, theta: _Theta, found: EchelonModP | 
     yield "data kernels", _data_kernels(case, p, theta, pivots)
     yield "rescalings", iter([_rescalings(case, p, r["V"], Wt, theta)])
     yield "shared columns", _shared_columns(case, p, r["V"], theta)
-    yield "local blocks", local_blocks(case, p, theta, r, Wt, found)
     yield "covering pairs", _covering_pairs(case, p, theta, r["Xt"], Z, r["V"])
     _, inactive, _ = busy_order(case, p, r)  # for the three busy families
     yield "busy relations", busy_relations(case, p, theta, r, Wt, inactive)
     yield "group relations", _group_relations(case, p, theta, r, Wt, Z, found, goal, pivots)
+    yield "local blocks", local_blocks(case, p, theta, r, Wt, found)
     yield "busy exceptions", busy_exceptions(case, p, theta, r, Wt, inactive)
     yield "partial busy relations", partial_relations(case, p, theta, r, Wt, inactive, found)
 
