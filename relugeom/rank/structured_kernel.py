@@ -401,8 +401,9 @@ def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: n
     echelon form mod p whose free column lies in the first width_t columns are those of C_t,
     and rank_p C_t = width_t − their count. One system, its rank over Q proven by its
     relations lifted on their supports, gives them all: the smallest t whose vectors mod p bring
-    ``found`` to ``goal`` (a choice only, read off one echelon form of the vectors; the largest
-    when none does), else, on a failed proof, the next ones.
+    ``found`` to ``goal`` (a choice only, read off one echelon form of the vectors), else, on
+    a failed proof, the next ones; when none does, those adding the most vectors, the smallest
+    first (fewer dependent rows to prove).
 
     The U-columns of a neuron of L are kept only at the pivots of D_j X̃ mod p (``pivots``,
     from the data kernels): a vector of the smaller system, 0 on the other columns, is one of
@@ -443,7 +444,7 @@ def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: n
             continue
         vectors = _group_to_theta(K[:candidates[-1][1]], G, case, theta, cols)
         kept = np.arange(len(vectors))
-        first = len(candidates) - 1
+        tries = list(reversed(candidates[-PROOFS:]))  # the largest first
         if found is None or goal is None:
             if complete:
                 break
@@ -456,13 +457,17 @@ def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: n
         need = goal - found.rank
         kept = np.asarray(rref_mod_p(project(vectors, need + 16, p, case.seed), p)[2],
                           dtype=np.int64)
-        reach = [np.searchsorted(kept, c[1]) >= need for c in candidates]
-        first = reach.index(True) if any(reach) else first
-        if any(reach) or complete:
+        new = [int(np.searchsorted(kept, c[1])) for c in candidates]
+        if any(k >= need for k in new):  # the smallest reaching the goal, then larger ones
+            tries = [c for c, k in zip(candidates, new) if k >= need][:PROOFS]
+        else:  # the most new vectors, the smallest system first (fewer dependencies)
+            tries = [c for k, c in sorted(zip(new, candidates), key=lambda kc: (-kc[0],
+                                                                               kc[1][0]))
+                     if k][:PROOFS]
+        if any(k >= need for k in new) or complete:
             break
     exact = _ExactArrays(case, known)
-    for t, count, full_rank in candidates[first:][:PROOFS] if first < len(candidates) - 1 \
-            else reversed(candidates[-PROOFS:]):
+    for t, count, full_rank in tries:
         G = order[:t]
         if full_rank or _rank_proven(case, G, busy[G], exact, p, splits(G[busy[G]]), cols,
                                      layouts[t]):
