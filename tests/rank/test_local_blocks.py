@@ -13,8 +13,8 @@ from relugeom.exact.arrays import reduce_mod
 from relugeom.linalg.modular import matmul_mod
 from relugeom.model.deep import as_deep
 from relugeom.rank.backprop import scaled_jacobian
-from relugeom.rank.shallow import ShallowModular
 from relugeom.rank.local_blocks import local_blocks
+from relugeom.rank.shallow import ShallowModular
 from relugeom.rank.structured_kernel import _Theta, structured_kernel
 
 from .test_busy_exceptions import check as check_family
