@@ -190,9 +190,9 @@ class _Forms:
             samples = np.flatnonzero(self.case.S[:, j])
             _, P, kept = rref_mod_p(self.Xt[samples], self.p)
             r = len(P)
-            R, pivots, _ = rref_mod_p(np.hstack([self.Xt[samples[kept]][:, P], np.eye(r)]),
-                                      self.p)
-            inverse = R[:, r:]  # [X̃[B, P] | I] → [I | X̃[B, P]⁻¹]
+            # [X̃[B, P] | I] → [I | X̃[B, P]⁻¹] (the kept rows are independent on the pivots)
+            inverse = rref_mod_p(np.hstack([self.Xt[samples[kept]][:, P], np.eye(r)]),
+                                 self.p)[0][:, r:]
             C = matmul_mod(self.Xt[samples][:, P], inverse, self.p)
             self._of[j] = samples, np.asarray(kept, dtype=np.int64), np.asarray(P), inverse, C
         return self._of[j]
