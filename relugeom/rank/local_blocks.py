@@ -85,24 +85,30 @@ def local_blocks(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndarray,
     forms = _Forms(case, p, residues["Xt"])
     Z = matmul_mod(residues["Xt"], Wt.T, p)
     differ = _disagreements(case)
-    for T in _sample_sets(case, differ):
-        block = _Block(case, p, residues, Z, Wt, forms, differ, T)
+    counts = differ.sum(0)  # samples of each exchange (exact)
+    scales = None  # σ, μ: read once, when a first block is built over Q
+    for T in _sample_sets(case, differ, counts):
+        block = _Block(case, p, residues, Z, Wt, forms, (differ, counts), T)
         if not block.columns:
             continue
-        if not len(block.vectors_mod_p(theta, found)):
+        vectors, used = block.vectors_mod_p(theta, found)
+        if not len(vectors):
             continue
-        exact = block.exact_vectors(theta)
+        scales = scales or _scales(case, p, residues["V"], Wt)
+        exact = block.exact_vectors(theta, used, scales)
         if len(exact):
             yield exact
 
 
-def _sample_sets(case: Any, differ: np.ndarray) -> list[np.ndarray]:
+def _sample_sets(case: Any, differ: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
     """The sets T (module docstring, "Choice of T"), smallest first; ``differ``: the
-    :func:`_disagreements`."""
+    :func:`_disagreements`, ``counts`` their sums over the samples."""
     meets = case.Xt_nonzero[:, :-1]
-    counts = meets.sum(0)
-    rare = [np.flatnonzero(meets[:, l]) for l in np.flatnonzero((counts > 0) & (counts <= RARE))]
-    seeds = rare + _unequal_pairs(case, meets, counts) + _exchange_sets(differ)
+    lines = meets.sum(0)
+    rare = [np.flatnonzero(meets[:, l]) for l in np.flatnonzero((lines > 0) & (lines <= RARE))]
+    exchanges = zip(*np.nonzero((counts > 0) & (counts <= RARE)))
+    seeds = rare + _unequal_pairs(case, meets, lines) + \
+        [np.flatnonzero(differ[:, j, t]) for j, t in exchanges]
     grown: dict = {}
     for seed in seeds:
         T = set(seed.tolist())
@@ -135,9 +141,9 @@ def _unequal_pairs(case: Any, meets: np.ndarray, counts: np.ndarray) -> list[np.
         largest = _largest_classes(ratios)
         for k in others[largest >= union[l, others] - RARE].tolist():
             rows = np.flatnonzero(meets[:, l] & meets[:, k])
-            ratio = Counter(Fraction(int(X[i, l]), int(X[i, k])) for i in rows.tolist())
-            value = ratio.most_common(1)[0][0]
-            equal = [i for i in rows.tolist() if Fraction(int(X[i, l]), int(X[i, k])) == value]
+            ratios = [Fraction(int(X[i, l]), int(X[i, k])) for i in rows.tolist()]
+            value = Counter(ratios).most_common(1)[0][0]
+            equal = rows[[q == value for q in ratios]]
             support = np.setdiff1d(np.flatnonzero(meets[:, l] | meets[:, k]), equal)
             if 0 < len(support) <= RARE:
                 out.append(support)
@@ -155,14 +161,6 @@ def _largest_classes(Q: np.ndarray) -> np.ndarray:
     best = np.zeros(c, dtype=np.int64)
     np.maximum.at(best, first // n, np.diff(np.append(first, n * c)))
     return best
-
-
-def _exchange_sets(differ: np.ndarray) -> list[np.ndarray]:
-    """The samples where an exchange (j, t) is nonzero (t = N: the constant unit), when at
-    most :data:`RARE`."""
-    counts = differ.sum(0)
-    j, t = np.nonzero((counts > 0) & (counts <= RARE))
-    return [np.flatnonzero(differ[:, a, b]) for a, b in zip(j.tolist(), t.tolist())]
 
 
 def _disagreements(case: Any) -> np.ndarray:
@@ -221,10 +219,11 @@ class _Forms:
 
 class _Block:
     """J on the rows of T and the directions local to T (module docstring), mod p and, by
-    need, over Q. Columns: ("form", j, u) with u mod p, ("output", t, k), ("exchange", j, t)."""
+    need, over Q. Columns: ("form", j, u) with u mod p, ("output", t, k), ("exchange", j, t).
+    ``differ``: the :func:`_disagreements` and their counts over the samples."""
 
     def __init__(self, case: Any, p: int, residues: dict, Z: np.ndarray, Wt: np.ndarray,
-                 forms: _Forms, differ: np.ndarray, T: np.ndarray):
+                 forms: _Forms, differ: tuple, T: np.ndarray):
         self.case, self.p, self.T, self.Wt = case, p, T, Wt
         self.Xt, self.V, self.H, self.Z = residues["Xt"], residues["V"], residues["H"], Z
         m, n = case.m, case.n
@@ -252,7 +251,9 @@ class _Block:
                 col[:, k] = self.H[T, t]
                 blocks.append(col.ravel())
                 self.columns.append(("output", t, k))
-        for j, t in zip(*np.nonzero(differ[T].any(0) & ~differ[~inside].any(0))):
+        disagree, counts = differ  # (the exchanges and their samples' counts)
+        inside_T = disagree[T].sum(0)
+        for j, t in zip(*np.nonzero((inside_T > 0) & (inside_T == counts))):
             blocks.append(np.outer(self._exchange_mod_p(int(j), int(t)), self.V[:, j]).ravel()
                           % p)
             self.columns.append(("exchange", int(j), int(t)))
@@ -266,13 +267,13 @@ class _Block:
         return np.remainder(np.where(case.positive[T, t], self.Z[T, t], 0)
                             - case.S[T, j] * self.Z[T, t], self.p)
 
-    def _directions_mod_p(self, theta: Any, columns: list[tuple], scaled: bool = False
+    def _directions_mod_p(self, theta: Any, columns: list[tuple], scales: tuple | None = None
                           ) -> np.ndarray:
-        """The θ-directions of ``columns`` mod p (rows); with ``scaled``, those of the integer
-        columns of :meth:`exact_vectors` (Φ′: times σ_j = v̂_j / v_j, μ_t = ŵ_t / w̃_t)."""
+        """The θ-directions of ``columns`` mod p (rows); with ``scales`` (:func:`_scales`),
+        those of the integer columns of :meth:`exact_vectors` (Φ′: times σ_j, μ_t)."""
         case, p, m, D = self.case, self.p, self.case.m, self.case.d + 1
         out = np.zeros((len(columns), theta.P))
-        sigma, mu = (self._scales() if scaled else (np.ones(case.N), np.ones(case.N + 1)))
+        sigma, mu = scales or (np.ones(case.N), np.ones(case.N + 1))
         for c, (kind, j, x) in enumerate(columns):
             if kind == "form":
                 out[c, theta.w(j, np.arange(D))] = np.remainder(sigma[j] * x, p)
@@ -287,34 +288,33 @@ class _Block:
                 out[c, theta.v(np.arange(m), x)] = np.remainder(scale * self.V[:, j], p)
         return out
 
-    def vectors_mod_p(self, theta: Any, found: Any = None) -> np.ndarray:
-        """Φc mod p for the echelon kernel c of the block mod p (a choice: nothing claimed),
-        those new to ``found`` when given; the columns they use are kept for
-        :meth:`exact_vectors`."""
+    def vectors_mod_p(self, theta: Any, found: Any = None) -> tuple[np.ndarray, list]:
+        """(Φc mod p, the columns they use) for the echelon kernel c of the block mod p (a
+        choice: nothing claimed), those new to ``found`` when given."""
         R, pivots, _ = rref_mod_p(self.mod_p, self.p)
         if len(pivots) == self.mod_p.shape[1]:
-            return np.zeros((0, theta.P))
+            return np.zeros((0, theta.P)), []
         K = echelon_kernel(R, pivots, self.mod_p.shape[1], self.p)[0]
         vectors = matmul_mod(K, self._directions_mod_p(theta, self.columns), self.p)
         if found is not None:
             new = found.reduce(vectors).any(1)
             K, vectors = K[new], vectors[new]
-        self.columns = [self.columns[c] for c in np.flatnonzero(K.any(0)).tolist()]
-        return vectors
+        return vectors, [self.columns[c] for c in np.flatnonzero(K.any(0)).tolist()]
 
-    def exact_vectors(self, theta: Any) -> np.ndarray:
-        """Φ′c mod p for an integer basis c of the kernel of the block over Q (module
-        docstring): reductions of rational vectors of ker J."""
-        columns, block = self._exact_block()
+    def exact_vectors(self, theta: Any, columns: list, scales: tuple) -> np.ndarray:
+        """Φ′c mod p for an integer basis c of the kernel over Q of the block on ``columns``
+        (module docstring): reductions of rational vectors of ker J. ``scales``:
+        :func:`_scales`."""
+        columns, block = self._exact_block(columns)
         if not columns:
             return np.zeros((0, theta.P))
         c = _integer_kernel(block, self.p)
         if not len(c):
             return np.zeros((0, theta.P))
         c = reduce_mod(c, self.p).astype(float)
-        return matmul_mod(c, self._directions_mod_p(theta, columns, scaled=True), self.p)
+        return matmul_mod(c, self._directions_mod_p(theta, columns, scales), self.p)
 
-    def _exact_block(self) -> tuple[list[tuple], np.ndarray]:
+    def _exact_block(self, given: list) -> tuple[list[tuple], np.ndarray]:
         """The block over Q in integers: rows (i, k) times λ_i; a form column of neuron j
         (an integer vector κ of ker X̃[S_j ∖ T]) s_ij (x̂_i·κ) v̂_kj, for κ's with independent
         forms on T; an output column [z_it > 0] (x̂_i·ŵ_t); an exchange column
@@ -327,12 +327,12 @@ class _Block:
         unit[-1] = 1
         columns, blocks = [], []
         done: set = set()
-        for kind, j, x in self.columns:
+        for kind, j, x in given:
             if kind == "form":
                 if j in done:
                     continue
                 done.add(j)
-                K = self._exact_forms(j, [u for k, i, u in self.columns if k == kind and i == j])
+                K = self._exact_forms(j, [u for k, i, u in given if k == kind and i == j])
                 if not K.shape[1]:
                     continue
                 rows = np.flatnonzero(case.S[T, j])
@@ -378,28 +378,31 @@ class _Block:
         return np.array(integer.kernel(case.xt_integers[rest].tolist()),
                         dtype=object).reshape(D, -1)
 
-    def _scales(self) -> tuple[np.ndarray, np.ndarray]:
-        """σ_j = v̂_j / v_j and μ_t = ŵ_t / w̃_t mod p (μ_N = 1), from a nonzero entry of each."""
-        case, p = self.case, self.p
-        sigma, mu = np.zeros(case.N), np.ones(case.N + 1)
-        Vhat, What = reduce_mod(case.v_columns, p), reduce_mod(case.wt_integers, p)
-        for j in range(case.N):
-            k = np.flatnonzero(self.V[:, j])
-            if len(k):
-                sigma[j] = int(Vhat[k[0], j]) * pow(int(self.V[k[0], j]), p - 2, p) % p
-            l = np.flatnonzero(self.Wt[j])
-            if len(l):
-                mu[j] = int(What[j, l[0]]) * pow(int(self.Wt[j, l[0]]), p - 2, p) % p
-        return sigma, mu
+
+def _scales(case: Any, p: int, V: np.ndarray, Wt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """σ_j = v̂_j / v_j and μ_t = ŵ_t / w̃_t mod p (μ_N = 1), from a nonzero entry of each
+    (``V``, ``Wt``: V and W̃ mod p)."""
+    sigma, mu = np.zeros(case.N), np.ones(case.N + 1)
+    Vhat, What = reduce_mod(case.v_columns, p), reduce_mod(case.wt_integers, p)
+    for j in range(case.N):
+        k = np.flatnonzero(V[:, j])
+        if len(k):
+            sigma[j] = int(Vhat[k[0], j]) * pow(int(V[k[0], j]), p - 2, p) % p
+        l = np.flatnonzero(Wt[j])
+        if len(l):
+            mu[j] = int(What[j, l[0]]) * pow(int(Wt[j, l[0]]), p - 2, p) % p
+    return sigma, mu
 
 
 def _integer_kernel(block: np.ndarray, p: int) -> np.ndarray:
     """An integer basis of the kernel of an integer matrix (rows of the result): that of its
     rows independent mod p (independent over Q, fewer to eliminate) when it kills every row,
     checked exactly; else that of the whole matrix."""
-    kept = rref_mod_p(reduce_mod(block, p).astype(float), p)[2]
-    for rows in (block[np.asarray(kept, dtype=np.int64)], block):
-        K = np.array(integer.kernel(rows.tolist()), dtype=object).reshape(block.shape[1], -1)
-        if not K.shape[1] or not integer.product(block, K).any():
-            return K.T
-    return K.T  # (never: the kernel of the whole matrix kills it)
+    def kernel(rows: np.ndarray) -> np.ndarray:
+        return np.array(integer.kernel(rows.tolist()), dtype=object).reshape(block.shape[1], -1)
+
+    K = kernel(block[np.asarray(rref_mod_p(reduce_mod(block, p).astype(float), p)[2],
+                                dtype=np.int64)])
+    if K.shape[1] and integer.product(block, K).any():
+        K = kernel(block)
+    return K.T
