@@ -76,13 +76,21 @@ the rational e_f − B⁻¹C_f. Failing that, nothing is claimed.
   another misses); L the other neurons with v_j ≠ 0 whose on-samples do not span the lines.
 - :func:`partial_relations` (q > 0): for each q ≤ :data:`UNCOVERED`, the longest prefix A of
   that order whose all-on samples leave q lines (mod p) uncovered, longest first, the first
-  :data:`PARTIAL_TRIES` of them with at most :data:`EXCEPTIONAL` exceptional samples; α on the
-  neurons of A negative on at most :data:`FEW_PARTIAL` samples and on the neurons outside A on
-  at one to :data:`FEW` samples (A_β: a_t enters only their equations, at their samples,
-  which are exceptional); L grown one neuron with a live form at a time, sparsest first,
-  keeping a neuron when the proof of E holds and C loses no row rank (its dependent rows
-  proven count as none), the vectors given each time, until :data:`FRUITLESS` systems in a row
-  add nothing new.
+  :data:`PARTIAL_TRIES` of them with at most :data:`EXCEPTIONAL` exceptional samples; then,
+  when these added vectors (partial relations are present) and some are still sought, the
+  *grown sets*, which need not be prefixes: from the first m neurons of the order, A grown by
+  the neuron whose addition leaves the fewest lines uncovered while that is at most one, then
+  that A with one neuron more, fewest uncovered lines first, the first :data:`GROWN_TRIES`
+  with at most :data:`GROWN_EXCEPTIONAL` exceptional samples. α on the neurons of A negative
+  on at most :data:`FEW_PARTIAL` samples and on the neurons outside A on at one to :data:`FEW`
+  samples (A_β: a_t enters only their equations, at their samples, which are exceptional). L
+  grown one candidate (a neuron with a live form) at a time, sparsest first, keeping a neuron
+  when the proof of E holds and C loses no row rank (its dependent rows proven count as none),
+  the vectors given each time, until :data:`FRUITLESS` systems in a row add nothing new. On a
+  grown set, L every candidate at once first, kept when C then has full row rank — every
+  smaller L's vectors are among its own (η_j = 0 for the others); E's rank is then proven only
+  when C has at most :data:`LIFTED_ROWS` dependent rows mod p; and when L is grown instead, no
+  dependent row is lifted (on digits, lifts for a set that finds nothing cost seconds).
 
 For j ∈ L, y_j = N_j η_j with N_j a basis of the vectors orthogonal to its scalar samples: its
 scalar rows, independent and alone on y_j's columns, hold, and C keeps its deficiency without
@@ -91,7 +99,11 @@ them (each block of them adds its size to both the rank and the rows).
 On sklearn digits ([64, 32, 10], n = 200, He float64 weights) weight seed 4 the first finds 3
 of the 4 vectors missing after the other families, and the second the last one: A the 13
 busiest neurons (q = 4, 24 exceptional samples), L grown to {6, 31, 0, 29, 27, 10, 21}; seed 5
-the same with A the 17 busiest (q = 8) and A_β = {1}, a neuron on at one sample.
+the same with A the 17 busiest (q = 8) and A_β = {1}, a neuron on at one sample. Weight seed 36
+needs grown sets: after the prefix {…, 18, 11, 10, 1} (two vectors), the eleven busiest with
+{1, 7, 10} (q = 3, every candidate at once: two more) and with {1, 7, 8} (q = 5, 148
+exceptional samples, L grown to nine neurons: the last one) — neuron 11 left out, which the
+order puts before 10, 1 and 7.
 
 Cost: per system the busy relations' V_A, one echelon form mod p per neuron of its samples,
 one small exact rank per neuron with rows left out, the exact Ψ and x̃_i·Ψ, small kernels mod
@@ -121,10 +133,13 @@ FEW = 2
 FEW_PARTIAL = 6
 #: … at most this many lines left uncovered by the all-on samples (q) …
 UNCOVERED = 8
-#: … at most this many exceptional samples …
-EXCEPTIONAL = 60
-#: … at most this many sets A tried, …
+#: … at most this many sets A tried among the prefixes of the busy order, and among the grown
+#: sets (:func:`_grown_sets`), …
 PARTIAL_TRIES = 1
+GROWN_TRIES = 3
+#: … with at most this many exceptional samples for a prefix, and for a grown set, …
+EXCEPTIONAL = 60
+GROWN_EXCEPTIONAL = 150
 #: … and L grown no further after this many systems in a row whose vectors add nothing, or
 #: after this many systems in all.
 FRUITLESS = 6
@@ -165,34 +180,62 @@ def partial_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndar
     added nothing to it (and after :data:`PARTIAL_SYSTEMS` systems)."""
     lines, _, order = busy_order(case, p, residues, inactive)
     splits: dict = {}
-    tried = 0
-    for A in _partial_sets(case, p, order, residues["Xt"][:, lines]):
-        system = _System.build(case, p, theta, A, lines, residues, Wt, splits, shifted=True)
-        if system is None:
-            continue
-        tried += 1
-        sparse: list[int] = []
-        fruitless = 0
-        result = system.vectors(sparse)
-        dependent = result.dependent
-        for j in [None] + system.candidates()[:PARTIAL_SYSTEMS - 1]:
-            if j is not None:
-                more = system.vectors(sparse + [j])
-                if more.dependent is None or (dependent is not None and
-                                              more.dependent > dependent):
-                    continue  # E's rank not proven, or C loses row rank: j is left out
-                sparse.append(j)
-                result, dependent = more, more.dependent
-            if dependent != 0:
-                continue
-            before = found.rank if found is not None else 0
-            yield result.theta()
-            if found is not None:  # (counted from the last system that added a vector)
-                fruitless = fruitless + 1 if found.rank == before else 0
-                if fruitless == FRUITLESS:
-                    break
-        if tried == PARTIAL_TRIES:
+    Xt = residues["Xt"][:, lines]
+    prefixes, grown = _partial_sets(case, p, order, Xt), _grown_sets(case, p, order, Xt)
+    built: set[frozenset] = set()
+    start = found.rank if found is not None else None
+    for sets, total, most in ((prefixes, PARTIAL_TRIES, EXCEPTIONAL),
+                              (grown, PARTIAL_TRIES + GROWN_TRIES, GROWN_EXCEPTIONAL)):
+        if sets is grown and found is not None and found.rank == start:
+            return  # the prefixes added nothing: partial relations are unlikely here
+        for A in sets:
+            if len(built) >= total:  # (systems built so far)
+                break
+            system = None if frozenset(A.tolist()) in built else _System.build(
+                case, p, theta, A, lines, residues, Wt, splits, exceptional=most)
+            if system is not None:
+                built.add(frozenset(A.tolist()))
+                yield from _partial_vectors(system, found, sets is grown)
+
+
+def _partial_vectors(system: "_System", found: Any, grown: bool) -> Iterator[np.ndarray]:
+    """The vectors of one system of :func:`partial_relations`, L grown one neuron at a time
+    (module docstring); on a grown set, L every candidate at once first, kept when C then has
+    full row rank (every smaller L's vectors are among its own, η_j = 0 for the others)."""
+    lifted = LIFTED_ROWS
+    if grown:
+        whole = system.vectors(system.candidates(), whole=True)
+        if whole.dependent == 0:
+            yield whole.theta()
             return
+        lifted = 0
+    sparse: list[int] = []
+    fruitless = 0
+    result = system.vectors(sparse, lifted)
+    dependent = result.dependent
+    for j in [None] + system.candidates()[:PARTIAL_SYSTEMS - 1]:
+        if j is not None:
+            more = system.vectors(sparse + [j], lifted)
+            if more.dependent is None or (dependent is not None and
+                                          more.dependent > dependent):
+                continue  # E's rank not proven, or C loses row rank: j is left out
+            sparse.append(j)
+            result, dependent = more, more.dependent
+        if dependent != 0:
+            continue
+        before = found.rank if found is not None else 0
+        yield result.theta()
+        if found is not None:  # (counted from the last system that added a vector)
+            fruitless = fruitless + 1 if found.rank == before else 0
+            if fruitless == FRUITLESS:
+                return
+
+
+def _uncovered(case: Any, p: int, A: Sequence[int], Xt: np.ndarray) -> int:
+    """The number of lines (columns of ``Xt``) left uncovered mod p by the samples where every
+    neuron of A is on: q."""
+    on = np.flatnonzero(case.S[:, list(A)].all(1))
+    return Xt.shape[1] - (len(rref_mod_p(Xt[on], p)[1]) if len(on) else 0)
 
 
 def _partial_sets(case: Any, p: int, order: Sequence[int], Xt: np.ndarray
@@ -201,14 +244,34 @@ def _partial_sets(case: Any, p: int, order: Sequence[int], Xt: np.ndarray
     whose all-on samples leave q of the lines uncovered mod p, longest first."""
     longest: dict[int, int] = {}
     for size in range(case.m, len(order) + 1):
-        on = np.flatnonzero(case.S[:, order[:size]].all(1))
-        q = Xt.shape[1] - (len(rref_mod_p(Xt[on], p)[1]) if len(on) else 0)
+        q = _uncovered(case, p, order[:size], Xt)
         if q > UNCOVERED:
             break  # fewer all-on samples still: q only grows
         if q:
             longest[q] = size
     for size in sorted(longest.values(), reverse=True):
         yield np.array(order[:size])
+
+
+def _grown_sets(case: Any, p: int, order: Sequence[int], Xt: np.ndarray
+                ) -> Iterator[np.ndarray]:
+    """Sets A that need not be prefixes of ``order``: from its first m neurons, A grown by the
+    neuron leaving the fewest lines uncovered (the first in ``order`` among equals) while that
+    is at most one line; then that A with one more neuron, each leaving q ≤ :data:`UNCOVERED`,
+    fewest uncovered first."""
+    A, rest = list(order[:case.m]), list(order[case.m:])
+    while rest:
+        uncovered = [_uncovered(case, p, A + [j], Xt) for j in rest]
+        k = int(np.argmin(uncovered))  # (the first of the least)
+        if uncovered[k] > 1:
+            break
+        A.append(rest.pop(k))
+    else:
+        return
+    for k in sorted(range(len(rest)), key=lambda k: uncovered[k]):
+        if uncovered[k] > UNCOVERED:
+            return
+        yield np.array(A + [rest[k]])
 
 
 class _Kernel:
@@ -228,9 +291,12 @@ class _System:
 
     @classmethod
     def build(cls, case: Any, p: int, theta: Any, A: np.ndarray, lines: np.ndarray, r: dict,
-              Wt: np.ndarray, splits: dict, shifted: bool = False) -> "_System | None":
-        """The system of A, or None when V_A has rank < m mod p, or (``shifted``) when the
-        all-on samples span the lines or leave too many exceptional samples."""
+              Wt: np.ndarray, splits: dict, exceptional: int | None = None
+              ) -> "_System | None":
+        """The system of A, or None when V_A has rank < m mod p; with Ψ (``exceptional`` given,
+        q > 0), None when the all-on samples span the lines or leave more than ``exceptional``
+        exceptional samples."""
+        shifted = exceptional is not None
         split = _kernel_and_inverse(np.ascontiguousarray(r["V"][:, A]), p)
         if split is None:
             return None
@@ -244,7 +310,7 @@ class _System:
             if not Psi.shape[1] or Psi.shape[1] > UNCOVERED:
                 return None
         system = cls(case, p, theta, A, lines, r, Wt, split, Psi, splits)
-        if shifted and (len(system.exceptional) > EXCEPTIONAL or
+        if shifted and (len(system.exceptional) > exceptional or
                         rank_mod_p(system.Psi, p) < Psi.shape[1]):
             return None
         return system
@@ -311,9 +377,12 @@ class _System:
                 out.append(int(j))
         return sorted(out, key=lambda j: (int(case.S[:, j].sum()), j))
 
-    def vectors(self, sparse: Sequence[int]) -> "_Kernel":
+    def vectors(self, sparse: Sequence[int], lifted: int = LIFTED_ROWS, whole: bool = False
+                ) -> "_Kernel":
         """The kernel of C for L = ``sparse`` (its vectors claimed only when C has no dependent
-        row); ``dependent`` None when a proof fails."""
+        row, or at most ``lifted`` whose relations are proven); ``dependent`` None when a proof
+        fails. With ``whole`` (only a claim is wanted), the rank of E is proven only when C has
+        at most ``lifted`` dependent rows mod p."""
         case, p, m, A, L = self.case, self.p, self.case.m, self.A, len(self.lines)
         scalar, forms = [], []  # (sample, neuron, in A); (sample, neuron, in A, sign)
         for j in A:
@@ -354,7 +423,7 @@ class _System:
 
         E = _exception_system(self, forms)
         kept = rref_mod_p(E, p)[2] if len(E) else []
-        if len(E) and not self._proves_rank(E, len(kept), forms):
+        if not whole and len(E) and not self._proves_rank(E, len(kept), forms):
             return _Kernel(None)
         nrows = len(scalar) + len(kept)
         if nrows * ncols > BUSY_ENTRIES:
@@ -369,7 +438,10 @@ class _System:
         C = np.remainder(C, p)
         K = kernel_mod_p(C, p)
         dependent = nrows - (ncols - len(K))
-        if 0 < dependent <= LIFTED_ROWS and nrows * ncols <= EXACT_C:
+        if whole and (dependent > lifted or (len(E) and
+                                             not self._proves_rank(E, len(kept), forms))):
+            return _Kernel(dependent if dependent > lifted else None)
+        if 0 < dependent <= lifted and nrows * ncols <= EXACT_C:
             done: dict = {}
             try:
                 if relations_proven(C, lambda rows: self._exact_rows(

@@ -9,10 +9,15 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from relugeom import ShallowNetwork, local_dimension
-from relugeom.linalg.modular import rref_mod_p
-from relugeom.rank.busy_exceptions import partial_relations
+from relugeom.exact.arrays import reduce_mod
+from relugeom.linalg.modular import matmul_mod, rref_mod_p
+from relugeom.model.deep import as_deep
+from relugeom.rank.backprop import scaled_jacobian
+from relugeom.rank.busy_exceptions import (GROWN_EXCEPTIONAL, _grown_sets, _partial_vectors,
+                                            _System, partial_relations)
+from relugeom.rank.busy_relations import busy_order
 from relugeom.rank.shallow import ShallowModular
-from relugeom.rank.structured_kernel import kernel_vectors, structured_kernel
+from relugeom.rank.structured_kernel import _Theta, kernel_vectors, structured_kernel
 
 from .test_busy_exceptions import check as check_family
 from .test_busy_exceptions import exceptions_case
@@ -79,6 +84,13 @@ def digits_case(seed: int):
     return ShallowNetwork.from_numpy(W, b, V, c), X
 
 
+def jacobian_mod_p(net, X, p: int) -> np.ndarray:
+    """J mod p (floats holding residues), from the exact backpropagation."""
+    scaled = scaled_jacobian(as_deep(net), X, "error")
+    units = np.array([pow(int(q) % p, p - 2, p) for q in scaled.denominators], dtype=float)
+    return np.remainder(reduce_mod(scaled.numerators, p).astype(float) * units, p)
+
+
 @pytest.mark.parametrize("seed, rank", [(4, 1823), (5, 1730)])
 def test_digits_the_vector_lifted_before(seed, rank):
     # every other family leaves one kernel vector missing, found here; the structured kernel
@@ -101,3 +113,27 @@ def test_digits_dependent_rows_of_C_proven_over_Q():
     p = 1589443
     found = structured_kernel(case, p, net.n_parameters - 1748)
     assert found.upper == 1748 and case.rank_mod(p, 1748)[0] == 1748
+
+
+def test_digits_busy_sets_that_are_not_prefixes():
+    # weight seed 36: the busy sets of the last vectors skip neurons of the busy order — A is
+    # the eleven busiest with {1, 7, 10}, then with {1, 7, 8} (neuron 11 left out, 148
+    # exceptional samples), the grown sets; their vectors are in ker J mod p and the structured
+    # kernel meets the rank (1587; before: an interval 1587–1590, or a 15 s lift)
+    net, X = digits_case(36)
+    case = ShallowModular(net, X)
+    p = 1589443
+    r = case.residues(p)
+    lines, _, order = busy_order(case, p, r)
+    grown = list(_grown_sets(case, p, order, r["Xt"][:, lines]))
+    assert [A[-3:].tolist() for A in grown[:3]] == [[1, 7, 10], [1, 7, 11], [1, 7, 8]]
+    theta = _Theta(case.d, case.N, case.m)
+    Wt = np.hstack([case.W.residues(p).reshape(case.N, case.d),
+                    case.b.residues(p).reshape(case.N, 1)]).astype(float)
+    J = jacobian_mod_p(net, X, p)
+    for A in grown[0], grown[2]:
+        system = _System.build(case, p, theta, A, lines, r, Wt, {}, GROWN_EXCEPTIONAL)
+        K = np.vstack(list(_partial_vectors(system, None, False)))
+        assert len(K) and not matmul_mod(J, K.T, p).any()
+    found = structured_kernel(case, p, net.n_parameters - 1587)
+    assert found.upper == 1587 and case.rank_mod(p, 1587)[0] == 1587
