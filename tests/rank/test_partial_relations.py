@@ -14,7 +14,7 @@ from relugeom.linalg.modular import matmul_mod, rref_mod_p
 from relugeom.model.deep import as_deep
 from relugeom.rank.backprop import scaled_jacobian
 from relugeom.rank.busy_exceptions import (GROWN_EXCEPTIONAL, _grown_sets, _partial_vectors,
-                                            _System, partial_relations)
+                                           _System, partial_relations)
 from relugeom.rank.busy_relations import busy_order
 from relugeom.rank.shallow import ShallowModular
 from relugeom.rank.structured_kernel import _Theta, kernel_vectors, structured_kernel
