@@ -115,6 +115,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from itertools import islice
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -183,19 +184,23 @@ def partial_relations(case: Any, p: int, theta: Any, residues: dict, Wt: np.ndar
     Xt = residues["Xt"][:, lines]
     prefixes, grown = _partial_sets(case, p, order, Xt), _grown_sets(case, p, order, Xt)
     built: set[frozenset] = set()
-    start = found.rank if found is not None else None
-    for sets, total, most in ((prefixes, PARTIAL_TRIES, EXCEPTIONAL),
-                              (grown, PARTIAL_TRIES + GROWN_TRIES, GROWN_EXCEPTIONAL)):
-        if sets is grown and found is not None and found.rank == start:
-            return  # the prefixes added nothing: partial relations are unlikely here
+
+    def systems(sets: Iterator[np.ndarray], most: int) -> Iterator[_System]:
         for A in sets:
-            if len(built) >= total:  # (systems built so far)
-                break
-            system = None if frozenset(A.tolist()) in built else _System.build(
+            key = frozenset(A.tolist())
+            system = None if key in built else _System.build(
                 case, p, theta, A, lines, residues, Wt, splits, exceptional=most)
             if system is not None:
-                built.add(frozenset(A.tolist()))
-                yield from _partial_vectors(system, found, sets is grown)
+                built.add(key)
+                yield system
+
+    start = found.rank if found is not None else None
+    for sets, tries, most in ((prefixes, PARTIAL_TRIES, EXCEPTIONAL),
+                              (grown, GROWN_TRIES, GROWN_EXCEPTIONAL)):
+        if sets is grown and found is not None and found.rank == start:
+            return  # the prefixes added nothing: partial relations are unlikely here
+        for system in islice(systems(sets, most), tries):
+            yield from _partial_vectors(system, found, sets is grown)
 
 
 def _partial_vectors(system: "_System", found: Any, grown: bool) -> Iterator[np.ndarray]:

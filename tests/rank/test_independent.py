@@ -2,11 +2,14 @@
 elimination of the whole Jacobian, on float weights and degenerate networks, shallow and deep."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from relugeom import DeepNetwork, ShallowNetwork, jacobian, linalg
+from relugeom.linalg import integer as linalg_integer
 from relugeom.model.sample import as_sample
+from relugeom.rank import independent
 from relugeom.rank.independent import independent_samples_rank
 
 
@@ -102,3 +105,49 @@ def test_trained_like_shapes_agree_with_elimination():
     for net in (shallow, deep):
         value, detail = independent_samples_rank(net, X)
         assert value == _eliminated(net, X) < 60 and "rank Q" in detail
+
+
+def _deficient_q_cases(count: int):
+    """Shallow cases of the generator's kind whose Q is rank-deficient mod p (its rank needs
+    more than the full-rank shortcut): more outputs than active neurons on most samples."""
+    rng = np.random.default_rng(11)
+    found = 0
+    while found < count:
+        d, N, m = int(rng.integers(4, 8)), int(rng.integers(2, 5)), int(rng.integers(3, 6))
+        W, b = rng.normal(size=(N, d)), rng.normal(size=N)
+        V = rng.normal(size=(m, N)).astype(np.float32).astype(float)
+        net = ShallowNetwork.from_numpy(W, b, V, rng.normal(size=m))
+        X = rng.normal(size=(d + 1, d))
+        rows = []
+        original = independent._q_rank
+
+        def spy(Q, p, budget, known):
+            rows.append((Q, known()))
+            return original(Q, p, budget, known)
+        independent._q_rank = spy
+        try:
+            found_rank = independent_samples_rank(net, X)
+        finally:
+            independent._q_rank = original
+        Q, K = rows[0]
+        if found_rank is not None and Q and linalg_integer.rank(Q) < min(len(Q), len(Q[0])):
+            found += 1
+            yield net, X, Q, K, found_rank
+
+
+def test_theorem_kernel_vectors_of_q_and_its_rank():
+    # rows ℓ ⊗ h̃_i, vectors u ⊗ a with a ⊥ h̃_i wherever u ∉ A_i: each in ker Q (exact
+    # products), and the rank they prove equals exact elimination of the whole Jacobian
+    for net, X, Q, K, (value, detail) in _deficient_q_cases(6):
+        assert K and not (np.array(Q, dtype=object).dot(np.array(K, dtype=object).T)).any()
+        assert value == _eliminated(net, X) and "verified kernel" in detail
+
+
+def test_a_wrong_theorem_vector_is_refused(monkeypatch):
+    # mutation of the certificate: a vector outside ker Q among the known ones is caught by
+    # the exact check (a bug, said so), never used to bound the rank
+    net, X, Q, K, _ = next(_deficient_q_cases(1))
+    wrong = lambda exact, each: [[1] * len(K[0])] + list(K)  # noqa: E731
+    monkeypatch.setattr(independent, "_q_kernel", wrong)
+    with pytest.raises(RuntimeError, match="relugeom bug"):
+        independent_samples_rank(net, X)
