@@ -39,6 +39,7 @@ for the matrix itself).
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import flint
@@ -264,6 +265,30 @@ def _certified(certificate: GramCertificate | None, chosen: np.ndarray
 #: The denominators tried, smallest first, for the float solutions of :func:`gram_column_basis`
 #: (the relations among columns of small integers have small ones; a choice only).
 _DENOMINATORS = np.arange(1.0, 65.0)
+#: … and, when none of those does, the lcm of the entries' denominators up to this.
+_LARGEST_DENOMINATOR = 2 ** 16
+
+
+def _denominator(y: np.ndarray) -> int:
+    """The lcm of the denominators of y's entries read as fractions h/k, k ≤
+    :data:`_LARGEST_DENOMINATOR` (convergents of their continued fractions), or 0 when one does
+    not look like such a fraction or the lcm is larger (a guess: the caller checks the relation
+    exactly)."""
+    D = 1
+    for v in np.unique(np.abs(y[np.abs(y) > 2.0 ** -30])).tolist():
+        x, (h0, h1), (k0, k1) = v, (0, 1), (1, 0)
+        while True:  # the convergents h1/k1 of v
+            a = math.floor(x)
+            h0, h1, k0, k1 = h1, a * h1 + h0, k1, a * k1 + k0
+            if k1 > _LARGEST_DENOMINATOR:
+                return 0
+            if abs(v - h1 / k1) <= 1e-9 * max(1.0, v):
+                break
+            x = 1.0 / (x - a)
+        D = math.lcm(D, k1)
+        if D > _LARGEST_DENOMINATOR:
+            return 0
+    return D
 
 
 def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | None:
@@ -277,7 +302,8 @@ def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | Non
 
     C is the set of columns that look independent in a regularised float Cholesky of AᵀA, t_f/D_f
     the float solution of the normal equations, D_f the smallest of 1, …, 64 that makes it look
-    integral (choices only: a wrong one fails a check). Cost: n·c² for AᵀA, c³/3 for each
+    integral, else the lcm of its entries' denominators read off their continued fractions (up
+    to 2^16) — choices only: a wrong one fails a check. Cost: n·c² for AᵀA, c³/3 for each
     Cholesky, n·c·(c − |C|) for the check.
 
     >>> A = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 2.0], [1.0, 0.0, -1.0]])
@@ -310,9 +336,11 @@ def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | Non
             owner = np.zeros((len(f), len(free)))
             owner[np.arange(len(f)), f] = 1.0
             integral = np.abs(scaled - np.rint(scaled)) @ owner <= 1e-6
-            if not integral.any(axis=0).all():
-                return None
             D = _DENOMINATORS.take(integral.argmax(axis=0))  # the first that looks integral
+            for col in np.flatnonzero(~integral.any(axis=0)):  # a denominator beyond 64
+                D[col] = _denominator(Y[:, col])
+                if not D[col]:
+                    return None
             T = np.rint(Y * D)
             if not len(chosen) * top * float(np.abs(T).max()) < _FLOAT_EXACT or \
                     not (A.take(chosen, 1) @ T == A.take(free, 1) * D).all():

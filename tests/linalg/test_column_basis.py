@@ -190,3 +190,19 @@ def test_gram_column_basis_rejects_a_wrong_relation(monkeypatch):
     solve = np.linalg.solve
     monkeypatch.setattr(np.linalg, "solve", lambda G, R: solve(G, R) + np.eye(*R.shape))
     assert gram_column_basis(A) is None
+
+
+@given(st.integers(0, 10 ** 6), st.integers(65, 5000))
+def test_gram_column_basis_denominators_beyond_64(seed, q):
+    """A column q·f = A[:, C]·t with q > 64 coprime to an entry of t (so no D ≤ 64 makes the
+    float solution integral; the [20, 8, 1] samples on a subspace of weight seed 12 need 108):
+    the basis is still proven, and it is one by exact elimination."""
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(4, 9)), int(rng.integers(2, 4))
+    B = rng.integers(-4, 5, (n, k))
+    t = rng.integers(-5, 6, k)
+    t[0] = 1  # (gcd(t, q) = 1)
+    A = np.hstack([q * B, (B @ t)[:, None]]).astype(float)  # column k = A[:, :k]·t / q
+    rank = linalg.rank(A.astype(np.int64).tolist(), k + 1)
+    found = gram_column_basis(A)
+    assert found is not None and len(found[1]) == rank
