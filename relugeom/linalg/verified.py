@@ -234,7 +234,7 @@ def relations_proven(residues: np.ndarray, exact_rows: Any, p: int, max_support:
         exact = np.asarray(exact_rows(rows), dtype=object)
         touched = np.flatnonzero((exact != 0).any(axis=0))  # the columns it can touch
         block = exact[:, touched]
-        y = np.ones(1, dtype=object)  # a zero row
+        y, cols = np.ones(1, dtype=object), []  # a zero row
         if len(T):
             _, cols, _ = rref_mod_p(residues[np.ix_(T, touched)], p)
             if len(cols) < len(T):  # pragma: no cover - the rows T are pivots of Aᵀ mod p
@@ -244,7 +244,9 @@ def relations_proven(residues: np.ndarray, exact_rows: Any, p: int, max_support:
             except ZeroDivisionError:  # (rows not the reductions promised: nothing proven)
                 return False
             y = np.append(num[:, 0], den)
-        if any(y.dot(block)):  # checked exactly (Python integers), on every column
+        # checked exactly (Python integers) on every other column: on the columns solved
+        # for, y·block = 0 is the exact solve itself
+        if any(y.dot(np.delete(block, cols, axis=1))):
             return False
     return True
 
