@@ -147,19 +147,19 @@ def _q_rank(rows: list[list[int]], p: int, budget: WorkBudget, known: Any) -> tu
     if not rows or not rows[0]:
         return 0, ""
     r = rank_mod_p(reduce_mod(np.array(rows, dtype=object), p).astype(float), p)
-    if r < min(len(rows), len(rows[0])):
-        K = [u for u in known() if any(u)]
-        k = rank_mod_p(reduce_mod(np.array(K, dtype=object), p).astype(float), p) if K else 0
-        if K and len(rows[0]) - r - k <= Q_LIFTED:
-            try:
-                result = verified_kernel(np.array(rows, dtype=object), side="right", known=K)
-            except ValueError as error:  # a vector of the theorem outside ker Q
-                raise RuntimeError(f"relugeom bug: {error}") from error
-            if result.exact:
-                return result.rank, (f"; rank Q by a verified kernel: {result.known} vectors "
-                                     f"u ⊗ a, {len(rows[0]) - result.rank - result.known} "
-                                     "lifted")
-    return budget.rank(rows, p), ""
+    if r == min(len(rows), len(rows[0])):
+        return r, ""  # (a rank mod p is a lower bound: full, it is the rank)
+    K = [u for u in known() if any(u)]
+    k = rank_mod_p(reduce_mod(np.array(K, dtype=object), p).astype(float), p) if K else 0
+    if K and len(rows[0]) - r - k <= Q_LIFTED:
+        try:
+            result = verified_kernel(np.array(rows, dtype=object), side="right", known=K)
+        except ValueError as error:  # a vector of the theorem outside ker Q
+            raise RuntimeError(f"relugeom bug: {error}") from error
+        if result.exact:
+            return result.rank, (f"; rank Q by a verified kernel: {result.known} vectors "
+                                 f"u ⊗ a, {len(rows[0]) - result.rank - result.known} lifted")
+    return budget.eliminated_rank(rows), ""
 
 
 def independent_samples_rank(network: Network, X: Any, relu_prime_at_zero: ReluPrime = "error",

@@ -104,6 +104,10 @@ class WorkBudget:
         k = integer.rank_mod(residues, p)
         if k == min(len(rows), len(rows[0])):
             return k
+        return self.eliminated_rank(rows)
+
+    def eliminated_rank(self, rows: list) -> int:
+        """rank_Q of the integer rows by exact elimination, charged to the budget first."""
         self.spend(rows)
         return integer.rank(rows)
 
