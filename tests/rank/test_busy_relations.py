@@ -19,7 +19,7 @@ from relugeom.rank.busy_relations import _relations, busy_relations
 from relugeom.rank.shallow import ShallowModular
 from relugeom.rank.structured_kernel import _Theta, kernel_vectors, structured_kernel
 
-from .test_structured_kernel import P_TEST, mod_p
+from .test_structured_kernel import P_TEST, mod_p, wt_mod_p
 
 
 def busy_case(seed: int, float32: bool, integers: bool = False):
@@ -54,10 +54,8 @@ def in_kernel(Jp: np.ndarray, K: np.ndarray, p: int) -> bool:
 def family(case: ShallowModular, p: int, vectors=busy_relations) -> np.ndarray:
     """The vectors mod p of one family function (the busy relations by default), stacked."""
     theta = _Theta(case.d, case.N, case.m)
-    r = case.residues(p)
-    Wt = np.hstack([case.W.residues(p).reshape(case.N, case.d),
-                    case.b.residues(p).reshape(case.N, 1)]).astype(float)
-    return np.vstack(list(vectors(case, p, theta, r, Wt)) or [np.zeros((0, theta.P))])
+    return np.vstack(list(vectors(case, p, theta, case.residues(p), wt_mod_p(case, p)))
+                     or [np.zeros((0, theta.P))])
 
 
 @given(st.integers(0, 10_000), st.booleans())

@@ -22,7 +22,7 @@ from relugeom.rank.structured_kernel import _Theta, kernel_vectors, structured_k
 from .test_busy_exceptions import check as check_family
 from .test_busy_exceptions import exceptions_case
 from .test_busy_relations import busy_case
-from .test_structured_kernel import P_TEST
+from .test_structured_kernel import P_TEST, wt_mod_p
 
 
 def check(net, X, p: int) -> None:
@@ -128,12 +128,11 @@ def test_digits_busy_sets_that_are_not_prefixes():
     grown = list(_grown_sets(case, p, order, r["Xt"][:, lines]))
     assert [A[-3:].tolist() for A in grown[:3]] == [[1, 7, 10], [1, 7, 11], [1, 7, 8]]
     theta = _Theta(case.d, case.N, case.m)
-    Wt = np.hstack([case.W.residues(p).reshape(case.N, case.d),
-                    case.b.residues(p).reshape(case.N, 1)]).astype(float)
     J = jacobian_mod_p(net, X, p)
     for A in grown[0], grown[2]:
-        system = _System.build(case, p, theta, A, lines, r, Wt, {}, GROWN_EXCEPTIONAL)
-        K = np.vstack(list(_partial_vectors(system, None, False)))
+        system = _System.build(case, p, theta, A, lines, r, wt_mod_p(case, p), {},
+                               GROWN_EXCEPTIONAL)
+        K = np.vstack(list(_partial_vectors(system, None, True)))
         assert len(K) and not matmul_mod(J, K.T, p).any()
     found = structured_kernel(case, p, net.n_parameters - 1587)
     assert found.upper == 1587 and case.rank_mod(p, 1587)[0] == 1587

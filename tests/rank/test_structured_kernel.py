@@ -36,6 +36,12 @@ def float_case(seed: int, d: int, N: int, m: int, bias: float, float32: bool, de
     return ShallowNetwork.from_numpy(W, b, V, c), X
 
 
+def wt_mod_p(case: ShallowModular, p: int) -> np.ndarray:
+    """W̃ = [W | b] mod p (float residues), as the structured kernel's families take it."""
+    return np.hstack([case.W.residues(p).reshape(case.N, case.d),
+                      case.b.residues(p).reshape(case.N, 1)]).astype(float)
+
+
 def mod_p(rows, p: int) -> np.ndarray:
     return np.array([[Fraction(q).numerator * pow(Fraction(q).denominator, -1, p) % p
                       for q in row] for row in rows], dtype=np.int64)
@@ -259,8 +265,7 @@ def test_prefixes_of_the_largest_group_system_are_the_smaller_systems(params):
     net, X = float_case(*params)
     case = ShallowModular(net, X)
     p, r = P_TEST, case.residues(P_TEST)
-    Wt = np.hstack([case.W.residues(p).reshape(case.N, case.d),
-                    case.b.residues(p).reshape(case.N, 1)]).astype(float)
+    Wt = wt_mod_p(case, p)
     order, busy, residues, splits, layouts = _groups(case, p, r, Wt,
                                                      matmul_mod(r["Xt"], Wt.T, p))
     small = [t for t, lay in layouts.items() if lay is not None]
