@@ -267,28 +267,46 @@ def _certified(certificate: GramCertificate | None, chosen: np.ndarray
 _DENOMINATORS = np.arange(1.0, 65.0)
 #: … and, when none of those does, the lcm of the entries' denominators up to this.
 _LARGEST_DENOMINATOR = 2 ** 16
+#: Entries of a float solution below this are read as 0 (float noise): a nonzero h/k with
+#: k ≤ _LARGEST_DENOMINATOR is 16 times larger.
+_NOISE = 2.0 ** -20
 
 
 def _denominator(y: np.ndarray) -> int:
-    """The lcm of the denominators of y's entries read as fractions h/k, k ≤
-    :data:`_LARGEST_DENOMINATOR` (convergents of their continued fractions), or 0 when one does
-    not look like such a fraction or the lcm is larger (a guess: the caller checks the relation
-    exactly)."""
-    D = 1
-    for v in np.unique(np.abs(y[np.abs(y) > 2.0 ** -30])).tolist():
-        x, (h0, h1), (k0, k1) = v, (0, 1), (1, 0)
-        while True:  # the convergents h1/k1 of v
-            a = math.floor(x)
-            h0, h1, k0, k1 = h1, a * h1 + h0, k1, a * k1 + k0
-            if k1 > _LARGEST_DENOMINATOR:
-                return 0
-            if abs(v - h1 / k1) <= 1e-9 * max(1.0, v):
-                break
-            x = 1.0 / (x - a)
-        D = math.lcm(D, k1)
-        if D > _LARGEST_DENOMINATOR:
+    """The lcm D ≤ :data:`_LARGEST_DENOMINATOR` of the denominators of y's entries (any shape;
+    those below :data:`_NOISE` read as 0) read as fractions, the least D that makes D·y look
+    integral: while some entry of D·y is not near an integer, D is multiplied by that entry's
+    denominator, read off the convergents of its continued fraction (each round at least
+    doubles D, so there are at most 16). 0 when an entry does not look like a fraction of
+    such a denominator (a guess: the caller checks the relation exactly). Cost: a few passes
+    over y and a scalar continued fraction per round."""
+    D, y = 1, y[np.abs(y) > _NOISE]
+    while True:
+        v = D * y
+        off = np.abs(v - np.rint(v)) > 1e-9 * np.maximum(1.0, np.abs(v))
+        if not off.any():
+            return D
+        entry = abs(float(v.flat[off.argmax()]))
+        # (fractions of denominators up to 2^16 differ by 2^-32 at least: the convergent is
+        # accepted only much closer than that)
+        k = _convergent_denominator(entry % 1.0, 1e-11 * max(1.0, entry))
+        if not k or D * k > _LARGEST_DENOMINATOR:
             return 0
-    return D
+        D *= k
+
+
+def _convergent_denominator(v: float, within: float) -> int:
+    """The denominator k of the first convergent h/k of v ∈ (0, 1) within ``within`` of it, or
+    0 when k would exceed :data:`_LARGEST_DENOMINATOR`."""
+    x, (h0, h1), (k0, k1) = v, (0, 1), (1, 0)
+    while True:
+        a = math.floor(x)
+        h0, h1, k0, k1 = h1, a * h1 + h0, k1, a * k1 + k0
+        if k1 > _LARGEST_DENOMINATOR:
+            return 0
+        if abs(v - h1 / k1) <= within:
+            return k1
+        x = 1.0 / (x - a)
 
 
 def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | None:
@@ -321,25 +339,27 @@ def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | Non
             return None
         looks = found[1] > _SELECT
         chosen = found[0][looks]
-        free = np.flatnonzero(~looks) if len(found[0]) == c else \
-            np.setdiff1d(np.arange(c), chosen)  # (with the zero columns)
+        free = np.ones(c, bool)  # the other columns, the zero ones with them
+        free[chosen] = False
+        free = np.flatnonzero(free)
         if not len(chosen):
             return None
         if len(free):
             rows = G.take(chosen, 0)
             Y = np.linalg.solve(rows.take(chosen, 1), rows.take(free, 1))
-            # the entries that D·Y rounds to nonzero integers (D ≤ 64), column by column: the
-            # denominators × entries rounding errors, summed per column by a product (numpy's
-            # reductions of small axes are ten times slower)
-            i, f = np.nonzero(np.abs(Y) > 2.0 ** -8 / len(_DENOMINATORS))
+            # the entries that are not float noise, column by column: the denominators ×
+            # entries rounding errors, summed per column by a product (numpy's reductions of
+            # small axes are ten times slower)
+            i, f = np.nonzero(np.abs(Y) > _NOISE)
             scaled = _DENOMINATORS[:, None] * Y[i, f]
             owner = np.zeros((len(f), len(free)))
             owner[np.arange(len(f)), f] = 1.0
             integral = np.abs(scaled - np.rint(scaled)) @ owner <= 1e-6
             D = _DENOMINATORS.take(integral.argmax(axis=0))  # the first that looks integral
-            for col in np.flatnonzero(~integral.any(axis=0)):  # a denominator beyond 64
-                D[col] = _denominator(Y[:, col])
-                if not D[col]:
+            beyond = np.flatnonzero(~integral.any(axis=0))
+            if len(beyond):  # a denominator beyond 64: one for all those columns
+                D[beyond] = _denominator(Y.take(beyond, 1))
+                if not D[beyond[0]]:
                     return None
             T = np.rint(Y * D)
             if not len(chosen) * top * float(np.abs(T).max()) < _FLOAT_EXACT or \

@@ -5,7 +5,7 @@ wrongly on purpose (the proof must refuse, never answer wrongly)."""
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from relugeom import linalg
@@ -192,17 +192,26 @@ def test_gram_column_basis_rejects_a_wrong_relation(monkeypatch):
     assert gram_column_basis(A) is None
 
 
-@given(st.integers(0, 10 ** 6), st.integers(65, 5000))
-def test_gram_column_basis_denominators_beyond_64(seed, q):
-    """A column q·f = A[:, C]·t with q > 64 coprime to an entry of t (so no D ≤ 64 makes the
-    float solution integral; the [20, 8, 1] samples on a subspace of weight seed 12 need 108):
-    the basis is still proven, and it is one by exact elimination."""
+@given(st.integers(0, 10 ** 6), st.integers(65, 5000),
+       st.lists(st.integers(1, 6), min_size=1, max_size=3))
+def test_gram_column_basis_denominators_beyond_64(seed, q, factors):
+    """Columns q_i·f = A[:, C]·t with q_i > 64 coprime to an entry of t (so no D ≤ 64 makes the
+    float solution integral; the [20, 8, 1] samples on a subspace of weight seed 12 need 108),
+    one or several with different q_i = q·factor (one common denominator, their lcm, serves
+    them all, up to 2^16): the basis is still proven, and it is one by exact elimination."""
+    qs = [q * factor for factor in factors]
+    lcm = int(np.lcm.reduce(qs))
+    assume(lcm <= 2 ** 16)
     rng = np.random.default_rng(seed)
     n, k = int(rng.integers(4, 9)), int(rng.integers(2, 4))
     B = rng.integers(-4, 5, (n, k))
-    t = rng.integers(-5, 6, k)
-    t[0] = 1  # (gcd(t, q) = 1)
-    A = np.hstack([q * B, (B @ t)[:, None]]).astype(float)  # column k = A[:, :k]·t / q
-    rank = linalg.rank(A.astype(np.int64).tolist(), k + 1)
+    columns = []
+    for _ in qs:
+        t = rng.integers(-5, 6, k)
+        t[0] = 1  # (gcd(t, q) = 1)
+        columns.append(B @ t)
+    # column k + i = A[:, :k]·t_i / lcm: denominators lcm over gcd(t_i, lcm)
+    A = np.hstack([lcm * B, np.array(columns).T]).astype(float)
+    rank = linalg.rank(A.astype(np.int64).tolist(), k + len(qs))
     found = gram_column_basis(A)
     assert found is not None and len(found[1]) == rank
