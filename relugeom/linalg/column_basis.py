@@ -280,33 +280,64 @@ def _denominator(y: np.ndarray) -> int:
     doubles D, so there are at most 16). 0 when an entry does not look like a fraction of
     such a denominator (a guess: the caller checks the relation exactly). Cost: a few passes
     over y and a scalar continued fraction per round."""
-    D, y = 1, y[np.abs(y) > _NOISE]
-    while True:
+    y = y[np.abs(y) > _NOISE]
+    D = 1
+    for _ in range(17):
         v = D * y
-        off = np.abs(v - np.rint(v)) > 1e-9 * np.maximum(1.0, np.abs(v))
-        if not off.any():
+        deviation = np.abs(v - np.rint(v))
+        worst = int(deviation.argmax()) if len(v) else 0
+        # (an integer is a fraction of denominator 1: near it as the convergents are)
+        if not len(v) or deviation[worst] * (2 * _LARGEST_DENOMINATOR) < 1.0:
             return D
-        entry = abs(float(v.flat[off.argmax()]))
-        # (fractions of denominators up to 2^16 differ by 2^-32 at least: the convergent is
-        # accepted only much closer than that)
-        k = _convergent_denominator(entry % 1.0, 1e-11 * max(1.0, entry))
+        k = _convergent_denominator(abs(float(v[worst])) % 1.0)
         if not k or D * k > _LARGEST_DENOMINATOR:
             return 0
         D *= k
+    return 0  # (not reached: k ≥ 2 each round)
 
 
-def _convergent_denominator(v: float, within: float) -> int:
-    """The denominator k of the first convergent h/k of v ∈ (0, 1) within ``within`` of it, or
-    0 when k would exceed :data:`_LARGEST_DENOMINATOR`."""
+def _convergent_denominator(v: float) -> int:
+    """The denominator k of the first convergent h/k of v ∈ (0, 1) closer to v than
+    1/(2·K·k), K = :data:`_LARGEST_DENOMINATOR`, or 0 when k would exceed K. (If v is within
+    1/(2·K·k) of a fraction h/k with k ≤ K, an earlier convergent h'/k' is not within
+    1/(2·K·k') of v: it is at least 1/(k·k') from h/k.)"""
     x, (h0, h1), (k0, k1) = v, (0, 1), (1, 0)
     while True:
         a = math.floor(x)
         h0, h1, k0, k1 = h1, a * h1 + h0, k1, a * k1 + k0
         if k1 > _LARGEST_DENOMINATOR:
             return 0
-        if abs(v - h1 / k1) <= within:
+        if abs(v - h1 / k1) * (2 * _LARGEST_DENOMINATOR * k1) < 1.0:
             return k1
+        if x == a:  # (the float expansion ended short of the fraction: rounding)
+            return 0
         x = 1.0 / (x - a)
+
+
+def _denominators(Y: np.ndarray) -> np.ndarray | None:
+    """Per column of Y, a D that makes D·y look integral (a guess, checked exactly by the
+    caller), as floats; None when one is beyond :data:`_LARGEST_DENOMINATOR`. One column or
+    two: their lcm, one :func:`_denominator` for both (a continued fraction or two). More:
+    the least of 1, …, 64, tried on all of them at once, then one :func:`_denominator` for all
+    the columns none of those fits."""
+    if Y.shape[1] <= 2:
+        D = _denominator(Y)
+        return np.full(Y.shape[1], float(D)) if D else None
+    # the entries that are not float noise, column by column: the denominators × entries
+    # rounding errors, summed per column by a product (numpy's reductions of small axes are
+    # ten times slower)
+    i, f = np.nonzero(np.abs(Y) > _NOISE)
+    scaled = _DENOMINATORS[:, None] * Y[i, f]
+    owner = np.zeros((len(f), Y.shape[1]))
+    owner[np.arange(len(f)), f] = 1.0
+    integral = np.abs(scaled - np.rint(scaled)) @ owner <= 1e-6
+    D = _DENOMINATORS.take(integral.argmax(axis=0))  # the first that looks integral
+    beyond = np.flatnonzero(~integral.any(axis=0))
+    if len(beyond):  # a denominator beyond 64: one for all those columns
+        D[beyond] = _denominator(Y.take(beyond, 1))
+        if not D[beyond[0]]:
+            return None
+    return D
 
 
 def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | None:
@@ -319,10 +350,10 @@ def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | Non
       sum an integer below 2^53 in magnitude), so rank A ≤ |C|.
 
     C is the set of columns that look independent in a regularised float Cholesky of AᵀA, t_f/D_f
-    the float solution of the normal equations, D_f the smallest of 1, …, 64 that makes it look
-    integral, else the lcm of its entries' denominators read off their continued fractions (up
-    to 2^16) — choices only: a wrong one fails a check. Cost: n·c² for AᵀA, c³/3 for each
-    Cholesky, n·c·(c − |C|) for the check.
+    the float solution of the normal equations, D_f an integer up to 2^16 that makes it look
+    integral (:func:`_denominators`: the least of 1, …, 64, else an lcm of entries'
+    denominators read off their continued fractions) — choices only: a wrong one fails a
+    check. Cost: n·c² for AᵀA, c³/3 for each Cholesky, n·c·(c − |C|) for the check.
 
     >>> A = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 2.0], [1.0, 0.0, -1.0]])
     >>> gram_column_basis(A)[1].tolist()
@@ -347,20 +378,9 @@ def gram_column_basis(A: np.ndarray) -> tuple[GramCertificate, np.ndarray] | Non
         if len(free):
             rows = G.take(chosen, 0)
             Y = np.linalg.solve(rows.take(chosen, 1), rows.take(free, 1))
-            # the entries that are not float noise, column by column: the denominators ×
-            # entries rounding errors, summed per column by a product (numpy's reductions of
-            # small axes are ten times slower)
-            i, f = np.nonzero(np.abs(Y) > _NOISE)
-            scaled = _DENOMINATORS[:, None] * Y[i, f]
-            owner = np.zeros((len(f), len(free)))
-            owner[np.arange(len(f)), f] = 1.0
-            integral = np.abs(scaled - np.rint(scaled)) @ owner <= 1e-6
-            D = _DENOMINATORS.take(integral.argmax(axis=0))  # the first that looks integral
-            beyond = np.flatnonzero(~integral.any(axis=0))
-            if len(beyond):  # a denominator beyond 64: one for all those columns
-                D[beyond] = _denominator(Y.take(beyond, 1))
-                if not D[beyond[0]]:
-                    return None
+            D = _denominators(Y)
+            if D is None:
+                return None
             T = np.rint(Y * D)
             if not len(chosen) * top * float(np.abs(T).max()) < _FLOAT_EXACT or \
                     not (A.take(chosen, 1) @ T == A.take(free, 1) * D).all():

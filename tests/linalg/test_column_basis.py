@@ -2,6 +2,8 @@
 against exact elimination over Q, the exact determinant against sympy, and pivots chosen
 wrongly on purpose (the proof must refuse, never answer wrongly)."""
 
+import math
+
 import numpy as np
 import pytest
 import sympy
@@ -9,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from relugeom import linalg
-from relugeom.linalg.column_basis import (column_basis, determinant, float_pivots,
+from relugeom.linalg.column_basis import (_denominator, column_basis, determinant, float_pivots,
                                           gram_column_basis, independent_columns, row_pivots)
 
 
@@ -215,3 +217,18 @@ def test_gram_column_basis_denominators_beyond_64(seed, q, factors):
     rank = linalg.rank(A.astype(np.int64).tolist(), k + len(qs))
     found = gram_column_basis(A)
     assert found is not None and len(found[1]) == rank
+
+
+@given(st.lists(st.fractions(min_value=-50, max_value=50, max_denominator=300), min_size=1,
+                max_size=8),
+       st.lists(st.floats(-1e3, 1e3), min_size=0, max_size=4))
+def test_denominator_is_the_lcm_and_always_ends(fractions, floats):
+    """The lcm of the float solution's denominators (a guess the exact check relies on): the
+    lcm itself for fractions whose lcm is at most 2^16, and on any floats an answer, 0 or a
+    D ≤ 2^16."""
+    lcm = 1
+    for q in fractions:
+        lcm = lcm * q.denominator // math.gcd(lcm, q.denominator)
+    found = _denominator(np.array([float(q) for q in fractions]))
+    assert found == (lcm if lcm <= 2 ** 16 else 0) or (lcm > 2 ** 16 and found <= 2 ** 16)
+    assert 0 <= _denominator(np.array(floats)) <= 2 ** 16
