@@ -18,9 +18,9 @@ almost none); several weight seeds.
 ratio = relugeom seconds / numpy seconds (lower is better), both in this process, BLAS pinned
 alike (``--threads 1`` pins it before numpy loads). ``--memory`` adds the peak RSS growth of a
 second, untimed relugeom run. After one warm-up case, each side of each case is run once, and
-again while it takes under half a second — seven times in all, and more (up to 300) until
-0.2 s went into it — each run on a freshly built network and sample; the table gives each
-side's minimum.
+again while it takes under half a second — seven times in all, and more (up to 1000) until
+0.4 s went into it, the two sides alternating in blocks of 0.05 s — each run on a freshly built
+network and sample; the table gives each side's minimum.
 
     python benchmarks/bench_certified.py --threads 1 [--quick] [--seeds 0,1,2 | 0-15] [--memory]
         [--shape 64,32,10] [--json PATH]
@@ -104,10 +104,12 @@ FULL = QUICK + [
 #: A side (relugeom or numpy) faster than this, in seconds, is timed again: REPEATS runs in
 #: all, and more, up to MAX_REPEATS, until SPENT seconds went into it (a sub-millisecond time
 #: varies by tens of percent from run to run on a shared machine; the minimum over a few
-#: hundred runs is stable).
+#: hundred runs is stable), the two sides' runs in alternating blocks of BLOCK seconds (a
+#: busy spell of the machine, which may last a few tenths of a second, then slows both sides'
+#: blocks, not all of one side's runs; within a block the runs follow each other).
 SHORT = 0.5
 REPEATS = 7
-SPENT, MAX_REPEATS = 0.2, 300
+SPENT, MAX_REPEATS, BLOCK = 0.4, 1000, 0.05
 
 
 def _relugeom_side(widths: list[int], n: int, dtype: type, data: str, kind: str,
@@ -130,23 +132,33 @@ def _numpy_side(widths: list[int], n: int, dtype: type, data: str, kind: str,
     return J, S, time.perf_counter() - start
 
 
-def _fastest(side, repeats: int, *case) -> tuple:
-    """One run of ``side``, then more while it takes under SHORT seconds (at least ``repeats``
-    in all, more while under SPENT seconds were spent, up to MAX_REPEATS): the first run's
-    results with the minimum time."""
-    *results, seconds = side(*case)
-    spent, runs = seconds, 1
-    while seconds < SHORT and runs < MAX_REPEATS and (runs < repeats or spent < SPENT):
-        again = side(*case)[-1]
-        seconds, spent, runs = min(seconds, again), spent + again, runs + 1
-    return (*results, seconds)
+def _fastest(repeats: int, *case) -> tuple[tuple, tuple]:
+    """Each side (relugeom, numpy) run once, then again while it takes under SHORT seconds (at
+    least ``repeats`` runs in all, more while under SPENT seconds were spent, up to
+    MAX_REPEATS), in alternating blocks of BLOCK seconds: each side's first results with its
+    minimum time."""
+    sides = (_relugeom_side, _numpy_side)
+    first = [side(*case) for side in sides]
+    best = [results[-1] for results in first]
+    spent, runs = best[:], [1, 1]
+
+    def again(k: int) -> bool:
+        return best[k] < SHORT and runs[k] < MAX_REPEATS and (runs[k] < repeats or
+                                                              spent[k] < SPENT)
+    while again(0) or again(1):
+        for k in (0, 1):
+            block = 0.0
+            while again(k) and block < BLOCK:
+                seconds = sides[k](*case)[-1]
+                best[k], spent[k] = min(best[k], seconds), spent[k] + seconds
+                runs[k], block = runs[k] + 1, block + seconds
+    return tuple((*results[:-1], seconds) for results, seconds in zip(first, best))
 
 
 def run_case(widths: list[int], n: int, dtype: type, data: str, kind: str, seed: int,
              memory: bool, repeats: int = REPEATS) -> dict:
     case = (widths, n, dtype, data, kind, seed)
-    report, exact_s = _fastest(_relugeom_side, repeats, *case)
-    J, S, numpy_s = _fastest(_numpy_side, repeats, *case)
+    (report, exact_s), (J, S, numpy_s) = _fastest(repeats, *case)
     numpy_rank = int((S > S.max() * max(J.shape) * np.finfo(float).eps).sum()) if S.size else 0
     gap = (float(S[numpy_rank - 1] / S[numpy_rank]) if 0 < numpy_rank < len(S) and S[numpy_rank]
            else None)
