@@ -54,8 +54,14 @@ def full_or_exact_rank(M: "flint.fmpz_mat") -> int:
 
 
 def rank_mod(A: Any, p: int) -> int:
-    """Rank over Z/pZ of an integer matrix with entries in [0, p)."""
-    return flint.nmod_mat(_rows(A), p).rank()
+    """Rank over Z/pZ of an integer matrix: any integers (Python or numpy, or integer-valued
+    floats), reduced mod p here.
+
+    >>> rank_mod([[2, 4], [-1, 3]], 7), rank_mod([[2, 4], [1, 2]], 7)
+    (2, 1)
+    """
+    A = A if isinstance(A, np.ndarray) else np.array(_rows(A), dtype=object)
+    return flint.nmod_mat(np.remainder(A, p).astype(np.int64).tolist(), p).rank()
 
 
 def kernel(A: Any) -> list[list[int]]:

@@ -264,7 +264,7 @@ def _relations(case: Any, p: int, A: np.ndarray, pivots: list, rows: dict,
         blocks.append(integer.product(F, Xfree) * weights[None, :])
     conditions = np.vstack(blocks)
     unknowns = int(edges[-1])
-    if unknowns - integer.rank_mod(np.remainder(conditions, p).astype(np.int64), p) == 0:
+    if unknowns - integer.rank_mod(conditions, p) == 0:
         return 0
     # the relations among the conditions' rows are structural, of small height: their
     # verified kernel is far cheaper than an elimination of the big entries det V_B·c_j

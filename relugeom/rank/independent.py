@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exact.arrays import RationalArray, reduce_mod
+from ..exact.arrays import RationalArray
 from ..linalg import integer
 from ..linalg.modular import random_primes, rank_mod_p
 from ..linalg.verified import verified_kernel
@@ -146,11 +146,11 @@ def _q_rank(rows: list[list[int]], p: int, budget: WorkBudget, known: Any) -> tu
     eliminated within the budget."""
     if not rows or not rows[0]:
         return 0, ""
-    r = rank_mod_p(reduce_mod(np.array(rows, dtype=object), p).astype(float), p)
+    r = integer.rank_mod(rows, p)
     if r == min(len(rows), len(rows[0])):
         return r, ""  # (a rank mod p is a lower bound: full, it is the rank)
     K = [u for u in known() if any(u)]
-    k = rank_mod_p(reduce_mod(np.array(K, dtype=object), p).astype(float), p) if K else 0
+    k = integer.rank_mod(K, p) if K else 0
     if K and len(rows[0]) - r - k <= Q_LIFTED:
         try:
             result = verified_kernel(np.array(rows, dtype=object), side="right", known=K)

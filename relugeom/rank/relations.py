@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
-from ..exact.arrays import reduce_mod
 from ..exact.numbers import common_denominator
 from ..linalg import integer
 from ..linalg.modular import rref_mod_p
@@ -100,8 +99,7 @@ class WorkBudget:
         rows = M.tolist() if hasattr(M, "tolist") else M
         if not rows or not rows[0]:
             return 0
-        residues = np.remainder(np.array(rows, dtype=object), p).astype(np.int64)
-        k = integer.rank_mod(residues, p)
+        k = integer.rank_mod(rows, p)
         if k == min(len(rows), len(rows[0])):
             return k
         return self.eliminated_rank(rows)
@@ -183,7 +181,7 @@ def _independent_mod(vectors: Any, p: int) -> bool:
     if len(vectors) == 0 or len(vectors[0]) == 0:
         return len(vectors) == 0
     array = vectors if isinstance(vectors, np.ndarray) else np.array(vectors, dtype=object)
-    return integer.rank_mod(reduce_mod(array, p), p) == len(vectors)
+    return integer.rank_mod(array, p) == len(vectors)
 
 
 def _intersection_basis(A: np.ndarray, act: np.ndarray, T: np.ndarray, p: int,

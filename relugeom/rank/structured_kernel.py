@@ -584,7 +584,7 @@ class _OutputSplits:
             return None
         Xi = np.array(basis, dtype=object).T  # rows ξ
         K = np.vstack([self.Wt[B][:, self.lines], np.eye(D)[D - 1, self.lines]]).T
-        if integer.rank_mod(np.remainder(K, p).astype(np.int64), p) < len(B) + 1:
+        if integer.rank_mod(K, p) < len(B) + 1:
             return None
         _, invertible, _ = rref_mod_p(reduce_mod(Xi, p).astype(float), p)  # outputs F with
         if len(invertible) < len(Xi):  # Ξ[:, F] invertible mod p, hence over Q
