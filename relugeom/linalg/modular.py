@@ -383,6 +383,30 @@ def rank_mod_p(residues: Any, p: int, bound: int | None = None, block: int = 102
     return E.rank
 
 
+
+def rows_independent_mod_p(M: np.ndarray, p: int) -> np.ndarray:
+    """For a stack of k × n residue matrices (shape K × k × n), whether the rows of each are
+    linearly independent mod p (rank k). Fraction-free elimination, all matrices at once: row c
+    is taken times its first nonzero entry from each row below it, less that row's entry there
+    times row c (products below p² < 2^42, exact); row c of a matrix is zero after the rows
+    above were eliminated exactly when it depends on them. Cost: k steps of K·k·n operations.
+
+    >>> rows_independent_mod_p(np.array([[[1., 2], [2, 4]], [[1, 2], [2, 5]]]), 7).tolist()
+    [False, True]
+    """
+    M = np.array(M, dtype=float)
+    K, k, _ = M.shape
+    independent = np.ones(K, dtype=bool)
+    every = np.arange(K)
+    for c in range(k):
+        row = M[:, c]
+        independent &= (row != 0).any(1)
+        first = (row != 0).argmax(1)
+        below = M[:, c + 1:]
+        M[:, c + 1:] = np.remainder(row[every, first][:, None, None] * below -
+                                    below[every, :, first][:, :, None] * row[:, None], p)
+    return independent
+
 # --- certificates ----------------------------------------------------------------------------
 
 def log2_hadamard(row_log2_norms: Iterable[float], size: int) -> float:

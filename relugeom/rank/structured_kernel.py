@@ -95,7 +95,8 @@ from ..exact.arrays import reduce_mod
 from ..linalg import integer
 from ..linalg.certified import Bound
 from ..linalg.kernel import echelon_kernel
-from ..linalg.modular import EchelonModP, matmul_mod, reduce_residues, rref_mod_p
+from ..linalg.modular import (EchelonModP, matmul_mod, reduce_residues, rows_independent_mod_p,
+                              rref_mod_p)
 from ..linalg.nmod import project, projected_rank
 from ..linalg.verified import rank_proven_by_local_relations
 from ..model.deep import as_deep
@@ -489,8 +490,21 @@ def _groups(case: ShallowModular, p: int, r: dict, Wt: np.ndarray, Z: np.ndarray
     residues = _Arrays(r["V"], Wt, r["Xt"], Z, lambda A: reduce_residues(A, p), known)
     splits = _OutputSplits(case, p, Wt)
     layouts = {t: _group_layout(case, order[:t], busy[order[:t]], known, splits(
-        order[:t][busy[order[:t]]])) for t in range(1, len(order) + 1)}
+        order[:t][busy[order[:t]]]), r["V"], p) for t in range(1, len(order) + 1)}
     return order, busy, residues, splits, layouts
+
+
+def _independent_outputs(V: np.ndarray, p: int, G: np.ndarray, sets: np.ndarray
+                         ) -> np.ndarray:
+    """For each row of the boolean ``sets`` over the neurons G, whether the columns v_j of V
+    (residues) on it are independent mod p — hence over Q."""
+    out = np.zeros(len(sets), dtype=bool)
+    sizes = sets.sum(1)
+    for size in np.unique(sizes[sizes <= len(V)]).tolist():
+        rows = np.flatnonzero(sizes == size)
+        neurons = G[np.nonzero(sets[rows])[1].reshape(len(rows), size)]
+        out[rows] = rows_independent_mod_p(V[:, neurons].transpose(1, 2, 0), p)
+    return out
 
 
 def _kept_columns(case: ShallowModular, order: np.ndarray, busy: np.ndarray, pivots: dict
@@ -603,9 +617,8 @@ class _Layout:
     samples: np.ndarray    # the samples of the rows (b)
     inactive: np.ndarray   # |samples| × g: the U-part of neuron t deviates
     negative: np.ndarray   # |samples| × g: the α-part of neuron t deviates
-    lone: np.ndarray       # per sample, the one neuron deviating there, else −1
     first: dict            # lone neuron t → its first sample i₀
-    scalar: np.ndarray     # per sample: one row (a lone neuron, after its i₀)
+    scalar: np.ndarray     # per sample: one row per neuron whose U-part deviates
     nrows: int
     ncols: int
 
@@ -616,10 +629,11 @@ class _Layout:
 
 
 def _group_layout(case: ShallowModular, G: np.ndarray, busy: np.ndarray, nonzero: np.ndarray,
-                  split: tuple | None) -> _Layout | None:
+                  split: tuple | None, V: np.ndarray, p: int) -> _Layout | None:
     """The rows of the group system of Γ = G (:func:`_group_system`); None when it would have
     more rows than columns or :data:`GROUP_ENTRIES` entries. ``nonzero``: the entries of Z
-    (and neurons) that may serve as a first sample i₀."""
+    (and neurons) that may serve as a first sample i₀; V: the outputs mod p (their
+    independence, :func:`_independent_outputs`, allows one row per neuron at a sample)."""
     D, m, g = case.d + 1, case.m, len(G)
     lines = np.flatnonzero(case.Xt_nonzero.any(0)) if busy.any() else np.array([D - 1])
     S, positive = case.S[:, G], case.positive[:, G]
@@ -628,49 +642,51 @@ def _group_layout(case: ShallowModular, G: np.ndarray, busy: np.ndarray, nonzero
     samples = np.flatnonzero((busy & ~positive | ~busy & S).any(1))
     inactive = np.where(busy, ~S[samples], S[samples])           # U-part deviates
     negative = np.where(busy, ~positive[samples], positive[samples])  # α-part deviates
-    alone = (negative.sum(1) == 1) & (inactive.sum(1) == 1)
-    lone = np.where(alone, np.argmax(inactive, axis=1), -1)
-    # i₀ needs z_i₀t ≠ 0 (known nonzero: its residue is): the first such sample of each t
-    usable = np.flatnonzero(alone & nonzero[samples, G[np.maximum(lone, 0)]])
+    # i₀ of t: t alone deviates (both parts), z_i₀t ≠ 0 known (its residue is): the first
+    alone = (inactive == negative).all(1) & (inactive.sum(1) == 1)
+    lone = np.argmax(inactive, axis=1)
+    usable = np.flatnonzero(alone & nonzero[samples, G[lone]])
     lonely, at = np.unique(lone[usable], return_index=True)
-    first_of = np.full(g, -1)
-    first_of[lonely] = samples[usable[at]]
-    first = dict(zip(lonely.tolist(), first_of[lonely].tolist()))
-    alone &= first_of[np.maximum(lone, 0)] >= 0
-    lone = np.where(alone, lone, -1)
-    scalar = alone & (samples != first_of[np.maximum(lone, 0)])
+    first = dict(zip(lonely.tolist(), samples[usable[at]].tolist()))
+    # one row per deviating neuron where the α-parts deviate only with their U-parts, every
+    # such neuron has an i₀ (not this sample) and their v_t are independent
+    has_first = np.zeros(g, dtype=bool)
+    has_first[lonely] = True
+    scalar = ~(negative & ~inactive).any(1) & ~(inactive & ~has_first).any(1) & \
+        inactive.any(1)
+    scalar[usable[at]] = False
+    several = np.flatnonzero(scalar & (inactive.sum(1) > 1))
+    scalar[several] = _independent_outputs(V, p, G, inactive[several])
     outputs = np.arange(m) if split is None else split[0]
     xi_rows = 0 if split is None else len(split[1])
     na = len(lines) * len(outputs) + xi_rows * (int(busy.sum()) + 1)
-    nrows = na + int((~scalar).sum()) * m + int(scalar.sum())
+    nrows = na + int((~scalar).sum()) * m + int(inactive[scalar].sum())
     ncols = m + g * (D + m)
     if nrows > ncols or nrows * ncols > GROUP_ENTRIES:
         return None
-    return _Layout(lines, outputs, xi_rows, samples, inactive, negative, lone, first, scalar,
-                   nrows, ncols)
+    return _Layout(lines, outputs, xi_rows, samples, inactive, negative, first, scalar, nrows,
+                   ncols)
 
 
 def _group_system(case: ShallowModular, G: np.ndarray, busy: np.ndarray, arrays: _Arrays,
-                  split: tuple | None = None, layout: _Layout | None = None,
-                  cols: list | None = None) -> np.ndarray | None:
+                  split: tuple | None, lay: _Layout, cols: list | None = None) -> np.ndarray:
     """C for the group Γ = G, B = G[busy], L = the rest (mod p or exact, as ``arrays``):
     columns β[k] (k), then neuron by neuron U[l, t] (m + t·(D + m) + l), α[t, k]
     (m + t·(D + m) + D + k); rows (a) (l, k) for the columns
     l of X̃ not identically zero (x̃_i·(a) does not see the others; only l = D when B is
     empty) and l = D, then (b) (i, k) for the samples i on which a neuron of B is not positive
     or one of L is active (all m rows: a zero row makes C rank deficient, never a wrong
-    vector). Samples on which one neuron t alone deviates (inactive in B, active in L), after
-    a first such sample i₀: their m rows ±(v_t (x̃_i·u_t) + z_it α_t) = 0 are, given i₀'s,
-    equivalent to the one row z_i₀t (x̃_i·u_t) − z_it (x̃_i₀·u_t) = 0 (v_t ≠ 0, z_i₀t ≠ 0):
-    that row replaces them. ``split`` = (kept outputs, Ξ, Ξ mod p) (:class:`_OutputSplits`):
+    vector). A neuron t deviating alone (both parts) at a first such sample i₀ with
+    z_i₀t ≠ 0 has α_t = −(x̃_i₀·u_t / z_i₀t) v_t by i₀'s rows; at a sample i where every
+    neuron whose U-part deviates has such an i₀ (not i), whose α-parts deviate only with the
+    U-parts, and whose v_t are independent, the m rows Σ_t ±v_t ((x̃_i·u_t) − [α-part]
+    z_it (x̃_i₀·u_t) / z_i₀t) = 0 are equivalent to one row per such t,
+    z_i₀t (x̃_i·u_t) − [α-part] z_it (x̃_i₀·u_t) = 0, which replace them (docs/theory.md,
+    "One row per neuron"). ``split`` = (kept outputs, Ξ, Ξ mod p) (:class:`_OutputSplits`):
     the rows (a) only for the kept outputs k, and the rows ξ·α_j = 0 (j ∈ B), ξ·β = 0 for ξ
-    in Ξ. ``layout``: :func:`_group_layout` of the same arguments, when already computed.
-    ``cols``: the columns l kept for the U-columns of each neuron (:func:`_kept_columns`; all
-    by default), the others dropped. None when C would have more rows than columns or
-    :data:`GROUP_ENTRIES` entries (all columns counted)."""
-    lay = layout or _group_layout(case, G, busy, arrays.nonzero, split)
-    if lay is None:
-        return None
+    in Ξ. ``lay``: :func:`_group_layout` of the same arguments. ``cols``: the columns l kept
+    for the U-columns of each neuron (:func:`_kept_columns`; all by default), the others
+    dropped."""
     D, m, g = case.d + 1, case.m, len(G)
     cols = [np.arange(D)] * g if cols is None else cols[:g]
     base = _widths(case, cols)[:-1]
@@ -702,11 +718,13 @@ def _group_system(case: ShallowModular, G: np.ndarray, busy: np.ndarray, arrays:
         bpart[:, :, U[t]] = reduce(coef)
         bpart[:, np.arange(m), A[t]] = \
             (Z[rows, G[t]] * (sign[t] * lay.negative[full, t]))[:, None]
-    for q, k in enumerate(np.flatnonzero(lay.scalar)):
-        t, i = int(lay.lone[k]), int(samples[k])
-        i0, j = lay.first[t], G[t]
-        C[na + len(full) * m + q, U[t]] = reduce(Z[i0, j] * Xt[i, cols[t]] -
-                                                 Z[i, j] * Xt[i0, cols[t]])
+    pairs = np.argwhere(lay.scalar[:, None] & lay.inactive)  # (sample, neuron), in order
+    for q, (k, t) in enumerate(pairs.tolist()):
+        i, i0, j = int(samples[k]), lay.first[t], G[t]
+        row = Z[i0, j] * Xt[i, cols[t]]
+        if lay.negative[k, t]:
+            row = row - Z[i, j] * Xt[i0, cols[t]]
+        C[na + len(full) * m + q, U[t]] = reduce(row)
     return reduce(C)
 
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from relugeom import linalg
 from relugeom.exact.arrays import PrimeDividesDenominator, RationalArray
 from relugeom.linalg.modular import (EchelonModP, certify_rank_factorization, failure_probability,
-                                     matmul_mod, modular_rank, random_primes, rank_mod_p)
+                                     matmul_mod, modular_rank, random_primes, rank_mod_p,
+                                     rows_independent_mod_p)
 
 P = random_primes(1, seed=3)[0]
 small = st.integers(-4, 4)
@@ -66,6 +67,17 @@ def test_rank_mod_p_against_flint(r, c, seed):
     k = int(rng.integers(1, min(r, c) + 1))
     A = (rng.integers(0, 3, (r, k)) @ rng.integers(0, 3, (k, c))) % P
     assert rank_mod_p(A, P) == flint.nmod_mat(A.tolist(), P).rank()
+
+
+@given(st.integers(0, 10_000), st.integers(1, 5), st.integers(1, 6))
+def test_rows_independent_mod_p_against_flint(seed, k, n):
+    # a stack of small matrices, some of low rank (products of thinner factors) and sparse
+    rng = np.random.default_rng(seed)
+    inner = rng.integers(1, k + 1, 20)
+    A = np.stack([(rng.integers(0, 3, (k, r)) @ rng.integers(-2, 3, (r, n))) % P
+                  for r in inner]) * (rng.random((20, k, n)) < 0.8)
+    expected = [flint.nmod_mat(M.tolist(), P).rank() == k for M in A]
+    assert rows_independent_mod_p(A, P).tolist() == expected
 
 
 def test_echelon_pivots_give_a_nonsingular_minor():

@@ -179,15 +179,18 @@ def test_residual_support_bound_against_exact_elimination(params, data):
     assert kernel.exact and kernel.rank + len(columns) - len(support) == exact
 
 
-def sparse_and_busy(seed: int, float32: bool):
-    # neurons active on almost every sample (B) and on a few (L): large biases of both signs
+def sparse_and_busy(seed: int, float32: bool, parallel: bool = False):
+    # neurons active on almost every sample (B) and on a few (L): large biases of both signs;
+    # with ``parallel``, every neuron's output weights a multiple of neuron 0's
     rng = np.random.default_rng(seed)
     d, N, m = int(rng.integers(2, 5)), int(rng.integers(3, 7)), int(rng.integers(1, 5))
     cast = (lambda A: A.astype(np.float32).astype(float)) if float32 else (lambda A: A)
     W = cast(rng.normal(0, 1, (N, d)))
     b = cast(rng.choice([-1, 1], N) * rng.uniform(1.0, 3.0, N))
-    net = ShallowNetwork.from_numpy(W, b, cast(rng.normal(size=(m, N))),
-                                    cast(rng.normal(size=m)))
+    V = cast(rng.normal(size=(m, N)))
+    if parallel:
+        V = V[:, :1] * np.arange(1, N + 1)
+    net = ShallowNetwork.from_numpy(W, b, V, cast(rng.normal(size=m)))
     return net, rng.normal(size=(int(rng.integers(4, 16)), d))
 
 
@@ -279,7 +282,7 @@ def test_prefixes_of_the_largest_group_system_are_the_smaller_systems(params):
     def system(t):
         G = order[:t]
         return np.remainder(_group_system(case, G, busy[G], residues, splits(G[busy[G]]),
-                                          cols=cols), p)
+                                          layouts[t], cols), p)
 
     R, echelon, _ = rref_mod_p(system(T), p)
     K = echelon_kernel(R, echelon, width[T], p)[0]
@@ -291,3 +294,57 @@ def test_prefixes_of_the_largest_group_system_are_the_smaller_systems(params):
         assert not prefix[:, width[t]:].any()
         assert not (C.astype(object).dot(prefix[:, :width[t]].astype(np.int64).T) % p).any()
         assert len(rref_mod_p(C, p)[1]) == width[t] - len(prefix)
+
+
+def _one_row_samples_keep_the_kernel(net, X) -> int:
+    """Checks, for every group system of the case, that C (one row per deviating neuron at
+    the samples the layout allows) has the kernel of the same system with all m rows at every
+    sample: mod p (C with all rows kills C's kernel vectors, same rank) and over Q (exact
+    ranks). Returns the number of samples given one row per neuron for two neurons or more."""
+    from dataclasses import replace
+
+    from relugeom.linalg.kernel import kernel_mod_p
+    from relugeom.linalg.modular import matmul_mod, rref_mod_p
+    from relugeom.rank.structured_kernel import _ExactArrays, _group_system, _groups
+
+    case = ShallowModular(net, X)
+    p, r = P_TEST, case.residues(P_TEST)
+    Wt = wt_mod_p(case, p)
+    order, busy, residues, splits, layouts = _groups(case, p, r, Wt,
+                                                     matmul_mod(r["Xt"], Wt.T, p))
+    exact, several = _ExactArrays(case, residues.nonzero), 0
+    for t, lay in layouts.items():
+        if lay is None:
+            continue
+        G = order[:t]
+        one_row = int(lay.inactive[lay.scalar].sum())
+        every = replace(lay, scalar=np.zeros_like(lay.scalar),
+                        nrows=lay.nrows - one_row + int(lay.scalar.sum()) * case.m)
+        several += int((lay.inactive[lay.scalar].sum(1) > 1).sum())
+        split = splits(G[busy[G]])
+        C, full = (np.remainder(_group_system(case, G, busy[G], residues, split, lay_), p)
+                   for lay_ in (lay, every))
+        K = kernel_mod_p(C, p)
+        assert not (full.astype(object).dot(K.astype(np.int64).T.astype(object)) % p).any()
+        assert len(rref_mod_p(C, p)[1]) == len(rref_mod_p(full, p)[1])
+        arrays = exact.arrays(G, lay.samples)
+        C, full = (_group_system(case, G, busy[G], arrays, split, lay_) for lay_ in (lay, every))
+        assert linalg.rank(C.tolist(), C.shape[1]) == linalg.rank(full.tolist(), full.shape[1])
+    return several
+
+
+@given(st.integers(0, 10_000), st.booleans(), st.booleans())
+def test_one_row_per_neuron_keeps_the_group_system_kernel(seed, float32, parallel):
+    # a sample whose deviating neurons each have a first lone sample and independent outputs
+    # takes one row per neuron instead of m: the same kernel, mod p and over Q (parallel
+    # outputs: the rule must not apply to two deviating neurons)
+    _one_row_samples_keep_the_kernel(*sparse_and_busy(seed, float32, parallel))
+
+
+def test_one_row_per_neuron_applies_on_large_biases():
+    # the rule is exercised: samples with two or more deviating neurons get one row each,
+    # and never when the outputs are parallel
+    assert sum(_one_row_samples_keep_the_kernel(*sparse_and_busy(seed, False))
+               for seed in range(12)) > 0
+    assert sum(_one_row_samples_keep_the_kernel(*sparse_and_busy(seed, False, True))
+               for seed in range(12)) == 0
