@@ -52,10 +52,11 @@ families of kernel vectors are known exactly from systems far smaller than J:
   sample. ∎ Γ is taken as the t neurons deviating (from B's "always on", L's "always off")
   on the fewest samples, and one t is solved (the kernel of a smaller Γ embeds in it); every
   C_t is read off one echelon form of the largest (its columns neuron by neuron: the prefixes
-  of its kernel are the smaller kernels). The
-  samples on which one neuron t alone deviates share α_t: after the first, i₀, each adds the
-  one row z_i₀t (x̃_i·u_t) − z_it (x̃_i₀·u_t) = 0, equivalent to its m rows given i₀'s
-  (v_t ≠ 0). When ρ = rank V[:, B] < m, (a) is written with |lines|·ρ +
+  of its kernel are the smaller kernels). The first sample i₀ where a neuron t alone
+  deviates gives α_t = −(x̃_i₀·u_t / z_i₀t) v_t; at a later sample where every neuron whose
+  U-part deviates has such an i₀ and their v_t are independent, its m rows are equivalent to
+  one row z_i₀t (x̃_i·u_t) − [α-part deviates] z_it (x̃_i₀·u_t) = 0 per neuron (docs/theory.md,
+  "One row per neuron"). When ρ = rank V[:, B] < m, (a) is written with |lines|·ρ +
   (|B| + 1)(m − ρ) rows instead of |lines|·m (:class:`_OutputSplits`).
 
 Only residues mod one prime p are computed for the group relations. If the system C of (a),
