@@ -117,7 +117,8 @@ LOCAL_DEPENDENCIES = 64
 PROOFS = 3
 #: The largest group system is first eliminated only up to the first Γ deviating by two
 #: neurons or more on this many samples (a choice of cost only: the next ones rarely have
-#: few dependent rows; when the systems up to there do not reach the count, all are used).
+#: few dependent rows; when the systems up to there do not reach the count and the largest
+#: of them still adds vectors, all are used).
 CROWDED = 48
 #: The front door skips the structured kernel under a smaller verified-kernel budget, and
 #: above this many parameters (the rank mod p of up to P vectors of length P costs about P³:
@@ -418,7 +419,7 @@ def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: n
         return
     # dependencies arise on the samples where two neurons of Γ deviate: past CROWDED of them
     # the systems are seldom usable, so C_T is eliminated up to there first, and up to the
-    # largest small system only if that does not reach the goal
+    # largest small system only if that does not reach the goal and was still adding vectors
     crowded = [t for t in small if layouts[t].crowded > CROWDED]
     for T in dict.fromkeys(small[-1:] if not crowded else [crowded[0], small[-1]]):
         G = order[:T]
@@ -466,7 +467,10 @@ def _group_relations(case: ShallowModular, p: int, theta: _Theta, r: dict, Wt: n
             tries = [c for k, c in sorted(zip(new, candidates), key=lambda kc: (-kc[0],
                                                                                kc[1][0]))
                      if k][:PROOFS]
-        if any(k >= need for k in new) or complete:
+        # the larger systems only when the largest here still added vectors its predecessor
+        # did not (otherwise they seldom add any, and their elimination costs the most)
+        growing = new[-1] > (new[-2] if len(new) > 1 else 0)
+        if any(k >= need for k in new) or complete or not growing:
             break
     exact = _ExactArrays(case, known)
     for t, count, full_rank in tries:
